@@ -8,6 +8,8 @@
 
 #include <math.h>
 
+#include "wire.h"
+
 void dd_moments_init(dd_moments_t *m) {
     m->count = 0;
     m->nulls = 0;
@@ -49,7 +51,14 @@ void dd_moments_update(dd_moments_t *m, const double *v, const uint8_t *nulls, s
         }
     }
     if (finite > 0) {
-        const double provisional = sum / (double)finite;
+        double provisional = sum / (double)finite;
+        if (!isfinite(provisional)) {
+            /* The plain sum overflowed (values near ±DBL_MAX): sum pre-scaled terms instead. */
+            provisional = 0.0;
+            for (size_t i = 0; i < n; i++)
+                if (!is_null(nulls, i) && isfinite(v[i]))
+                    provisional += v[i] / (double)finite;
+        }
         double sum_d = 0.0, sum_d2 = 0.0;
         for (size_t i = 0; i < n; i++) {
             if (is_null(nulls, i) || !isfinite(v[i]))
@@ -59,10 +68,16 @@ void dd_moments_update(dd_moments_t *m, const double *v, const uint8_t *nulls, s
             sum_d2 += d * d;
         }
         batch.count = finite;
-        batch.mean = provisional + sum_d / (double)finite;
-        batch.m2 = sum_d2 - sum_d * sum_d / (double)finite;
-        if (batch.m2 < 0.0)
-            batch.m2 = 0.0;
+        if (isfinite(sum_d2)) {
+            batch.mean = provisional + sum_d / (double)finite;
+            batch.m2 = sum_d2 - sum_d * (sum_d / (double)finite);
+            if (batch.m2 < 0.0)
+                batch.m2 = 0.0;
+        } else {
+            /* Squared deviations overflow: M2 really is beyond double range. */
+            batch.mean = isfinite(sum_d) ? provisional + sum_d / (double)finite : provisional;
+            batch.m2 = INFINITY;
+        }
     }
     dd_moments_merge(m, &batch);
 }
@@ -102,4 +117,66 @@ double dd_moments_variance_sample(const dd_moments_t *m) {
 
 double dd_moments_sum(const dd_moments_t *m) {
     return m->mean * (double)m->count;
+}
+
+/* Payload (docs/sketch-format.md): count, nulls, nans, pos_inf, neg_inf as u64; mean, m2, min,
+ * max as f64. */
+enum { MOMENTS_PAYLOAD_BYTES = 5 * 8 + 4 * 8 };
+
+size_t dd_moments_serialized_size(const dd_moments_t *m) {
+    (void)m;
+    return DD_WIRE_HEADER_BYTES + MOMENTS_PAYLOAD_BYTES + DD_WIRE_TRAILER_BYTES;
+}
+
+dd_sketch_err_t dd_moments_serialize(const dd_moments_t *m, uint8_t *buf, size_t cap,
+                                     size_t *written) {
+    if (m == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    dd_wire_writer_t w = {buf, cap, 0};
+    const size_t begin = dd_wire_begin(&w, DD_WIRE_MOMENTS);
+    dd_wire_put_u64(&w, m->count);
+    dd_wire_put_u64(&w, m->nulls);
+    dd_wire_put_u64(&w, m->nans);
+    dd_wire_put_u64(&w, m->pos_inf);
+    dd_wire_put_u64(&w, m->neg_inf);
+    dd_wire_put_f64(&w, m->mean);
+    dd_wire_put_f64(&w, m->m2);
+    dd_wire_put_f64(&w, m->min);
+    dd_wire_put_f64(&w, m->max);
+    const dd_sketch_err_t err = dd_wire_end(&w, begin);
+    if (written != NULL)
+        *written = w.len;
+    return err;
+}
+
+dd_sketch_err_t dd_moments_deserialize(const uint8_t *buf, size_t len, dd_moments_t *out) {
+    if (out == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    dd_wire_reader_t r;
+    dd_sketch_err_t err = dd_wire_open(buf, len, DD_WIRE_MOMENTS, &r, NULL);
+    if (err != DD_SKETCH_OK)
+        return err;
+    dd_moments_t m;
+    m.count = dd_wire_get_u64(&r);
+    m.nulls = dd_wire_get_u64(&r);
+    m.nans = dd_wire_get_u64(&r);
+    m.pos_inf = dd_wire_get_u64(&r);
+    m.neg_inf = dd_wire_get_u64(&r);
+    m.mean = dd_wire_get_f64(&r);
+    m.m2 = dd_wire_get_f64(&r);
+    m.min = dd_wire_get_f64(&r);
+    m.max = dd_wire_get_f64(&r);
+    if (r.failed || dd_wire_remaining(&r) != 0)
+        return DD_SKETCH_ERR_CORRUPT;
+    /* A checksum only proves the bytes are as written; the values must still make sense. */
+    if (m.count == 0) {
+        if (m.mean != 0.0 || m.m2 != 0.0 || !(isinf(m.min) && m.min > 0) ||
+            !(isinf(m.max) && m.max < 0))
+            return DD_SKETCH_ERR_CORRUPT;
+    } else if (!isfinite(m.mean) || !(m.m2 >= 0.0) || isnan(m.m2) || !isfinite(m.min) ||
+               !isfinite(m.max) || m.min > m.max) {
+        return DD_SKETCH_ERR_CORRUPT;
+    }
+    *out = m;
+    return DD_SKETCH_OK;
 }

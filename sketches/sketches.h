@@ -24,6 +24,15 @@ typedef enum dd_sketch_err {
     DD_SKETCH_OK = 0,
     DD_SKETCH_ERR_INVALID_ARGUMENT, /* a NULL pointer, or a size outside its documented range */
     DD_SKETCH_ERR_NO_MEMORY,        /* an allocation at set-up failed */
+    DD_SKETCH_ERR_INCOMPATIBLE,     /* merge of sketches with different parameters (edges, k, ...) */
+    DD_SKETCH_ERR_BUFFER_TOO_SMALL, /* serialize: the output buffer cannot hold the result */
+    DD_SKETCH_ERR_TRUNCATED,        /* deserialize: input shorter than its header says */
+    DD_SKETCH_ERR_BAD_MAGIC,        /* deserialize: not a driftd sketch */
+    DD_SKETCH_ERR_BAD_VERSION,      /* deserialize: a format version this build cannot read */
+    DD_SKETCH_ERR_BAD_CHECKSUM,     /* deserialize: CRC-32C mismatch */
+    DD_SKETCH_ERR_CORRUPT,          /* deserialize: fields inconsistent or out of range */
+    DD_SKETCH_ERR_TOO_LARGE,        /* deserialize: sizes beyond the documented limits */
+    DD_SKETCH_ERR_WRONG_TYPE,       /* deserialize: a different sketch type than asked for */
 } dd_sketch_err_t;
 
 /* A static, human-readable name for err; never NULL (unknown codes get a generic text). */
@@ -83,6 +92,180 @@ double dd_moments_variance_sample(const dd_moments_t *m);
 
 /* Sum of the finite values (mean × count; exact to the mean's rounding). */
 double dd_moments_sum(const dd_moments_t *m);
+
+/* ---- Serialization (every sketch) ------------------------------------------------------------
+ * Each sketch X has:
+ *   size_t          dd_X_serialized_size(const X *s);
+ *   dd_sketch_err_t dd_X_serialize(const X *s, uint8_t *buf, size_t cap, size_t *written);
+ *   dd_sketch_err_t dd_X_deserialize(const uint8_t *buf, size_t len, X **out);  (or X *out for
+ *                   value types) — rejects truncated, corrupt, wrong-version, wrong-type or
+ *                   over-sized input with an error code and never reads outside [buf, buf+len).
+ * The form is versioned, little-endian and checksummed (CRC-32C); docs/sketch-format.md has it.
+ * Round trips are exact: deserialize(serialize(s)) answers every query exactly as s does. */
+size_t dd_moments_serialized_size(const dd_moments_t *m);
+dd_sketch_err_t dd_moments_serialize(const dd_moments_t *m, uint8_t *buf, size_t cap,
+                                     size_t *written);
+dd_sketch_err_t dd_moments_deserialize(const uint8_t *buf, size_t len, dd_moments_t *out);
+
+/* ---- Fixed-edge histogram ----------------------------------------------------------------------
+ * Bins from n_edges strictly increasing finite edges e[0] < ... < e[k], k = n_edges-1 bins,
+ * 1 ≤ k ≤ DD_HISTOGRAM_BINS_MAX. Bin i holds e[i] ≤ x < e[i+1]; the last bin also holds x == e[k]
+ * (numpy.histogram's convention). x < e[0] (and -inf) is underflow, x > e[k] (and +inf) overflow;
+ * NaN and nulls are counted apart. The bin search is vectorised (AVX2 / AVX-512, chosen at run
+ * time) and every level gives bit-identical counts to the scalar path. */
+#define DD_HISTOGRAM_BINS_MAX 4096u
+
+typedef struct dd_histogram dd_histogram_t;
+
+/* Copies the edges. Errors: INVALID_ARGUMENT naming nothing further when edges are not finite,
+ * not strictly increasing, or k is out of range; NO_MEMORY. *out is owned by the caller. */
+dd_sketch_err_t dd_histogram_new(const double *edges, size_t n_edges, dd_histogram_t **out);
+void dd_histogram_destroy(dd_histogram_t *h); /* NULL is fine */
+void dd_histogram_reset(dd_histogram_t *h);   /* all counts to zero, edges kept */
+/* A new histogram with the same edges and counts. */
+dd_sketch_err_t dd_histogram_clone(const dd_histogram_t *h, dd_histogram_t **out);
+
+/* Adds a column batch at the best SIMD level. O(n log k), no allocation. */
+void dd_histogram_update(dd_histogram_t *h, const double *v, const uint8_t *nulls, size_t n);
+/* The same at an explicit level (tests, benchmarks); INVALID_ARGUMENT if the CPU lacks it. */
+dd_sketch_err_t dd_histogram_update_at(dd_histogram_t *h, const double *v, const uint8_t *nulls,
+                                       size_t n, dd_simd_level_t level);
+/* into += from; INCOMPATIBLE unless the edges are identical. */
+dd_sketch_err_t dd_histogram_merge(dd_histogram_t *into, const dd_histogram_t *from);
+
+size_t dd_histogram_bins(const dd_histogram_t *h);
+const double *dd_histogram_edges(const dd_histogram_t *h); /* n_bins + 1 edges, owned by h */
+const uint64_t *dd_histogram_counts(const dd_histogram_t *h); /* n_bins counts, owned by h */
+uint64_t dd_histogram_underflow(const dd_histogram_t *h);
+uint64_t dd_histogram_overflow(const dd_histogram_t *h);
+uint64_t dd_histogram_nans(const dd_histogram_t *h);
+uint64_t dd_histogram_nulls(const dd_histogram_t *h);
+/* Values placed in a bin, underflow or overflow (not NaN, not null). */
+uint64_t dd_histogram_total(const dd_histogram_t *h);
+
+size_t dd_histogram_serialized_size(const dd_histogram_t *h);
+dd_sketch_err_t dd_histogram_serialize(const dd_histogram_t *h, uint8_t *buf, size_t cap,
+                                       size_t *written);
+dd_sketch_err_t dd_histogram_deserialize(const uint8_t *buf, size_t len, dd_histogram_t **out);
+
+/* ---- Quantile sketch (KLL) ---------------------------------------------------------------------
+ * Karnin, Lang & Liberty's sketch (2016) for values whose range is not known in advance: rank,
+ * CDF and quantile queries with a rank error that depends on k only, not on n or the data.
+ * Only finite values enter; nulls, NaN and ±inf are counted apart (as in dd_moments_t).
+ * Randomised compaction uses the sketch's own seeded generator: the same seed and input give the
+ * same sketch. Memory is O(k) (about 3k retained values plus a few levels).
+ *
+ * Rank error: dd_kll_rank_error() returns ε such that, with probability ≥ 99%, every rank query
+ * is within ε·n of the true rank (single-sided; see docs/sketches.md for the bound and its
+ * derivation). DD_KLL_K_DEFAULT is chosen so that ε ≤ 0.5% within 32 KiB. */
+#define DD_KLL_K_MIN 8u
+#define DD_KLL_K_MAX 65535u
+#define DD_KLL_K_DEFAULT 700u
+
+typedef struct dd_kll dd_kll_t;
+
+dd_sketch_err_t dd_kll_new(uint32_t k, uint64_t seed, dd_kll_t **out);
+void dd_kll_destroy(dd_kll_t *s); /* NULL is fine */
+dd_sketch_err_t dd_kll_clone(const dd_kll_t *s, dd_kll_t **out);
+void dd_kll_reset(dd_kll_t *s);
+
+/* Adds a column batch. Amortised O(1) per value plus O(k) compactions; allocation only when a new
+ * level is created (at most ~log2(n/k) times over the sketch's life). */
+void dd_kll_update(dd_kll_t *s, const double *v, const uint8_t *nulls, size_t n);
+/* into := into ∪ from; INCOMPATIBLE when k differs; NO_MEMORY. */
+dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from);
+
+uint32_t dd_kll_k(const dd_kll_t *s);
+uint64_t dd_kll_count(const dd_kll_t *s); /* finite values seen */
+uint64_t dd_kll_nulls(const dd_kll_t *s);
+uint64_t dd_kll_nans(const dd_kll_t *s);
+uint64_t dd_kll_pos_inf(const dd_kll_t *s);
+uint64_t dd_kll_neg_inf(const dd_kll_t *s);
+double dd_kll_min(const dd_kll_t *s); /* exact; NaN when empty */
+double dd_kll_max(const dd_kll_t *s);
+/* Estimated fraction of values ≤ x, in [0, 1]; NaN when empty. */
+double dd_kll_rank(const dd_kll_t *s, double x);
+/* Estimated value whose rank is q ∈ [0, 1] (q = 0 → min, q = 1 → max); NaN when empty or q
+ * outside [0, 1]. */
+double dd_kll_quantile(const dd_kll_t *s, double q);
+/* ε as defined above, for this sketch's k; 0 while the sketch is exact (nothing compacted yet). */
+double dd_kll_rank_error(const dd_kll_t *s);
+/* Bytes of memory the sketch holds (struct and buffers). */
+size_t dd_kll_bytes(const dd_kll_t *s);
+
+/* The retained values sorted ascending with their weights (each stands for `weight` input
+ * values; weights sum to dd_kll_count). Writes min(n_max, dd_kll_retained(s)) entries; returns
+ * the number written. This is the sorted view from which CDF distances are computed. */
+size_t dd_kll_retained(const dd_kll_t *s);
+size_t dd_kll_sorted(const dd_kll_t *s, double *values, uint64_t *weights, size_t n_max);
+
+size_t dd_kll_serialized_size(const dd_kll_t *s);
+dd_sketch_err_t dd_kll_serialize(const dd_kll_t *s, uint8_t *buf, size_t cap, size_t *written);
+dd_sketch_err_t dd_kll_deserialize(const uint8_t *buf, size_t len, dd_kll_t **out);
+
+/* ---- Distinct counts (HyperLogLog) ---------------------------------------------------------------
+ * Input values are 64-bit hashes (the codec hashes categorical values once). 2^p registers of one
+ * byte, 4 ≤ p ≤ 18; standard error ≈ 1.04/sqrt(2^p). The estimate uses Ertl's improved estimator
+ * (2017), which needs no empirical bias tables and is accurate from 0 to beyond 2^50 distinct. */
+#define DD_HLL_P_MIN 4u
+#define DD_HLL_P_MAX 18u
+#define DD_HLL_P_DEFAULT 14u
+
+typedef struct dd_hll dd_hll_t;
+
+dd_sketch_err_t dd_hll_new(uint32_t p, dd_hll_t **out);
+void dd_hll_destroy(dd_hll_t *h); /* NULL is fine */
+dd_sketch_err_t dd_hll_clone(const dd_hll_t *h, dd_hll_t **out);
+void dd_hll_reset(dd_hll_t *h);
+void dd_hll_update(dd_hll_t *h, const uint64_t *hashes, const uint8_t *nulls, size_t n);
+dd_sketch_err_t dd_hll_merge(dd_hll_t *into, const dd_hll_t *from); /* INCOMPATIBLE if p differs */
+uint32_t dd_hll_p(const dd_hll_t *h);
+double dd_hll_estimate(const dd_hll_t *h);
+double dd_hll_standard_error(const dd_hll_t *h); /* relative: 1.04/sqrt(2^p) */
+uint64_t dd_hll_nulls(const dd_hll_t *h);
+size_t dd_hll_serialized_size(const dd_hll_t *h);
+dd_sketch_err_t dd_hll_serialize(const dd_hll_t *h, uint8_t *buf, size_t cap, size_t *written);
+dd_sketch_err_t dd_hll_deserialize(const uint8_t *buf, size_t len, dd_hll_t **out);
+
+/* ---- Category counts (exact, then SpaceSaving) --------------------------------------------------
+ * Counts of 64-bit category hashes: exact while at most `capacity` distinct hashes have been seen;
+ * past that, a SpaceSaving summary with `capacity` counters (Metwally et al. 2005; merged as in
+ * Agarwal et al., "Mergeable summaries", 2012). In SpaceSaving mode every reported count c of an
+ * item satisfies true ≤ c ≤ true + error(item), error(item) ≤ dd_frequent_max_error() ≤ total /
+ * capacity, and every item with true count > total / capacity is reported. */
+#define DD_FREQUENT_CAPACITY_MIN 2u
+#define DD_FREQUENT_CAPACITY_MAX (1u << 24)
+#define DD_FREQUENT_CAPACITY_DEFAULT 1024u
+
+typedef struct dd_frequent dd_frequent_t;
+typedef struct dd_frequent_item {
+    uint64_t hash;
+    uint64_t count; /* estimate: an upper bound on the true count */
+    uint64_t error; /* count - error is a lower bound; 0 while exact */
+} dd_frequent_item_t;
+
+dd_sketch_err_t dd_frequent_new(uint32_t capacity, dd_frequent_t **out);
+void dd_frequent_destroy(dd_frequent_t *f); /* NULL is fine */
+dd_sketch_err_t dd_frequent_clone(const dd_frequent_t *f, dd_frequent_t **out);
+void dd_frequent_reset(dd_frequent_t *f);
+/* Adds a batch of hashes. No allocation (tables are sized at creation). */
+void dd_frequent_update(dd_frequent_t *f, const uint64_t *hashes, const uint8_t *nulls, size_t n);
+dd_sketch_err_t dd_frequent_merge(dd_frequent_t *into, const dd_frequent_t *from); /* same capacity */
+uint32_t dd_frequent_capacity(const dd_frequent_t *f);
+int dd_frequent_is_exact(const dd_frequent_t *f);
+uint64_t dd_frequent_total(const dd_frequent_t *f); /* non-null values counted */
+uint64_t dd_frequent_nulls(const dd_frequent_t *f);
+uint64_t dd_frequent_max_error(const dd_frequent_t *f); /* 0 while exact */
+/* Count estimate (0 if not tracked) and its error bound. */
+uint64_t dd_frequent_estimate(const dd_frequent_t *f, uint64_t hash, uint64_t *error);
+/* Tracked items sorted by count descending (ties by hash ascending); writes min(n_max, tracked);
+ * returns the number written. dd_frequent_tracked() says how many there are. */
+size_t dd_frequent_tracked(const dd_frequent_t *f);
+size_t dd_frequent_items(const dd_frequent_t *f, dd_frequent_item_t *out, size_t n_max);
+size_t dd_frequent_serialized_size(const dd_frequent_t *f);
+dd_sketch_err_t dd_frequent_serialize(const dd_frequent_t *f, uint8_t *buf, size_t cap,
+                                      size_t *written);
+dd_sketch_err_t dd_frequent_deserialize(const uint8_t *buf, size_t len, dd_frequent_t **out);
 
 #ifdef __cplusplus
 }

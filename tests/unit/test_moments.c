@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sketches.h"
+#include "wire.h" /* internal: the tests forge envelopes */
 
 static uint64_t rng_state = 12345;
 static double next_uniform(void) {
@@ -175,6 +176,58 @@ static void test_large_offset_small_spread(void **state) {
     assert_close(m.mean, (double)ref_mean, 1e-15);
 }
 
+static void test_huge_values_keep_a_finite_mean(void **state) {
+    (void)state;
+    const double v[] = {1.7e308, 1.7e308, 1.6e308};
+    dd_moments_t m;
+    dd_moments_init(&m);
+    dd_moments_update(&m, v, NULL, 3);
+    assert_int_equal(m.count, 3);
+    assert_close(m.mean, (1.7e308 / 3 * 2 + 1.6e308 / 3), 1e-15);
+    assert_true(isinf(m.m2)); /* deviations of ~1e307 square beyond double range */
+    const double w[] = {-1.7e308, 1.7e308};
+    dd_moments_init(&m);
+    dd_moments_update(&m, w, NULL, 2);
+    assert_true(m.mean == 0.0);
+    assert_true(isinf(m.m2)); /* the true M2 (5.8e616) is beyond double range */
+}
+
+static void test_serialize_round_trip_and_rejects(void **state) {
+    (void)state;
+    const double v[] = {1.5, NAN, -2.0, INFINITY, 8.25};
+    const uint8_t nulls[1] = {0x02};
+    dd_moments_t m, back;
+    dd_moments_init(&m);
+    dd_moments_update(&m, v, nulls, 5);
+    uint8_t buf[256];
+    size_t written = 0;
+    assert_int_equal(dd_moments_serialize(&m, buf, sizeof(buf), &written), DD_SKETCH_OK);
+    assert_int_equal(written, dd_moments_serialized_size(&m));
+    assert_int_equal(dd_moments_deserialize(buf, written, &back), DD_SKETCH_OK);
+    assert_memory_equal(&m, &back, sizeof(m));
+
+    /* Too small a buffer says how much is needed. */
+    size_t needed = 0;
+    assert_int_equal(dd_moments_serialize(&m, buf, 10, &needed), DD_SKETCH_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(needed, written);
+    /* Every truncation is rejected. */
+    for (size_t cut = 0; cut < written; cut++)
+        assert_int_not_equal(dd_moments_deserialize(buf, cut, &back), DD_SKETCH_OK);
+    /* Every single-bit flip is rejected (magic, version, type, length, payload or CRC). */
+    for (size_t byte = 0; byte < written; byte++)
+        for (int bit = 0; bit < 8; bit++) {
+            buf[byte] ^= (uint8_t)(1u << bit);
+            assert_int_not_equal(dd_moments_deserialize(buf, written, &back), DD_SKETCH_OK);
+            buf[byte] ^= (uint8_t)(1u << bit);
+        }
+    /* Wrong version, with a CRC that matches, is named as such. */
+    buf[4] = 9;
+    const uint32_t crc = dd_wire_crc32c(0, buf, written - 4);
+    for (int i = 0; i < 4; i++)
+        buf[written - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
+    assert_int_equal(dd_moments_deserialize(buf, written, &back), DD_SKETCH_ERR_BAD_VERSION);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),
@@ -183,6 +236,8 @@ int main(void) {
         cmocka_unit_test(test_null_slot_not_read),
         cmocka_unit_test(test_batches_and_merge_order),
         cmocka_unit_test(test_large_offset_small_spread),
+        cmocka_unit_test(test_huge_values_keep_a_finite_mean),
+        cmocka_unit_test(test_serialize_round_trip_and_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
