@@ -44,7 +44,7 @@ static void usage(FILE *out) {
                  "       driftd-bench --help | --version\n"
                  "\n"
                  "Suites:\n"
-                 "  sketches   moment sketch update speed over one column batch\n"
+                 "  sketches   sketch update speed over one column batch of normal values\n"
                  "\n"
                  "Options:\n"
                  "  --json        print one JSON object instead of a table\n"
@@ -63,47 +63,140 @@ static int parse_size(const char *opt, const char *text, size_t min, size_t max,
     return 0;
 }
 
+/* One figure of a suite: printed as a JSON member and as a table row. */
+typedef struct metric {
+    const char *name;
+    double value;
+    const char *unit;
+} metric_t;
+
+enum { METRICS_MAX = 32 };
+
+typedef struct report {
+    metric_t m[METRICS_MAX];
+    size_t n;
+} report_t;
+
+static void add(report_t *r, const char *name, double value, const char *unit) {
+    if (r->n < METRICS_MAX)
+        r->m[r->n++] = (metric_t){name, value, unit};
+}
+
+/* Median ns/value of `repeats` timed runs of fn over the batch, after one warm-up run. */
+typedef void (*batch_fn)(void *ctx, const double *v, size_t n);
+
+static double time_per_value(batch_fn fn, void *ctx, const double *v, size_t n, size_t repeats,
+                             double *scratch) {
+    fn(ctx, v, n);
+    for (size_t r = 0; r < repeats; r++) {
+        const double t0 = now_ns();
+        fn(ctx, v, n);
+        scratch[r] = (now_ns() - t0) / (double)n;
+    }
+    return median(scratch, repeats);
+}
+
+static void run_moments(void *ctx, const double *v, size_t n) {
+    dd_moments_t *m = ctx;
+    dd_moments_init(m);
+    dd_moments_update(m, v, NULL, n);
+}
+
+typedef struct histogram_ctx {
+    dd_histogram_t *h;
+    dd_simd_level_t level;
+} histogram_ctx_t;
+
+static void run_histogram(void *ctx, const double *v, size_t n) {
+    histogram_ctx_t *c = ctx;
+    dd_histogram_reset(c->h);
+    dd_histogram_update_at(c->h, v, NULL, n, c->level);
+}
+
+/* Histogram of standard-normal values with edges at the normal's quantiles, as driftd bins drift
+ * statistics (edges from the reference's quantiles): every bin is equally likely. */
+static double bench_histogram(size_t bins, dd_simd_level_t level, const double *sorted_ref,
+                              size_t n_ref, const double *v, size_t n, size_t repeats,
+                              double *scratch) {
+    double *edges = malloc((bins + 1) * sizeof(double));
+    for (size_t i = 0; i <= bins; i++)
+        edges[i] = sorted_ref[(size_t)((double)i / (double)bins * (double)(n_ref - 1))];
+    histogram_ctx_t ctx = {NULL, level};
+    double ns = NAN;
+    if (dd_histogram_new(edges, bins + 1, &ctx.h) == DD_SKETCH_OK) {
+        ns = time_per_value(run_histogram, &ctx, v, n, repeats, scratch);
+        dd_histogram_destroy(ctx.h);
+    }
+    free(edges);
+    return ns;
+}
+
+static double next_normal(uint64_t *rng) {
+    const double u1 = ((double)(next_u64(rng) >> 11) + 0.5) * 0x1.0p-53;
+    const double u2 = ((double)(next_u64(rng) >> 11) + 0.5) * 0x1.0p-53;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
 static int bench_sketches(int json, size_t n_values, size_t repeats) {
+    const size_t n_ref = 100000;
     double *values = malloc(n_values * sizeof(double));
-    double *times = malloc(repeats * sizeof(double));
-    if (values == NULL || times == NULL) {
+    double *ref = malloc(n_ref * sizeof(double));
+    double *scratch = malloc(repeats * sizeof(double));
+    if (values == NULL || ref == NULL || scratch == NULL) {
         fprintf(stderr, "driftd-bench: out of memory for %zu values\n", n_values);
         free(values);
-        free(times);
+        free(ref);
+        free(scratch);
         return 2;
     }
     uint64_t rng = 1;
     for (size_t i = 0; i < n_values; i++)
-        values[i] = (double)(next_u64(&rng) >> 11) * 0x1.0p-53 * 100.0 - 50.0;
+        values[i] = next_normal(&rng);
+    for (size_t i = 0; i < n_ref; i++)
+        ref[i] = next_normal(&rng);
+    qsort(ref, n_ref, sizeof(double), cmp_double);
 
+    report_t r = {.n = 0};
     dd_moments_t m;
-    dd_moments_init(&m);
-    dd_moments_update(&m, values, NULL, n_values); /* warm-up */
-    double checksum = 0.0;
-    for (size_t r = 0; r < repeats; r++) {
-        dd_moments_init(&m);
-        const double t0 = now_ns();
-        dd_moments_update(&m, values, NULL, n_values);
-        times[r] = (now_ns() - t0) / (double)n_values;
-        checksum += m.mean; /* keeps the work observable */
+    add(&r, "moments_ns_per_value", time_per_value(run_moments, &m, values, n_values, repeats, scratch),
+        "ns/value");
+    const dd_simd_level_t best = dd_simd_level();
+    add(&r, "histogram_ns_per_value_64",
+        bench_histogram(64, best, ref, n_ref, values, n_values, repeats, scratch), "ns/value");
+    add(&r, "histogram_ns_per_value_1024",
+        bench_histogram(1024, best, ref, n_ref, values, n_values, repeats, scratch), "ns/value");
+    static const char *const names[][2] = {
+        {"histogram_scalar_ns_per_value_64", "histogram_scalar_ns_per_value_1024"},
+        {"histogram_avx2_ns_per_value_64", "histogram_avx2_ns_per_value_1024"},
+        {"histogram_avx512_ns_per_value_64", "histogram_avx512_ns_per_value_1024"},
+    };
+    for (int level = DD_SIMD_SCALAR; level <= (int)best; level++) {
+        add(&r, names[level][0],
+            bench_histogram(64, (dd_simd_level_t)level, ref, n_ref, values, n_values, repeats, scratch),
+            "ns/value");
+        add(&r, names[level][1],
+            bench_histogram(1024, (dd_simd_level_t)level, ref, n_ref, values, n_values, repeats,
+                            scratch),
+            "ns/value");
     }
-    const double moments_ns = median(times, repeats);
-    const char *simd = dd_simd_level_name(dd_simd_level());
-
+    const char *simd = dd_simd_level_name(best);
     if (json) {
         printf("{\"suite\":\"sketches\",\"driftd_version\":\"%s\",\"simd_level\":\"%s\","
-               "\"values\":%zu,\"repeats\":%zu,\"moments_ns_per_value\":%.4f}\n",
-               dd_engine_version(), simd, n_values, repeats, moments_ns);
+               "\"values\":%zu,\"repeats\":%zu",
+               dd_engine_version(), simd, n_values, repeats);
+        for (size_t i = 0; i < r.n; i++)
+            printf(",\"%s\":%.4f", r.m[i].name, r.m[i].value);
+        printf("}\n");
     } else {
         printf("driftd-bench sketches --values %zu --repeats %zu  (simd %s, driftd %s)\n", n_values,
                repeats, simd, dd_engine_version());
-        printf("%-28s %12s\n", "measure", "median");
-        printf("%-28s %9.3f ns/value\n", "moments update", moments_ns);
+        printf("%-36s %12s\n", "measure", "median");
+        for (size_t i = 0; i < r.n; i++)
+            printf("%-36s %12.3f %s\n", r.m[i].name, r.m[i].value, r.m[i].unit);
     }
-    if (!isfinite(checksum))
-        fprintf(stderr, "driftd-bench: unexpected non-finite checksum\n");
     free(values);
-    free(times);
+    free(ref);
+    free(scratch);
     return 0;
 }
 

@@ -5,7 +5,7 @@
  *
  * Column batches: values are `const double *v` with an optional null bitmap `const uint8_t *nulls`
  * (bit i, least significant bit first, set = value i is null; NULL = no nulls). A null's slot in
- * `v` is never read.
+ * `v` must be readable memory but its value is never used: any bits, NaN included, are fine.
  *
  * Thread-safety: a sketch is owned by one thread; distinct sketches may be used concurrently.
  */
