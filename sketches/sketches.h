@@ -267,6 +267,49 @@ dd_sketch_err_t dd_frequent_serialize(const dd_frequent_t *f, uint8_t *buf, size
                                       size_t *written);
 dd_sketch_err_t dd_frequent_deserialize(const uint8_t *buf, size_t len, dd_frequent_t **out);
 
+/* ---- Statistics between two distributions --------------------------------------------------------
+ * Computed from sketches (or raw data) at evaluation time, never per record. Inputs are read-only;
+ * no allocation. Conventions follow scipy and Evidently, so results can be checked against them;
+ * docs/statistics.md states each formula, its smoothing and, for sketch inputs, its error bound.
+ *
+ * A weighted sorted sample is what a quantile sketch's sorted view gives (dd_kll_sorted), or raw
+ * data sorted ascending with weights NULL (all 1). Values must be sorted ascending and finite. */
+typedef struct dd_weighted_sample {
+    const double *values;
+    const uint64_t *weights; /* NULL = every weight is 1 */
+    size_t n;
+} dd_weighted_sample_t;
+
+/* Kolmogorov–Smirnov statistic: sup over x of |F_a(x) − F_b(x)| of the weighted empirical CDFs
+ * (scipy.stats.ks_2samp's statistic). INVALID_ARGUMENT for an empty sample or zero total weight. */
+dd_sketch_err_t dd_stat_ks(const dd_weighted_sample_t *a, const dd_weighted_sample_t *b,
+                           double *statistic);
+/* Wasserstein-1 distance ∫|F_a − F_b| dx (scipy.stats.wasserstein_distance with weights). */
+dd_sketch_err_t dd_stat_wasserstein1(const dd_weighted_sample_t *a, const dd_weighted_sample_t *b,
+                                     double *distance);
+
+/* Divergences between two histograms over the same bins (counts; each total must be > 0).
+ * p = reference proportions, q = current proportions. */
+typedef struct dd_binned_stats {
+    double psi;             /* Σ (q'−p') ln(q'/p'), zero proportions replaced by `smoothing` */
+    double kl;              /* KL(p'‖q') of the smoothed proportions renormalised (scipy entropy) */
+    double jensen_shannon;  /* JS distance, natural log (scipy.spatial.distance.jensenshannon) */
+    double hellinger;       /* sqrt(½ Σ (√p − √q)²) */
+    double total_variation; /* ½ Σ |p − q| */
+} dd_binned_stats_t;
+
+#define DD_STAT_SMOOTHING_DEFAULT 1e-4 /* Evidently's replacement for an empty bin's share */
+
+dd_sketch_err_t dd_stat_binned(const uint64_t *reference, const uint64_t *current, size_t n_bins,
+                               double smoothing, dd_binned_stats_t *out);
+
+/* Pearson's chi-square statistic of the 2×k contingency table [reference; current] over k
+ * categories (categories empty in both rows are left out, as they carry no information), with
+ * degrees of freedom k'−1; `yates` applies Yates' continuity correction when dof == 1, as
+ * scipy.stats.chi2_contingency does by default. INVALID_ARGUMENT when a row total is 0. */
+dd_sketch_err_t dd_stat_chi2(const uint64_t *reference, const uint64_t *current, size_t k,
+                             int yates, double *statistic, uint32_t *dof);
+
 #ifdef __cplusplus
 }
 #endif

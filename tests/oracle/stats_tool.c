@@ -1,0 +1,92 @@
+/* stats_tool.c — computes driftd's distribution statistics on files, for the scipy oracle
+ * (test_stats.py).
+ *
+ *   stats_tool samples A.f64 WA.u64|- B.f64 WB.u64|-   → {"ks":..,"wasserstein":..}
+ *   stats_tool counts REF.u64 CUR.u64 SMOOTHING          → binned divergences and chi-square
+ *
+ * Files hold little-endian doubles or unsigned 64-bit integers; samples must be sorted. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sketches.h"
+
+static void *read_all(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    const long len = ftell(f);
+    rewind(f);
+    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
+    if (buf == NULL || len < 0 || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *size = (size_t)len;
+    return buf;
+}
+
+static int load_sample(const char *values_path, const char *weights_path, dd_weighted_sample_t *s) {
+    size_t vb = 0, wb = 0;
+    s->values = read_all(values_path, &vb);
+    s->n = vb / 8;
+    s->weights = NULL;
+    if (s->values == NULL || vb % 8)
+        return -1;
+    if (strcmp(weights_path, "-") != 0) {
+        s->weights = read_all(weights_path, &wb);
+        if (s->weights == NULL || wb != vb)
+            return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 6 && strcmp(argv[1], "samples") == 0) {
+        dd_weighted_sample_t a, b;
+        if (load_sample(argv[2], argv[3], &a) != 0 || load_sample(argv[4], argv[5], &b) != 0) {
+            fprintf(stderr, "stats_tool: cannot read the samples\n");
+            return 2;
+        }
+        double ks, w1;
+        if (dd_stat_ks(&a, &b, &ks) != DD_SKETCH_OK || dd_stat_wasserstein1(&a, &b, &w1) != DD_SKETCH_OK) {
+            fprintf(stderr, "stats_tool: invalid samples\n");
+            return 2;
+        }
+        printf("{\"ks\":%.17g,\"wasserstein\":%.17g}\n", ks, w1);
+        return 0;
+    }
+    if (argc == 5 && strcmp(argv[1], "counts") == 0) {
+        size_t rb = 0, cb = 0;
+        uint64_t *ref = read_all(argv[2], &rb), *cur = read_all(argv[3], &cb);
+        if (ref == NULL || cur == NULL || rb != cb || rb % 8) {
+            fprintf(stderr, "stats_tool: cannot read the counts\n");
+            return 2;
+        }
+        const size_t k = rb / 8;
+        dd_binned_stats_t st;
+        double chi2, chi2_yates;
+        uint32_t dof, dof_yates;
+        if (dd_stat_binned(ref, cur, k, strtod(argv[4], NULL), &st) != DD_SKETCH_OK ||
+            dd_stat_chi2(ref, cur, k, 0, &chi2, &dof) != DD_SKETCH_OK ||
+            dd_stat_chi2(ref, cur, k, 1, &chi2_yates, &dof_yates) != DD_SKETCH_OK) {
+            fprintf(stderr, "stats_tool: invalid counts\n");
+            return 2;
+        }
+        printf("{\"psi\":%.17g,\"kl\":%.17g,\"jensen_shannon\":%.17g,\"hellinger\":%.17g,"
+               "\"total_variation\":%.17g,\"chi2\":%.17g,\"chi2_yates\":%.17g,\"dof\":%" PRIu32 "}\n",
+               st.psi, st.kl, st.jensen_shannon, st.hellinger, st.total_variation, chi2, chi2_yates,
+               dof);
+        return 0;
+    }
+    fprintf(stderr, "usage: stats_tool samples A.f64 WA.u64|- B.f64 WB.u64|-\n"
+                    "       stats_tool counts REF.u64 CUR.u64 SMOOTHING\n");
+    return 2;
+}
