@@ -109,8 +109,16 @@ dd_sketch_err_t dd_histogram_new(const double *edges, size_t n_edges, dd_histogr
         dd_histogram_destroy(h);
         return DD_SKETCH_ERR_NO_MEMORY;
     }
-    while (build_buckets(h, n_buckets) * 16 > n_edges && n_buckets < max_buckets)
+    size_t crowded = build_buckets(h, n_buckets);
+    while (crowded * 16 > n_edges && n_buckets < max_buckets) {
+        /* Stop when doubling stops helping (edges a few ulps apart never separate): each rebuild
+         * costs O(n_buckets), and hostile edges must not buy fourteen of them. */
+        const size_t before = crowded;
         n_buckets *= 2;
+        crowded = build_buckets(h, n_buckets);
+        if (crowded * 4 > before * 3)
+            break;
+    }
     /* Give back what the final size does not use. */
     uint32_t *info = realloc(h->bucket_info, ((size_t)n_buckets + 1) * sizeof(uint32_t));
     double *split = realloc(h->bucket_split, (size_t)n_buckets * sizeof(double));
