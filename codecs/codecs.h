@@ -22,6 +22,13 @@ typedef enum dd_codec_err {
     DD_CODEC_ERR_VARINT_OVERLONG, /* a varint longer than its type allows (> 5 or > 10 bytes) */
     DD_CODEC_ERR_VARINT_OVERFLOW, /* a varint whose value does not fit its type */
     DD_CODEC_ERR_INVALID_ARGUMENT,
+    DD_CODEC_ERR_NO_MEMORY,
+    DD_CODEC_END,                  /* not an error: no more records */
+    DD_CODEC_ERR_CSV_STRAY_QUOTE,  /* a quote inside an unquoted field */
+    DD_CODEC_ERR_CSV_UNTERMINATED, /* the input ended inside a quoted field */
+    DD_CODEC_ERR_CSV_AFTER_QUOTE,  /* text between a closing quote and the delimiter */
+    DD_CODEC_ERR_FIELD_TOO_LONG,   /* a field longer than the configured limit */
+    DD_CODEC_ERR_TOO_MANY_FIELDS,  /* a record with more fields than the configured limit */
 } dd_codec_err_t;
 
 /* A sentence for humans, e.g. "input ended inside a value". Never NULL. */
@@ -40,6 +47,41 @@ const char *dd_codec_avro_c_version(void);
  * as avro's own readers accept them. */
 dd_codec_err_t dd_codec_avro_read_long(const uint8_t **pos, const uint8_t *end, int64_t *out);
 dd_codec_err_t dd_codec_avro_read_int(const uint8_t **pos, const uint8_t *end, int32_t *out);
+
+/* ---- CSV (RFC 4180) ----------------------------------------------------------------------------
+ * Records from a buffer: fields separated by the delimiter, records by LF, CRLF or a lone CR;
+ * a field in double quotes may hold delimiters, line breaks and "" (one quote). A UTF-8 byte-order
+ * mark at the start is skipped; empty lines are skipped. Limits bound every allocation: the
+ * reader's memory is O(fields_max + the longest record it has returned). */
+typedef struct dd_csv_options {
+    char delimiter;         /* default ',' */
+    size_t field_bytes_max; /* default 1 MiB */
+    size_t fields_max;      /* default 16384 */
+} dd_csv_options_t;
+
+/* Fills *o with the defaults above. */
+void dd_csv_options_default(dd_csv_options_t *o);
+
+typedef struct dd_csv_reader dd_csv_reader_t;
+
+/* Reads [data, data+len); the buffer is not copied and must outlive the reader. opts may be NULL
+ * for the defaults. *out is the caller's (dd_csv_reader_destroy). */
+dd_codec_err_t dd_csv_reader_new(const uint8_t *data, size_t len, const dd_csv_options_t *opts,
+                                 dd_csv_reader_t **out);
+void dd_csv_reader_destroy(dd_csv_reader_t *r); /* NULL is fine */
+
+/* The next record: *n_fields fields, field i is fields[i] (not NUL-terminated) of lengths[i]
+ * bytes; valid until the next call. Returns DD_CODEC_OK, DD_CODEC_END after the last record, or
+ * an error; then dd_csv_error_position says where, and the next call resumes after the bad
+ * record (so a caller can count it and go on). */
+dd_codec_err_t dd_csv_next(dd_csv_reader_t *r, const char *const **fields, const size_t **lengths,
+                           size_t *n_fields);
+
+/* Where the last record started (line, 1-based) and, after an error, where it was found: line,
+ * column (1-based, in bytes from the start of that line) and byte offset in the buffer. */
+uint64_t dd_csv_record_line(const dd_csv_reader_t *r);
+void dd_csv_error_position(const dd_csv_reader_t *r, uint64_t *line, uint64_t *column,
+                           uint64_t *offset);
 
 #ifdef __cplusplus
 }

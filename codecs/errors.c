@@ -13,6 +13,20 @@ const char *dd_codec_strerror(dd_codec_err_t err) {
         return "varint value does not fit its type";
     case DD_CODEC_ERR_INVALID_ARGUMENT:
         return "invalid argument";
+    case DD_CODEC_ERR_NO_MEMORY:
+        return "out of memory";
+    case DD_CODEC_END:
+        return "end of input";
+    case DD_CODEC_ERR_CSV_STRAY_QUOTE:
+        return "quote inside an unquoted field";
+    case DD_CODEC_ERR_CSV_UNTERMINATED:
+        return "input ended inside a quoted field";
+    case DD_CODEC_ERR_CSV_AFTER_QUOTE:
+        return "text after a closing quote";
+    case DD_CODEC_ERR_FIELD_TOO_LONG:
+        return "field longer than the limit";
+    case DD_CODEC_ERR_TOO_MANY_FIELDS:
+        return "more fields than the limit";
     }
     return "unknown codec error";
 }
@@ -29,6 +43,20 @@ const char *dd_codec_err_name(dd_codec_err_t err) {
         return "varint_overflow";
     case DD_CODEC_ERR_INVALID_ARGUMENT:
         return "invalid_argument";
+    case DD_CODEC_ERR_NO_MEMORY:
+        return "no_memory";
+    case DD_CODEC_END:
+        return "end";
+    case DD_CODEC_ERR_CSV_STRAY_QUOTE:
+        return "csv_stray_quote";
+    case DD_CODEC_ERR_CSV_UNTERMINATED:
+        return "csv_unterminated_quote";
+    case DD_CODEC_ERR_CSV_AFTER_QUOTE:
+        return "csv_text_after_quote";
+    case DD_CODEC_ERR_FIELD_TOO_LONG:
+        return "field_too_long";
+    case DD_CODEC_ERR_TOO_MANY_FIELDS:
+        return "too_many_fields";
     }
     return "unknown";
 }
