@@ -204,23 +204,35 @@ dd_sketch_err_t dd_kll_serialize(const dd_kll_t *s, uint8_t *buf, size_t cap, si
 dd_sketch_err_t dd_kll_deserialize(const uint8_t *buf, size_t len, dd_kll_t **out);
 
 /* ---- Distinct counts (HyperLogLog) ---------------------------------------------------------------
- * Input values are 64-bit hashes (the codec hashes categorical values once). 2^p registers of one
- * byte, 4 ≤ p ≤ 18; standard error ≈ 1.04/sqrt(2^p). The estimate uses Ertl's improved estimator
- * (2017), which needs no empirical bias tables and is accurate from 0 to beyond 2^50 distinct. */
+ * Input values are 64-bit hashes (the codec hashes categorical values once); they are used as they
+ * are: the register index is the top p bits, the rank 1 + the leading zeros of the other 64 - p.
+ * 2^p registers of one byte, 4 ≤ p ≤ 18; relative standard error ≈ 1.04/sqrt(2^p) (0.81% at the
+ * default p = 14, 16 KiB). The estimate uses Ertl's improved estimator (2017), which needs no
+ * empirical bias tables and is accurate from 0 to beyond 2^50 distinct; it is 0 for an empty
+ * sketch, and well below 2^p distinct its error is smaller still (a few register collisions).
+ * Duplicates and order never matter: the registers are a function of the set of hashes.
+ * Serialized payloads: docs/sketch-hll-frequent.md (sparse form for sparsely filled sketches).
+ * Getters given NULL return 0 (NaN for the estimate and standard error); update ignores a NULL
+ * sketch, and `hashes` may be NULL only when n == 0. */
 #define DD_HLL_P_MIN 4u
 #define DD_HLL_P_MAX 18u
 #define DD_HLL_P_DEFAULT 14u
 
 typedef struct dd_hll dd_hll_t;
 
+/* INVALID_ARGUMENT when p is out of range or out is NULL; NO_MEMORY. *out is the caller's. */
 dd_sketch_err_t dd_hll_new(uint32_t p, dd_hll_t **out);
 void dd_hll_destroy(dd_hll_t *h); /* NULL is fine */
 dd_sketch_err_t dd_hll_clone(const dd_hll_t *h, dd_hll_t **out);
 void dd_hll_reset(dd_hll_t *h);
+/* Adds a batch of hashes (see "Column batches"; a null's slot is never read). O(n), no
+ * allocation. */
 void dd_hll_update(dd_hll_t *h, const uint64_t *hashes, const uint8_t *nulls, size_t n);
-dd_sketch_err_t dd_hll_merge(dd_hll_t *into, const dd_hll_t *from); /* INCOMPATIBLE if p differs */
+/* into := into ∪ from, register-wise max: exactly the sketch of the concatenated input.
+ * INCOMPATIBLE if p differs; TOO_LARGE if the null count would pass 2^63 - 1. */
+dd_sketch_err_t dd_hll_merge(dd_hll_t *into, const dd_hll_t *from);
 uint32_t dd_hll_p(const dd_hll_t *h);
-double dd_hll_estimate(const dd_hll_t *h);
+double dd_hll_estimate(const dd_hll_t *h); /* O(2^p) */
 double dd_hll_standard_error(const dd_hll_t *h); /* relative: 1.04/sqrt(2^p) */
 uint64_t dd_hll_nulls(const dd_hll_t *h);
 size_t dd_hll_serialized_size(const dd_hll_t *h);
@@ -232,9 +244,18 @@ dd_sketch_err_t dd_hll_deserialize(const uint8_t *buf, size_t len, dd_hll_t **ou
  * past that, a SpaceSaving summary with `capacity` counters (Metwally et al. 2005; merged as in
  * Agarwal et al., "Mergeable summaries", 2012). In SpaceSaving mode every reported count c of an
  * item satisfies true ≤ c ≤ true + error(item), error(item) ≤ dd_frequent_max_error() ≤ total /
- * capacity, and every item with true count > total / capacity is reported. */
+ * capacity, and every item with true count > total / capacity is reported; an unreported item's
+ * true count is at most dd_frequent_max_error(). These hold after any sequence of updates and
+ * merges (docs/sketch-hll-frequent.md has the merge rule and the proof).
+ * Memory: 136 to 200 bytes per unit of capacity (136 KiB at the default), all allocated by _new.
+ * Update: O(1) expected per value, evictions included (the minimum comes from a stream summary).
+ * Results depend only on the input sequence, never on memory layout: a clone or a serialization
+ * round trip behaves exactly like the original under further updates and merges.
+ * DD_FREQUENT_CAPACITY_MAX is set so that a full sketch fits one envelope (DD_WIRE_PAYLOAD_MAX).
+ * Getters given NULL return 0; update ignores a NULL sketch, and `hashes` may be NULL only when
+ * n == 0. */
 #define DD_FREQUENT_CAPACITY_MIN 2u
-#define DD_FREQUENT_CAPACITY_MAX (1u << 24)
+#define DD_FREQUENT_CAPACITY_MAX (1u << 21)
 #define DD_FREQUENT_CAPACITY_DEFAULT 1024u
 
 typedef struct dd_frequent dd_frequent_t;
@@ -244,22 +265,28 @@ typedef struct dd_frequent_item {
     uint64_t error; /* count - error is a lower bound; 0 while exact */
 } dd_frequent_item_t;
 
+/* INVALID_ARGUMENT when capacity is out of range or out is NULL; NO_MEMORY. */
 dd_sketch_err_t dd_frequent_new(uint32_t capacity, dd_frequent_t **out);
 void dd_frequent_destroy(dd_frequent_t *f); /* NULL is fine */
 dd_sketch_err_t dd_frequent_clone(const dd_frequent_t *f, dd_frequent_t **out);
-void dd_frequent_reset(dd_frequent_t *f);
+void dd_frequent_reset(dd_frequent_t *f); /* back to empty and exact; capacity kept */
 /* Adds a batch of hashes. No allocation (tables are sized at creation). */
 void dd_frequent_update(dd_frequent_t *f, const uint64_t *hashes, const uint8_t *nulls, size_t n);
-dd_sketch_err_t dd_frequent_merge(dd_frequent_t *into, const dd_frequent_t *from); /* same capacity */
+/* into := into ∪ from (from unchanged; into == from is allowed). INCOMPATIBLE unless the
+ * capacities are equal; TOO_LARGE if the total or null count would pass 2^63 - 1; NO_MEMORY
+ * (into is then unchanged). Exact ∪ exact stays exact while the union has at most `capacity`
+ * hashes. O(capacity log capacity), with scratch memory for 2 × capacity items. */
+dd_sketch_err_t dd_frequent_merge(dd_frequent_t *into, const dd_frequent_t *from);
 uint32_t dd_frequent_capacity(const dd_frequent_t *f);
 int dd_frequent_is_exact(const dd_frequent_t *f);
 uint64_t dd_frequent_total(const dd_frequent_t *f); /* non-null values counted */
 uint64_t dd_frequent_nulls(const dd_frequent_t *f);
 uint64_t dd_frequent_max_error(const dd_frequent_t *f); /* 0 while exact */
-/* Count estimate (0 if not tracked) and its error bound. */
+/* Count estimate of a tracked hash and its error (error may be NULL). For a hash not tracked,
+ * returns 0 and sets *error to dd_frequent_max_error(): its true count is at most that. */
 uint64_t dd_frequent_estimate(const dd_frequent_t *f, uint64_t hash, uint64_t *error);
 /* Tracked items sorted by count descending (ties by hash ascending); writes min(n_max, tracked);
- * returns the number written. dd_frequent_tracked() says how many there are. */
+ * returns the number written. dd_frequent_tracked() says how many there are. No allocation. */
 size_t dd_frequent_tracked(const dd_frequent_t *f);
 size_t dd_frequent_items(const dd_frequent_t *f, dd_frequent_item_t *out, size_t n_max);
 size_t dd_frequent_serialized_size(const dd_frequent_t *f);
