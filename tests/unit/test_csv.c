@@ -69,7 +69,7 @@ static void expect_end(dd_csv_reader_t *r) {
 static void test_line_ends_and_empty_fields(void **state) {
     (void)state;
     const char *inputs[] = {"a,b\n1,2\n", "a,b\r\n1,2\r\n", "a,b\r1,2\r", "a,b\n1,2",
-                            "\xEF\xBB\xBF" "a,b\n\n\r\n1,2\n\n"};
+                            ("\xEF\xBB\xBF" "a,b\n\n\r\n1,2\n\n")};
     for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
         dd_csv_reader_t *r = reader_for(inputs[i], NULL);
         expect_record(r, 2, "a", "b");
