@@ -61,6 +61,10 @@ int main(int argc, char **argv) {
             return 2;
         }
         printf("{\"ks\":%.17g,\"wasserstein\":%.17g}\n", ks, w1);
+        free((void *)a.values);
+        free((void *)a.weights);
+        free((void *)b.values);
+        free((void *)b.weights);
         return 0;
     }
     if (argc == 5 && strcmp(argv[1], "counts") == 0) {
@@ -84,6 +88,8 @@ int main(int argc, char **argv) {
                "\"total_variation\":%.17g,\"chi2\":%.17g,\"chi2_yates\":%.17g,\"dof\":%" PRIu32 "}\n",
                st.psi, st.kl, st.jensen_shannon, st.hellinger, st.total_variation, chi2, chi2_yates,
                dof);
+        free(ref);
+        free(cur);
         return 0;
     }
     fprintf(stderr, "usage: stats_tool samples A.f64 WA.u64|- B.f64 WB.u64|-\n"
