@@ -360,6 +360,96 @@ dd_sketch_err_t dd_stat_binned(const uint64_t *reference, const uint64_t *curren
 dd_sketch_err_t dd_stat_chi2(const uint64_t *reference, const uint64_t *current, size_t k,
                              int yates, double *statistic, uint32_t *dof);
 
+/* ---- Sketch sets: every field of a stream, one pane or one reference --------------------------
+ * A numeric field keeps moments, a quantile sketch and (when edges are given, e.g. the reference's
+ * quantiles) a fixed-edge histogram; a categorical field keeps category counts and a distinct
+ * count. Two sets merge when they were made from the same field specs (same kinds and parameters,
+ * same histogram edges). */
+typedef enum dd_field_kind {
+    DD_FIELD_NUMERIC = 1,
+    DD_FIELD_CATEGORICAL = 2,
+} dd_field_kind_t;
+
+typedef struct dd_field_spec {
+    dd_field_kind_t kind;
+    const double *edges;        /* numeric: histogram edges (copied), or NULL for none */
+    size_t n_edges;             /* 0 with edges == NULL */
+    uint32_t kll_k;             /* numeric: 0 = DD_KLL_K_DEFAULT */
+    uint32_t hll_p;             /* categorical: 0 = DD_HLL_P_DEFAULT */
+    uint32_t frequent_capacity; /* categorical: 0 = DD_FREQUENT_CAPACITY_DEFAULT */
+} dd_field_spec_t;
+
+#define DD_SKETCH_SET_FIELDS_MAX 65536u
+
+typedef struct dd_sketch_set dd_sketch_set_t;
+
+/* Creates the sketches of n_fields fields (1 ≤ n_fields ≤ DD_SKETCH_SET_FIELDS_MAX). The quantile
+ * sketches' seeds derive from `seed` and the field index. INVALID_ARGUMENT for a bad spec. */
+dd_sketch_err_t dd_sketch_set_new(const dd_field_spec_t *fields, size_t n_fields, uint64_t seed,
+                                  dd_sketch_set_t **out);
+void dd_sketch_set_destroy(dd_sketch_set_t *set); /* NULL is fine */
+/* Empties every sketch: O(total sketch size), not O(records); nothing is allocated or freed. */
+void dd_sketch_set_reset(dd_sketch_set_t *set);
+/* A set with the same specs and no data (what dd_window_merge_live writes into). */
+dd_sketch_err_t dd_sketch_set_new_like(const dd_sketch_set_t *set, dd_sketch_set_t **out);
+
+size_t dd_sketch_set_fields(const dd_sketch_set_t *set);
+dd_field_kind_t dd_sketch_set_kind(const dd_sketch_set_t *set, size_t field);
+/* Rows seen: the caller adds them once per record batch (fields may be absent in some records). */
+void dd_sketch_set_add_rows(dd_sketch_set_t *set, uint64_t rows);
+uint64_t dd_sketch_set_rows(const dd_sketch_set_t *set);
+
+/* Adds a column batch to a field. INVALID_ARGUMENT for a wrong field index or kind. */
+dd_sketch_err_t dd_sketch_set_update_numeric(dd_sketch_set_t *set, size_t field, const double *v,
+                                             const uint8_t *nulls, size_t n);
+dd_sketch_err_t dd_sketch_set_update_categorical(dd_sketch_set_t *set, size_t field,
+                                                 const uint64_t *hashes, const uint8_t *nulls,
+                                                 size_t n);
+/* into := into ∪ from; INCOMPATIBLE unless both come from the same specs. */
+dd_sketch_err_t dd_sketch_set_merge(dd_sketch_set_t *into, const dd_sketch_set_t *from);
+
+/* The field's sketches, owned by the set; NULL when the field has no such sketch. */
+const dd_moments_t *dd_sketch_set_moments(const dd_sketch_set_t *set, size_t field);
+const dd_histogram_t *dd_sketch_set_histogram(const dd_sketch_set_t *set, size_t field);
+const dd_kll_t *dd_sketch_set_kll(const dd_sketch_set_t *set, size_t field);
+const dd_hll_t *dd_sketch_set_hll(const dd_sketch_set_t *set, size_t field);
+const dd_frequent_t *dd_sketch_set_frequent(const dd_sketch_set_t *set, size_t field);
+
+/* One envelope (type DD_WIRE_SKETCH_SET) holding the row count and each field's sketches as nested
+ * envelopes; deserialize validates every nested sketch and caps the field count. */
+size_t dd_sketch_set_serialized_size(const dd_sketch_set_t *set);
+dd_sketch_err_t dd_sketch_set_serialize(const dd_sketch_set_t *set, uint8_t *buf, size_t cap,
+                                        size_t *written);
+dd_sketch_err_t dd_sketch_set_deserialize(const uint8_t *buf, size_t len, dd_sketch_set_t **out);
+
+/* ---- Windows: a ring of panes ------------------------------------------------------------------
+ * Time is cut into panes of pane_ms; the window is the last n_panes panes. Records go to the pane
+ * of their timestamp; a pane that falls out of the window is reset and reused for a new pane, at
+ * O(sketch size) whatever the number of records. The rolling window's distribution is the merge of
+ * the live panes. */
+#define DD_WINDOW_PANES_MAX 10000u
+
+typedef struct dd_window dd_window_t;
+
+dd_sketch_err_t dd_window_new(const dd_field_spec_t *fields, size_t n_fields, uint32_t n_panes,
+                              int64_t pane_ms, uint64_t seed, dd_window_t **out);
+void dd_window_destroy(dd_window_t *w); /* NULL is fine */
+
+/* The pane holding time t_ms, opening it (and expiring the panes it pushes out) when t_ms is past
+ * the newest pane. NULL when t_ms is older than the oldest live pane: the record is late and the
+ * caller counts it. */
+dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms);
+/* Moves the window's end to cover now_ms, expiring panes that fall out, without adding data. */
+void dd_window_advance(dd_window_t *w, int64_t now_ms);
+/* out := merge of the live panes (out must come from dd_window_new_set or share the specs). */
+dd_sketch_err_t dd_window_merge_live(const dd_window_t *w, dd_sketch_set_t *out);
+/* A set with the window's specs, to merge into. */
+dd_sketch_err_t dd_window_new_set(const dd_window_t *w, dd_sketch_set_t **out);
+/* [start, end) of the live window in ms; both 0 before the first pane opens. */
+int64_t dd_window_start_ms(const dd_window_t *w);
+int64_t dd_window_end_ms(const dd_window_t *w);
+uint32_t dd_window_live_panes(const dd_window_t *w);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,6 @@
 /* fuzz_sketch_deserialize.c — libFuzzer target: sketch deserialization on arbitrary bytes.
  *
- * Byte 0 picks the sketch type (moments, histogram) and whether to repair the envelope's length and
+ * Byte 0 picks the sketch type (moments, histogram, a whole sketch set) and whether to repair the envelope's length and
  * CRC first: random mutations almost never keep a valid CRC-32C, so without the repair the fuzzer
  * would only ever explore the checksum check. The rest is the input. Deserialization must
  * never crash, read out of bounds or leak; when it accepts an input, the sketch must answer
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             copy[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
     }
     const uint8_t *in = copy;
-    switch (data[0] % 2) {
+    switch (data[0] % 3) {
     case 0: {
         dd_moments_t m;
         if (dd_moments_deserialize(in, len, &m) != DD_SKETCH_OK)
@@ -69,6 +69,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void)dd_histogram_total(h);
         free(out);
         dd_histogram_destroy(h);
+        break;
+    }
+    case 2: {
+        dd_sketch_set_t *set;
+        if (dd_sketch_set_deserialize(in, len, &set) != DD_SKETCH_OK)
+            break;
+        const size_t need = dd_sketch_set_serialized_size(set);
+        uint8_t *out = malloc(need);
+        size_t written = 0;
+        if (out == NULL || dd_sketch_set_serialize(set, out, need, &written) != DD_SKETCH_OK ||
+            written > len)
+            abort();
+        check_same(in, written, out, written);
+        dd_sketch_set_t *empty;
+        if (dd_sketch_set_new_like(set, &empty) != DD_SKETCH_OK ||
+            dd_sketch_set_merge(empty, set) != DD_SKETCH_OK)
+            abort();
+        dd_sketch_set_destroy(empty);
+        free(out);
+        dd_sketch_set_destroy(set);
         break;
     }
     }

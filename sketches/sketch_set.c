@@ -1,0 +1,421 @@
+/* sketch_set.c — the sketches of every field of a stream, as one unit to update, merge, reset and
+ * serialize (a window pane, a merged window, a reference). */
+#include "sketches.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+typedef struct field {
+    dd_field_kind_t kind;
+    uint32_t kll_k;             /* numeric */
+    uint32_t hll_p;             /* categorical */
+    uint32_t frequent_capacity; /* categorical */
+    dd_moments_t moments;       /* numeric */
+    dd_histogram_t *histogram;  /* numeric, optional */
+    dd_kll_t *kll;              /* numeric */
+    dd_hll_t *hll;              /* categorical */
+    dd_frequent_t *frequent;    /* categorical */
+} field_t;
+
+struct dd_sketch_set {
+    size_t n_fields;
+    uint64_t seed;
+    uint64_t rows;
+    field_t *fields;
+};
+
+static uint64_t field_seed(uint64_t seed, size_t field) {
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull * (uint64_t)(field + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void dd_sketch_set_destroy(dd_sketch_set_t *set) {
+    if (set == NULL)
+        return;
+    for (size_t i = 0; set->fields != NULL && i < set->n_fields; i++) {
+        dd_histogram_destroy(set->fields[i].histogram);
+        dd_kll_destroy(set->fields[i].kll);
+        dd_hll_destroy(set->fields[i].hll);
+        dd_frequent_destroy(set->fields[i].frequent);
+    }
+    free(set->fields);
+    free(set);
+}
+
+static dd_sketch_err_t init_field(field_t *f, const dd_field_spec_t *spec, uint64_t seed) {
+    f->kind = spec->kind;
+    dd_sketch_err_t err = DD_SKETCH_OK;
+    if (spec->kind == DD_FIELD_NUMERIC) {
+        f->kll_k = spec->kll_k ? spec->kll_k : DD_KLL_K_DEFAULT;
+        dd_moments_init(&f->moments);
+        if (spec->edges != NULL || spec->n_edges != 0)
+            err = dd_histogram_new(spec->edges, spec->n_edges, &f->histogram);
+        if (err == DD_SKETCH_OK)
+            err = dd_kll_new(f->kll_k, seed, &f->kll);
+    } else if (spec->kind == DD_FIELD_CATEGORICAL) {
+        f->hll_p = spec->hll_p ? spec->hll_p : DD_HLL_P_DEFAULT;
+        f->frequent_capacity =
+            spec->frequent_capacity ? spec->frequent_capacity : DD_FREQUENT_CAPACITY_DEFAULT;
+        err = dd_hll_new(f->hll_p, &f->hll);
+        if (err == DD_SKETCH_OK)
+            err = dd_frequent_new(f->frequent_capacity, &f->frequent);
+    } else {
+        err = DD_SKETCH_ERR_INVALID_ARGUMENT;
+    }
+    return err;
+}
+
+dd_sketch_err_t dd_sketch_set_new(const dd_field_spec_t *fields, size_t n_fields, uint64_t seed,
+                                  dd_sketch_set_t **out) {
+    if (out == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (fields == NULL || n_fields == 0 || n_fields > DD_SKETCH_SET_FIELDS_MAX)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    dd_sketch_set_t *set = calloc(1, sizeof(*set));
+    if (set == NULL)
+        return DD_SKETCH_ERR_NO_MEMORY;
+    set->fields = calloc(n_fields, sizeof(field_t));
+    if (set->fields == NULL) {
+        free(set);
+        return DD_SKETCH_ERR_NO_MEMORY;
+    }
+    set->n_fields = n_fields;
+    set->seed = seed;
+    for (size_t i = 0; i < n_fields; i++) {
+        dd_sketch_err_t err = init_field(&set->fields[i], &fields[i], field_seed(seed, i));
+        if (err != DD_SKETCH_OK) {
+            dd_sketch_set_destroy(set);
+            return err;
+        }
+    }
+    *out = set;
+    return DD_SKETCH_OK;
+}
+
+/* The spec a field was made from (edges point into the field's histogram). */
+static dd_field_spec_t spec_of(const field_t *f) {
+    dd_field_spec_t spec = {f->kind, NULL, 0, f->kll_k, f->hll_p, f->frequent_capacity};
+    if (f->histogram != NULL) {
+        spec.edges = dd_histogram_edges(f->histogram);
+        spec.n_edges = dd_histogram_bins(f->histogram) + 1;
+    }
+    return spec;
+}
+
+dd_sketch_err_t dd_sketch_set_new_like(const dd_sketch_set_t *set, dd_sketch_set_t **out) {
+    if (set == NULL || out == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    dd_field_spec_t *specs = malloc(set->n_fields * sizeof(dd_field_spec_t));
+    if (specs == NULL)
+        return DD_SKETCH_ERR_NO_MEMORY;
+    for (size_t i = 0; i < set->n_fields; i++)
+        specs[i] = spec_of(&set->fields[i]);
+    dd_sketch_err_t err = dd_sketch_set_new(specs, set->n_fields, set->seed, out);
+    free(specs);
+    return err;
+}
+
+void dd_sketch_set_reset(dd_sketch_set_t *set) {
+    set->rows = 0;
+    for (size_t i = 0; i < set->n_fields; i++) {
+        field_t *f = &set->fields[i];
+        if (f->kind == DD_FIELD_NUMERIC) {
+            dd_moments_init(&f->moments);
+            if (f->histogram != NULL)
+                dd_histogram_reset(f->histogram);
+            dd_kll_reset(f->kll);
+        } else {
+            dd_hll_reset(f->hll);
+            dd_frequent_reset(f->frequent);
+        }
+    }
+}
+
+size_t dd_sketch_set_fields(const dd_sketch_set_t *set) {
+    return set->n_fields;
+}
+
+dd_field_kind_t dd_sketch_set_kind(const dd_sketch_set_t *set, size_t field) {
+    return set->fields[field].kind;
+}
+
+void dd_sketch_set_add_rows(dd_sketch_set_t *set, uint64_t rows) {
+    set->rows += rows;
+}
+
+uint64_t dd_sketch_set_rows(const dd_sketch_set_t *set) {
+    return set->rows;
+}
+
+dd_sketch_err_t dd_sketch_set_update_numeric(dd_sketch_set_t *set, size_t field, const double *v,
+                                             const uint8_t *nulls, size_t n) {
+    if (set == NULL || field >= set->n_fields || set->fields[field].kind != DD_FIELD_NUMERIC ||
+        (v == NULL && n > 0))
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    field_t *f = &set->fields[field];
+    dd_moments_update(&f->moments, v, nulls, n);
+    if (f->histogram != NULL)
+        dd_histogram_update(f->histogram, v, nulls, n);
+    dd_kll_update(f->kll, v, nulls, n);
+    return DD_SKETCH_OK;
+}
+
+dd_sketch_err_t dd_sketch_set_update_categorical(dd_sketch_set_t *set, size_t field,
+                                                 const uint64_t *hashes, const uint8_t *nulls,
+                                                 size_t n) {
+    if (set == NULL || field >= set->n_fields || set->fields[field].kind != DD_FIELD_CATEGORICAL ||
+        (hashes == NULL && n > 0))
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    field_t *f = &set->fields[field];
+    dd_hll_update(f->hll, hashes, nulls, n);
+    dd_frequent_update(f->frequent, hashes, nulls, n);
+    return DD_SKETCH_OK;
+}
+
+static int same_layout(const dd_sketch_set_t *a, const dd_sketch_set_t *b) {
+    if (a->n_fields != b->n_fields)
+        return 0;
+    for (size_t i = 0; i < a->n_fields; i++) {
+        const field_t *x = &a->fields[i], *y = &b->fields[i];
+        if (x->kind != y->kind || x->kll_k != y->kll_k || x->hll_p != y->hll_p ||
+            x->frequent_capacity != y->frequent_capacity ||
+            (x->histogram == NULL) != (y->histogram == NULL))
+            return 0;
+        if (x->histogram != NULL) {
+            const size_t bins = dd_histogram_bins(x->histogram);
+            if (bins != dd_histogram_bins(y->histogram) ||
+                memcmp(dd_histogram_edges(x->histogram), dd_histogram_edges(y->histogram),
+                       (bins + 1) * sizeof(double)) != 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+dd_sketch_err_t dd_sketch_set_merge(dd_sketch_set_t *into, const dd_sketch_set_t *from) {
+    if (into == NULL || from == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    /* Check everything first, so a refused merge leaves `into` untouched. */
+    if (!same_layout(into, from))
+        return DD_SKETCH_ERR_INCOMPATIBLE;
+    for (size_t i = 0; i < into->n_fields; i++) {
+        field_t *x = &into->fields[i];
+        const field_t *y = &from->fields[i];
+        dd_sketch_err_t err = DD_SKETCH_OK;
+        if (x->kind == DD_FIELD_NUMERIC) {
+            dd_moments_merge(&x->moments, &y->moments);
+            if (x->histogram != NULL)
+                err = dd_histogram_merge(x->histogram, y->histogram);
+            if (err == DD_SKETCH_OK)
+                err = dd_kll_merge(x->kll, y->kll);
+        } else {
+            err = dd_hll_merge(x->hll, y->hll);
+            if (err == DD_SKETCH_OK)
+                err = dd_frequent_merge(x->frequent, y->frequent);
+        }
+        if (err != DD_SKETCH_OK)
+            return err;
+    }
+    into->rows += from->rows;
+    return DD_SKETCH_OK;
+}
+
+static const field_t *field_of(const dd_sketch_set_t *set, size_t field, dd_field_kind_t kind) {
+    if (set == NULL || field >= set->n_fields || set->fields[field].kind != kind)
+        return NULL;
+    return &set->fields[field];
+}
+
+const dd_moments_t *dd_sketch_set_moments(const dd_sketch_set_t *set, size_t field) {
+    const field_t *f = field_of(set, field, DD_FIELD_NUMERIC);
+    return f ? &f->moments : NULL;
+}
+const dd_histogram_t *dd_sketch_set_histogram(const dd_sketch_set_t *set, size_t field) {
+    const field_t *f = field_of(set, field, DD_FIELD_NUMERIC);
+    return f ? f->histogram : NULL;
+}
+const dd_kll_t *dd_sketch_set_kll(const dd_sketch_set_t *set, size_t field) {
+    const field_t *f = field_of(set, field, DD_FIELD_NUMERIC);
+    return f ? f->kll : NULL;
+}
+const dd_hll_t *dd_sketch_set_hll(const dd_sketch_set_t *set, size_t field) {
+    const field_t *f = field_of(set, field, DD_FIELD_CATEGORICAL);
+    return f ? f->hll : NULL;
+}
+const dd_frequent_t *dd_sketch_set_frequent(const dd_sketch_set_t *set, size_t field) {
+    const field_t *f = field_of(set, field, DD_FIELD_CATEGORICAL);
+    return f ? f->frequent : NULL;
+}
+
+/* ---- serialization ---------------------------------------------------------------------------
+ * Payload (docs/sketch-format.md): u32 n_fields; u64 seed; u64 rows; then per field u8 kind,
+ * u8 has_histogram, and the field's sketches as length-prefixed (u32) nested envelopes in a fixed
+ * order: numeric = moments, [histogram], kll; categorical = hll, frequent. */
+
+enum { FIELD_MIN_BYTES = 2 + 2 * (4 + DD_WIRE_HEADER_BYTES + DD_WIRE_TRAILER_BYTES) };
+
+/* Appends a nested envelope: its size, then the bytes `serialize` writes (when they fit). */
+#define PUT_NESTED(w, size, call)                                                                  \
+    do {                                                                                           \
+        const size_t nested_size_ = (size);                                                        \
+        dd_wire_put_u32((w), (uint32_t)nested_size_);                                              \
+        if ((w)->buf != NULL && (w)->len + nested_size_ <= (w)->cap) {                             \
+            uint8_t *const at = (w)->buf + (w)->len;                                               \
+            if ((call) != DD_SKETCH_OK)                                                            \
+                return DD_SKETCH_ERR_CORRUPT;                                                      \
+        }                                                                                          \
+        (w)->len += nested_size_;                                                                  \
+    } while (0)
+
+static dd_sketch_err_t write_payload(const dd_sketch_set_t *set, dd_wire_writer_t *w) {
+    dd_wire_put_u32(w, (uint32_t)set->n_fields);
+    dd_wire_put_u64(w, set->seed);
+    dd_wire_put_u64(w, set->rows);
+    for (size_t i = 0; i < set->n_fields; i++) {
+        const field_t *f = &set->fields[i];
+        dd_wire_put_u8(w, (uint8_t)f->kind);
+        dd_wire_put_u8(w, f->histogram != NULL);
+        if (f->kind == DD_FIELD_NUMERIC) {
+            PUT_NESTED(w, dd_moments_serialized_size(&f->moments),
+                       dd_moments_serialize(&f->moments, at, nested_size_, NULL));
+            if (f->histogram != NULL)
+                PUT_NESTED(w, dd_histogram_serialized_size(f->histogram),
+                           dd_histogram_serialize(f->histogram, at, nested_size_, NULL));
+            PUT_NESTED(w, dd_kll_serialized_size(f->kll),
+                       dd_kll_serialize(f->kll, at, nested_size_, NULL));
+        } else {
+            PUT_NESTED(w, dd_hll_serialized_size(f->hll),
+                       dd_hll_serialize(f->hll, at, nested_size_, NULL));
+            PUT_NESTED(w, dd_frequent_serialized_size(f->frequent),
+                       dd_frequent_serialize(f->frequent, at, nested_size_, NULL));
+        }
+    }
+    return DD_SKETCH_OK;
+}
+
+size_t dd_sketch_set_serialized_size(const dd_sketch_set_t *set) {
+    dd_wire_writer_t w = {NULL, 0, 0};
+    const size_t begin = dd_wire_begin(&w, DD_WIRE_SKETCH_SET);
+    (void)write_payload(set, &w);
+    (void)dd_wire_end(&w, begin);
+    return w.len;
+}
+
+dd_sketch_err_t dd_sketch_set_serialize(const dd_sketch_set_t *set, uint8_t *buf, size_t cap,
+                                        size_t *written) {
+    if (set == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    dd_wire_writer_t w = {buf, cap, 0};
+    const size_t begin = dd_wire_begin(&w, DD_WIRE_SKETCH_SET);
+    dd_sketch_err_t err = write_payload(set, &w);
+    if (err == DD_SKETCH_OK)
+        err = dd_wire_end(&w, begin);
+    if (written != NULL)
+        *written = w.len;
+    return err;
+}
+
+/* Reads one nested envelope's bounds; the nested sketch must fill them exactly. */
+static dd_sketch_err_t take_nested(dd_wire_reader_t *r, const uint8_t **at, size_t *len) {
+    const uint32_t n = dd_wire_get_u32(r);
+    if (r->failed || n > dd_wire_remaining(r))
+        return DD_SKETCH_ERR_CORRUPT;
+    *at = r->pos;
+    *len = n;
+    r->pos += n;
+    return DD_SKETCH_OK;
+}
+
+static dd_sketch_err_t read_field(dd_wire_reader_t *r, field_t *f) {
+    const uint8_t kind = dd_wire_get_u8(r), has_histogram = dd_wire_get_u8(r);
+    if (r->failed || (kind != DD_FIELD_NUMERIC && kind != DD_FIELD_CATEGORICAL) ||
+        has_histogram > 1 || (kind == DD_FIELD_CATEGORICAL && has_histogram))
+        return DD_SKETCH_ERR_CORRUPT;
+    f->kind = (dd_field_kind_t)kind;
+    const uint8_t *at;
+    size_t len;
+    dd_sketch_err_t err;
+    if (f->kind == DD_FIELD_NUMERIC) {
+        if ((err = take_nested(r, &at, &len)) != DD_SKETCH_OK ||
+            (err = dd_moments_deserialize(at, len, &f->moments)) != DD_SKETCH_OK)
+            return err;
+        if (len != dd_moments_serialized_size(&f->moments))
+            return DD_SKETCH_ERR_CORRUPT;
+        if (has_histogram) {
+            if ((err = take_nested(r, &at, &len)) != DD_SKETCH_OK ||
+                (err = dd_histogram_deserialize(at, len, &f->histogram)) != DD_SKETCH_OK)
+                return err;
+            if (len != dd_histogram_serialized_size(f->histogram))
+                return DD_SKETCH_ERR_CORRUPT;
+        }
+        if ((err = take_nested(r, &at, &len)) != DD_SKETCH_OK ||
+            (err = dd_kll_deserialize(at, len, &f->kll)) != DD_SKETCH_OK)
+            return err;
+        if (len != dd_kll_serialized_size(f->kll))
+            return DD_SKETCH_ERR_CORRUPT;
+        f->kll_k = dd_kll_k(f->kll);
+    } else {
+        if ((err = take_nested(r, &at, &len)) != DD_SKETCH_OK ||
+            (err = dd_hll_deserialize(at, len, &f->hll)) != DD_SKETCH_OK)
+            return err;
+        if (len != dd_hll_serialized_size(f->hll))
+            return DD_SKETCH_ERR_CORRUPT;
+        if ((err = take_nested(r, &at, &len)) != DD_SKETCH_OK ||
+            (err = dd_frequent_deserialize(at, len, &f->frequent)) != DD_SKETCH_OK)
+            return err;
+        if (len != dd_frequent_serialized_size(f->frequent))
+            return DD_SKETCH_ERR_CORRUPT;
+        f->hll_p = dd_hll_p(f->hll);
+        f->frequent_capacity = dd_frequent_capacity(f->frequent);
+    }
+    return DD_SKETCH_OK;
+}
+
+dd_sketch_err_t dd_sketch_set_deserialize(const uint8_t *buf, size_t len, dd_sketch_set_t **out) {
+    if (out == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    dd_wire_reader_t r;
+    dd_sketch_err_t err = dd_wire_open(buf, len, DD_WIRE_SKETCH_SET, &r, NULL);
+    if (err != DD_SKETCH_OK)
+        return err;
+    const uint32_t n_fields = dd_wire_get_u32(&r);
+    const uint64_t seed = dd_wire_get_u64(&r), rows = dd_wire_get_u64(&r);
+    if (r.failed || n_fields == 0)
+        return DD_SKETCH_ERR_CORRUPT;
+    if (n_fields > DD_SKETCH_SET_FIELDS_MAX)
+        return DD_SKETCH_ERR_TOO_LARGE;
+    /* Every field takes at least FIELD_MIN_BYTES: refuse counts the input cannot hold before
+     * allocating for them. */
+    if ((size_t)n_fields > dd_wire_remaining(&r) / FIELD_MIN_BYTES)
+        return DD_SKETCH_ERR_CORRUPT;
+    dd_sketch_set_t *set = calloc(1, sizeof(*set));
+    if (set == NULL)
+        return DD_SKETCH_ERR_NO_MEMORY;
+    set->fields = calloc(n_fields, sizeof(field_t));
+    if (set->fields == NULL) {
+        free(set);
+        return DD_SKETCH_ERR_NO_MEMORY;
+    }
+    set->n_fields = n_fields;
+    set->seed = seed;
+    set->rows = rows;
+    for (uint32_t i = 0; i < n_fields; i++) {
+        err = read_field(&r, &set->fields[i]);
+        if (err != DD_SKETCH_OK) {
+            dd_sketch_set_destroy(set);
+            return err;
+        }
+    }
+    if (dd_wire_remaining(&r) != 0) {
+        dd_sketch_set_destroy(set);
+        return DD_SKETCH_ERR_CORRUPT;
+    }
+    *out = set;
+    return DD_SKETCH_OK;
+}
