@@ -338,6 +338,27 @@ dd_sketch_err_t dd_stat_ks(const dd_weighted_sample_t *a, const dd_weighted_samp
 dd_sketch_err_t dd_stat_wasserstein1(const dd_weighted_sample_t *a, const dd_weighted_sample_t *b,
                                      double *distance);
 
+/* The same two statistics between two quantile sketches, with a bound on how far the sketched
+ * value can be from the one on the full data: ε_ref + ε_cur for KS and (ε_ref + ε_cur)·(max − min)
+ * for W1, ε = dd_kll_rank_error (docs/statistics.md). Allocates the sorted views (evaluation
+ * time, not per record). INVALID_ARGUMENT when a sketch is empty; NO_MEMORY. */
+dd_sketch_err_t dd_stat_ks_kll(const dd_kll_t *ref, const dd_kll_t *cur, double *statistic,
+                               double *error_bound);
+dd_sketch_err_t dd_stat_wasserstein1_kll(const dd_kll_t *ref, const dd_kll_t *cur,
+                                         double *distance, double *error_bound);
+
+/* Category counts of two category-count sketches, aligned for dd_stat_binned / dd_stat_chi2:
+ * entry i < *n − 1 is category hashes[i] (the union of both sketches' tracked categories, sorted
+ * by hash), entry *n − 1 is "other" (hash 0): what a sketch counted but does not track. n_max must
+ * be ≥ dd_frequent_tracked(ref) + dd_frequent_tracked(cur) + 1. *share_error bounds, for both
+ * sketches, how far any entry's share of its total can be from the true share: 0 while both are
+ * exact, else max_error / total (docs/statistics.md carries it into the statistics).
+ * INVALID_ARGUMENT when n_max is too small or a sketch is empty; NO_MEMORY. */
+dd_sketch_err_t dd_stat_align_categories(const dd_frequent_t *ref, const dd_frequent_t *cur,
+                                         uint64_t *hashes, uint64_t *ref_counts,
+                                         uint64_t *cur_counts, size_t n_max, size_t *n,
+                                         double *share_error);
+
 /* Divergences between two histograms over the same bins (counts; each total must be > 0).
  * p = reference proportions, q = current proportions. */
 typedef struct dd_binned_stats {

@@ -11,6 +11,9 @@ Properties (inputs are exact, so the only differences are floating-point roundin
   (scipy.spatial.distance.jensenshannon), Hellinger and total variation from numpy formulas, and
   chi-square / dof = scipy.stats.chi2_contingency(correction=False and True); sums of k terms,
   so the tolerance is 8*k*u times the sum of the terms' magnitudes.
+- KS and W1 computed from two KLL sketches lie within the error bound the library reports
+  (eps_ref + eps_cur, and that times max - min for W1, eps from dd_kll_rank_error) of scipy's
+  exact values on the full samples; while the sketches are exact (n below k) they are equal.
 Usage: test_stats.py STATS_TOOL
 """
 import json
@@ -58,6 +61,30 @@ def check_samples(name, tool, a, b, wa, wb, workdir):
     if not close(got["wasserstein"], want_w1, tol):
         errors.append("wasserstein %.17g vs scipy %.17g (tol %.3g)" % (got["wasserstein"], want_w1, tol))
     print("%-4s %-48s %s" % ("ok" if not errors else "FAIL", name, "; ".join(errors)))
+    return not errors
+
+
+def check_kll(name, tool, a, b, k, workdir):
+    pa, pb = os.path.join(workdir, "ka"), os.path.join(workdir, "kb")
+    a.astype("<f8").tofile(pa)
+    b.astype("<f8").tofile(pb)
+    got = tool_json([tool, "kll", pa, pb, str(k)])
+    errors = []
+    want_ks = stats.ks_2samp(a, b).statistic
+    want_w1 = stats.wasserstein_distance(a, b)
+    span = max(a.max(), b.max()) - min(a.min(), b.min())
+    # Rounding on top of the sketch bound, as in the exact cases above.
+    if abs(got["ks"] - want_ks) > got["ks_bound"] + 4 * U:
+        errors.append("ks %.6g vs scipy %.6g: |diff| %.3g > bound %.3g"
+                      % (got["ks"], want_ks, abs(got["ks"] - want_ks), got["ks_bound"]))
+    w1_tol = got["wasserstein_bound"] + 4 * (a.size + b.size) * U * span
+    if abs(got["wasserstein"] - want_w1) > w1_tol:
+        errors.append("wasserstein %.6g vs scipy %.6g: |diff| %.3g > bound %.3g"
+                      % (got["wasserstein"], want_w1, abs(got["wasserstein"] - want_w1), w1_tol))
+    if max(a.size, b.size) < k and (got["ks_bound"] != 0 or got["wasserstein_bound"] != 0):
+        errors.append("sketches below k should be exact (bounds %g, %g)" % (got["ks_bound"], got["wasserstein_bound"]))
+    print("%-4s %-48s ks %.4f±%.4f w1 %.4g±%.3g %s" % ("ok" if not errors else "FAIL", name, got["ks"],
+          got["ks_bound"], got["wasserstein"], got["wasserstein_bound"], "; ".join(errors)))
     return not errors
 
 
@@ -127,6 +154,13 @@ def main():
             ok = check_samples(case[0], tool, *case[1:], workdir)
             passed += ok
             failed += not ok
+        for n, m, shift in ((100, 150, 0.0), (5000, 3000, 0.2), (200_000, 100_000, 0.0),
+                            (200_000, 100_000, 0.05), (1_000_000, 500_000, 0.5)):
+            for k in (200, 800):
+                ok = check_kll("KLL k=%d normal n=%d m=%d shift %.2f" % (k, n, m, shift), tool,
+                               rng.normal(0, 1, n), rng.normal(shift, 1, m), k, workdir)
+                passed += ok
+                failed += not ok
         count_cases = [
             ("2 categories", np.array([30, 70]), np.array([45, 55])),
             ("2 categories, tiny", np.array([3, 1]), np.array([1, 2])),

@@ -4,6 +4,8 @@
  *   W1 = the gap between them; a weighted sample equals the same sample with values repeated;
  * - hand-computed values: KS and W1 of tiny samples, PSI/JS/Hellinger/TV of two-bin histograms,
  *   chi-square with and without Yates' correction on a 2×2 table;
+ * - two category-count sketches align over the union of their categories plus "other", exactly
+ *   while exact, with a share error ≤ 1/capacity once past capacity;
  * - empty samples, zero totals and bad smoothing are INVALID_ARGUMENT, never NaN. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -119,6 +121,61 @@ static void test_invalid_inputs(void **state) {
     assert_int_equal(dd_stat_chi2(some, zeros, 2, 0, &chi2, &dof), DD_SKETCH_ERR_INVALID_ARGUMENT);
 }
 
+static void test_align_categories(void **state) {
+    (void)state;
+    /* ref: a×3, b×1; cur: b×2, c×5. Aligned over {a, b, c} (by hash) + other. */
+    const uint64_t A = 30, B = 10, C = 20;
+    const uint64_t ref_in[] = {A, A, B, A}, cur_in[] = {C, B, C, C, B, C, C};
+    dd_frequent_t *ref, *cur;
+    assert_int_equal(dd_frequent_new(16, &ref), DD_SKETCH_OK);
+    assert_int_equal(dd_frequent_new(16, &cur), DD_SKETCH_OK);
+    dd_frequent_update(ref, ref_in, NULL, 4);
+    dd_frequent_update(cur, cur_in, NULL, 7);
+    uint64_t hashes[16], rc[16], cc[16];
+    size_t n = 0;
+    double share_error = -1;
+    assert_int_equal(dd_stat_align_categories(ref, cur, hashes, rc, cc, 3, &n, &share_error),
+                     DD_SKETCH_ERR_INVALID_ARGUMENT); /* needs 2 + 2 + 1 */
+    assert_int_equal(dd_stat_align_categories(ref, cur, hashes, rc, cc, 8, &n, &share_error),
+                     DD_SKETCH_OK);
+    assert_int_equal(n, 4);
+    assert_true(share_error == 0.0);
+    const uint64_t want_h[] = {B, C, A}, want_r[] = {1, 0, 3}, want_c[] = {2, 5, 0};
+    (void)want_h;
+    assert_int_equal(hashes[0], B);
+    assert_int_equal(hashes[1], C);
+    assert_int_equal(hashes[2], A);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rc[i], want_r[i]);
+        assert_int_equal(cc[i], want_c[i]);
+    }
+    assert_int_equal(rc[3], 0);
+    assert_int_equal(cc[3], 0);
+    dd_frequent_destroy(ref);
+    dd_frequent_destroy(cur);
+
+    /* Past capacity: SpaceSaving mode; the share error is positive and at most 1/capacity, and
+     * the "other" bucket never goes negative. */
+    assert_int_equal(dd_frequent_new(4, &ref), DD_SKETCH_OK);
+    assert_int_equal(dd_frequent_new(4, &cur), DD_SKETCH_OK);
+    uint64_t many[1000];
+    for (uint64_t i = 0; i < 1000; i++)
+        many[i] = 1 + (i * i) % 37;
+    dd_frequent_update(ref, many, NULL, 1000);
+    dd_frequent_update(cur, many + 500, NULL, 500);
+    assert_int_equal(dd_stat_align_categories(ref, cur, hashes, rc, cc, 16, &n, &share_error),
+                     DD_SKETCH_OK);
+    assert_true(share_error > 0.0 && share_error <= 0.25);
+    uint64_t sum_r = 0, sum_c = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum_r += rc[i];
+        sum_c += cc[i];
+    }
+    assert_true(sum_r >= 1000 && sum_c >= 500); /* overestimates, never less than the totals */
+    dd_frequent_destroy(ref);
+    dd_frequent_destroy(cur);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identical_and_disjoint),
@@ -126,6 +183,7 @@ int main(void) {
         cmocka_unit_test(test_binned_by_hand),
         cmocka_unit_test(test_chi2_by_hand),
         cmocka_unit_test(test_invalid_inputs),
+        cmocka_unit_test(test_align_categories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
