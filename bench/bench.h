@@ -1,0 +1,50 @@
+/* bench.h — shared by driftd-bench's suites: timing, medians, a seeded generator, the report. */
+#ifndef DRIFTD_BENCH_H
+#define DRIFTD_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bench_options {
+    int json;
+    size_t values;      /* values per batch */
+    size_t repeats;     /* timed runs; the median is reported */
+    const char *peer_python; /* Python with bench/peers/requirements.txt, or NULL */
+    const char *peer_dir;    /* directory of the peer scripts */
+} bench_options_t;
+
+/* A figure is numeric (value) or text (text != NULL). */
+typedef struct bench_metric {
+    char name[64];
+    double value;
+    const char *unit;
+    char text[64];
+} bench_metric_t;
+
+enum { BENCH_METRICS_MAX = 96 };
+
+typedef struct bench_report {
+    const char *suite;
+    bench_metric_t m[BENCH_METRICS_MAX];
+    size_t n;
+} bench_report_t;
+
+void bench_add(bench_report_t *r, const char *name, double value, const char *unit);
+void bench_add_text(bench_report_t *r, const char *name, const char *text);
+/* The value of a numeric metric, or NaN. */
+double bench_get(const bench_report_t *r, const char *name);
+void bench_print(const bench_report_t *r, const bench_options_t *opt, const char *command);
+
+double bench_now_ns(void);
+double bench_median(double *v, size_t n);
+uint64_t bench_next_u64(uint64_t *state);
+double bench_next_uniform(uint64_t *state); /* (0, 1) */
+double bench_next_normal(uint64_t *state);
+
+/* Median ns per item of `repeats` timed calls of fn after one warm-up call. */
+typedef void (*bench_fn)(void *ctx);
+double bench_time_per_item(bench_fn fn, void *ctx, size_t items, size_t repeats);
+
+int bench_sketches(const bench_options_t *opt);
+
+#endif /* DRIFTD_BENCH_H */
