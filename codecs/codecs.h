@@ -29,6 +29,12 @@ typedef enum dd_codec_err {
     DD_CODEC_ERR_CSV_AFTER_QUOTE,  /* text between a closing quote and the delimiter */
     DD_CODEC_ERR_FIELD_TOO_LONG,   /* a field longer than the configured limit */
     DD_CODEC_ERR_TOO_MANY_FIELDS,  /* a record with more fields than the configured limit */
+    DD_CODEC_ERR_IO,               /* a file could not be opened or read */
+    DD_CODEC_ERR_EMPTY,            /* a file with no header row */
+    DD_CODEC_ERR_RAGGED_ROW,       /* a row with a different number of fields than the header */
+    DD_CODEC_ERR_BAD_NUMBER,       /* a cell of a numeric column that is not a number */
+    DD_CODEC_ERR_UNKNOWN_COLUMN,   /* a name that matches no column */
+    DD_CODEC_ERR_DUPLICATE_COLUMN, /* two columns with one name */
 } dd_codec_err_t;
 
 /* A sentence for humans, e.g. "input ended inside a value". Never NULL. */
@@ -82,6 +88,55 @@ dd_codec_err_t dd_csv_next(dd_csv_reader_t *r, const char *const **fields, const
 uint64_t dd_csv_record_line(const dd_csv_reader_t *r);
 void dd_csv_error_position(const dd_csv_reader_t *r, uint64_t *line, uint64_t *column,
                            uint64_t *offset);
+
+/* ---- Category hashes -------------------------------------------------------------------------
+ * Categorical values (strings, enum symbols, bytes) become 64-bit hashes once, here, and every
+ * sketch sees only hashes: XXH3-64 (xxHash 0.8, seed 0) of the value's bytes. */
+uint64_t dd_codec_hash(const void *bytes, size_t len);
+
+/* ---- Datasets: a whole file as typed columns ------------------------------------------------------
+ * For `driftd compare` and reference files: every row of a file, column by column. A numeric
+ * column is doubles plus a null bitmap; a categorical one is category hashes plus a null bitmap,
+ * with the first spelling of each category kept for reports. Cells that are empty or spell a
+ * missing value (NA, N/A, null, NULL, None) are null; "nan"/"inf" parse as NaN/±inf. */
+typedef enum dd_column_kind {
+    DD_COLUMN_NUMERIC = 1,
+    DD_COLUMN_CATEGORICAL = 2,
+} dd_column_kind_t;
+
+typedef struct dd_dataset dd_dataset_t;
+
+/* A column's kind chosen by the caller (e.g. from --schema), by name; others are inferred. */
+typedef struct dd_column_hint {
+    const char *name;
+    dd_column_kind_t kind;
+} dd_column_hint_t;
+
+/* Reads a CSV file with a header row. A column is numeric when every non-null cell parses as a
+ * number, else categorical, unless a hint names it: then a cell of a numeric column that does not
+ * parse is an error. Errors (missing or empty file, a row whose field count differs from the
+ * header's, CSV syntax, an unparsable number in a hinted numeric column, a hint naming no column,
+ * a duplicate column name) return the error with a message in errstr naming the file, line and
+ * column. *out is the caller's (dd_dataset_destroy). */
+dd_codec_err_t dd_dataset_load_csv(const char *path, const dd_csv_options_t *opts,
+                                   const dd_column_hint_t *hints, size_t n_hints,
+                                   dd_dataset_t **out, char *errstr, size_t errstr_size);
+void dd_dataset_destroy(dd_dataset_t *d); /* NULL is fine */
+
+size_t dd_dataset_rows(const dd_dataset_t *d);
+size_t dd_dataset_columns(const dd_dataset_t *d);
+const char *dd_dataset_column_name(const dd_dataset_t *d, size_t column);
+/* The index of the column with this name, or −1. */
+long dd_dataset_find_column(const dd_dataset_t *d, const char *name);
+dd_column_kind_t dd_dataset_column_kind(const dd_dataset_t *d, size_t column);
+/* Row values of a numeric column (NULL for a categorical one), hashes of a categorical column
+ * (NULL for a numeric one), and the column's null bitmap (LSB first). Owned by the dataset. */
+const double *dd_dataset_numbers(const dd_dataset_t *d, size_t column);
+const uint64_t *dd_dataset_hashes(const dd_dataset_t *d, size_t column);
+const uint8_t *dd_dataset_nulls(const dd_dataset_t *d, size_t column);
+/* The first spelling seen of a category of this column, or NULL if unknown; NUL-terminated and
+ * owned by the dataset. */
+const char *dd_dataset_category_name(const dd_dataset_t *d, size_t column, uint64_t hash);
 
 #ifdef __cplusplus
 }

@@ -27,6 +27,18 @@ const char *dd_codec_strerror(dd_codec_err_t err) {
         return "field longer than the limit";
     case DD_CODEC_ERR_TOO_MANY_FIELDS:
         return "more fields than the limit";
+    case DD_CODEC_ERR_IO:
+        return "cannot read the file";
+    case DD_CODEC_ERR_EMPTY:
+        return "empty file (no header row)";
+    case DD_CODEC_ERR_RAGGED_ROW:
+        return "row with a different number of fields than the header";
+    case DD_CODEC_ERR_BAD_NUMBER:
+        return "not a number";
+    case DD_CODEC_ERR_UNKNOWN_COLUMN:
+        return "no such column";
+    case DD_CODEC_ERR_DUPLICATE_COLUMN:
+        return "duplicate column name";
     }
     return "unknown codec error";
 }
@@ -57,6 +69,18 @@ const char *dd_codec_err_name(dd_codec_err_t err) {
         return "field_too_long";
     case DD_CODEC_ERR_TOO_MANY_FIELDS:
         return "too_many_fields";
+    case DD_CODEC_ERR_IO:
+        return "io";
+    case DD_CODEC_ERR_EMPTY:
+        return "empty";
+    case DD_CODEC_ERR_RAGGED_ROW:
+        return "ragged_row";
+    case DD_CODEC_ERR_BAD_NUMBER:
+        return "bad_number";
+    case DD_CODEC_ERR_UNKNOWN_COLUMN:
+        return "unknown_column";
+    case DD_CODEC_ERR_DUPLICATE_COLUMN:
+        return "duplicate_column";
     }
     return "unknown";
 }

@@ -1,0 +1,408 @@
+/* dataset.c — a whole CSV file as typed columns, for `driftd compare` and reference files.
+ *
+ * Two passes over the memory-mapped file: the first checks the shape and decides each column's
+ * kind (numeric when every non-null cell parses), the second fills arrays sized from the first.
+ * Category spellings are kept per column in a hash table, up to NAMES_MAX per column, so a
+ * report can name categories without keeping every cell. */
+#include "codecs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define NAMES_MAX ((size_t)1 << 20)
+#define NUMBER_CHARS_MAX 63
+
+uint64_t dd_codec_hash(const void *bytes, size_t len) {
+    return (uint64_t)XXH3_64bits(bytes, len);
+}
+
+typedef struct name_table {
+    uint64_t *hashes;
+    char **names; /* NULL = empty slot */
+    size_t cap;   /* power of two */
+    size_t used;
+} name_table_t;
+
+typedef struct column {
+    char *name;
+    dd_column_kind_t kind;
+    int hinted;
+    double *numbers;
+    uint64_t *hashes;
+    uint8_t *nulls;
+    name_table_t names;
+} column_t;
+
+struct dd_dataset {
+    size_t rows;
+    size_t n_cols;
+    column_t *cols;
+};
+
+static void names_free(name_table_t *t) {
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->names[i]);
+    free(t->names);
+    free(t->hashes);
+}
+
+static int names_grow(name_table_t *t) {
+    const size_t cap = t->cap ? t->cap * 2 : 64;
+    uint64_t *hashes = calloc(cap, sizeof(uint64_t));
+    char **names = calloc(cap, sizeof(char *));
+    if (hashes == NULL || names == NULL) {
+        free(hashes);
+        free(names);
+        return -1;
+    }
+    for (size_t i = 0; i < t->cap; i++) {
+        if (t->names[i] == NULL)
+            continue;
+        size_t j = (size_t)t->hashes[i] & (cap - 1);
+        while (names[j] != NULL)
+            j = (j + 1) & (cap - 1);
+        hashes[j] = t->hashes[i];
+        names[j] = t->names[i];
+    }
+    free(t->names);
+    free(t->hashes);
+    t->names = names;
+    t->hashes = hashes;
+    t->cap = cap;
+    return 0;
+}
+
+/* Keeps the first spelling of a hash; silently stops adding past NAMES_MAX (names are for
+ * reports only; the hashes carry the data). */
+static int names_add(name_table_t *t, uint64_t hash, const char *s, size_t len) {
+    if (t->used >= NAMES_MAX)
+        return 0;
+    if ((t->used + 1) * 2 > t->cap && names_grow(t) != 0)
+        return -1;
+    size_t j = (size_t)hash & (t->cap - 1);
+    while (t->names[j] != NULL) {
+        if (t->hashes[j] == hash)
+            return 0;
+        j = (j + 1) & (t->cap - 1);
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    t->names[j] = copy;
+    t->hashes[j] = hash;
+    t->used++;
+    return 0;
+}
+
+void dd_dataset_destroy(dd_dataset_t *d) {
+    if (d == NULL)
+        return;
+    for (size_t i = 0; d->cols != NULL && i < d->n_cols; i++) {
+        free(d->cols[i].name);
+        free(d->cols[i].numbers);
+        free(d->cols[i].hashes);
+        free(d->cols[i].nulls);
+        names_free(&d->cols[i].names);
+    }
+    free(d->cols);
+    free(d);
+}
+
+static void say(char *errstr, size_t size, const char *fmt, ...) {
+    if (errstr == NULL || size == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, size, fmt, ap);
+    va_end(ap);
+}
+
+static void trim(const char **s, size_t *len) {
+    while (*len > 0 && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
+}
+
+static int is_null_cell(const char *s, size_t len) {
+    static const char *const spellings[] = {"NA", "N/A", "null", "NULL", "None"};
+    trim(&s, &len);
+    if (len == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++)
+        if (strlen(spellings[i]) == len && memcmp(spellings[i], s, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* A number in C syntax (strtod, "C" locale), surrounding blanks allowed. */
+static int parse_number(const char *s, size_t len, double *out) {
+    trim(&s, &len);
+    if (len == 0 || len > NUMBER_CHARS_MAX)
+        return -1;
+    char buf[NUMBER_CHARS_MAX + 1];
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end = NULL;
+    errno = 0;
+    const double v = strtod(buf, &end);
+    if (end != buf + len)
+        return -1;
+    /* Overflow gives ±HUGE_VAL with ERANGE: keep it as ±inf, which is what the text says. */
+    *out = v;
+    return 0;
+}
+
+/* Memory-maps path read-only; *len 0 gives a NULL map. */
+static dd_codec_err_t map_file(const char *path, const uint8_t **data, size_t *len, char *errstr,
+                               size_t errstr_size) {
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        say(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return DD_CODEC_ERR_IO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        say(errstr, errstr_size, "%s: not a regular file", path);
+        close(fd);
+        return DD_CODEC_ERR_IO;
+    }
+    *len = (size_t)st.st_size;
+    *data = NULL;
+    if (*len > 0) {
+        void *map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            say(errstr, errstr_size, "%s: %s", path, strerror(errno));
+            close(fd);
+            return DD_CODEC_ERR_IO;
+        }
+        *data = map;
+    }
+    close(fd);
+    return DD_CODEC_OK;
+}
+
+static dd_codec_err_t csv_error(dd_csv_reader_t *r, dd_codec_err_t err, const char *path,
+                                char *errstr, size_t errstr_size) {
+    uint64_t line, column, offset;
+    dd_csv_error_position(r, &line, &column, &offset);
+    say(errstr, errstr_size, "%s:%llu:%llu: %s", path, (unsigned long long)line,
+        (unsigned long long)column, dd_codec_strerror(err));
+    return err;
+}
+
+static dd_codec_err_t read_header(dd_dataset_t *d, dd_csv_reader_t *r, const char *path,
+                                  char *errstr, size_t errstr_size) {
+    const char *const *f;
+    const size_t *len;
+    size_t n;
+    dd_codec_err_t err = dd_csv_next(r, &f, &len, &n);
+    if (err == DD_CODEC_END) {
+        say(errstr, errstr_size, "%s: empty file (no header row)", path);
+        return DD_CODEC_ERR_EMPTY;
+    }
+    if (err != DD_CODEC_OK)
+        return csv_error(r, err, path, errstr, errstr_size);
+    d->cols = calloc(n, sizeof(column_t));
+    if (d->cols == NULL)
+        return DD_CODEC_ERR_NO_MEMORY;
+    d->n_cols = n;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = f[i];
+        size_t l = len[i];
+        trim(&s, &l);
+        d->cols[i].name = malloc(l + 1);
+        if (d->cols[i].name == NULL)
+            return DD_CODEC_ERR_NO_MEMORY;
+        memcpy(d->cols[i].name, s, l);
+        d->cols[i].name[l] = '\0';
+        d->cols[i].kind = DD_COLUMN_NUMERIC;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->cols[j].name, d->cols[i].name) == 0) {
+                say(errstr, errstr_size, "%s:%llu: columns %zu and %zu are both named '%s'", path,
+                    (unsigned long long)dd_csv_record_line(r), j + 1, i + 1, d->cols[i].name);
+                return DD_CODEC_ERR_DUPLICATE_COLUMN;
+            }
+    }
+    return DD_CODEC_OK;
+}
+
+/* Pass 1: row count, field counts, each column's kind. */
+static dd_codec_err_t scan_rows(dd_dataset_t *d, dd_csv_reader_t *r, const char *path,
+                                char *errstr, size_t errstr_size) {
+    const char *const *f;
+    const size_t *len;
+    size_t n;
+    dd_codec_err_t err;
+    while ((err = dd_csv_next(r, &f, &len, &n)) == DD_CODEC_OK) {
+        const unsigned long long line = (unsigned long long)dd_csv_record_line(r);
+        if (n != d->n_cols) {
+            say(errstr, errstr_size, "%s:%llu: %zu fields, but the header has %zu", path, line, n,
+                d->n_cols);
+            return DD_CODEC_ERR_RAGGED_ROW;
+        }
+        for (size_t c = 0; c < n; c++) {
+            column_t *col = &d->cols[c];
+            double v;
+            if (col->kind != DD_COLUMN_NUMERIC || is_null_cell(f[c], len[c]) ||
+                parse_number(f[c], len[c], &v) == 0)
+                continue;
+            if (col->hinted) {
+                say(errstr, errstr_size, "%s:%llu: column %zu ('%s'): '%.*s' is not a number", path,
+                    line, c + 1, col->name, (int)(len[c] > 40 ? 40 : len[c]), f[c]);
+                return DD_CODEC_ERR_BAD_NUMBER;
+            }
+            col->kind = DD_COLUMN_CATEGORICAL;
+        }
+        d->rows++;
+    }
+    if (err != DD_CODEC_END)
+        return csv_error(r, err, path, errstr, errstr_size);
+    return DD_CODEC_OK;
+}
+
+/* Pass 2: fill the columns. The shape was checked in pass 1. */
+static dd_codec_err_t fill_rows(dd_dataset_t *d, dd_csv_reader_t *r) {
+    for (size_t c = 0; c < d->n_cols; c++) {
+        column_t *col = &d->cols[c];
+        col->nulls = calloc(d->rows / 8 + 1, 1);
+        if (col->kind == DD_COLUMN_NUMERIC)
+            col->numbers = calloc(d->rows + 1, sizeof(double));
+        else
+            col->hashes = calloc(d->rows + 1, sizeof(uint64_t));
+        if (col->nulls == NULL || (col->numbers == NULL && col->hashes == NULL))
+            return DD_CODEC_ERR_NO_MEMORY;
+    }
+    const char *const *f;
+    const size_t *len;
+    size_t n;
+    (void)dd_csv_next(r, &f, &len, &n); /* header */
+    for (size_t row = 0; row < d->rows; row++) {
+        if (dd_csv_next(r, &f, &len, &n) != DD_CODEC_OK || n != d->n_cols)
+            return DD_CODEC_ERR_IO; /* the file changed between the passes */
+        for (size_t c = 0; c < n; c++) {
+            column_t *col = &d->cols[c];
+            if (is_null_cell(f[c], len[c])) {
+                col->nulls[row / 8] |= (uint8_t)(1u << (row % 8));
+                continue;
+            }
+            if (col->kind == DD_COLUMN_NUMERIC) {
+                if (parse_number(f[c], len[c], &col->numbers[row]) != 0)
+                    return DD_CODEC_ERR_IO;
+            } else {
+                const uint64_t h = dd_codec_hash(f[c], len[c]);
+                col->hashes[row] = h;
+                if (names_add(&col->names, h, f[c], len[c]) != 0)
+                    return DD_CODEC_ERR_NO_MEMORY;
+            }
+        }
+    }
+    return DD_CODEC_OK;
+}
+
+dd_codec_err_t dd_dataset_load_csv(const char *path, const dd_csv_options_t *opts,
+                                   const dd_column_hint_t *hints, size_t n_hints,
+                                   dd_dataset_t **out, char *errstr, size_t errstr_size) {
+    if (path == NULL || out == NULL || (hints == NULL && n_hints > 0))
+        return DD_CODEC_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    const uint8_t *data;
+    size_t len;
+    dd_codec_err_t err = map_file(path, &data, &len, errstr, errstr_size);
+    if (err != DD_CODEC_OK)
+        return err;
+    dd_dataset_t *d = calloc(1, sizeof(*d));
+    dd_csv_reader_t *r = NULL;
+    if (d == NULL) {
+        err = DD_CODEC_ERR_NO_MEMORY;
+        goto done;
+    }
+    if ((err = dd_csv_reader_new(data, len, opts, &r)) != DD_CODEC_OK ||
+        (err = read_header(d, r, path, errstr, errstr_size)) != DD_CODEC_OK)
+        goto done;
+    for (size_t h = 0; h < n_hints; h++) {
+        const long c = dd_dataset_find_column(d, hints[h].name);
+        if (c < 0) {
+            say(errstr, errstr_size, "%s: the schema names column '%s', which is not in the header",
+                path, hints[h].name);
+            err = DD_CODEC_ERR_UNKNOWN_COLUMN;
+            goto done;
+        }
+        d->cols[c].kind = hints[h].kind;
+        d->cols[c].hinted = 1;
+    }
+    if ((err = scan_rows(d, r, path, errstr, errstr_size)) != DD_CODEC_OK)
+        goto done;
+    dd_csv_reader_destroy(r);
+    r = NULL;
+    if ((err = dd_csv_reader_new(data, len, opts, &r)) != DD_CODEC_OK ||
+        (err = fill_rows(d, r)) != DD_CODEC_OK) {
+        if (err == DD_CODEC_ERR_IO)
+            say(errstr, errstr_size, "%s: the file changed while it was read", path);
+        goto done;
+    }
+done:
+    dd_csv_reader_destroy(r);
+    if (data != NULL)
+        munmap((void *)(uintptr_t)data, len);
+    if (err == DD_CODEC_ERR_NO_MEMORY)
+        say(errstr, errstr_size, "%s: out of memory", path);
+    if (err != DD_CODEC_OK) {
+        dd_dataset_destroy(d);
+        return err;
+    }
+    *out = d;
+    return DD_CODEC_OK;
+}
+
+size_t dd_dataset_rows(const dd_dataset_t *d) {
+    return d->rows;
+}
+size_t dd_dataset_columns(const dd_dataset_t *d) {
+    return d->n_cols;
+}
+const char *dd_dataset_column_name(const dd_dataset_t *d, size_t column) {
+    return column < d->n_cols ? d->cols[column].name : NULL;
+}
+long dd_dataset_find_column(const dd_dataset_t *d, const char *name) {
+    for (size_t i = 0; i < d->n_cols; i++)
+        if (strcmp(d->cols[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+dd_column_kind_t dd_dataset_column_kind(const dd_dataset_t *d, size_t column) {
+    return d->cols[column].kind;
+}
+const double *dd_dataset_numbers(const dd_dataset_t *d, size_t column) {
+    return column < d->n_cols ? d->cols[column].numbers : NULL;
+}
+const uint64_t *dd_dataset_hashes(const dd_dataset_t *d, size_t column) {
+    return column < d->n_cols ? d->cols[column].hashes : NULL;
+}
+const uint8_t *dd_dataset_nulls(const dd_dataset_t *d, size_t column) {
+    return column < d->n_cols ? d->cols[column].nulls : NULL;
+}
+const char *dd_dataset_category_name(const dd_dataset_t *d, size_t column, uint64_t hash) {
+    if (column >= d->n_cols || d->cols[column].names.cap == 0)
+        return NULL;
+    const name_table_t *t = &d->cols[column].names;
+    size_t j = (size_t)hash & (t->cap - 1);
+    while (t->names[j] != NULL) {
+        if (t->hashes[j] == hash)
+            return t->names[j];
+        j = (j + 1) & (t->cap - 1);
+    }
+    return NULL;
+}
