@@ -118,7 +118,7 @@ void dd_dataset_destroy(dd_dataset_t *d) {
     free(d);
 }
 
-static void say(char *errstr, size_t size, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static void say(char *errstr, size_t size, const char *fmt, ...) {
     if (errstr == NULL || size == 0)
         return;
     va_list ap;

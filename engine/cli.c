@@ -16,6 +16,7 @@
 #endif
 
 static const dd_command_t *const commands[] = {
+    &dd_command_compare,
     &dd_command_demo,
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);

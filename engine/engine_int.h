@@ -13,6 +13,7 @@ typedef struct dd_command {
     int (*run)(int argc, char **argv);
 } dd_command_t;
 
+extern const dd_command_t dd_command_compare;
 extern const dd_command_t dd_command_demo;
 
 /* Parses a decimal integer option value in [min, max]. On failure prints
