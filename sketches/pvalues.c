@@ -1,14 +1,20 @@
-/* pvalues.c — p-values of the drift tests, computed so that small values stay accurate: the
- * tail is computed directly (erfc, continued fractions, exact lattice-path counts) rather than
- * as 1 − cdf, which would round to 0 long before the true value underflows. */
+/* pvalues.c — p-values of the drift tests, computed so that small values stay accurate: each
+ * tail is computed directly (erfc, the incomplete gamma's continued fraction, lattice-path
+ * recursions that carry the probability of leaving the band, sums of positive terms) rather than
+ * as 1 − cdf, which would round to 0 long before the true value underflows. Evaluation-time
+ * code: clarity and numerical care over speed. */
 #include "sketches.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
 #define PI 3.14159265358979323846
+#define LOG_SQRT_PI 0.57236494292470008707    /* log(√π) */
+#define LOG_SQRT_2PI 0.91893853320467274178   /* log(√(2π)) */
+#define SQRT_2PI 2.50662827463100050242
 
-/* ---- normal ---- */
+/* ---- normal ------------------------------------------------------------------------------ */
 
 double dd_pvalue_normal_two_sided(double z) {
     if (isnan(z))
@@ -20,41 +26,80 @@ double dd_log_pvalue_normal_two_sided(double z) {
     if (isnan(z))
         return 0.0;
     const double x = fabs(z) / sqrt(2.0);
-    const double p = erfc(x);
-    if (p > 1e-300)
-        return log(p);
+    if (x < 26.0)
+        return log(erfc(x)); /* erfc(26) ≈ 5.7e-296: still a normal double, few-ulp accurate */
     if (isinf(x))
         return -INFINITY;
-    /* erfc(x) = exp(−x²)/(x√π) · (1 − 1/(2x²) + 3/(4x⁴) − 15/(8x⁶) + …), x ≥ 26 here. */
+    /* erfc(x) = exp(−x²)/(x√π) · Σ_k (−1)^k (2k−1)!! / (2x²)^k. The asymptotic series' terms
+     * shrink until k ≈ x² ≥ 676, so summing until they fall below 1e-17 is exact to rounding. */
     const double x2 = x * x;
-    const double series = 1.0 - 1.0 / (2.0 * x2) + 3.0 / (4.0 * x2 * x2) - 15.0 / (8.0 * x2 * x2 * x2);
-    return -x2 - log(x * sqrt(PI)) + log(series);
+    double term = 1.0, series = 1.0;
+    for (int k = 1; k < 200; k++) {
+        term *= -(2.0 * k - 1.0) / (2.0 * x2);
+        series += term;
+        if (fabs(term) < 1e-17)
+            break;
+    }
+    return -x2 - log(x) - LOG_SQRT_PI + log(series);
 }
 
-/* ---- chi-square: regularized upper incomplete gamma Q(a, x) ---- */
+/* ---- chi-square: regularized upper incomplete gamma Q(a, x) -------------------------------- */
 
-/* log of the common prefactor x^a e^−x / Γ(a). */
+/* Loader's (2000) saddle-point helpers: stirlerr(a) = lgamma(a + 1) − log(√(2πa)(a/e)^a) and
+ * bd0(x, m) = x·log(x/m) + m − x, both without the cancellation of the naive forms. */
+static double stirlerr(double a) {
+    if (a <= 15.0)
+        return lgamma(a + 1.0) - (a + 0.5) * log(a) + a - LOG_SQRT_2PI;
+    const double s0 = 1.0 / 12, s1 = 1.0 / 360, s2 = 1.0 / 1260, s3 = 1.0 / 1680, s4 = 1.0 / 1188;
+    const double a2 = a * a;
+    return (s0 - (s1 - (s2 - (s3 - s4 / a2) / a2) / a2) / a2) / a;
+}
+
+static double bd0(double x, double m) {
+    if (fabs(x - m) < 0.1 * (x + m)) {
+        const double v = (x - m) / (x + m);
+        double s = (x - m) * v, ej = 2.0 * x * v;
+        for (int j = 1; j < 1000; j++) {
+            ej *= v * v;
+            const double s1 = s + ej / (2 * j + 1);
+            if (s1 == s)
+                return s1;
+            s = s1;
+        }
+        return s;
+    }
+    return x * log(x / m) + m - x;
+}
+
+/* log of x^a e^−x / Γ(a), the factor common to the series and the continued fraction. For large
+ * a the naive a·log x − x − lgamma(a) loses |a·log x|·u to cancellation; with Γ(a) = Γ(a+1)/a
+ * and Stirling it is ½·log(a/(2π)) − stirlerr(a) − bd0(a, x), free of that cancellation
+ * (Γ(a) = √(2π/a)·(a/e)^a·e^stirlerr(a)). */
 static double log_prefactor(double a, double x) {
-    return a * log(x) - x - lgamma(a);
+    if (a < 10.0)
+        return a * log(x) - x - lgamma(a);
+    return 0.5 * log(a) - LOG_SQRT_2PI - stirlerr(a) - bd0(a, x);
 }
 
-/* Series for P(a, x) / prefactor · a, converging for x < a + 1. */
+/* P(a, x) / prefactor = Σ_n x^n / (a (a+1) … (a+n)), for x < a + 1 (terms shrink at least as
+ * fast as x/(a+1) < 1 after the first). */
 static double lower_series(double a, double x) {
     double term = 1.0 / a, sum = term;
-    for (int n = 1; n < 10000; n++) {
+    for (int n = 1; n < 100000; n++) {
         term *= x / (a + n);
         sum += term;
-        if (fabs(term) < fabs(sum) * 1e-17)
+        if (term < sum * DBL_EPSILON * 0.25)
             break;
     }
     return sum;
 }
 
-/* Continued fraction (modified Lentz) for Q(a, x) / prefactor, for x ≥ a + 1. */
+/* Q(a, x) / prefactor by the continued fraction
+ * 1/(x+1−a− 1(1−a)/(x+3−a− 2(2−a)/(x+5−a− …))), modified Lentz, for x ≥ a + 1. */
 static double upper_fraction(double a, double x) {
     const double tiny = 1e-300;
     double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
-    for (int i = 1; i < 10000; i++) {
+    for (int i = 1; i < 100000; i++) {
         const double an = -i * (i - a);
         b += 2.0;
         d = an * d + b;
@@ -66,19 +111,32 @@ static double upper_fraction(double a, double x) {
         d = 1.0 / d;
         const double delta = d * c;
         h *= delta;
-        if (fabs(delta - 1.0) < 1e-16)
+        if (fabs(delta - 1.0) <= DBL_EPSILON)
             break;
     }
     return h;
 }
 
+/* Arguments outside the domain give "no evidence" (1, log 0); the caller never sees NaN. */
+static int chi2_trivial(double statistic, double dof, double *log_q) {
+    if (isnan(statistic) || !(dof > 0.0) || isinf(dof) || statistic <= 0.0) {
+        *log_q = 0.0;
+        return 1;
+    }
+    if (isinf(statistic)) {
+        *log_q = -INFINITY;
+        return 1;
+    }
+    return 0;
+}
+
 double dd_log_pvalue_chi2(double statistic, double dof) {
-    if (isnan(statistic) || !(dof > 0) || statistic <= 0.0)
-        return 0.0;
-    if (isinf(statistic))
-        return -INFINITY;
+    double lq;
+    if (chi2_trivial(statistic, dof, &lq))
+        return lq;
     const double a = 0.5 * dof, x = 0.5 * statistic;
     if (x < a + 1.0) {
+        /* Here Q ≥ 0.08 (its minimum over a at x = a + 1), so log1p(−P) loses nothing. */
         const double p = exp(log_prefactor(a, x)) * lower_series(a, x);
         return log1p(-(p < 1.0 ? p : 1.0));
     }
@@ -86,10 +144,18 @@ double dd_log_pvalue_chi2(double statistic, double dof) {
 }
 
 double dd_pvalue_chi2(double statistic, double dof) {
-    return exp(dd_log_pvalue_chi2(statistic, dof));
+    double lq;
+    if (chi2_trivial(statistic, dof, &lq))
+        return exp(lq);
+    const double a = 0.5 * dof, x = 0.5 * statistic;
+    if (x < a + 1.0) {
+        const double p = exp(log_prefactor(a, x)) * lower_series(a, x);
+        return p < 1.0 ? 1.0 - p : 0.0;
+    }
+    return exp(log_prefactor(a, x)) * upper_fraction(a, x);
 }
 
-/* ---- Kolmogorov–Smirnov, two samples ---- */
+/* ---- Kolmogorov–Smirnov, two samples: exact ------------------------------------------------ */
 
 static uint64_t gcd_u64(uint64_t a, uint64_t b) {
     while (b != 0) {
@@ -100,140 +166,396 @@ static uint64_t gcd_u64(uint64_t a, uint64_t b) {
     return a;
 }
 
-/* P(D ≥ h/n) for two samples of n each: the reflection formula
- * 2·Σ_k (−1)^(k−1) C(2n, n − k·h) / C(2n, n), evaluated from the last term inward so each ratio
- * of binomials is a product of h small factors and nothing cancels. */
+/* P(D ≥ h/n) for two samples of n each. The reflection formula
+ * 2·Σ_{k≥1} (−1)^(k−1) C(2n, n − kh) / C(2n, n) is evaluated as 2·A_0(1 − A_1(1 − A_2(…))) with
+ * A_k = C(2n, n−(k+1)h)/C(2n, n−kh) a product of h factors below 1, innermost first: no
+ * subtraction of nearly equal values. A_0 carries a separate binary exponent, so the result keeps
+ * its digits down to the smallest subnormal instead of flushing to 0 once A_0 underflows. */
 static double outside_square(uint64_t n, uint64_t h) {
-    double p = 0.0;
-    for (int64_t k = (int64_t)(n / h); k >= 0; k--) {
-        double ratio = 1.0;
-        for (uint64_t j = 0; j < h; j++)
-            ratio = (double)((int64_t)n - k * (int64_t)h - (int64_t)j) * ratio /
-                    (double)((int64_t)n + k * (int64_t)h + (int64_t)j + 1);
-        p = ratio * (1.0 - p);
+    const double nd = (double)n;
+    double inner = 0.0;
+    for (uint64_t k = n / h; k >= 1; k--) {
+        double a_k = 1.0;
+        for (uint64_t j = 0; j < h; j++) {
+            const double kh = (double)(k * h), jd = (double)j;
+            a_k = (nd - kh - jd) * a_k / (nd + kh + jd + 1.0);
+        }
+        inner = a_k * (1.0 - inner);
     }
-    return 2.0 * p;
+    double a0 = 1.0;
+    int exponent = 0;
+    for (uint64_t j = 0; j < h; j++) {
+        const double jd = (double)j;
+        a0 = (nd - jd) * a0 / (nd + jd + 1.0);
+        if (a0 < 0x1p-500) {
+            a0 *= 0x1p500;
+            exponent -= 500;
+        }
+    }
+    return ldexp(2.0 * a0 * (1.0 - inner), exponent);
 }
 
-/* P(D ≥ d) for samples of m ≥ n by counting lattice paths from (0,0) to (m,n) that stay inside
- * |x·n/g − y·m/g| < h (g = gcd), one column at a time, each count divided by the number of all
- * paths to it so the values stay probabilities (no huge binomials). Returns NaN when a value
- * leaves [0, 1] (the caller then uses the limiting distribution). */
-static double outside_lattice(uint64_t m, uint64_t n, uint64_t g, uint64_t h) {
+/* P(D ≥ h/lcm) for samples of n ≠ m (Hodges' "inside" lattice walk, in the form of Viehmann 2021
+ * that carries 1 − p). Walk the lattice from (0, 0) to (m, n), m ≥ n, a column x at a time; a
+ * point (x, y) is outside when |x·n/g − y·m/g| ≥ h. q(x, y) = probability that a uniformly random
+ * monotone path to (x, y) has touched an outside point: 1 at outside points, and elsewhere
+ * q(x, y) = (x·q(x−1, y) + y·q(x, y−1)) / (x + y), since a random path reaches (x, y) from the left
+ * with probability x/(x+y). Every value is a convex combination of values in [0, 1], so nothing
+ * overflows or cancels, and q(m, n) is the p-value itself (small values keep their digits).
+ * Returns NAN on allocation failure. O(m × band width) time, O(n) memory. */
+static double outside_lattice(uint64_t n, uint64_t m, uint64_t g, uint64_t h) {
     if (m < n) {
         const uint64_t t = m;
         m = n;
         n = t;
     }
-    const double mg = (double)(m / g), ng = (double)(n / g);
-    double *col = malloc((n + 2) * sizeof(double));
-    if (col == NULL)
+    const int64_t mg = (int64_t)(m / g), ng = (int64_t)(n / g), hh = (int64_t)h;
+    const int64_t ni = (int64_t)n;
+    double *q = malloc(((size_t)n + 1) * sizeof(double));
+    if (q == NULL)
         return NAN;
-    long minj = 0, maxj = (long)fmin(ceil((double)h / mg), (double)n + 1);
-    long curlen = maxj - minj;
-    for (uint64_t j = 0; j <= n + 1; j++)
-        col[j] = 1.0;
-    for (long j = minj; j < maxj; j++)
-        col[j] = 0.0;
-    for (uint64_t i = 1; i <= m; i++) {
-        const long lastminj = minj, lastlen = curlen;
-        minj = (long)floor((ng * (double)i - (double)h) / mg) + 1;
-        if (minj < 0)
-            minj = 0;
-        if (minj > (long)n)
-            minj = (long)n;
-        maxj = (long)ceil((ng * (double)i + (double)h) / mg);
-        if (maxj > (long)n + 1)
-            maxj = (long)n + 1;
-        if (maxj <= minj) {
-            free(col);
-            return 1.0;
+    /* Column x: inside rows are lo(x) ≤ y < hi(x), with lo(x) = floor((x·ng − h)/mg) + 1 and
+     * hi(x) = ceil((x·ng + h)/mg), clipped to [0, n + 1]; both never decrease with x. */
+    int64_t lo = 0, hi = (hh + mg - 1) / mg;
+    if (hi > ni + 1)
+        hi = ni + 1;
+    for (int64_t y = 0; y <= ni; y++)
+        q[y] = y < hi ? 0.0 : 1.0;
+    for (int64_t x = 1; x <= (int64_t)m; x++) {
+        const int64_t num_lo = x * ng - hh, num_hi = x * ng + hh;
+        int64_t new_lo = (num_lo >= 0 ? num_lo / mg : -((-num_lo + mg - 1) / mg)) + 1;
+        int64_t new_hi = (num_hi + mg - 1) / mg;
+        if (new_lo < 0)
+            new_lo = 0;
+        if (new_lo > ni)
+            new_lo = ni;
+        if (new_hi > ni + 1)
+            new_hi = ni + 1;
+        if (new_hi <= new_lo) {
+            free(q);
+            return 1.0; /* the band closed: every path leaves it */
         }
-        double val = minj == 0 ? 0.0 : 1.0;
-        for (long jj = 0; jj < maxj - minj; jj++) {
-            const long j = jj + minj;
-            val = (col[jj + minj - lastminj] * (double)i + val * (double)j) / (double)((long)i + j);
-            col[jj] = val;
+        for (int64_t y = lo; y < new_lo; y++)
+            q[y] = 1.0; /* rows that fell below the band are outside from now on */
+        lo = new_lo;
+        hi = new_hi;
+        const double xd = (double)x;
+        double below = 1.0; /* q(x, lo − 1): outside (its weight is 0 when lo = 0) */
+        for (int64_t y = lo; y < hi; y++) {
+            const double yd = (double)y;
+            below = (q[y] * xd + below * yd) / (xd + yd);
+            q[y] = below;
         }
-        curlen = maxj - minj;
-        if (lastlen > curlen)
-            for (long k = 0; k < lastlen - curlen; k++)
-                col[maxj - minj + k] = 1.0;
     }
-    const double p = col[maxj - minj - 1];
-    free(col);
-    return p >= 0.0 && p <= 1.0 ? p : NAN;
+    const double p = q[n];
+    free(q);
+    return p;
 }
 
-/* Kolmogorov's limiting distribution: P(K ≥ λ) = 2 Σ (−1)^(k−1) exp(−2k²λ²). For small λ the
- * Jacobi theta form converges faster and avoids cancellation. */
-static double kolmogorov_sf(double lambda) {
-    if (!(lambda > 0))
-        return 1.0;
-    if (lambda < 1.0) {
-        /* 1 − (√(2π)/λ) Σ exp(−(2k−1)²π²/(8λ²)) */
-        double s = 0.0;
-        for (int k = 1; k < 20; k++) {
-            const double t = (2.0 * k - 1.0) * PI / lambda;
-            s += exp(-t * t / 8.0);
+/* ---- Kolmogorov–Smirnov: the one-sample two-sided distribution of D_N (kstwo) -------------- */
+
+/* Durbin's matrix formula as Marsaglia, Tsang and Wang (2003) evaluate it: P(D_N < d) =
+ * N!/N^N · (H^N)[k−1][k−1] with k = ceil(N·d), H of order 2k − 1, the power taken by squaring
+ * with a separate exponent. NAN on allocation failure. */
+static double kolmogorov_cdf_durbin(uint64_t n_int, double d) {
+    const double n = (double)n_int, nd = n * d;
+    const int k = (int)ceil(nd);
+    const double h = (double)k - nd;
+    const int m = 2 * k - 1;
+    const size_t mm = (size_t)m * (size_t)m;
+    double *mem = malloc(4 * mm * sizeof(double));
+    if (mem == NULL)
+        return NAN;
+    double *hm = mem, *pw = mem + mm, *tmp = mem + 2 * mm, *v = mem + 3 * mm, *w = v + m;
+    double fac = 1.0;
+    for (int j = 1; j <= m; j++) {
+        w[j - 1] = fac; /* 1/(j−1)! */
+        fac /= j;
+        v[j - 1] = (1.0 - pow(h, j)) * fac;
+    }
+    const double tt = pow(fmax(2.0 * h - 1.0, 0.0), m) - 2.0 * pow(h, m);
+    v[m - 1] = (1.0 + tt) * fac;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < m; j++) {
+            double e = 0.0;
+            if (j >= 1 && i >= j - 1)
+                e = w[i - j + 1];
+            hm[i * m + j] = e;
         }
-        const double cdf = sqrt(2.0 * PI) / lambda * s;
-        return cdf < 1.0 ? 1.0 - cdf : 0.0;
-    }
-    double s = 0.0;
-    for (int k = 1; k < 100; k++) {
-        const double term = exp(-2.0 * k * k * lambda * lambda);
-        s += (k % 2 ? 2.0 : -2.0) * term;
-        if (term < 1e-300 * 1e-16 || term == 0.0)
+    for (int i = 0; i < m; i++)
+        hm[i * m] = v[i];
+    for (int j = 0; j < m; j++)
+        hm[(m - 1) * m + j] = v[m - 1 - j];
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < m; j++)
+            pw[i * m + j] = i == j ? 1.0 : 0.0;
+    int pw_exp = 0, h_exp = 0;
+    for (uint64_t e = n_int; e > 0; e >>= 1) {
+        if (e & 1u) {
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < m; j++) {
+                    double s = 0.0;
+                    for (int l = 0; l < m; l++)
+                        s += pw[i * m + l] * hm[l * m + j];
+                    tmp[i * m + j] = s;
+                }
+            for (size_t i = 0; i < mm; i++)
+                pw[i] = tmp[i];
+            pw_exp += h_exp;
+        }
+        if (e == 1u)
             break;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < m; j++) {
+                double s = 0.0;
+                for (int l = 0; l < m; l++)
+                    s += hm[i * m + l] * hm[l * m + j];
+                tmp[i * m + j] = s;
+            }
+        for (size_t i = 0; i < mm; i++)
+            hm[i] = tmp[i];
+        h_exp *= 2;
+        if (fabs(hm[(k - 1) * m + k - 1]) > 0x1p128) {
+            for (size_t i = 0; i < mm; i++)
+                hm[i] *= 0x1p-128;
+            h_exp += 128;
+        }
     }
-    return s < 0.0 ? 0.0 : (s > 1.0 ? 1.0 : s);
+    double p = pw[(k - 1) * m + k - 1];
+    for (uint64_t i = 1; i <= n_int; i++) {
+        p = (double)i * p / n;
+        if (fabs(p) < 0x1p-128) {
+            p *= 0x1p128;
+            pw_exp -= 128;
+        }
+    }
+    free(mem);
+    return ldexp(p, pw_exp);
+}
+
+/* Pelz and Good's (1976) asymptotic series for P(D_N ≤ x), terms to N^(−3/2), in the Jacobi
+ * theta form suited to small z = x·√N (as Simard and L'Ecuyer 2011 use it for N > 140). */
+static double kolmogorov_cdf_pelz_good(double n, double x) {
+    const double z = sqrt(n) * x;
+    const double z2 = z * z, z3 = z2 * z, z4 = z2 * z2, z6 = z4 * z2;
+    const double pi2 = PI * PI, pi4 = pi2 * pi2, pi6 = pi4 * pi2;
+    const double qlog = -pi2 / 8.0 / z2;
+    if (qlog < -708.0)
+        return 0.0;
+    double q = exp(qlog);
+    const double k1a = -z2, k1b = pi2 / 4.0;
+    const double k2a = 6.0 * z6 + 2.0 * z4, k2b = (2.0 * z4 - 5.0 * z2) * pi2 / 4.0;
+    const double k2c = pi4 * (1.0 - 2.0 * z2) / 16.0;
+    const double k3d = pi6 * (5.0 - 30.0 * z2) / 64.0;
+    const double k3c = pi4 * (-60.0 * z2 + 212.0 * z4) / 16.0;
+    const double k3b = pi2 * (135.0 * z4 - 96.0 * z6) / 4.0;
+    const double k3a = -30.0 * z6 - 90.0 * z4 * z4;
+    double k0 = 0.0, k1 = 0.0, k2 = 0.0, k3 = 0.0;
+    const int maxk = (int)ceil(16.0 * z / PI);
+    for (int k = maxk; k >= 1; k--) {
+        const double mo = 2.0 * k - 1.0, m2 = mo * mo, m4 = m2 * m2, m6 = m4 * m2;
+        const double qpower = pow(q, 8.0 * k);
+        k0 = k0 * qpower + 1.0;
+        k1 = k1 * qpower + (k1a + k1b * m2);
+        k2 = k2 * qpower + (k2a + k2b * m2 + k2c * m4);
+        k3 = k3 * qpower + (k3a + k3b * m2 + k3c * m4 + k3d * m6);
+    }
+    k0 *= q * SQRT_2PI / z;
+    k1 *= q * SQRT_2PI / (6.0 * z4);
+    k2 *= q * SQRT_2PI / (72.0 * z6 * z);
+    k3 *= q * SQRT_2PI / (6480.0 * z6 * z4);
+    q = exp(-pi2 / 2.0 / z2);
+    double s2 = 0.0, s3 = 0.0;
+    const double sqrt3z = sqrt(3.0) * z;
+    for (int k = maxk; k >= 1; k--) {
+        const double kd = k, ks = kd * kd, kp = PI * kd;
+        const double qp = pow(q, ks);
+        s2 += ks * qp;
+        s3 += (sqrt3z + kp) * (sqrt3z - kp) * ks * qp;
+    }
+    k2 += s2 * pi2 * SQRT_2PI / (-36.0 * z3);
+    k3 += s3 * pi2 * SQRT_2PI / (216.0 * z6);
+    return k0 + k1 / sqrt(n) + k2 / n + k3 / (n * sqrt(n));
+}
+
+/* log of the binomial probability C(n, v) p^v q^(n−v), Loader's saddle-point form (accurate to
+ * a few ulps for any n, where lgamma differences would lose log(n!)·u). */
+static double log_dbinom(double v, double n, double p, double q) {
+    if (v == 0.0)
+        return n * log(q);
+    if (v == n)
+        return n * log(p);
+    const double lc = stirlerr(n) - stirlerr(v) - stirlerr(n - v) - bd0(v, n * p) - bd0(n - v, n * q);
+    return lc + 0.5 * log(n / (2.0 * PI * v * (n - v)));
+}
+
+/* Natural log of P(D⁺_N ≥ x), Smirnov's one-sided tail, by Birnbaum and Tingey's sum of positive
+ * terms x·Σ_{v=0}^{⌊N(1−x)⌋} C(N, v) (x + v/N)^(v−1) (1 − x − v/N)^(N−v); each term is a binomial
+ * probability at p = x + v/N divided by p, summed as logs (log-sum-exp), so the result is
+ * representable in log form far below the smallest double. For N > 10^6 the sum would be slow:
+ * there, as scipy.special.smirnov does, log P ≈ −(6Nx + 1)²/(18N). */
+static double log_smirnov_sf(uint64_t n_int, double x) {
+    const double n = (double)n_int;
+    if (n_int > 1000000u)
+        return -pow(6.0 * n * x + 1.0, 2.0) / 18.0 / n;
+    const double nx = n * x, nx_lo = fma(n, x, -nx);
+    double log_max = -INFINITY, sum = 0.0, prev = -INFINITY;
+    for (uint64_t vi = 0; vi <= n_int; vi++) {
+        const double v = (double)vi;
+        const double q = (((n - v) - nx) - nx_lo) / n; /* 1 − x − v/N without cancellation */
+        if (!(q > 0.0))
+            break;
+        const double p = ((v + nx) + nx_lo) / n;
+        const double lt = log_dbinom(v, n, p, q) - log(p);
+        if (lt > log_max) {
+            sum = sum * exp(log_max - lt) + 1.0;
+            log_max = lt;
+        } else {
+            sum += exp(lt - log_max);
+        }
+        /* The terms rise to one maximum and then fall; stop once they no longer count. */
+        if (lt < prev && lt - log_max < -40.0)
+            break;
+        prev = lt;
+    }
+    return log(x) + log_max + log(sum);
+}
+
+/* log P(D_N ≥ x) of the two-sided one-sample statistic, following the regions of Simard and
+ * L'Ecuyer (2011) as scipy.stats.kstwo implements them, with two differences: the Durbin matrix
+ * replaces Pomeranz's recursion for N ≤ 140 (both are exact up to rounding), and where scipy's
+ * tail underflows to 0 the tail sum is kept in log form. */
+static double kstwo_log_sf(uint64_t n_int, double x) {
+    const double n = (double)n_int;
+    if (x >= 1.0)
+        return -INFINITY;
+    if (x <= 0.0)
+        return 0.0;
+    const double t = n * x;
+    if (t <= 1.0) { /* Ruben and Gambino: P(D_N < x) = N!/N^N (2t − 1)^N for 1/(2N) ≤ x ≤ 1/N */
+        if (t <= 0.5)
+            return 0.0;
+        double prob = 1.0;
+        for (uint64_t i = 1; i <= n_int && prob > 0.0; i++)
+            prob *= (double)i / n * (2.0 * t - 1.0);
+        return log1p(-prob);
+    }
+    if (t >= n - 1.0) /* Ruben and Gambino: P(D_N ≥ x) = 2 (1 − x)^N for x ≥ 1 − 1/N */
+        return log(2.0) + n * log1p(-x);
+    if (x >= 0.5) /* the two one-sided tails cannot both be crossed */
+        return log(2.0) + log_smirnov_sf(n_int, x);
+    const double nx2 = t * x;
+    double cdf;
+    if (n_int <= 140) {
+        if (nx2 > 4.0)
+            return log(2.0) + log_smirnov_sf(n_int, x);
+        cdf = kolmogorov_cdf_durbin(n_int, x);
+    } else {
+        if (nx2 >= 2.2)
+            return log(2.0) + log_smirnov_sf(n_int, x);
+        if (n_int <= 100000 && t * sqrt(x) <= 1.4)
+            cdf = kolmogorov_cdf_durbin(n_int, x);
+        else
+            cdf = kolmogorov_cdf_pelz_good(n, x);
+    }
+    if (isnan(cdf)) /* allocation failed: 2·P(D⁺ ≥ x) overstates the tail by at most P(both) */
+        return fmin(0.0, log(2.0) + log_smirnov_sf(n_int, x));
+    cdf = cdf < 0.0 ? 0.0 : (cdf > 1.0 ? 1.0 : cdf);
+    return log1p(-cdf);
 }
 
 double dd_pvalue_ks_2samp(double d, uint64_t n, uint64_t m) {
     if (n == 0 || m == 0 || isnan(d) || d <= 0.0)
         return 1.0;
+    if (d > 1.0)
+        d = 1.0;
     const uint64_t big = n > m ? n : m;
     if (big <= 10000) {
-        /* Exact, as scipy's ks_2samp(method='auto') does up to 10,000: D is a multiple of
-         * 1/lcm(n, m); snap it to that lattice first. */
+        /* Exact. D is a multiple of 1/lcm(n, m): snap d to that lattice (rounding half to even,
+         * as scipy does), so a statistic carrying rounding error counts the right paths. */
         const uint64_t g = gcd_u64(n, m);
-        const double lcm = (double)(n / g) * (double)m;
-        const uint64_t h = (uint64_t)llround(d * lcm);
+        const uint64_t lcm = (n / g) * m;
+        const uint64_t h = (uint64_t)nearbyint(d * (double)lcm);
         if (h == 0)
             return 1.0;
-        double p = n == m ? outside_square(n, h) : outside_lattice(n, m, g, h);
-        if (!isnan(p) && p >= 0.0 && p <= 1.0)
-            return p;
+        const double p = n == m ? outside_square(n, h) : outside_lattice(n, m, g, h);
+        if (!isnan(p))
+            return p < 0.0 ? 0.0 : (p > 1.0 ? 1.0 : p);
+        d = (double)h / (double)lcm; /* allocation failed: fall through to the approximation */
     }
-    /* Large samples: the limiting Kolmogorov distribution at λ = d·sqrt(n·m/(n+m)). */
+    if (d >= 1.0) /* the samples do not overlap: exactly 2 of the C(n+m, n) orderings do that */
+        return exp(log(2.0) - (lgamma((double)n + (double)m + 1.0) - lgamma((double)n + 1.0) -
+                               lgamma((double)m + 1.0)));
+    /* Large samples: the one-sample distribution of D_N at N = round(n·m/(n+m)). */
     const double en = (double)n * (double)m / ((double)n + (double)m);
-    return kolmogorov_sf(d * sqrt(en));
+    double nn = nearbyint(en);
+    if (nn < 1.0)
+        nn = 1.0;
+    const double p = exp(kstwo_log_sf((uint64_t)nn, d));
+    return p > 1.0 ? 1.0 : p;
 }
 
-/* ---- Fisher's exact test, 2×2 ---- */
+/* ---- Fisher's exact test, 2×2 --------------------------------------------------------------- */
 
-static double log_choose(double n, double k) {
-    return lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0);
+/* With margins fixed, the top-left cell x follows a hypergeometric law on [lo, hi]. Probabilities
+ * are taken relative to the mode: w(mode) = 1 and w(x±1) = w(x)·(exact ratio of small integer
+ * products), and normalised by Σw at the end, so neither lgamma's cancellation (log(n!)·u) nor
+ * underflow of the absolute probabilities touches the result. Tables symmetric about the mode
+ * get bit-identical weights (the same integer ratios), so exact ties are found exactly.
+ * scipy.stats.fisher_exact's two-sided rule: if w(a) is within a relative 1e-14 of the mode's,
+ * p = 1; otherwise p = Σ of every table on a's side of the mode at or beyond a, plus the tables
+ * on the other side with w ≤ w(a)·(1 + 1e-14). Weights below 1e-320 of the mode's are dropped
+ * (they cannot change a sum of numbers ≥ that relative size), which bounds the work for huge
+ * counts at O(√variance) steps. */
+static double hyper_ratio_up(double x, double r1, double r2, double c1) {
+    /* w(x+1)/w(x) = (r1 − x)(c1 − x) / ((x + 1)(r2 − c1 + x + 1)) */
+    return ((r1 - x) * (c1 - x)) / ((x + 1.0) * (r2 - c1 + x + 1.0));
 }
 
 double dd_pvalue_fisher_exact_2x2(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
-    /* Table [[a, b], [c, d]]; rows and columns fixed, a ranges over [lo, hi]. */
     const double r1 = (double)a + (double)b, r2 = (double)c + (double)d;
     const double c1 = (double)a + (double)c, n = r1 + r2;
-    if (n == 0.0 || r1 == 0.0 || r2 == 0.0 || c1 == 0.0 || c1 == n)
+    if (r1 == 0.0 || r2 == 0.0 || c1 == 0.0 || c1 == n)
         return 1.0;
-    const double lo = fmax(0.0, c1 - r2), hi = fmin(r1, c1);
-    const double log_denom = log_choose(n, c1);
-    const double log_obs = log_choose(r1, (double)a) + log_choose(r2, c1 - (double)a) - log_denom;
-    /* Sum the tables no more likely than the observed one; the relative slack absorbs rounding
-     * in lgamma, as scipy's fisher_exact does (1 + 1e-7). */
-    const double limit = log_obs + log1p(1e-7);
-    double p = 0.0;
-    for (double x = lo; x <= hi; x += 1.0) {
-        const double lp = log_choose(r1, x) + log_choose(r2, c1 - x) - log_denom;
-        if (lp <= limit)
-            p += exp(lp);
+    const double lo = fmax(0.0, c1 - r2), hi = fmin(r1, c1), xa = (double)a;
+    double mode = floor((c1 + 1.0) * (r1 + 1.0) / (n + 2.0));
+    if (mode < lo)
+        mode = lo;
+    if (mode > hi)
+        mode = hi;
+    const double floor_w = 1e-320;
+    /* w(a) relative to the mode. */
+    double wa = 1.0;
+    if (xa > mode)
+        for (double x = mode; x < xa && wa > 0.0; x += 1.0)
+            wa *= hyper_ratio_up(x, r1, r2, c1);
+    else
+        for (double x = mode; x > xa && wa > 0.0; x -= 1.0)
+            wa /= hyper_ratio_up(x - 1.0, r1, r2, c1);
+    if (wa >= 1.0 - 1e-14)
+        return 1.0;
+    const double limit = wa * (1.0 + 1e-14);
+    double total = 1.0, tail = 0.0;
+    /* Upward from the mode, then downward; a table counts if it lies on a's side at or beyond
+     * a, or on the other side with weight ≤ limit. */
+    double w = 1.0;
+    for (double x = mode + 1.0; x <= hi; x += 1.0) {
+        w *= hyper_ratio_up(x - 1.0, r1, r2, c1);
+        if (w < floor_w * total)
+            break;
+        total += w;
+        if (xa > mode ? x >= xa : w <= limit)
+            tail += w;
     }
+    w = 1.0;
+    for (double x = mode - 1.0; x >= lo; x -= 1.0) {
+        w /= hyper_ratio_up(x, r1, r2, c1);
+        if (w < floor_w * total)
+            break;
+        total += w;
+        if (xa < mode ? x <= xa : w <= limit)
+            tail += w;
+    }
+    const double p = tail / total;
     return p < 1.0 ? p : 1.0;
 }

@@ -382,28 +382,44 @@ dd_sketch_err_t dd_stat_chi2(const uint64_t *reference, const uint64_t *current,
                              int yates, double *statistic, uint32_t *dof);
 
 /* ---- P-values ----------------------------------------------------------------------------------
- * Tails computed directly, so small p-values keep their precision down to ~1e-300 (and the log
- * forms stay finite beyond). Never NaN: an argument outside the domain (NaN statistic, zero
- * samples) gives 1.0 (log form 0.0), "no evidence". docs/statistics.md, "P-values", has the
- * methods and how they were checked against scipy. */
+ * Tails computed directly, never as 1 − cdf, so a small p-value keeps its relative precision until
+ * it leaves the doubles (below ~4.9e-324 it is 0); the dd_log_pvalue_* forms return the natural
+ * log and stay finite beyond. Results lie in [0, 1] and are never NaN: an argument outside the
+ * domain (NaN statistic, non-positive or NaN dof, an empty sample) gives 1.0 (log form 0.0),
+ * "no evidence". Pure functions of their arguments: thread-safe, no global state. libm only;
+ * docs/statistics.md, "P-values", has the methods, their regimes and the scipy oracle's
+ * tolerances. */
 
-/* Two-sided p-value of a standard normal z: 2·Φ(−|z|) = erfc(|z|/√2). */
+/* Two-sided p-value of a standard normal z: 2·Φ(−|z|) = erfc(|z|/√2), which equals
+ * 2·scipy.stats.norm.sf(|z|). Symmetric in z; 1.0 at z = 0; 0.0 (log form −inf) only at ±inf.
+ * The log form uses log(erfc) while erfc is a normal double (|z| < 26·√2) and the asymptotic
+ * series of log erfc beyond, so it is finite for every finite z (≈ −z²/2 − log|z| − ½·log(π/2)).
+ * O(1). */
 double dd_pvalue_normal_two_sided(double z);
 double dd_log_pvalue_normal_two_sided(double z);
 
-/* Upper tail of the chi-square distribution with `dof` > 0 degrees of freedom (the regularized
- * upper incomplete gamma Q(dof/2, statistic/2)); 1.0 for statistic ≤ 0. */
+/* Upper tail of the chi-square distribution with `dof` > 0 (real) degrees of freedom at
+ * `statistic`: the regularized upper incomplete gamma Q(dof/2, statistic/2) (scipy's chi2.sf and
+ * chi2.logsf). 1.0 (log 0.0) for statistic ≤ 0 or NaN, and for dof ≤ 0, NaN or +inf; 0.0 (log
+ * −inf) for statistic = +inf. O(√dof + 1) iterations. */
 double dd_pvalue_chi2(double statistic, double dof);
 double dd_log_pvalue_chi2(double statistic, double dof);
 
-/* Two-sided p-value of the two-sample KS statistic d for sample sizes n and m. While
- * max(n, m) ≤ 10,000 it is exact (lattice-path counting), as scipy.stats.ks_2samp's default
- * computes it; above, it is Kolmogorov's limiting distribution at d·sqrt(n·m/(n+m)), where scipy
- * uses the finite-n distribution instead (they differ by under 1% at moderate p-values and by up
- * to a factor of 2 far in the tail, e.g. 1.5e-77 against 8.4e-78 at n = 20,000, m = 10,000). */
+/* Two-sided p-value of the two-sample KS statistic d (dd_stat_ks) for sample sizes n and m, as
+ * scipy.stats.ks_2samp(method='auto') computes it. While max(n, m) ≤ 10,000 it is exact: d is
+ * snapped to the nearest multiple of 1/lcm(n, m) and the probability of a lattice path leaving
+ * the band is computed (O(n) when n = m, else O(max(n, m) × band) time and O(min(n, m)) memory,
+ * allocated per call). Above, it is the one-sample two-sided distribution of D_N (scipy's kstwo)
+ * at N = round(n·m/(n+m)), whose far tail is summed in log form where scipy returns 0; d = 1
+ * there gives the exact 2/C(n+m, n). 1.0 for d ≤ 0 or NaN, or n or m = 0; d > 1 counts as 1.
+ * Up to ~10^8 arithmetic steps at max(n, m) = 10,000 and d near 1; should an allocation fail,
+ * the result comes from the kstwo approximation instead. */
 double dd_pvalue_ks_2samp(double d, uint64_t n, uint64_t m);
 
-/* Two-sided Fisher exact test of the 2×2 table [[a, b], [c, d]] (scipy.stats.fisher_exact). */
+/* Two-sided Fisher exact test of the 2×2 table [[a, b], [c, d]] with scipy.stats.fisher_exact's
+ * rule: the probability, under fixed margins, of the tables no more likely than the observed one
+ * (within a relative 1e-14); 1.0 when a row or column sums to 0. O(√(variance of a) + |a −
+ * mode|) steps, no allocation; cell counts up to 2^26 keep every step exact in its integers. */
 double dd_pvalue_fisher_exact_2x2(uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 
 /* ---- Sketch sets: every field of a stream, one pane or one reference --------------------------
