@@ -35,6 +35,26 @@ typedef enum dd_codec_err {
     DD_CODEC_ERR_BAD_NUMBER,       /* a cell of a numeric column that is not a number */
     DD_CODEC_ERR_UNKNOWN_COLUMN,   /* a name that matches no column */
     DD_CODEC_ERR_DUPLICATE_COLUMN, /* two columns with one name */
+    DD_CODEC_ERR_NEGATIVE_LENGTH,  /* a string, bytes or block length below zero */
+    DD_CODEC_ERR_LENGTH_TOO_LARGE, /* a length beyond the bytes left or the configured limit */
+    DD_CODEC_ERR_TOO_DEEP,         /* nesting deeper than the configured limit */
+    DD_CODEC_ERR_TOO_MANY_ITEMS,   /* an array or map with more items than its bytes can hold */
+    DD_CODEC_ERR_BAD_UNION_INDEX,  /* a union branch index outside the union */
+    DD_CODEC_ERR_BAD_ENUM_INDEX,   /* an enum symbol index outside the enum */
+    DD_CODEC_ERR_BAD_BOOLEAN,      /* a boolean byte other than 0 or 1 */
+    DD_CODEC_ERR_TRAILING_BYTES,   /* bytes left after a complete record */
+    DD_CODEC_ERR_RECORD_TOO_LARGE, /* a record larger than the configured limit */
+    DD_CODEC_ERR_BAD_MAGIC,        /* not the expected framing (Confluent magic byte, OCF header) */
+    DD_CODEC_ERR_UNKNOWN_SCHEMA,   /* a schema id the registry does not know */
+    DD_CODEC_ERR_BAD_SCHEMA,       /* a schema that does not parse or cannot be resolved */
+    DD_CODEC_ERR_BAD_SYNC,         /* an object container block not followed by the sync marker */
+    DD_CODEC_ERR_UNSUPPORTED,      /* a valid input driftd does not handle (e.g. an OCF codec) */
+    DD_CODEC_ERR_CORRUPT_BLOCK,    /* a compressed block that does not decompress */
+    DD_CODEC_ERR_JSON_SYNTAX,      /* not valid JSON */
+    DD_CODEC_ERR_NOT_OBJECT,       /* a JSON record that is not an object */
+    DD_CODEC_ERR_INVALID_UTF8,     /* text that is not valid UTF-8 */
+    DD_CODEC_ERR_BATCH_FULL,       /* the column batch has no free row */
+    DD_CODEC_ERR_REGISTRY,         /* the schema registry failed or could not be reached */
 } dd_codec_err_t;
 
 /* A sentence for humans, e.g. "input ended inside a value". Never NULL. */
@@ -94,16 +114,63 @@ void dd_csv_error_position(const dd_csv_reader_t *r, uint64_t *line, uint64_t *c
  * sketch sees only hashes: XXH3-64 (xxHash 0.8, seed 0) of the value's bytes. */
 uint64_t dd_codec_hash(const void *bytes, size_t len);
 
-/* ---- Datasets: a whole file as typed columns ------------------------------------------------------
- * For `driftd compare` and reference files: every row of a file, column by column. A numeric
- * column is doubles plus a null bitmap; a categorical one is category hashes plus a null bitmap,
- * with the first spelling of each category kept for reports. Cells that are empty or spell a
- * missing value (NA, N/A, null, NULL, None) are null; "nan"/"inf" parse as NaN/±inf. */
 typedef enum dd_column_kind {
     DD_COLUMN_NUMERIC = 1,
     DD_COLUMN_CATEGORICAL = 2,
 } dd_column_kind_t;
 
+/* ---- Column batches ----------------------------------------------------------------------------
+ * What decoders write into: a fixed number of rows (capacity) of a fixed set of columns, struct of
+ * arrays. A numeric column holds doubles, a categorical one dd_codec_hash values; each has a null
+ * bitmap (bit set = null or absent, LSB first). A decoder appends one record as row `rows`: it
+ * writes every column of that row (a value, or null) and increments `rows` only when the whole
+ * record decoded, so a failed record leaves no partial row behind. A value of the wrong type for
+ * its column (a string where a number is declared) is stored as null and counted in type_errors.
+ * Allocation happens in dd_batch_new only; appending and clearing never allocate. */
+typedef struct dd_batch_column {
+    dd_column_kind_t kind;
+    double *numbers;      /* DD_COLUMN_NUMERIC: `capacity` slots, else NULL */
+    uint64_t *hashes;     /* DD_COLUMN_CATEGORICAL: `capacity` slots, else NULL */
+    uint8_t *nulls;       /* capacity bits */
+    uint64_t type_errors; /* since dd_batch_new, not reset by dd_batch_clear */
+} dd_batch_column_t;
+
+typedef struct dd_column_batch {
+    size_t n_columns;
+    size_t capacity; /* rows */
+    size_t rows;     /* rows filled */
+    dd_batch_column_t *columns;
+} dd_column_batch_t;
+
+/* A batch of `capacity` rows (1 to 2^24) with columns of the given kinds (1 to 2^20 columns).
+ * *out is the caller's (dd_batch_destroy). */
+dd_codec_err_t dd_batch_new(const dd_column_kind_t *kinds, size_t n_columns, size_t capacity,
+                            dd_column_batch_t **out);
+void dd_batch_destroy(dd_column_batch_t *b); /* NULL is fine */
+/* Empties the batch (rows = 0); type_errors are kept. */
+void dd_batch_clear(dd_column_batch_t *b);
+
+/* Row writers for decoders; `row` < capacity. */
+static inline void dd_batch_set_null(dd_batch_column_t *c, size_t row) {
+    c->nulls[row >> 3] = (uint8_t)(c->nulls[row >> 3] | (1u << (row & 7)));
+}
+static inline void dd_batch_set_number(dd_batch_column_t *c, size_t row, double v) {
+    c->numbers[row] = v;
+    c->nulls[row >> 3] = (uint8_t)(c->nulls[row >> 3] & ~(1u << (row & 7)));
+}
+static inline void dd_batch_set_hash(dd_batch_column_t *c, size_t row, uint64_t h) {
+    c->hashes[row] = h;
+    c->nulls[row >> 3] = (uint8_t)(c->nulls[row >> 3] & ~(1u << (row & 7)));
+}
+static inline int dd_batch_is_null(const dd_batch_column_t *c, size_t row) {
+    return (c->nulls[row >> 3] >> (row & 7)) & 1;
+}
+
+/* ---- Datasets: a whole file as typed columns ------------------------------------------------------
+ * For `driftd compare` and reference files: every row of a file, column by column. A numeric
+ * column is doubles plus a null bitmap; a categorical one is category hashes plus a null bitmap,
+ * with the first spelling of each category kept for reports. Cells that are empty or spell a
+ * missing value (NA, N/A, null, NULL, None) are null; "nan"/"inf" parse as NaN/±inf. */
 typedef struct dd_dataset dd_dataset_t;
 
 /* A column's kind chosen by the caller (e.g. from --schema), by name; others are inferred. */
