@@ -166,6 +166,107 @@ static inline int dd_batch_is_null(const dd_batch_column_t *c, size_t row) {
     return (c->nulls[row >> 3] >> (row & 7)) & 1;
 }
 
+/* ---- Avro: schemas, decode plans, framings --------------------------------------------------
+ * A writer schema (JSON text, from a registry, a config or an OCF header) is parsed once; a plan
+ * compiles it against the fields a caller wants into a flat program that decodes a record body
+ * straight into a column batch, skipping every other field without materialising it.
+ *
+ * Field paths are dotted record field names ("user.age"); a union on the way ("user" of type
+ * ["null", User]) is followed through every branch, and a null branch leaves the columns below it
+ * null. The empty path "" is the top-level value itself. Conversions into a numeric column:
+ * int, long, float, double, boolean (0/1); date → days since 1970-01-01; timestamp-millis/micros
+ * (and local-timestamp-*) → seconds since the epoch; decimal (bytes or fixed) → unscaled / 10^scale.
+ * Into a categorical column: string and bytes → dd_codec_hash of the bytes (not checked for
+ * UTF-8), fixed → hash of its bytes, enum → hash of the symbol name, boolean → hash of "true" /
+ * "false", int and long → hash of the decimal text (as a CSV cell "42" would be). Any other type
+ * at a wanted path (a record, a float in a categorical column…) is skipped, left null and counted
+ * in the column's type_errors. Arrays and maps can be summarised by their item count
+ * (length_of = 1, numeric column); paths do not go through them.
+ *
+ * Bounds: a record above record_bytes_max is refused; string/bytes lengths are checked against
+ * string_bytes_max and the bytes left before use; nesting (records, unions, arrays, maps) deeper
+ * than depth_max is refused; array/map block counts must fit in the bytes left (at the least
+ * encoded size of an item) and all counts of one record together within items_max. Decoding never
+ * allocates. A plan is immutable after dd_avro_plan_new: one plan may decode on many threads. */
+typedef struct dd_avro_schema dd_avro_schema_t;
+typedef struct dd_avro_plan dd_avro_plan_t;
+
+/* Parses Avro schema JSON (at most 4 MiB, nesting at most 128, 100,000 types): named types,
+ * namespaces, recursion, logical types. Errors return DD_CODEC_ERR_BAD_SCHEMA with the reason in
+ * errstr. *out is the caller's (dd_avro_schema_destroy). */
+dd_codec_err_t dd_avro_schema_parse(const char *json, size_t len, dd_avro_schema_t **out,
+                                    char *errstr, size_t errstr_size);
+void dd_avro_schema_destroy(dd_avro_schema_t *s); /* NULL is fine */
+
+enum { DD_AVRO_PATH_MAX = 256 };
+
+/* A field the schema offers: its dotted path and the kind driftd gives it by default (numbers and
+ * number-like logical types numeric; strings, bytes, enums, fixed, booleans categorical). */
+typedef struct dd_avro_leaf {
+    char path[DD_AVRO_PATH_MAX];
+    dd_column_kind_t kind;
+} dd_avro_leaf_t;
+
+/* The schema's leaves in field order: records are entered (a record already being entered,
+ * through recursion, is not entered again), unions through their non-null branches, arrays and
+ * maps are not leaves. Writes at most `max` to out and returns how many there are (paths longer
+ * than DD_AVRO_PATH_MAX − 1 bytes are left out). */
+size_t dd_avro_schema_leaves(const dd_avro_schema_t *s, dd_avro_leaf_t *out, size_t max);
+
+typedef struct dd_avro_field {
+    const char *path;
+    dd_column_kind_t kind;
+    int length_of; /* 1: an array/map at this path becomes its item count */
+} dd_avro_field_t;
+
+typedef struct dd_avro_options {
+    size_t record_bytes_max; /* default 1 MiB */
+    size_t string_bytes_max; /* default 1 MiB */
+    unsigned depth_max;      /* default 64 */
+    size_t items_max;        /* array/map items per record, default 1,000,000 */
+} dd_avro_options_t;
+
+void dd_avro_options_default(dd_avro_options_t *o);
+
+/* A plan decoding `writer`'s records into columns: field i → batch column i, of kind
+ * fields[i].kind. A path the writer schema lacks is not an error: its column stays null and
+ * dd_avro_plan_found says so (a removed field is a schema change, reported by the caller). The
+ * plan keeps no pointer to writer or fields. opts may be NULL for the defaults. *out is the
+ * caller's (dd_avro_plan_destroy). */
+dd_codec_err_t dd_avro_plan_new(const dd_avro_schema_t *writer, const dd_avro_field_t *fields,
+                                size_t n_fields, const dd_avro_options_t *opts,
+                                dd_avro_plan_t **out, char *errstr, size_t errstr_size);
+void dd_avro_plan_destroy(dd_avro_plan_t *p); /* NULL is fine */
+size_t dd_avro_plan_columns(const dd_avro_plan_t *p);
+/* The column kinds, for dd_batch_new; owned by the plan. */
+const dd_column_kind_t *dd_avro_plan_kinds(const dd_avro_plan_t *p);
+/* 1 when the writer schema has this column's path, else 0. */
+int dd_avro_plan_found(const dd_avro_plan_t *p, size_t column);
+
+/* Bytes of a categorical value as it was in the input (or an enum's symbol name). */
+typedef struct dd_codec_span {
+    const uint8_t *data;
+    size_t len;
+} dd_codec_span_t;
+
+/* Decodes one record that must fill [data, data + len) exactly (a Kafka message body) as row
+ * batch->rows of `batch` (made with the plan's kinds), per the column batch contract. On error
+ * *err_offset is the byte offset where decoding stopped and no row is added. texts, when not NULL,
+ * has one slot per column and receives the input bytes of string, bytes and fixed values and the
+ * symbol name of enums (NULL data for the others); the spans point into data or the plan. */
+dd_codec_err_t dd_avro_decode(const dd_avro_plan_t *plan, const uint8_t *data, size_t len,
+                              dd_column_batch_t *batch, size_t *err_offset,
+                              dd_codec_span_t *texts);
+/* As dd_avro_decode, for a buffer of records one after another (an OCF block): decodes the first
+ * and stores its size in *consumed. */
+dd_codec_err_t dd_avro_decode_next(const dd_avro_plan_t *plan, const uint8_t *data, size_t len,
+                                   dd_column_batch_t *batch, size_t *consumed, size_t *err_offset,
+                                   dd_codec_span_t *texts);
+
+/* The Confluent wire format: magic byte 0, a 4-byte big-endian schema id, the Avro body. */
+dd_codec_err_t dd_avro_confluent_header(const uint8_t *data, size_t len, uint32_t *schema_id,
+                                        const uint8_t **body, size_t *body_len);
+
 /* ---- Datasets: a whole file as typed columns ------------------------------------------------------
  * For `driftd compare` and reference files: every row of a file, column by column. A numeric
  * column is doubles plus a null bitmap; a categorical one is category hashes plus a null bitmap,
