@@ -267,6 +267,34 @@ dd_codec_err_t dd_avro_decode_next(const dd_avro_plan_t *plan, const uint8_t *da
 dd_codec_err_t dd_avro_confluent_header(const uint8_t *data, size_t len, uint32_t *schema_id,
                                         const uint8_t **body, size_t *body_len);
 
+/* Object container files: the "Obj\x01" header (schema, codec, sync marker), then blocks of
+ * records, each followed by the sync marker. Block codecs: null, deflate, snappy (with its
+ * CRC-32 checked), zstandard. The reader reads from a buffer the caller keeps alive (usually a
+ * memory-mapped file) and decompresses into one buffer it reuses, never above block_bytes_max. */
+typedef struct dd_avro_ocf dd_avro_ocf_t;
+
+typedef struct dd_avro_ocf_options {
+    size_t block_bytes_max; /* largest block after decompression, default 64 MiB */
+} dd_avro_ocf_options_t;
+
+void dd_avro_ocf_options_default(dd_avro_ocf_options_t *o);
+
+/* Reads the header of [data, data + len). Errors: bad_magic (not an OCF, or no schema),
+ * unsupported (an unknown codec, named in errstr), truncated, and the length errors of the
+ * metadata map. opts may be NULL. *out is the caller's (dd_avro_ocf_destroy). */
+dd_codec_err_t dd_avro_ocf_open(const uint8_t *data, size_t len, const dd_avro_ocf_options_t *opts,
+                                dd_avro_ocf_t **out, char *errstr, size_t errstr_size);
+void dd_avro_ocf_destroy(dd_avro_ocf_t *f); /* NULL is fine */
+/* The writer schema's JSON text (NUL-terminated, owned by the reader) and the codec's name. */
+const char *dd_avro_ocf_schema(const dd_avro_ocf_t *f, size_t *len);
+const char *dd_avro_ocf_codec(const dd_avro_ocf_t *f);
+/* The next block: its records, decompressed, one after another (decode them with
+ * dd_avro_decode_next), valid until the next call; *offset is the block's byte offset in the
+ * file. Returns DD_CODEC_END after the last block. A block whose sync marker does not match is
+ * bad_sync; one that does not decompress, corrupt_block. After an error the reader cannot go on. */
+dd_codec_err_t dd_avro_ocf_next_block(dd_avro_ocf_t *f, const uint8_t **block, size_t *block_len,
+                                      uint64_t *records, size_t *offset);
+
 /* ---- Datasets: a whole file as typed columns ------------------------------------------------------
  * For `driftd compare` and reference files: every row of a file, column by column. A numeric
  * column is doubles plus a null bitmap; a categorical one is category hashes plus a null bitmap,

@@ -8,6 +8,7 @@ packages=(
     clang-14 libclang-rt-14-dev          # the libFuzzer targets (DRIFTD_FUZZ=ON)
     librdkafka-dev libavro-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev libjansson-dev
     libxxhash-dev                        # XXH3, the one hash for category values
+    zlib1g-dev libsnappy-dev libzstd-dev # Avro object container block codecs
     libcmocka-dev
     python3 python3-venv python3-pip     # oracle tests only, in a venv (deploy/python-venv.sh)
     maven openjdk-17-jre-headless        # the local Kafka broker (deploy/kafka.sh)
