@@ -9,6 +9,7 @@ packages=(
     librdkafka-dev libavro-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev libjansson-dev
     libxxhash-dev                        # XXH3, the one hash for category values
     zlib1g-dev libsnappy-dev libzstd-dev # Avro object container block codecs
+    chromium                             # renders the HTML report in tests (label browser)
     libcmocka-dev
     python3 python3-venv python3-pip     # oracle tests only, in a venv (deploy/python-venv.sh)
     maven openjdk-17-jre-headless        # the local Kafka broker (deploy/kafka.sh)

@@ -1,5 +1,5 @@
-/* cmd_compare.c — `driftd compare`: two files in, a drift report out (table or JSON), and an exit
- * status like diff's: 0 no dataset drift, 1 dataset drift, 2 error. */
+/* cmd_compare.c — `driftd compare`: two files in, a drift report out (table, JSON or HTML), and
+ * an exit status like diff's: 0 no dataset drift, 1 dataset drift, 2 error. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include "engine_int.h"
 
 static const char compare_usage[] =
-    "Usage: driftd compare --reference FILE --current FILE [--format table|json]\n"
+    "Usage: driftd compare --reference FILE --current FILE [--format table|json|html]\n"
     "                      [--stats LIST] [--schema FILE] [--output FILE] [--bins N]\n"
     "                      [--drift-share X]\n"
     "\n"
@@ -23,7 +23,8 @@ static const char compare_usage[] =
     "Options:\n"
     "  --reference FILE   the baseline, e.g. the training set\n"
     "  --current FILE     the data to judge\n"
-    "  --format F         table (default; colour on a terminal) or json (docs/compare.md)\n"
+    "  --format F         table (default; colour on a terminal), json, or html (one\n"
+    "                     self-contained page with plots; docs/compare.md)\n"
     "  --stats LIST       statistics to report besides the deciding one, comma-separated from\n"
     "                     ks,wasserstein,psi,jensen_shannon,hellinger,kl,z,chi2,tvd,fisher, or\n"
     "                     all (default)\n"
@@ -405,7 +406,7 @@ static void write_table(FILE *out, int colour, const char *ref_path, size_t ref_
 static int run_compare(int argc, char **argv) {
     const char *ref_path = NULL, *cur_path = NULL, *format = "table", *schema = NULL,
                *output = NULL;
-    dd_compare_options_t opt = {DD_STAT_ALL, 10, 0.5, NULL, 0};
+    dd_compare_options_t opt = {DD_STAT_ALL, 10, 0.5, NULL, 0, 0};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const int takes_value =
@@ -450,10 +451,12 @@ static int run_compare(int argc, char **argv) {
         fprintf(stderr, "driftd compare: --reference and --current are required (see 'driftd compare --help')\n");
         return 2;
     }
-    if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
-        fprintf(stderr, "driftd compare: --format expects table or json, got '%s'\n", format);
+    if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 &&
+        strcmp(format, "html") != 0) {
+        fprintf(stderr, "driftd compare: --format expects table, json or html, got '%s'\n", format);
         return 2;
     }
+    opt.plots = strcmp(format, "html") == 0;
     dd_column_choice_t *choices = NULL;
     long n_choices = 0;
     if (schema != NULL && (n_choices = load_schema(schema, &choices)) < 0)
@@ -508,13 +511,23 @@ static int run_compare(int argc, char **argv) {
         fprintf(stderr, "driftd compare: %s: %s\n", output, strerror(errno));
         goto done;
     }
+    const int colour = output == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+    errno = 0;
     if (strcmp(format, "json") == 0)
         write_json(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur), &result);
+    else if (opt.plots)
+        dd_compare_write_html(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
+                              &result);
     else
-        write_table(out, output == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL,
-                    ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur), &result);
-    if (output != NULL && fclose(out) != 0) {
-        fprintf(stderr, "driftd compare: %s: %s\n", output, strerror(errno));
+        write_table(out, colour, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
+                    &result);
+    /* A full disk must not pass for a written report. */
+    int write_errno = fflush(out) != 0 || ferror(out) ? (errno ? errno : EIO) : 0;
+    if (output != NULL && fclose(out) != 0 && write_errno == 0)
+        write_errno = errno ? errno : EIO;
+    if (write_errno != 0) {
+        fprintf(stderr, "driftd compare: %s: %s\n", output ? output : "standard output",
+                strerror(write_errno));
         goto done;
     }
     status = result.drift ? 1 : 0;

@@ -177,13 +177,15 @@ static int categorical_method_ok(dd_method_t m) {
 
 static int compare_numeric(const dd_dataset_t *ref, size_t rc, const dd_dataset_t *cur, size_t cc,
                            const dd_compare_options_t *opt, unsigned stats,
-                           dd_feature_result_t *f) {
+                           dd_feature_result_t *f, dd_feature_plot_t *plot) {
     size_t nr, nc, mr, mc;
     double *a = finite_sorted(ref, rc, &nr, &mr);
     double *b = finite_sorted(cur, cc, &nc, &mc);
     int rc_status = -1;
     if (a == NULL || b == NULL)
         goto done;
+    if (plot != NULL)
+        dd_plot_numeric_fill(a, nr, b, nc, &plot->numeric);
     f->n_reference = nr;
     f->n_current = nc;
     f->null_fraction_reference = dd_dataset_rows(ref) ? (double)mr / (double)dd_dataset_rows(ref) : 0;
@@ -277,7 +279,8 @@ static void list_category(dd_category_count_t *list, size_t *n, const char *name
 }
 
 static int compare_categorical(const dd_dataset_t *ref, size_t rcol, const dd_dataset_t *cur,
-                               size_t ccol, unsigned stats, dd_feature_result_t *f) {
+                               size_t ccol, unsigned stats, dd_feature_result_t *f,
+                               dd_feature_plot_t *plot) {
     size_t nr, nc, mr, mc;
     uint64_t *a = hashes_sorted(ref, rcol, &nr, &mr);
     uint64_t *b = hashes_sorted(cur, ccol, &nc, &mc);
@@ -285,6 +288,8 @@ static int compare_categorical(const dd_dataset_t *ref, size_t rcol, const dd_da
     int status = -1;
     if (a == NULL || b == NULL)
         goto done;
+    if (plot != NULL)
+        dd_plot_categorical_fill(a, nr, b, nc, ref, rcol, cur, ccol, &plot->categorical);
     f->n_reference = nr;
     f->n_current = nc;
     f->null_fraction_reference = dd_dataset_rows(ref) ? (double)mr / (double)dd_dataset_rows(ref) : 0;
@@ -372,6 +377,11 @@ int dd_compare_datasets(const dd_dataset_t *ref, const dd_dataset_t *cur,
         say(errstr, errstr_size, "out of memory");
         return -1;
     }
+    if (opt->plots && n > 0 && (out->plots = calloc(n, sizeof(dd_feature_plot_t))) == NULL) {
+        say(errstr, errstr_size, "out of memory");
+        dd_compare_result_free(out);
+        return -1;
+    }
     const int small = dd_dataset_rows(ref) <= 1000;
     for (size_t c = 0; c < n; c++) {
         dd_feature_result_t *f = &out->features[out->n_features];
@@ -408,8 +418,10 @@ int dd_compare_datasets(const dd_dataset_t *ref, const dd_dataset_t *cur,
                            : is_p_value_method(method)         ? 0.05
                                                                : 0.1;
         const unsigned stats = opt->stats | stat_of(method);
-        const int status = numeric ? compare_numeric(ref, c, cur, (size_t)cc, opt, stats, f)
-                                   : compare_categorical(ref, c, cur, (size_t)cc, stats, f);
+        dd_feature_plot_t *plot = out->plots ? &out->plots[c] : NULL;
+        f->plot = plot;
+        const int status = numeric ? compare_numeric(ref, c, cur, (size_t)cc, opt, stats, f, plot)
+                                   : compare_categorical(ref, c, cur, (size_t)cc, stats, f, plot);
         if (status != 0) {
             say(errstr, errstr_size, "out of memory comparing column '%s'", f->name);
             dd_compare_result_free(out);
@@ -436,11 +448,13 @@ int dd_compare_datasets(const dd_dataset_t *ref, const dd_dataset_t *cur,
         out->features[j] = key;
     }
     out->drift_share = out->n_features ? (double)out->drifted / (double)out->n_features : 0.0;
+    out->drift_share_threshold = opt->drift_share;
     out->drift = out->n_features > 0 && out->drift_share >= opt->drift_share;
     return 0;
 }
 
 void dd_compare_result_free(dd_compare_result_t *r) {
     free(r->features);
+    free(r->plots);
     memset(r, 0, sizeof(*r));
 }

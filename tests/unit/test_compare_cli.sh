@@ -81,7 +81,7 @@ expect 2 "column 'x' of the reference is not in the current data" stderr -- "$dr
 expect 2 "the schema names column 'nope'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --schema "$dir/unknown_schema.csv"
 expect 2 "$dir/bad_kind.csv:2: column 2: kind 'number'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --schema "$dir/bad_kind.csv"
 expect 2 "only CSV files are read so far" stderr -- "$driftd" compare --reference "$dir/data.jsonl" --current "$dir/ref.csv"
-expect 2 "--format expects table or json, got 'xml'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --format xml
+expect 2 "--format expects table, json or html, got 'xml'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --format xml
 expect 2 "--stats: unknown statistic 'foo'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --stats ks,foo
 expect 2 "--bins expects a number from 2 to 1000" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --bins 1
 expect 2 "--reference and --current are required" stderr -- "$driftd" compare --reference "$dir/ref.csv"

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# test_compare_html_browser.sh DRIFTD [CHROMIUM] — the HTML report as a browser sees it. Headless
+# Chromium loads the page from a file and dumps the DOM it built; the test checks that:
+# - every field of the data has its section, named with its exact (unescaped) name, a hostile
+#   <script> name included, and the browser built no <script> element from it;
+# - each section holds one <svg> with drawn elements (histogram paths with at least one step for
+#   numeric fields, bars of non-zero width for categorical ones);
+# - sections come in the order of the JSON report: drifted fields first;
+# - a screenshot of the page is a PNG of real content (larger than a blank page's few KB).
+# Fails, not skips, when Chromium is missing: install the Debian package `chromium`
+# (deploy/install-deps.sh does).
+set -u
+driftd=$1
+chromium=${2:-}
+if [ -z "$chromium" ]; then
+    for c in chromium chromium-browser google-chrome; do
+        chromium=$(command -v "$c") && break
+    done
+fi
+if [ -z "$chromium" ] || [ ! -x "$chromium" ]; then
+    echo "FAIL: chromium not found (apt-get install chromium, or deploy/install-deps.sh)"
+    exit 1
+fi
+command -v python3 >/dev/null || { echo "FAIL: python3 not found"; exit 1; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+# 1500 rows (distance methods): a shifted numeric field, a hostile name, a categorical field that
+# gains a category, an integer field, a steady field, a field with 30 categories.
+python3 - "$dir" <<'EOF'
+import csv, random, sys
+d = sys.argv[1]
+header = ["steady", "<script>alert('x')</script> & \"q\"", "city", "count", "many", "shifted"]
+for name, seed, shift in (("ref.csv", 1, 0.0), ("cur.csv", 2, 1.0)):
+    rnd = random.Random(seed)
+    with open(f"{d}/{name}", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for _ in range(1500):
+            cities = ["Paris", "Lyon", "<b>Nice</b>"] + (["Lille & co"] if shift else [])
+            w.writerow([f"{rnd.gauss(0, 1):.5f}", f"{rnd.lognormvariate(3 + shift, 0.4):.3f}",
+                        rnd.choice(cities), rnd.randint(0, 6 + int(4 * shift)),
+                        f"k{rnd.randint(0, 29)}", f"{rnd.gauss(10 + 3 * shift, 2):.4f}"])
+EOF
+
+"$driftd" compare --reference "$dir/ref.csv" --current "$dir/cur.csv" --format json >"$dir/report.json"
+status=$?
+[ "$status" = 0 ] || [ "$status" = 1 ] || { echo "FAIL: driftd compare --format json exited $status"; exit 1; }
+"$driftd" compare --reference "$dir/ref.csv" --current "$dir/cur.csv" --format html --output "$dir/report.html"
+status=$?
+[ "$status" = 0 ] || [ "$status" = 1 ] || { echo "FAIL: driftd compare --format html exited $status"; exit 1; }
+
+browser() { # a fresh profile per run; no network is needed
+    timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
+        --disable-extensions --disable-background-networking --hide-scrollbars \
+        --user-data-dir="$dir/profile" "$@" 2>"$dir/chromium.log"
+}
+if ! browser --dump-dom "file://$dir/report.html" >"$dir/dom.html" || [ ! -s "$dir/dom.html" ]; then
+    echo "FAIL: chromium --dump-dom produced nothing:"
+    tail -n 20 "$dir/chromium.log"
+    exit 1
+fi
+fail=0
+python3 - "$dir/report.json" "$dir/dom.html" <<'EOF' || fail=1
+import json, sys
+from html.parser import HTMLParser
+
+report = json.load(open(sys.argv[1]))
+expected = [(f["name"], f["drift"]) for f in report["features"]]
+
+class Dom(HTMLParser):
+    """Collects each <section class="... field ...">: its heading text, svgs and drawn shapes."""
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.sections, self.scripts, self.cur, self.depth, self.in_h2 = [], 0, None, 0, False
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        if tag == "section" and "field" in a.get("class", "").split():
+            self.cur = {"classes": a["class"].split(), "name": "", "svgs": 0, "paths": [], "rects": []}
+            self.sections.append(self.cur)
+            self.depth = 0
+        if self.cur is None:
+            return
+        if tag == "section":
+            self.depth += 1
+        elif tag == "h2":
+            self.in_h2 = True
+        elif tag == "span":
+            self.in_h2 = False  # the verdict badge follows the name
+        elif tag == "svg":
+            self.cur["svgs"] += 1
+        elif tag == "path":
+            self.cur["paths"].append(a.get("d", ""))
+        elif tag == "rect":
+            self.cur["rects"].append(a)
+    def handle_endtag(self, tag):
+        if self.cur is None:
+            return
+        if tag == "h2":
+            self.in_h2 = False
+        if tag == "section":
+            self.depth -= 1
+            if self.depth == 0:
+                self.cur = None
+    def handle_data(self, data):
+        if self.cur is not None and self.in_h2:
+            self.cur["name"] += data
+
+dom = Dom()
+dom.feed(open(sys.argv[2], encoding="utf-8").read())
+problems = []
+if dom.scripts:
+    problems.append(f"the DOM has {dom.scripts} <script> element(s)")
+got = [(s["name"], "drift" in s["classes"]) for s in dom.sections]
+if got != expected:
+    problems.append(f"sections {got} differ from the JSON report's features {expected}")
+flags = [d for _, d in got]
+if flags != sorted(flags, reverse=True):
+    problems.append(f"drifted fields are not first: {flags}")
+if not any(flags) or all(flags):
+    problems.append("the data should give both drifted and stable fields")
+kinds = {f["name"]: f["kind"] for f in report["features"]}
+for s in dom.sections:
+    name = s["name"]
+    if s["svgs"] != 1:
+        problems.append(f"{name!r}: {s['svgs']} <svg> elements, expected 1")
+    if kinds.get(name) == "numeric":
+        steps = [d for d in s["paths"] if d.count("L") >= 3]
+        if len(steps) < 2:
+            problems.append(f"{name!r}: expected a reference and a current histogram path")
+    else:
+        bars = [r for r in s["rects"] if r.get("class", "").startswith("bar-")
+                and float(r.get("width", "0")) > 12]
+        if len(bars) < 2:
+            problems.append(f"{name!r}: expected bars for both files, got {len(bars)}")
+for p in problems:
+    print("FAIL:", p)
+print(f"{len(dom.sections)} sections checked, {len(problems)} problem(s)")
+sys.exit(1 if problems else 0)
+EOF
+
+if ! browser --window-size=1280,2400 --screenshot="$dir/shot.png" "file://$dir/report.html" >/dev/null; then
+    echo "FAIL: chromium --screenshot failed:"
+    tail -n 20 "$dir/chromium.log"
+    exit 1
+fi
+size=$(stat -c %s "$dir/shot.png" 2>/dev/null || echo 0)
+if [ "$(head -c 8 "$dir/shot.png" | od -An -tx1 | tr -d ' \n')" != 89504e470d0a1a0a ]; then
+    echo "FAIL: the screenshot is not a PNG"
+    fail=1
+elif [ "$size" -lt 40000 ]; then
+    echo "FAIL: the screenshot is only $size bytes (a blank page is a few KB)"
+    fail=1
+else
+    echo "screenshot: $size bytes"
+fi
+if [ -n "${DRIFTD_KEEP_SCREENSHOT:-}" ]; then
+    cp "$dir/shot.png" "$DRIFTD_KEEP_SCREENSHOT"
+fi
+[ "$fail" -eq 0 ] && echo "browser checks passed"
+exit "$fail"
