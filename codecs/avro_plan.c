@@ -646,8 +646,13 @@ static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
             return DD_CODEC_ERR_BAD_BOOLEAN;
         if (nd->op == OP_NUM_BOOL)
             dd_batch_set_number(col, c->row, (double)*c->p);
-        else if (nd->op == OP_CAT_BOOL)
-            dd_batch_set_hash(col, c->row, dd_codec_hash(*c->p ? "true" : "false", *c->p ? 4 : 5));
+        else if (nd->op == OP_CAT_BOOL) {
+            const char *word = *c->p ? "true" : "false";
+            const size_t word_len = *c->p ? 4 : 5;
+            dd_batch_set_hash(col, c->row, dd_codec_hash(word, word_len));
+            if (c->texts)
+                c->texts[nd->column] = (dd_codec_span_t){(const uint8_t *)word, word_len, 0, 0};
+        }
         c->p++;
         return DD_CODEC_OK;
     case OP_SKIP_INT:
@@ -676,7 +681,7 @@ static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
         if (nd->op == OP_CAT_BYTES) {
             dd_batch_set_hash(col, c->row, dd_codec_hash(c->p, len));
             if (c->texts)
-                c->texts[nd->column] = (dd_codec_span_t){c->p, len};
+                c->texts[nd->column] = (dd_codec_span_t){c->p, len, 0, 0};
         } else if (nd->op == OP_NUM_DECIMAL_BYTES) {
             dd_batch_set_number(col, c->row, decimal_value(c->p, len) / nd->divisor);
         }
@@ -690,7 +695,7 @@ static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
         if (nd->op == OP_CAT_FIXED) {
             dd_batch_set_hash(col, c->row, dd_codec_hash(c->p, nd->n));
             if (c->texts)
-                c->texts[nd->column] = (dd_codec_span_t){c->p, nd->n};
+                c->texts[nd->column] = (dd_codec_span_t){c->p, nd->n, 0, 0};
         } else if (nd->op == OP_NUM_DECIMAL_FIXED) {
             dd_batch_set_number(col, c->row, decimal_value(c->p, nd->n) / nd->divisor);
         }
@@ -707,7 +712,7 @@ static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
             dd_batch_set_hash(col, c->row, c->plan->symbol_hashes[s]);
             if (c->texts)
                 c->texts[nd->column] = (dd_codec_span_t){(const uint8_t *)c->plan->symbol_names[s],
-                                                         strlen(c->plan->symbol_names[s])};
+                                                         strlen(c->plan->symbol_names[s]), 0, 0};
         }
         return DD_CODEC_OK;
     case OP_NUM_INT:
@@ -724,11 +729,15 @@ static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
         if ((err = read_int(c, &i32)) != DD_CODEC_OK)
             return err;
         dd_batch_set_hash(col, c->row, hash_integer(i32));
+        if (c->texts)
+            c->texts[nd->column] = (dd_codec_span_t){NULL, 0, i32, 1};
         return DD_CODEC_OK;
     case OP_CAT_LONG:
         if ((err = avro_read_long_inline(&c->p, c->end, &l)) != DD_CODEC_OK)
             return err;
         dd_batch_set_hash(col, c->row, hash_integer(l));
+        if (c->texts)
+            c->texts[nd->column] = (dd_codec_span_t){NULL, 0, l, 1};
         return DD_CODEC_OK;
     case OP_RECORD:
         if (depth >= c->plan->opt.depth_max)

@@ -243,17 +243,21 @@ const dd_column_kind_t *dd_avro_plan_kinds(const dd_avro_plan_t *p);
 /* 1 when the writer schema has this column's path, else 0. */
 int dd_avro_plan_found(const dd_avro_plan_t *p, size_t column);
 
-/* Bytes of a categorical value as it was in the input (or an enum's symbol name). */
+/* A categorical value as it was in the input: the bytes of a string, bytes or fixed value, an
+ * enum's symbol name, "true"/"false"; or, for an int or long, the integer (data NULL). */
 typedef struct dd_codec_span {
     const uint8_t *data;
     size_t len;
+    int64_t integer;
+    int is_integer;
 } dd_codec_span_t;
 
 /* Decodes one record that must fill [data, data + len) exactly (a Kafka message body) as row
  * batch->rows of `batch` (made with the plan's kinds), per the column batch contract. On error
  * *err_offset is the byte offset where decoding stopped and no row is added. texts, when not NULL,
  * has one slot per column and receives the input bytes of string, bytes and fixed values and the
- * symbol name of enums (NULL data for the others); the spans point into data or the plan. */
+ * symbol name of enums, the spelling of booleans and the value of integers, for categorical
+ * columns (all zero for the others); spans point into data, the plan or static storage. */
 dd_codec_err_t dd_avro_decode(const dd_avro_plan_t *plan, const uint8_t *data, size_t len,
                               dd_column_batch_t *batch, size_t *err_offset,
                               dd_codec_span_t *texts);

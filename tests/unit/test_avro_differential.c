@@ -295,9 +295,9 @@ typedef struct expect {
     uint64_t hash;
 } expect_t;
 
-static uint64_t hash_text(const char *fmt, long long x) {
+static uint64_t hash_text(long long x) {
     char buf[32];
-    const int n = snprintf(buf, sizeof buf, fmt, x);
+    const int n = snprintf(buf, sizeof buf, "%lld", x);
     return dd_codec_hash(buf, (size_t)n);
 }
 
@@ -371,8 +371,8 @@ static expect_t reference(avro_value_t *root, const char *path, dd_column_kind_t
             avro_value_get_boolean(&v, &b);
             e.hash = b ? dd_codec_hash("true", 4) : dd_codec_hash("false", 5);
             return e;
-        case AVRO_INT32: avro_value_get_int(&v, &i32); e.hash = hash_text("%lld", i32); return e;
-        case AVRO_INT64: avro_value_get_long(&v, &i64); e.hash = hash_text("%lld", i64); return e;
+        case AVRO_INT32: avro_value_get_int(&v, &i32); e.hash = hash_text(i32); return e;
+        case AVRO_INT64: avro_value_get_long(&v, &i64); e.hash = hash_text(i64); return e;
         case AVRO_STRING: {
             const char *s;
             avro_value_get_string(&v, &s, &size); /* size counts the terminating NUL */
