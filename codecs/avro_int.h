@@ -39,6 +39,7 @@ typedef struct avro_type avro_type_t;
 typedef struct avro_field {
     char *name;
     avro_type_t *type;
+    int has_default; /* the field declares "default" (a reader may then lack it in the writer) */
 } avro_field_t;
 
 struct avro_type {
@@ -49,6 +50,7 @@ struct avro_type {
     size_t n;              /* fields, symbols or branches */
     avro_field_t *fields;  /* record */
     char **symbols;        /* enum */
+    int has_default;       /* enum: declares "default" (unknown writer symbols resolve to it) */
     avro_type_t **branches; /* union */
     avro_type_t *items;    /* array items, map values */
     int64_t fixed_size;    /* fixed */

@@ -233,6 +233,7 @@ static dd_codec_err_t parse_record(parser_t *ps, json_t *j, avro_type_t *t, cons
             err = fail(ps, "field '%s' of record '%s' has no \"type\"", fname, t->fullname);
             break;
         }
+        t->fields[t->n].has_default = json_object_get(f, "default") != NULL;
         if ((t->fields[t->n].name = strdup(fname)) == NULL) {
             err = DD_CODEC_ERR_NO_MEMORY;
             break;
@@ -250,6 +251,7 @@ static dd_codec_err_t parse_enum(parser_t *ps, json_t *j, avro_type_t *t, const 
     free(inner);
     if (err != DD_CODEC_OK)
         return err;
+    t->has_default = json_is_string(json_object_get(j, "default"));
     json_t *symbols = json_object_get(j, "symbols");
     if (!json_is_array(symbols) || json_array_size(symbols) == 0)
         return fail(ps, "enum '%s' has no \"symbols\"", t->fullname);

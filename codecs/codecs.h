@@ -267,6 +267,43 @@ dd_codec_err_t dd_avro_decode_next(const dd_avro_plan_t *plan, const uint8_t *da
                                    dd_column_batch_t *batch, size_t *consumed, size_t *err_offset,
                                    dd_codec_span_t *texts);
 
+/* Schema changes between two writer schemas of one stream (a new schema id, a new OCF file): the
+ * fields added, removed, retyped or made (non-)nullable, by dotted path, each with whether the
+ * change alone is backward compatible (the new schema reads data written with the old) and
+ * forward compatible (the old reads the new), by the Avro specification's resolution rules
+ * (promotions int → long → float → double, string ↔ bytes; a field only one side has needs a
+ * default on the reading side; enum symbols; fixed sizes; unions branch by branch). Aliases are
+ * not followed. */
+typedef enum dd_avro_compat {
+    DD_AVRO_COMPAT_NONE = 0,
+    DD_AVRO_COMPAT_BACKWARD,
+    DD_AVRO_COMPAT_FORWARD,
+    DD_AVRO_COMPAT_FULL,
+} dd_avro_compat_t;
+
+typedef enum dd_avro_change_kind {
+    DD_AVRO_FIELD_ADDED = 1,
+    DD_AVRO_FIELD_REMOVED,
+    DD_AVRO_TYPE_CHANGED,
+    DD_AVRO_NULLABILITY_CHANGED,
+} dd_avro_change_kind_t;
+
+typedef struct dd_avro_change {
+    char path[DD_AVRO_PATH_MAX];
+    dd_avro_change_kind_t kind;
+    char old_type[64], new_type[64]; /* "" when the field is absent on that side */
+    int backward, forward;           /* this change alone */
+} dd_avro_change_t;
+
+/* Writes at most max changes to out (in old-schema field order, then added fields) and returns
+ * how many there are; *compat (if not NULL) gets the class of the whole change. */
+size_t dd_avro_schema_diff(const dd_avro_schema_t *old_schema, const dd_avro_schema_t *new_schema,
+                           dd_avro_change_t *out, size_t max, dd_avro_compat_t *compat);
+/* "full", "backward", "forward", "none"; "field_added", "field_removed", "type_changed",
+ * "nullability_changed". */
+const char *dd_avro_compat_name(dd_avro_compat_t c);
+const char *dd_avro_change_name(dd_avro_change_kind_t k);
+
 /* The Confluent wire format: magic byte 0, a 4-byte big-endian schema id, the Avro body. */
 dd_codec_err_t dd_avro_confluent_header(const uint8_t *data, size_t len, uint32_t *schema_id,
                                         const uint8_t **body, size_t *body_len);
