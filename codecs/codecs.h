@@ -308,6 +308,47 @@ const char *dd_avro_change_name(dd_avro_change_kind_t k);
 dd_codec_err_t dd_avro_confluent_header(const uint8_t *data, size_t len, uint32_t *schema_id,
                                         const uint8_t **body, size_t *body_len);
 
+/* A Confluent-compatible schema registry (GET /schemas/ids/ID): writer schemas by id, each
+ * fetched once and kept for the client's life, so ids already seen keep decoding while the
+ * registry is down. An id the registry does not know (404) is answered from a negative cache for
+ * unknown_ttl_ms; a failed request (no answer, 5xx, 429) is retried `retries` times with
+ * exponential backoff and then remembered for backoff_max_ms. Requests have a total timeout and
+ * answers are capped at 4 MiB. Not thread-safe. */
+typedef struct dd_registry dd_registry_t;
+
+typedef struct dd_registry_options {
+    unsigned timeout_ms;         /* whole request, default 5000 */
+    unsigned connect_timeout_ms; /* default 2000 */
+    unsigned retries;            /* after the first attempt, default 3 */
+    unsigned backoff_ms;         /* first wait, doubling, default 200 */
+    unsigned backoff_max_ms;     /* default 2000 */
+    unsigned unknown_ttl_ms;     /* how long a 404 is believed, default 60000 */
+    size_t schemas_max;          /* ids cached (schemas and negatives), default 10000 */
+    const char *username;        /* basic auth; NULL for none (copied) */
+    const char *password;
+    const char *ca_file;         /* TLS: CA bundle, client certificate and key (PEM; copied) */
+    const char *cert_file;
+    const char *key_file;
+    int verify_tls;              /* default 1 */
+} dd_registry_options_t;
+
+void dd_registry_options_default(dd_registry_options_t *o);
+/* url: http:// or https:// base, e.g. "http://127.0.0.1:8081". opts may be NULL. *out is the
+ * caller's (dd_registry_destroy). */
+dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opts,
+                               dd_registry_t **out, char *errstr, size_t errstr_size);
+void dd_registry_destroy(dd_registry_t *r); /* NULL is fine */
+/* The parsed writer schema of `id` (owned by the client, valid until it is destroyed).
+ * Errors: unknown_schema (404, or remembered as such), registry_error (no answer, an HTTP error,
+ * an answer that is not a registry document), bad_schema (the schema text does not parse),
+ * unsupported (a Protobuf or JSON Schema id); errstr says which. */
+dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_schema_t **schema,
+                               char *errstr, size_t errstr_size);
+/* The cached schema text of id, or NULL. */
+const char *dd_registry_schema_text(dd_registry_t *r, uint32_t id, size_t *len);
+/* HTTP requests made so far (for metrics and tests). */
+uint64_t dd_registry_requests(const dd_registry_t *r);
+
 /* Object container files: the "Obj\x01" header (schema, codec, sync marker), then blocks of
  * records, each followed by the sync marker. Block codecs: null, deflate, snappy (with its
  * CRC-32 checked), zstandard. The reader reads from a buffer the caller keeps alive (usually a

@@ -1,0 +1,371 @@
+/* registry.c — a Confluent-compatible schema registry client: writer schemas by id, cached.
+ *
+ * A schema id names one schema forever, so a fetched schema is cached for the life of the client
+ * and the registry is asked about each id at most once while it answers: when it is down, every
+ * id already seen keeps decoding. Ids the registry says it does not know are remembered as
+ * unknown for a while (negative cache), so a stream of poison messages with random ids does not
+ * become a stream of HTTP requests; the cache of either kind is capped. Requests have a total
+ * timeout and are retried with exponential backoff on connection errors and 5xx/429 answers;
+ * the body is capped before it is buffered. Not thread-safe: one client per consumer thread. */
+#include "avro_int.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RESPONSE_BYTES_MAX ((size_t)4 << 20)
+
+typedef struct entry {
+    uint32_t id;
+    int known;               /* 1: schema; 0: unknown until retry_at_ms */
+    uint64_t retry_at_ms;
+    dd_avro_schema_t *schema;
+    char *text;
+    size_t text_len;
+} entry_t;
+
+struct dd_registry {
+    CURL *curl;
+    char *base_url;
+    dd_registry_options_t opt;
+    char *userpwd;
+    entry_t *entries; /* open addressing by id */
+    size_t cap, used;
+    uint64_t requests;
+};
+
+typedef struct body {
+    char *data;
+    size_t len, cap;
+    int too_large;
+} body_t;
+
+__attribute__((format(printf, 3, 4))) static void say(char *errstr, size_t size, const char *fmt,
+                                                      ...) {
+    if (errstr == NULL || size == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, size, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(uint64_t ms) {
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+void dd_registry_options_default(dd_registry_options_t *o) {
+    memset(o, 0, sizeof *o);
+    o->timeout_ms = 5000;
+    o->connect_timeout_ms = 2000;
+    o->retries = 3;
+    o->backoff_ms = 200;
+    o->backoff_max_ms = 2000;
+    o->unknown_ttl_ms = 60000;
+    o->schemas_max = 10000;
+    o->verify_tls = 1;
+}
+
+static char *dup_or_null(const char *s) {
+    return s ? strdup(s) : NULL;
+}
+
+void dd_registry_destroy(dd_registry_t *r) {
+    if (r == NULL)
+        return;
+    for (size_t i = 0; r->entries != NULL && i < r->cap; i++) {
+        dd_avro_schema_destroy(r->entries[i].schema);
+        free(r->entries[i].text);
+    }
+    free(r->entries);
+    if (r->curl)
+        curl_easy_cleanup(r->curl);
+    free(r->base_url);
+    free(r->userpwd);
+    free((char *)r->opt.username);
+    free((char *)r->opt.password);
+    free((char *)r->opt.ca_file);
+    free((char *)r->opt.cert_file);
+    free((char *)r->opt.key_file);
+    free(r);
+}
+
+dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opts,
+                               dd_registry_t **out, char *errstr, size_t errstr_size) {
+    if (out == NULL || url == NULL)
+        return DD_CODEC_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+        say(errstr, errstr_size, "registry url '%s' must start with http:// or https://", url);
+        return DD_CODEC_ERR_INVALID_ARGUMENT;
+    }
+    static int curl_ready;
+    if (!curl_ready) { /* once per process; the program is single-threaded when it builds clients */
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            return DD_CODEC_ERR_NO_MEMORY;
+        curl_ready = 1;
+    }
+    dd_registry_t *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return DD_CODEC_ERR_NO_MEMORY;
+    if (opts)
+        r->opt = *opts;
+    else
+        dd_registry_options_default(&r->opt);
+    r->opt.username = dup_or_null(r->opt.username);
+    r->opt.password = dup_or_null(r->opt.password);
+    r->opt.ca_file = dup_or_null(r->opt.ca_file);
+    r->opt.cert_file = dup_or_null(r->opt.cert_file);
+    r->opt.key_file = dup_or_null(r->opt.key_file);
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    r->base_url = strndup(url, n);
+    r->cap = 64;
+    r->entries = calloc(r->cap, sizeof(*r->entries));
+    r->curl = curl_easy_init();
+    if (r->base_url == NULL || r->entries == NULL || r->curl == NULL) {
+        dd_registry_destroy(r);
+        return DD_CODEC_ERR_NO_MEMORY;
+    }
+    if (r->opt.username) {
+        const size_t len = strlen(r->opt.username) + 1 + (r->opt.password ? strlen(r->opt.password) : 0) + 1;
+        if ((r->userpwd = malloc(len)) == NULL) {
+            dd_registry_destroy(r);
+            return DD_CODEC_ERR_NO_MEMORY;
+        }
+        snprintf(r->userpwd, len, "%s:%s", r->opt.username, r->opt.password ? r->opt.password : "");
+    }
+    *out = r;
+    return DD_CODEC_OK;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user) {
+    body_t *b = user;
+    const size_t n = size * nmemb;
+    if (b->len + n > RESPONSE_BYTES_MAX) {
+        b->too_large = 1;
+        return 0; /* aborts the transfer */
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (d == NULL)
+            return 0;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
+}
+
+static entry_t *slot(dd_registry_t *r, uint32_t id) {
+    size_t i = (size_t)(id * 2654435761u) & (r->cap - 1);
+    while (r->entries[i].schema != NULL || r->entries[i].retry_at_ms != 0) {
+        if (r->entries[i].id == id)
+            return &r->entries[i];
+        i = (i + 1) & (r->cap - 1);
+    }
+    return &r->entries[i];
+}
+
+static int grow(dd_registry_t *r) {
+    const size_t cap = r->cap * 2;
+    entry_t *old = r->entries;
+    const size_t old_cap = r->cap;
+    entry_t *e = calloc(cap, sizeof(*e));
+    if (e == NULL)
+        return -1;
+    r->entries = e;
+    r->cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].schema != NULL || old[i].retry_at_ms != 0)
+            *slot(r, old[i].id) = old[i];
+    free(old);
+    return 0;
+}
+
+/* One GET with the client's options. Returns the HTTP status (0 when no answer) and the body. */
+static long get(dd_registry_t *r, const char *url, body_t *body, char *curl_err) {
+    CURL *c = r->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)r->opt.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)r->opt.connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "driftd");
+    if (r->userpwd) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERPWD, r->userpwd);
+    }
+    if (r->opt.ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, r->opt.ca_file);
+    if (r->opt.cert_file)
+        curl_easy_setopt(c, CURLOPT_SSLCERT, r->opt.cert_file);
+    if (r->opt.key_file)
+        curl_easy_setopt(c, CURLOPT_SSLKEY, r->opt.key_file);
+    if (!r->opt.verify_tls) {
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    struct curl_slist *headers =
+        curl_slist_append(NULL, "Accept: application/vnd.schemaregistry.v1+json, application/json");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_err[0] = '\0';
+    const CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    r->requests++;
+    long status = 0;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    else if (curl_err[0] == '\0')
+        snprintf(curl_err, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
+    return status;
+}
+
+dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_schema_t **schema,
+                               char *errstr, size_t errstr_size) {
+    if (r == NULL || schema == NULL)
+        return DD_CODEC_ERR_INVALID_ARGUMENT;
+    *schema = NULL;
+    entry_t *e = slot(r, id);
+    if (e->schema != NULL) {
+        *schema = e->schema;
+        return DD_CODEC_OK;
+    }
+    const uint64_t now = now_ms();
+    if (e->retry_at_ms != 0 && now < e->retry_at_ms) {
+        say(errstr, errstr_size, "schema id %u: %s (asking again in %llu ms)", id,
+            e->known ? "the registry did not answer" : "unknown to the registry",
+            (unsigned long long)(e->retry_at_ms - now));
+        return e->known ? DD_CODEC_ERR_REGISTRY : DD_CODEC_ERR_UNKNOWN_SCHEMA;
+    }
+    char url[2048];
+    snprintf(url, sizeof url, "%s/schemas/ids/%u", r->base_url, id);
+    char curl_err[CURL_ERROR_SIZE];
+    body_t body = {0};
+    long status = 0;
+    uint64_t backoff = r->opt.backoff_ms;
+    for (unsigned attempt = 0;; attempt++) {
+        body.len = 0;
+        body.too_large = 0;
+        status = get(r, url, &body, curl_err);
+        const int retryable = status == 0 ? !body.too_large : (status >= 500 || status == 429);
+        if (!retryable || attempt >= r->opt.retries)
+            break;
+        sleep_ms(backoff);
+        backoff = backoff * 2 > r->opt.backoff_max_ms ? r->opt.backoff_max_ms : backoff * 2;
+    }
+    dd_codec_err_t err = DD_CODEC_OK;
+    if (body.too_large) {
+        say(errstr, errstr_size, "schema id %u: the registry's answer is over %zu bytes", id,
+            RESPONSE_BYTES_MAX);
+        err = DD_CODEC_ERR_REGISTRY;
+    } else if (status == 0) {
+        say(errstr, errstr_size, "schema id %u: %s: %s", id, r->base_url, curl_err);
+        err = DD_CODEC_ERR_REGISTRY;
+    } else if (status == 404) {
+        say(errstr, errstr_size, "schema id %u: not found in the registry", id);
+        err = DD_CODEC_ERR_UNKNOWN_SCHEMA;
+    } else if (status != 200) {
+        say(errstr, errstr_size, "schema id %u: the registry answered HTTP %ld", id, status);
+        err = DD_CODEC_ERR_REGISTRY;
+    }
+    dd_avro_schema_t *parsed = NULL;
+    char *text = NULL;
+    size_t text_len = 0;
+    if (err == DD_CODEC_OK) {
+        json_error_t jerr;
+        json_t *doc = json_loadb(body.data ? body.data : "", body.len, 0, &jerr);
+        const char *s = json_string_value(json_object_get(doc, "schema"));
+        const char *type = json_string_value(json_object_get(doc, "schemaType"));
+        char detail[256] = "";
+        if (s == NULL) {
+            say(errstr, errstr_size, "schema id %u: the registry's answer has no \"schema\"", id);
+            err = DD_CODEC_ERR_REGISTRY;
+        } else if (type != NULL && strcmp(type, "AVRO") != 0) {
+            say(errstr, errstr_size, "schema id %u: a %s schema, not Avro", id, type);
+            err = DD_CODEC_ERR_UNSUPPORTED;
+        } else if ((err = dd_avro_schema_parse(s, strlen(s), &parsed, detail, sizeof detail)) !=
+                   DD_CODEC_OK) {
+            say(errstr, errstr_size, "schema id %u: %s", id, detail);
+        } else {
+            text_len = strlen(s);
+            text = strdup(s);
+        }
+        json_decref(doc);
+    }
+    free(body.data);
+    /* Remember the answer. Errors that say nothing about the id (the registry down) are kept
+     * only briefly, so a burst of messages does not become a burst of requests. */
+    if ((r->used + 1) * 2 > r->cap && r->used < r->opt.schemas_max) {
+        if (grow(r) != 0) {
+            dd_avro_schema_destroy(parsed);
+            free(text);
+            return DD_CODEC_ERR_NO_MEMORY;
+        }
+        e = slot(r, id);
+    }
+    if ((r->used + 1) * 2 > r->cap) { /* at the cap: answer, but do not remember */
+        if (err == DD_CODEC_OK) {
+            say(errstr, errstr_size, "schema id %u: more than %zu schemas cached", id,
+                r->opt.schemas_max);
+            dd_avro_schema_destroy(parsed);
+            free(text);
+            return DD_CODEC_ERR_REGISTRY;
+        }
+        return err;
+    }
+    const int fresh = e->schema == NULL && e->retry_at_ms == 0;
+    e->id = id;
+    if (err == DD_CODEC_OK) {
+        e->schema = parsed;
+        e->text = text;
+        e->text_len = text_len;
+        e->known = 1;
+        e->retry_at_ms = 0;
+        *schema = parsed;
+    } else {
+        e->known = err != DD_CODEC_ERR_UNKNOWN_SCHEMA;
+        const uint64_t ttl = e->known ? r->opt.backoff_max_ms : r->opt.unknown_ttl_ms;
+        e->retry_at_ms = now_ms() + (ttl ? ttl : 1);
+    }
+    r->used += (size_t)fresh;
+    return err;
+}
+
+const char *dd_registry_schema_text(dd_registry_t *r, uint32_t id, size_t *len) {
+    if (r == NULL)
+        return NULL;
+    const entry_t *e = slot(r, id);
+    if (e->schema == NULL)
+        return NULL;
+    if (len)
+        *len = e->text_len;
+    return e->text;
+}
+
+uint64_t dd_registry_requests(const dd_registry_t *r) {
+    return r ? r->requests : 0;
+}
