@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Runs driftd's benchmark suites and writes the results. Started by bench/run, which builds
+driftd and makes the peers' venv first; see bench/README.md.
+
+For every suite run, RESULTS/<suite>.json holds every figure with the machine (CPU model, cores,
+memory, kernel, compiler, driftd --version, the peers' package versions, the source revision) and
+the load average before and after; RESULTS/<suite>.png plots it; RESULTS/summary.md is remade from
+every <suite>.json present, so running one suite keeps the others' latest tables.
+"""
+import argparse
+import datetime
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import benchlib  # noqa: E402
+
+SUITES = ("sketches", "compare")
+DESCRIPTIONS = {
+    "sketches": "sketch update speed, accuracy and size beside Apache DataSketches and numpy "
+                "(driftd-bench sketches)",
+    "compare": "driftd compare beside pandas + scipy and Evidently's DataDriftPreset on two CSV "
+               "files of --rows rows x 20 columns",
+}
+
+
+def suite_module(name):
+    if name == "sketches":
+        import suite_sketches
+        return suite_sketches
+    sys.path.insert(0, os.path.join(HERE, "compare"))
+    import suite as compare_suite
+    return compare_suite
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        prog="bench/run", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Runs the benchmark suites (all, or the ones named) and writes bench/results/: "
+                    "<suite>.json, <suite>.png and summary.md.",
+        epilog="suites:\n" + "\n".join("  %-9s %s" % (s, DESCRIPTIONS[s]) for s in SUITES) +
+               "\n\nTime on a 2-core machine: sketches about 5 seconds; compare 7-9 minutes at 1M "
+               "rows\n(the first run also writes the two files, under a minute). Timing never "
+               "runs in CTest.")
+    ap.add_argument("suites", nargs="*", metavar="suite", help="sketches, compare (default: all)")
+    ap.add_argument("--rows", type=int, default=1_000_000, help="compare: rows per file (default 1000000)")
+    ap.add_argument("--repeats", type=int, default=3, help="compare: timed runs per tool; the median is "
+                    "reported (default 3)")
+    ap.add_argument("--seed", type=int, default=20261122, help="compare: data generator seed")
+    ap.add_argument("--tools", default="driftd,scipy,evidently",
+                    help="compare: tools to run, comma-separated (default driftd,scipy,evidently)")
+    ap.add_argument("--timeout", type=int, default=1200, help="seconds before one run is killed and "
+                    "reported as '> N s' (default 1200)")
+    ap.add_argument("--budget", type=int, default=900, help="compare: no further repeat of a tool "
+                    "starts when it would end past this many seconds of timing (default 900)")
+    ap.add_argument("--sketches-values", type=int, help="sketches: values per batch (driftd-bench "
+                    "default 1000000)")
+    ap.add_argument("--sketches-repeats", type=int, help="sketches: timed runs (driftd-bench default 9)")
+    ap.add_argument("--rebuild", action="store_true", help="run `cmake --build build` first even when "
+                    "driftd is built (bench/run does it; by default it builds only what is missing)")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (default build)")
+    ap.add_argument("--python", default=None, help="the peers' Python (default BUILD/bench-venv/bin/python)")
+    ap.add_argument("--results", default=os.path.join(HERE, "results"), help="output directory "
+                    "(default bench/results)")
+    a = ap.parse_args(argv)
+    for s in a.suites:
+        if s not in SUITES:
+            ap.error("unknown suite '%s' (suites: %s)" % (s, ", ".join(SUITES)))
+    a.suites = a.suites or list(SUITES)
+    a.tools = [t.strip() for t in a.tools.split(",") if t.strip()]
+    if a.rows < 100 or a.repeats < 1:
+        ap.error("--rows must be at least 100 and --repeats at least 1")
+    a.build = os.path.abspath(a.build)
+    a.python = a.python or os.path.join(a.build, "bench-venv", "bin", "python")
+    return a
+
+
+class Context:
+    def __init__(self, args, machine):
+        self.args = args
+        self.root = ROOT
+        self.build = args.build
+        self.python = args.python
+        self.machine = machine
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def machine_line(m):
+    return ("%s, %s cores, %s GiB, Linux %s, %s; driftd %s (%s build); Python %s" % (
+        m["cpu_model"], m["cores"], m["mem_total_gib"], m["kernel"], m["gcc"],
+        (m["driftd_version"].splitlines() or ["?"])[0].replace("driftd ", ""),
+        m["build_type"] or "unknown", m["python"]))
+
+
+def summary(results_dir):
+    parts = ["# driftd benchmark results", "",
+             "Made by `bench/run` (bench/README.md says how to read them). One section per suite, "
+             "each from its latest run.", ""]
+    for name in SUITES:
+        path = os.path.join(results_dir, name + ".json")
+        try:
+            with open(path) as f:
+                res = json.load(f)
+        except (OSError, ValueError):
+            continue
+        m = res["machine"]
+        pk = m.get("python_packages", {})
+        peers = ", ".join("%s %s" % (p, pk[p]) for p in
+                          ("numpy", "datasketches", "scipy", "pandas", "evidently", "matplotlib") if p in pk)
+        parts += ["## %s" % name, "",
+                  "`%s` — %s to %s, %s." % (res["command"], res["started"], res["finished"],
+                                            benchlib.fmt_seconds(res["elapsed_s"])),
+                  "",
+                  "Machine: %s. Peers: %s. Load average (1/5/15 min) before %s, after %s. "
+                  "Revision %s%s." % (machine_line(m), peers,
+                                      "/".join(map(str, res["load_before"])),
+                                      "/".join(map(str, res["load_after"])), m["git_commit"][:10],
+                                      " with local changes" if m["git_modified_files"] else ""),
+                  "", suite_module(name).markdown(res["result"]), "",
+                  "![%s](%s.png)" % (name, name), ""]
+    text = "\n".join(parts)
+    with open(os.path.join(results_dir, "summary.md"), "w") as f:
+        f.write(text)
+    return text
+
+
+def main(argv):
+    a = parse_args(argv)
+    if not os.path.exists(a.python):
+        print("bench/run: no peer Python at %s (deploy/bench-venv.sh BUILD makes it)" % a.python,
+              file=sys.stderr)
+        return 2
+    os.makedirs(a.results, exist_ok=True)
+    machine = benchlib.machine_info(ROOT, a.build, a.python)
+    if machine["build_type"] != "Release":
+        print("bench/run: warning: %s is a '%s' build, not Release" % (a.build, machine["build_type"]),
+              file=sys.stderr)
+    ctx = Context(a, machine)
+    command = "bench/run " + " ".join(argv)
+    status = 0
+    for name in a.suites:
+        mod = suite_module(name)
+        started, load_before, t0 = now(), benchlib.load_average(), time.perf_counter()
+        print("== %s (load average %s)" % (name, " ".join(map(str, load_before))), file=sys.stderr,
+              flush=True)
+        result = mod.run(ctx)
+        record = {"suite": name, "command": command.strip(), "started": started, "finished": now(),
+                  "elapsed_s": round(time.perf_counter() - t0, 1), "load_before": load_before,
+                  "load_after": benchlib.load_average(), "machine": machine, "result": result}
+        with open(os.path.join(a.results, name + ".json"), "w") as f:
+            json.dump(record, f, indent=1)
+        try:
+            mod.plot(result, os.path.join(a.results, name + ".png"))
+        except Exception as e:  # a plot is a view of the JSON: its failure loses no figure
+            print("bench/run: %s plot failed: %s" % (name, e), file=sys.stderr)
+        print("\n## %s\n\n%s\n" % (name, mod.markdown(result)), flush=True)
+        if name == "sketches" and not result["ok"]:
+            status = 1
+        if name == "compare" and result["tools"].get("driftd", {}).get("failed"):
+            status = 1
+    summary(a.results)
+    print("bench/run: wrote %s/ (summary.md, %s)" % (
+        os.path.relpath(a.results, os.getcwd()),
+        ", ".join("%s.json, %s.png" % (s, s) for s in a.suites)), file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
