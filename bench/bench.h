@@ -5,12 +5,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codecs.h"
+
 typedef struct bench_options {
     int json;
     size_t values;      /* values per batch */
     size_t repeats;     /* timed runs; the median is reported */
     const char *peer_python; /* Python with bench/peers/requirements.txt, or NULL */
     const char *peer_dir;    /* directory of the peer scripts */
+    size_t records;          /* codecs suite: distinct records decoded per run */
 } bench_options_t;
 
 /* A figure is numeric (value) or text (text != NULL). */
@@ -46,5 +49,31 @@ typedef void (*bench_fn)(void *ctx);
 double bench_time_per_item(bench_fn fn, void *ctx, size_t items, size_t repeats);
 
 int bench_sketches(const bench_options_t *opt);
+int bench_codecs(const bench_options_t *opt);
+
+/* The codec benchmarks' record (records.c): 16 fields, ~300 bytes as flat JSON. */
+enum { BENCH_RECORD_FIELDS = 16 };
+typedef struct bench_record {
+    int64_t ts, user_id;
+    double f[10];
+    double n[2];
+    int n_null[2];
+    const char *country;
+    double score;
+} bench_record_t;
+extern const char *const bench_record_paths[BENCH_RECORD_FIELDS];
+extern const dd_column_kind_t bench_record_kinds[BENCH_RECORD_FIELDS];
+void bench_records_make(bench_record_t *r, size_t n, uint64_t seed);
+/* The record as one JSON object; its length, or 0 when it does not fit cap. */
+size_t bench_record_json(const bench_record_t *r, char *buf, size_t cap);
+
+/* n records as JSON texts back to back: record i is text[offsets[i] .. offsets[i+1]). */
+typedef struct bench_json_records {
+    char *text;
+    size_t *offsets;
+    size_t n;
+} bench_json_records_t;
+int bench_records_json(size_t n, uint64_t seed, bench_json_records_t *out);
+void bench_records_json_free(bench_json_records_t *recs);
 
 #endif /* DRIFTD_BENCH_H */

@@ -1,6 +1,7 @@
 /* driftd-bench — micro-benchmarks of driftd's building blocks. Timing lives here, never in tests.
  *
  *   driftd-bench sketches [--json] [--values N] [--repeats N] [--peer-python PYTHON]
+ *   driftd-bench codecs [--json] [--records N] [--repeats N]
  *
  * Each figure is the median of `repeats` timed runs over the same data after one warm-up run, on
  * one thread. The JSON form is one object on one line; the human form is a table. Both name the
@@ -20,15 +21,19 @@
 static void usage(FILE *out) {
     fprintf(out,
             "Usage: driftd-bench sketches [--json] [--values N] [--repeats N] [--peer-python PY]\n"
+            "       driftd-bench codecs [--json] [--records N] [--repeats N]\n"
             "       driftd-bench --help | --version\n"
             "\n"
             "Suites:\n"
             "  sketches   sketch update speed, accuracy and size; with --peer-python, Apache\n"
             "             DataSketches and numpy on the same data, as ratios\n"
+            "  codecs     decoding speed of a 16-field, ~300-byte feature record into a column\n"
+            "             batch (JSON), one thread\n"
             "\n"
             "Options:\n"
             "  --json              print one JSON object instead of a table\n"
             "  --values N          values per batch (default 1000000)\n"
+            "  --records N         codecs: distinct records decoded per run (default 200000)\n"
             "  --repeats N         timed runs; the median is reported (default 9)\n"
             "  --peer-python PY    a Python with bench/peers/requirements.txt installed\n"
             "                      (deploy/bench-venv.sh build makes build/bench-venv/bin/python)\n");
@@ -58,17 +63,21 @@ int main(int argc, char **argv) {
         dd_engine_print_version(stdout);
         return 0;
     }
-    if (strcmp(argv[1], "sketches") != 0) {
+    if (strcmp(argv[1], "sketches") != 0 && strcmp(argv[1], "codecs") != 0) {
         fprintf(stderr, "driftd-bench: unknown suite '%s' (see 'driftd-bench --help')\n", argv[1]);
         return 2;
     }
-    bench_options_t opt = {0, 1000000, 9, NULL, DRIFTD_PEER_DIR};
+    bench_options_t opt = {0, 1000000, 9, NULL, DRIFTD_PEER_DIR, 200000};
     for (int i = 2; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--json") == 0) {
             opt.json = 1;
         } else if (strcmp(argv[i], "--values") == 0) {
             if (parse_size(argv[i], value, 1000, (size_t)1 << 28, &opt.values) != 0)
+                return 2;
+            i++;
+        } else if (strcmp(argv[i], "--records") == 0) {
+            if (parse_size(argv[i], value, 1000, (size_t)1 << 24, &opt.records) != 0)
                 return 2;
             i++;
         } else if (strcmp(argv[i], "--repeats") == 0) {
@@ -91,5 +100,5 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
-    return bench_sketches(&opt);
+    return strcmp(argv[1], "codecs") == 0 ? bench_codecs(&opt) : bench_sketches(&opt);
 }

@@ -416,6 +416,78 @@ const uint8_t *dd_dataset_nulls(const dd_dataset_t *d, size_t column);
  * owned by the dataset. */
 const char *dd_dataset_category_name(const dd_dataset_t *d, size_t column, uint64_t hash);
 
+/* ---- JSON records ------------------------------------------------------------------------------
+ * One JSON object (RFC 8259) per call, decoded into a column batch through a plan compiled once
+ * from the declared fields. A field is named by a dotted path into nested objects: "user.age" is
+ * member "age" of member "user". A key that itself holds a dot is written with the dot escaped:
+ * the path text a\.b (C string "a\\.b") matches key "a.b", and \\ matches one backslash. Arrays
+ * are never descended into. Values by column kind:
+ *   numeric      number → double (correctly rounded; beyond ±DBL_MAX → ±inf); true/false → 1/0;
+ *                a string, object or array → null and a type error
+ *   categorical  string → dd_codec_hash of its unescaped UTF-8 bytes; number → hash of its literal
+ *                text ("1.50" and "1.5" differ); true/false → hash of "true"/"false"; an object or
+ *                array → null and a type error
+ * An absent field and an explicit null are null. A field given twice takes the last value.
+ * Members that no declared path names are skipped, yet validated like the rest: a record is
+ * accepted only when it is valid JSON within the limits, whatever the plan declares.
+ * Steady-state decoding allocates nothing, takes no lock and makes no system call; member names
+ * are matched by hash, one byte compare confirming a hit. docs/codecs-json.md has the details. */
+typedef struct dd_json_options {
+    size_t record_bytes_max; /* default 1 MiB: a longer record is DD_CODEC_ERR_RECORD_TOO_LARGE */
+    size_t string_bytes_max; /* default 256 KiB: a longer key or string (raw bytes between the
+                                quotes) is DD_CODEC_ERR_LENGTH_TOO_LARGE */
+    size_t number_bytes_max; /* default 256, at most 1024: a longer number literal is
+                                DD_CODEC_ERR_LENGTH_TOO_LARGE */
+    unsigned depth_max;      /* default 64, 1 to 1024: objects and arrays nested deeper than this
+                                (the record itself is depth 1) are DD_CODEC_ERR_TOO_DEEP */
+} dd_json_options_t;
+
+/* Fills *o with the defaults above. */
+void dd_json_options_default(dd_json_options_t *o);
+
+typedef struct dd_json_plan dd_json_plan_t;
+
+/* Compiles the fields to decode: field i has the dotted path paths[i] and the kind kinds[i], and
+ * is column i of the batches it fills. n_fields is 1 to 2^20; a path component is 1 to 1024 bytes
+ * and a path has at most opts->depth_max components. "a" and "a.b" may both be declared: an
+ * object at "a" then fills a.b and leaves column "a" null (no type error). opts may be NULL for
+ * the defaults; they are copied. Errors: DD_CODEC_ERR_INVALID_ARGUMENT (an empty component, a
+ * backslash before anything but '.' or '\', an unknown kind, bad options),
+ * DD_CODEC_ERR_DUPLICATE_COLUMN (one path twice), DD_CODEC_ERR_NO_MEMORY. *out is the caller's
+ * (dd_json_plan_destroy). A plan is immutable: any number of threads may decode with it. */
+dd_codec_err_t dd_json_plan_new(const char *const *paths, const dd_column_kind_t *kinds,
+                                size_t n_fields, const dd_json_options_t *opts,
+                                dd_json_plan_t **out);
+void dd_json_plan_destroy(dd_json_plan_t *plan); /* NULL is fine */
+
+/* Decodes the one JSON object in [data, data+len) (whitespace around it allowed) and appends it
+ * as row batch->rows, per the batch contract above. The batch must have the plan's columns and
+ * kinds (else DD_CODEC_ERR_INVALID_ARGUMENT). On failure batch->rows and every type_errors count
+ * are unchanged, and *err_offset (if not NULL) is the byte offset of the problem, ≤ len:
+ *   TRUNCATED (input ended; offset len), JSON_SYNTAX (first offending byte; NaN and Infinity are
+ *   not JSON), NOT_OBJECT (the record's first byte), INVALID_UTF8 (the sequence's first byte; also
+ *   a \u escape of an unpaired surrogate, at its backslash), TOO_DEEP (the opening bracket),
+ *   LENGTH_TOO_LARGE (the string's opening quote or the number's first byte), TRAILING_BYTES (the
+ *   first byte after the object), RECORD_TOO_LARGE (offset record_bytes_max), BATCH_FULL (0).
+ * O(len + columns); reentrant: the plan is only read, scratch lives on the stack. */
+dd_codec_err_t dd_json_decode(const dd_json_plan_t *plan, const uint8_t *data, size_t len,
+                              dd_column_batch_t *batch, size_t *err_offset);
+
+/* Reads a JSON Lines file (one object per line; also .ndjson, and .json files of that shape) as
+ * a dataset. Columns are the leaf paths of every record, dotted as for dd_json_plan_new (a key's
+ * own dots and backslashes escaped), in first-seen order; arrays and empty objects make no
+ * column. Only JSON null and absence are null. A column is numeric when every non-null value is
+ * a number, else categorical, with numbers spelled by their literal text and booleans as
+ * "true"/"false"; a hint forces the kind: then a string in a numeric column is an error, true/false
+ * are 1/0 there, and numbers in a categorical column are hashed by their literal text. Empty and blank lines are skipped; a UTF-8 byte-order mark
+ * at the start is skipped. Errors (missing file, no records or no fields, a line that is not a
+ * valid object within opts' limits, a string in a hinted numeric column, a hint naming no column,
+ * more than 16384 columns) return the error with a message in errstr naming the file, line and
+ * byte column. opts may be NULL for the defaults. *out is the caller's (dd_dataset_destroy). */
+dd_codec_err_t dd_dataset_load_jsonl(const char *path, const dd_json_options_t *opts,
+                                     const dd_column_hint_t *hints, size_t n_hints,
+                                     dd_dataset_t **out, char *errstr, size_t errstr_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
  * Category spellings are kept per column in a hash table, up to NAMES_MAX per column, so a
  * report can name categories without keeping every cell. */
 #include "codecs.h"
+#include "dataset_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,37 +25,14 @@ uint64_t dd_codec_hash(const void *bytes, size_t len) {
     return (uint64_t)XXH3_64bits(bytes, len);
 }
 
-typedef struct name_table {
-    uint64_t *hashes;
-    char **names; /* NULL = empty slot */
-    size_t cap;   /* power of two */
-    size_t used;
-} name_table_t;
-
-typedef struct column {
-    char *name;
-    dd_column_kind_t kind;
-    int hinted;
-    double *numbers;
-    uint64_t *hashes;
-    uint8_t *nulls;
-    name_table_t names;
-} column_t;
-
-struct dd_dataset {
-    size_t rows;
-    size_t n_cols;
-    column_t *cols;
-};
-
-static void names_free(name_table_t *t) {
+static void names_free(dataset_names_t *t) {
     for (size_t i = 0; i < t->cap; i++)
         free(t->names[i]);
     free(t->names);
     free(t->hashes);
 }
 
-static int names_grow(name_table_t *t) {
+static int names_grow(dataset_names_t *t) {
     const size_t cap = t->cap ? t->cap * 2 : 64;
     uint64_t *hashes = calloc(cap, sizeof(uint64_t));
     char **names = calloc(cap, sizeof(char *));
@@ -82,7 +60,7 @@ static int names_grow(name_table_t *t) {
 
 /* Keeps the first spelling of a hash; silently stops adding past NAMES_MAX (names are for
  * reports only; the hashes carry the data). */
-static int names_add(name_table_t *t, uint64_t hash, const char *s, size_t len) {
+int dataset_names_add(dataset_names_t *t, uint64_t hash, const char *s, size_t len) {
     if (t->used >= NAMES_MAX)
         return 0;
     if ((t->used + 1) * 2 > t->cap && names_grow(t) != 0)
@@ -166,8 +144,8 @@ static int parse_number(const char *s, size_t len, double *out) {
 }
 
 /* Memory-maps path read-only; *len 0 gives a NULL map. */
-static dd_codec_err_t map_file(const char *path, const uint8_t **data, size_t *len, char *errstr,
-                               size_t errstr_size) {
+dd_codec_err_t dataset_map_file(const char *path, const uint8_t **data, size_t *len, char *errstr,
+                                size_t errstr_size) {
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         say(errstr, errstr_size, "%s: %s", path, strerror(errno));
@@ -215,7 +193,7 @@ static dd_codec_err_t read_header(dd_dataset_t *d, dd_csv_reader_t *r, const cha
     }
     if (err != DD_CODEC_OK)
         return csv_error(r, err, path, errstr, errstr_size);
-    d->cols = calloc(n, sizeof(column_t));
+    d->cols = calloc(n, sizeof(dataset_column_t));
     if (d->cols == NULL)
         return DD_CODEC_ERR_NO_MEMORY;
     d->n_cols = n;
@@ -254,7 +232,7 @@ static dd_codec_err_t scan_rows(dd_dataset_t *d, dd_csv_reader_t *r, const char 
             return DD_CODEC_ERR_RAGGED_ROW;
         }
         for (size_t c = 0; c < n; c++) {
-            column_t *col = &d->cols[c];
+            dataset_column_t *col = &d->cols[c];
             double v;
             if (col->kind != DD_COLUMN_NUMERIC || is_null_cell(f[c], len[c]) ||
                 parse_number(f[c], len[c], &v) == 0)
@@ -276,7 +254,7 @@ static dd_codec_err_t scan_rows(dd_dataset_t *d, dd_csv_reader_t *r, const char 
 /* Pass 2: fill the columns. The shape was checked in pass 1. */
 static dd_codec_err_t fill_rows(dd_dataset_t *d, dd_csv_reader_t *r) {
     for (size_t c = 0; c < d->n_cols; c++) {
-        column_t *col = &d->cols[c];
+        dataset_column_t *col = &d->cols[c];
         col->nulls = calloc(d->rows / 8 + 1, 1);
         if (col->kind == DD_COLUMN_NUMERIC)
             col->numbers = calloc(d->rows + 1, sizeof(double));
@@ -293,7 +271,7 @@ static dd_codec_err_t fill_rows(dd_dataset_t *d, dd_csv_reader_t *r) {
         if (dd_csv_next(r, &f, &len, &n) != DD_CODEC_OK || n != d->n_cols)
             return DD_CODEC_ERR_IO; /* the file changed between the passes */
         for (size_t c = 0; c < n; c++) {
-            column_t *col = &d->cols[c];
+            dataset_column_t *col = &d->cols[c];
             if (is_null_cell(f[c], len[c])) {
                 col->nulls[row / 8] |= (uint8_t)(1u << (row % 8));
                 continue;
@@ -304,7 +282,7 @@ static dd_codec_err_t fill_rows(dd_dataset_t *d, dd_csv_reader_t *r) {
             } else {
                 const uint64_t h = dd_codec_hash(f[c], len[c]);
                 col->hashes[row] = h;
-                if (names_add(&col->names, h, f[c], len[c]) != 0)
+                if (dataset_names_add(&col->names, h, f[c], len[c]) != 0)
                     return DD_CODEC_ERR_NO_MEMORY;
             }
         }
@@ -320,7 +298,7 @@ dd_codec_err_t dd_dataset_load_csv(const char *path, const dd_csv_options_t *opt
     *out = NULL;
     const uint8_t *data;
     size_t len;
-    dd_codec_err_t err = map_file(path, &data, &len, errstr, errstr_size);
+    dd_codec_err_t err = dataset_map_file(path, &data, &len, errstr, errstr_size);
     if (err != DD_CODEC_OK)
         return err;
     dd_dataset_t *d = calloc(1, sizeof(*d));
@@ -397,7 +375,7 @@ const uint8_t *dd_dataset_nulls(const dd_dataset_t *d, size_t column) {
 const char *dd_dataset_category_name(const dd_dataset_t *d, size_t column, uint64_t hash) {
     if (column >= d->n_cols || d->cols[column].names.cap == 0)
         return NULL;
-    const name_table_t *t = &d->cols[column].names;
+    const dataset_names_t *t = &d->cols[column].names;
     size_t j = (size_t)hash & (t->cap - 1);
     while (t->names[j] != NULL) {
         if (t->hashes[j] == hash)

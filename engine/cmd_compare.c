@@ -13,12 +13,13 @@
 static const char compare_usage[] =
     "Usage: driftd compare --reference FILE --current FILE [--format table|json|html]\n"
     "                      [--stats LIST] [--schema FILE] [--output FILE] [--bins N]\n"
-    "                      [--drift-share X]\n"
+    "                      [--drift-share X] [--input-format csv|jsonl]\n"
     "\n"
     "Compares every column of FILE --current with the same column of the reference, one\n"
     "statistic decides per column, and the dataset drifts when the share of drifted columns\n"
-    "reaches --drift-share. Files: CSV with a header row (JSON Lines and Avro files are not\n"
-    "read yet). Column kinds are inferred (numeric when every non-empty cell is a number).\n"
+    "reaches --drift-share. Files: CSV with a header row (.csv) or JSON Lines, one object per\n"
+    "line (.jsonl, .ndjson, .json; nested fields become dotted columns); the two may differ.\n"
+    "Column kinds are inferred (numeric when every non-empty value is a number).\n"
     "\n"
     "Options:\n"
     "  --reference FILE   the baseline, e.g. the training set\n"
@@ -34,6 +35,7 @@ static const char compare_usage[] =
     "  --output FILE      write the report there instead of standard output\n"
     "  --bins N           reference-quantile bins for PSI, KL, JS, Hellinger (default 10)\n"
     "  --drift-share X    dataset drift when drifted/total >= X (default 0.5)\n"
+    "  --input-format F   csv or jsonl: read both files as F, whatever their names\n"
     "  -h, --help         show this help\n"
     "\n"
     "Defaults per column: reference of at most 1000 rows -> KS p-value < 0.05 (numeric),\n"
@@ -195,14 +197,27 @@ static int has_suffix(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static dd_dataset_t *load(const char *path, const dd_column_hint_t *hints, size_t n_hints) {
-    if (has_suffix(path, ".jsonl") || has_suffix(path, ".json") || has_suffix(path, ".avro")) {
-        fprintf(stderr, "driftd compare: %s: only CSV files are read so far\n", path);
+/* The loader by --input-format (csv or jsonl), else by the file's extension. */
+static dd_dataset_t *load(const char *path, const char *input_format, const dd_column_hint_t *hints,
+                          size_t n_hints) {
+    int jsonl;
+    if (input_format != NULL)
+        jsonl = strcmp(input_format, "jsonl") == 0;
+    else if (has_suffix(path, ".csv"))
+        jsonl = 0;
+    else if (has_suffix(path, ".jsonl") || has_suffix(path, ".ndjson") || has_suffix(path, ".json"))
+        jsonl = 1;
+    else {
+        fprintf(stderr, "driftd compare: %s: unknown file type (expected .csv, .jsonl, .ndjson or "
+                        ".json; --input-format csv|jsonl reads any name)\n", path);
         return NULL;
     }
     dd_dataset_t *d = NULL;
     char err[1024];
-    if (dd_dataset_load_csv(path, NULL, hints, n_hints, &d, err, sizeof(err)) != DD_CODEC_OK) {
+    const dd_codec_err_t e =
+        jsonl ? dd_dataset_load_jsonl(path, NULL, hints, n_hints, &d, err, sizeof(err))
+              : dd_dataset_load_csv(path, NULL, hints, n_hints, &d, err, sizeof(err));
+    if (e != DD_CODEC_OK) {
         fprintf(stderr, "driftd compare: %s\n", err);
         return NULL;
     }
@@ -405,14 +420,15 @@ static void write_table(FILE *out, int colour, const char *ref_path, size_t ref_
 
 static int run_compare(int argc, char **argv) {
     const char *ref_path = NULL, *cur_path = NULL, *format = "table", *schema = NULL,
-               *output = NULL;
+               *output = NULL, *input_format = NULL;
     dd_compare_options_t opt = {DD_STAT_ALL, 10, 0.5, NULL, 0, 0};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const int takes_value =
             strcmp(o, "--reference") == 0 || strcmp(o, "--current") == 0 ||
             strcmp(o, "--format") == 0 || strcmp(o, "--stats") == 0 || strcmp(o, "--schema") == 0 ||
-            strcmp(o, "--output") == 0 || strcmp(o, "--bins") == 0 || strcmp(o, "--drift-share") == 0;
+            strcmp(o, "--output") == 0 || strcmp(o, "--bins") == 0 || strcmp(o, "--drift-share") == 0 ||
+            strcmp(o, "--input-format") == 0;
         if (!takes_value)
             return dd_cli_unknown_option("compare", o);
         if (i + 1 >= argc) {
@@ -430,6 +446,8 @@ static int run_compare(int argc, char **argv) {
             schema = v;
         else if (strcmp(o, "--output") == 0)
             output = v;
+        else if (strcmp(o, "--input-format") == 0)
+            input_format = v;
         else if (strcmp(o, "--stats") == 0) {
             if (parse_stats(v, &opt.stats) != 0)
                 return 2;
@@ -456,6 +474,12 @@ static int run_compare(int argc, char **argv) {
         fprintf(stderr, "driftd compare: --format expects table, json or html, got '%s'\n", format);
         return 2;
     }
+    if (input_format != NULL && strcmp(input_format, "csv") != 0 &&
+        strcmp(input_format, "jsonl") != 0) {
+        fprintf(stderr, "driftd compare: --input-format expects csv or jsonl, got '%s'\n",
+                input_format);
+        return 2;
+    }
     opt.plots = strcmp(format, "html") == 0;
     dd_column_choice_t *choices = NULL;
     long n_choices = 0;
@@ -475,9 +499,9 @@ static int run_compare(int argc, char **argv) {
     for (long i = 0; i < n_choices; i++)
         if (choices[i].kind != 0)
             hints[n_hints++] = (dd_column_hint_t){choices[i].name, choices[i].kind};
-    if ((ref = load(ref_path, hints, n_hints)) == NULL)
+    if ((ref = load(ref_path, input_format, hints, n_hints)) == NULL)
         goto done;
-    if ((cur = load(cur_path, NULL, 0)) == NULL)
+    if ((cur = load(cur_path, input_format, NULL, 0)) == NULL)
         goto done;
     /* A column whose kind differs from the reference's (a word in a numeric column, or numbers
      * only in a categorical one) is read again with the reference's kind: the first gives an
@@ -498,7 +522,7 @@ static int run_compare(int argc, char **argv) {
     }
     if (mismatch) {
         dd_dataset_destroy(cur);
-        if ((cur = load(cur_path, hints, n_hints)) == NULL)
+        if ((cur = load(cur_path, input_format, hints, n_hints)) == NULL)
             goto done;
     }
     char err[1024];

@@ -6,7 +6,7 @@
 # - every error path exits 2 with one message naming the file and, where there is one, the line
 #   and column: missing file, empty file, header only, ragged row, a word in a numeric column,
 #   unknown schema column, bad schema kind, bad --format/--stats/--bins, missing --current,
-#   a reference column absent from the current file, a non-CSV file.
+#   a reference column absent from the current file, a file of unknown type.
 set -u
 driftd=$1
 dir=$(mktemp -d)
@@ -71,7 +71,7 @@ printf 'x,city,flag\n1,a,1\n2,b,1\nten,c,1\n' >"$dir/word.csv"
 printf 'y,city,flag\n1,a,1\n' >"$dir/nox.csv"
 printf 'column,kind\nnope,numeric\n' >"$dir/unknown_schema.csv"
 printf 'column,kind\nx,number\n' >"$dir/bad_kind.csv"
-echo '{"x":1}' >"$dir/data.jsonl"
+echo '{"x":1}' >"$dir/data.txt"
 expect 2 "$dir/missing.csv: No such file or directory" stderr -- "$driftd" compare --reference "$dir/missing.csv" --current "$dir/ref.csv"
 expect 2 "$dir/empty.csv: empty file" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/empty.csv"
 expect 2 "$dir/header.csv: no data rows" stderr -- "$driftd" compare --reference "$dir/header.csv" --current "$dir/ref.csv"
@@ -80,7 +80,7 @@ expect 2 "$dir/word.csv:4: column 1 \('x'\): 'ten' is not a number" stderr -- "$
 expect 2 "column 'x' of the reference is not in the current data" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/nox.csv"
 expect 2 "the schema names column 'nope'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --schema "$dir/unknown_schema.csv"
 expect 2 "$dir/bad_kind.csv:2: column 2: kind 'number'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --schema "$dir/bad_kind.csv"
-expect 2 "only CSV files are read so far" stderr -- "$driftd" compare --reference "$dir/data.jsonl" --current "$dir/ref.csv"
+expect 2 "$dir/data.txt: unknown file type" stderr -- "$driftd" compare --reference "$dir/data.txt" --current "$dir/ref.csv"
 expect 2 "--format expects table, json or html, got 'xml'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --format xml
 expect 2 "--stats: unknown statistic 'foo'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --stats ks,foo
 expect 2 "--bins expects a number from 2 to 1000" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --bins 1

@@ -1,0 +1,44 @@
+/* dataset_int.h — private to codecs/: the dataset struct and the helpers its loaders share
+ * (dataset.c for CSV, dataset_jsonl.c for JSON Lines). */
+#ifndef DRIFTD_CODECS_DATASET_INT_H
+#define DRIFTD_CODECS_DATASET_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codecs.h"
+
+/* First spellings of category hashes, open addressing; at most 2^20 per column. */
+typedef struct dataset_names {
+    uint64_t *hashes;
+    char **names; /* NULL = empty slot */
+    size_t cap;   /* power of two */
+    size_t used;
+} dataset_names_t;
+
+typedef struct dataset_column {
+    char *name;
+    dd_column_kind_t kind;
+    int hinted;
+    double *numbers;
+    uint64_t *hashes;
+    uint8_t *nulls;
+    dataset_names_t names;
+} dataset_column_t;
+
+struct dd_dataset {
+    size_t rows;
+    size_t n_cols;
+    dataset_column_t *cols;
+};
+
+/* Keeps the first spelling of a hash (len bytes, copied with a NUL); stops adding past the cap
+ * silently (names are for reports only). 0, or −1 when out of memory. */
+int dataset_names_add(dataset_names_t *t, uint64_t hash, const char *s, size_t len);
+
+/* Memory-maps path read-only (*len 0 gives a NULL map); errors name the file. Unmap with
+ * munmap((void *)data, len) when len > 0. */
+dd_codec_err_t dataset_map_file(const char *path, const uint8_t **data, size_t *len, char *errstr,
+                                size_t errstr_size);
+
+#endif /* DRIFTD_CODECS_DATASET_INT_H */
