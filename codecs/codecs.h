@@ -473,6 +473,16 @@ void dd_json_plan_destroy(dd_json_plan_t *plan); /* NULL is fine */
 dd_codec_err_t dd_json_decode(const dd_json_plan_t *plan, const uint8_t *data, size_t len,
                               dd_column_batch_t *batch, size_t *err_offset);
 
+/* Reads an Avro object container file (codecs: null, deflate, snappy, zstandard). Columns are
+ * the leaves of the writer schema (dd_avro_schema_leaves: dotted paths, numbers numeric, strings,
+ * enums, booleans, bytes and fixed categorical), in schema order, unless a hint sets a kind. A
+ * value that does not fit its column's kind (a string in a column hinted numeric, a double in a
+ * union with strings) is an error, not a silent null. Errors name the file and the record
+ * (1-based) or block byte offset. *out is the caller's (dd_dataset_destroy). */
+dd_codec_err_t dd_dataset_load_avro(const char *path, const dd_column_hint_t *hints,
+                                    size_t n_hints, dd_dataset_t **out, char *errstr,
+                                    size_t errstr_size);
+
 /* Reads a JSON Lines file (one object per line; also .ndjson, and .json files of that shape) as
  * a dataset. Columns are the leaf paths of every record, dotted as for dd_json_plan_new (a key's
  * own dots and backslashes escaped), in first-seen order; arrays and empty objects make no

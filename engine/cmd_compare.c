@@ -13,12 +13,13 @@
 static const char compare_usage[] =
     "Usage: driftd compare --reference FILE --current FILE [--format table|json|html]\n"
     "                      [--stats LIST] [--schema FILE] [--output FILE] [--bins N]\n"
-    "                      [--drift-share X] [--input-format csv|jsonl]\n"
+    "                      [--drift-share X] [--input-format csv|jsonl|avro]\n"
     "\n"
     "Compares every column of FILE --current with the same column of the reference, one\n"
     "statistic decides per column, and the dataset drifts when the share of drifted columns\n"
-    "reaches --drift-share. Files: CSV with a header row (.csv) or JSON Lines, one object per\n"
-    "line (.jsonl, .ndjson, .json; nested fields become dotted columns); the two may differ.\n"
+    "reaches --drift-share. Files: CSV with a header row (.csv), JSON Lines, one object per\n"
+    "line (.jsonl, .ndjson, .json; nested fields become dotted columns), or Avro object\n"
+    "container files (.avro; columns from the schema's fields); the two may differ.\n"
     "Column kinds are inferred (numeric when every non-empty value is a number).\n"
     "\n"
     "Options:\n"
@@ -35,7 +36,7 @@ static const char compare_usage[] =
     "  --output FILE      write the report there instead of standard output\n"
     "  --bins N           reference-quantile bins for PSI, KL, JS, Hellinger (default 10)\n"
     "  --drift-share X    dataset drift when drifted/total >= X (default 0.5)\n"
-    "  --input-format F   csv or jsonl: read both files as F, whatever their names\n"
+    "  --input-format F   csv, jsonl or avro: read both files as F, whatever their names\n"
     "  -h, --help         show this help\n"
     "\n"
     "Defaults per column: reference of at most 1000 rows -> KS p-value < 0.05 (numeric),\n"
@@ -197,26 +198,31 @@ static int has_suffix(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* The loader by --input-format (csv or jsonl), else by the file's extension. */
+/* The loader by --input-format (csv, jsonl or avro), else by the file's extension. */
 static dd_dataset_t *load(const char *path, const char *input_format, const dd_column_hint_t *hints,
                           size_t n_hints) {
-    int jsonl;
+    enum { CSV, JSONL, AVRO } kind;
     if (input_format != NULL)
-        jsonl = strcmp(input_format, "jsonl") == 0;
+        kind = strcmp(input_format, "jsonl") == 0 ? JSONL
+               : strcmp(input_format, "avro") == 0 ? AVRO
+                                                   : CSV;
     else if (has_suffix(path, ".csv"))
-        jsonl = 0;
+        kind = CSV;
     else if (has_suffix(path, ".jsonl") || has_suffix(path, ".ndjson") || has_suffix(path, ".json"))
-        jsonl = 1;
+        kind = JSONL;
+    else if (has_suffix(path, ".avro"))
+        kind = AVRO;
     else {
-        fprintf(stderr, "driftd compare: %s: unknown file type (expected .csv, .jsonl, .ndjson or "
-                        ".json; --input-format csv|jsonl reads any name)\n", path);
+        fprintf(stderr, "driftd compare: %s: unknown file type (expected .csv, .jsonl, .ndjson, "
+                        ".json or .avro; --input-format csv|jsonl|avro reads any name)\n", path);
         return NULL;
     }
     dd_dataset_t *d = NULL;
     char err[1024];
     const dd_codec_err_t e =
-        jsonl ? dd_dataset_load_jsonl(path, NULL, hints, n_hints, &d, err, sizeof(err))
-              : dd_dataset_load_csv(path, NULL, hints, n_hints, &d, err, sizeof(err));
+        kind == JSONL  ? dd_dataset_load_jsonl(path, NULL, hints, n_hints, &d, err, sizeof(err))
+        : kind == AVRO ? dd_dataset_load_avro(path, hints, n_hints, &d, err, sizeof(err))
+                       : dd_dataset_load_csv(path, NULL, hints, n_hints, &d, err, sizeof(err));
     if (e != DD_CODEC_OK) {
         fprintf(stderr, "driftd compare: %s\n", err);
         return NULL;
@@ -475,8 +481,8 @@ static int run_compare(int argc, char **argv) {
         return 2;
     }
     if (input_format != NULL && strcmp(input_format, "csv") != 0 &&
-        strcmp(input_format, "jsonl") != 0) {
-        fprintf(stderr, "driftd compare: --input-format expects csv or jsonl, got '%s'\n",
+        strcmp(input_format, "jsonl") != 0 && strcmp(input_format, "avro") != 0) {
+        fprintf(stderr, "driftd compare: --input-format expects csv, jsonl or avro, got '%s'\n",
                 input_format);
         return 2;
     }

@@ -2,7 +2,9 @@
 #ifndef DRIFTD_ENGINE_INT_H
 #define DRIFTD_ENGINE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* One sub-command of the driftd program. `run` gets argv from the command name on
  * (argv[0] = "demo") and returns the exit status. */
@@ -15,6 +17,7 @@ typedef struct dd_command {
 
 extern const dd_command_t dd_command_compare;
 extern const dd_command_t dd_command_demo;
+extern const dd_command_t dd_command_decode;
 
 /* Parses a decimal integer option value in [min, max]. On failure prints
  * "driftd CMD: OPTION expects ..." to stderr and returns -1. */
@@ -23,5 +26,11 @@ int dd_cli_parse_u64(const char *cmd, const char *option, const char *text, uint
 
 /* Prints "driftd CMD: unknown option 'OPT' (see 'driftd CMD --help')" and returns 2. */
 int dd_cli_unknown_option(const char *cmd, const char *option);
+
+/* A JSON string of len bytes: quotes, backslashes and control characters escaped; bytes that
+ * are not valid UTF-8 written as \ufffd, so the output is always valid JSON. */
+void dd_json_write_string(FILE *out, const void *bytes, size_t len);
+/* %.17g, or null for NaN and ±inf (JSON has neither). */
+void dd_json_write_number(FILE *out, double v);
 
 #endif /* DRIFTD_ENGINE_INT_H */

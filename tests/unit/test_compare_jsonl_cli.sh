@@ -91,7 +91,7 @@ printf '{"x":1.5,"city":"Paris","flag":true,"score":0.5}\n{"x":"ten","city":"Lyo
 expect 2 "$dir/syntax.jsonl:2:24: invalid JSON" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/syntax.jsonl"
 expect 2 "$dir/word.jsonl:2:6: field 'x': \"ten\" is not a number" stderr -- "$driftd" compare --reference "$dir/ref.jsonl" --current "$dir/word.jsonl"
 expect 2 "$dir/ref.data: unknown file type" stderr -- "$driftd" compare --reference "$dir/ref.data" --current "$dir/ref.csv"
-expect 2 "--input-format expects csv or jsonl, got 'xml'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --input-format xml
+expect 2 "--input-format expects csv, jsonl or avro, got 'xml'" stderr -- "$driftd" compare --reference "$dir/ref.csv" --current "$dir/ref.csv" --input-format xml
 expect 2 "$dir/ref.jsonl:1:[0-9]+: " stderr -- "$driftd" compare --reference "$dir/ref.jsonl" --current "$dir/ref.csv" --input-format csv
 : >"$dir/empty.jsonl"
 expect 2 "$dir/empty.jsonl: empty file \(no records\)" stderr -- "$driftd" compare --reference "$dir/ref.jsonl" --current "$dir/empty.jsonl"
