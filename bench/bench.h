@@ -74,6 +74,10 @@ typedef struct bench_json_records {
     size_t n;
 } bench_json_records_t;
 int bench_records_json(size_t n, uint64_t seed, bench_json_records_t *out);
+/* The same records as Avro binary bodies (fields in bench_record_paths order; n0 and n1 are
+ * ["null","double"], f4..f9 float, country string), back to back in the same struct. */
+extern const char bench_record_avro_schema[];
+int bench_records_avro(size_t n, uint64_t seed, bench_json_records_t *out);
 void bench_records_json_free(bench_json_records_t *recs);
 
 #endif /* DRIFTD_BENCH_H */

@@ -62,18 +62,50 @@ struct dd_avro_schema {
     size_t n_all, cap_all;
 };
 
-/* Unsigned base-128 varint with zig-zag, as avro_varint.c but inline for the decoder's loop.
- * Returns 0, or a dd_codec_err_t; *pos advances only on success. */
+/* Zig-zag varints as avro_varint.c reads them (same limits, same errors), inline for the
+ * decoder's loop: with 10 bytes left no per-byte bounds check is needed. Returns 0 or a
+ * dd_codec_err_t; *pos advances only on success. */
 static inline dd_codec_err_t avro_read_long_inline(const uint8_t **pos, const uint8_t *end,
                                                    int64_t *out) {
     const uint8_t *p = *pos;
-    if (p < end && (*p & 0x80u) == 0) { /* one byte: the common case for small values */
-        const uint64_t u = *p;
-        *out = (int64_t)((u >> 1) ^ (~(u & 1u) + 1u));
-        *pos = p + 1;
-        return DD_CODEC_OK;
+    if (end - p >= 10) {
+        uint64_t u = 0;
+        for (unsigned i = 0; i < 10; i++) {
+            const uint64_t b = p[i];
+            u |= (b & 0x7fu) << (7u * i);
+            if ((b & 0x80u) == 0) {
+                if (i == 9 && b > 1)
+                    return DD_CODEC_ERR_VARINT_OVERFLOW; /* bits beyond 64 */
+                *out = (int64_t)((u >> 1) ^ (~(u & 1u) + 1u));
+                *pos = p + i + 1;
+                return DD_CODEC_OK;
+            }
+        }
+        return DD_CODEC_ERR_VARINT_OVERLONG;
     }
     return dd_codec_avro_read_long(pos, end, out);
+}
+
+/* An int: at most 5 bytes and 32 bits. */
+static inline dd_codec_err_t avro_read_int_inline(const uint8_t **pos, const uint8_t *end,
+                                                  int32_t *out) {
+    const uint8_t *p = *pos;
+    if (end - p >= 5) {
+        uint64_t u = 0;
+        for (unsigned i = 0; i < 5; i++) {
+            const uint64_t b = p[i];
+            u |= (b & 0x7fu) << (7u * i);
+            if ((b & 0x80u) == 0) {
+                if (u > UINT32_MAX)
+                    return DD_CODEC_ERR_VARINT_OVERFLOW;
+                *out = (int32_t)(uint32_t)((u >> 1) ^ (~(u & 1u) + 1u));
+                *pos = p + i + 1;
+                return DD_CODEC_OK;
+            }
+        }
+        return DD_CODEC_ERR_VARINT_OVERLONG;
+    }
+    return dd_codec_avro_read_int(pos, end, out);
 }
 
 #endif /* DRIFTD_CODECS_AVRO_INT_H */

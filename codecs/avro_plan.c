@@ -506,12 +506,7 @@ typedef struct ctx {
 } ctx_t;
 
 static inline dd_codec_err_t read_int(ctx_t *c, int32_t *out) {
-    if (c->p < c->end && (*c->p & 0x80u) == 0) {
-        const uint32_t u = *c->p++;
-        *out = (int32_t)((u >> 1) ^ (~(u & 1u) + 1u));
-        return DD_CODEC_OK;
-    }
-    return dd_codec_avro_read_int(&c->p, c->end, out);
+    return avro_read_int_inline(&c->p, c->end, out);
 }
 
 static inline double read_f64(const uint8_t *p) {
@@ -627,8 +622,9 @@ static dd_codec_err_t run_blocks(ctx_t *c, const node_t *nd, unsigned depth) {
     return DD_CODEC_OK;
 }
 
-static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
-    const node_t *nd = &c->plan->nodes[id];
+/* One node; leaves are handled here, inline in the record loop below, containers recurse. */
+static inline __attribute__((always_inline)) dd_codec_err_t step(ctx_t *c, const node_t *nd,
+                                                                 unsigned depth) {
     dd_batch_column_t *col = nd->column != NONE ? &c->batch->columns[nd->column] : NULL;
     dd_codec_err_t err = DD_CODEC_OK;
     int64_t l;
@@ -742,9 +738,15 @@ static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
     case OP_RECORD:
         if (depth >= c->plan->opt.depth_max)
             return DD_CODEC_ERR_TOO_DEEP;
-        for (uint32_t k = 0; k < nd->n; k++)
-            if ((err = run(c, c->plan->kids[nd->first + k], depth + 1)) != DD_CODEC_OK)
+        for (uint32_t k = 0; k < nd->n; k++) {
+            const node_t *kid = &c->plan->nodes[c->plan->kids[nd->first + k]];
+            err = kid->op == OP_RECORD || kid->op == OP_UNION || kid->op == OP_ARRAY ||
+                          kid->op == OP_MAP || kid->op == OP_TYPE_ERROR
+                      ? run(c, c->plan->kids[nd->first + k], depth + 1)
+                      : step(c, kid, depth + 1);
+            if (err != DD_CODEC_OK)
                 return err;
+        }
         return DD_CODEC_OK;
     case OP_UNION:
         if ((err = avro_read_long_inline(&c->p, c->end, &l)) != DD_CODEC_OK)
@@ -768,6 +770,10 @@ static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
     return DD_CODEC_ERR_INVALID_ARGUMENT;
 }
 
+static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
+    return step(c, &c->plan->nodes[id], depth);
+}
+
 dd_codec_err_t dd_avro_decode_next(const dd_avro_plan_t *plan, const uint8_t *data, size_t len,
                                    dd_column_batch_t *batch, size_t *consumed, size_t *err_offset,
                                    dd_codec_span_t *texts) {
@@ -781,8 +787,12 @@ dd_codec_err_t dd_avro_decode_next(const dd_avro_plan_t *plan, const uint8_t *da
     if (batch->rows >= batch->capacity)
         return DD_CODEC_ERR_BATCH_FULL;
     const size_t row = batch->rows;
-    for (size_t i = 0; i < plan->n_columns; i++)
-        dd_batch_set_null(&batch->columns[i], row);
+    /* Every column of the row starts null and values clear their bit. Rows are appended in
+     * order, so a whole null byte is written once per 8 rows; a failed record puts its row's
+     * bits back below. */
+    if ((row & 7) == 0)
+        for (size_t i = 0; i < plan->n_columns; i++)
+            batch->columns[i].nulls[row >> 3] = 0xFF;
     if (texts)
         memset(texts, 0, plan->n_columns * sizeof(*texts));
     const size_t limit = len < plan->opt.record_bytes_max ? len : plan->opt.record_bytes_max;
@@ -794,6 +804,8 @@ dd_codec_err_t dd_avro_decode_next(const dd_avro_plan_t *plan, const uint8_t *da
     if (err == DD_CODEC_ERR_TRUNCATED && limit < len)
         err = DD_CODEC_ERR_RECORD_TOO_LARGE;
     if (err != DD_CODEC_OK) {
+        for (size_t i = 0; i < plan->n_columns; i++)
+            dd_batch_set_null(&batch->columns[i], row);
         if (err_offset)
             *err_offset = used;
         return err;
@@ -816,6 +828,8 @@ dd_codec_err_t dd_avro_decode(const dd_avro_plan_t *plan, const uint8_t *data, s
     dd_codec_err_t err = dd_avro_decode_next(plan, data, len, batch, &used, err_offset, texts);
     if (err == DD_CODEC_OK && used != len) {
         batch->rows--; /* the record decoded, but the message holds more than one record */
+        for (size_t i = 0; i < plan->n_columns; i++)
+            dd_batch_set_null(&batch->columns[i], batch->rows);
         if (err_offset)
             *err_offset = used;
         return DD_CODEC_ERR_TRAILING_BYTES;

@@ -206,6 +206,27 @@ static void test_conversions(void **state) {
     assert_true(dd_batch_is_null(&c[13], 1));
     assert_true(fabs(c[11].numbers[1] - (-1.23)) < 1e-12);
     assert_false(dd_batch_is_null(&c[0], 1));
+
+    /* A record that fails after its first fields were stored (a row inside a null byte), then
+     * one without a user in that row: no value of the failed record shows through. */
+    enc_t with_user = {{0}, 0};
+    encode_event(&with_user, 1, 0);
+    assert_int_equal(dd_avro_decode(f.plan, with_user.b, with_user.n - 6, f.batch, &off, NULL),
+                     DD_CODEC_ERR_TOO_MANY_ITEMS); /* "tags" claims 3 items, 1 byte is left */
+    assert_int_equal(f.batch->rows, 2);
+    e.n = 0;
+    encode_event(&e, 0, 0);
+    assert_int_equal(dd_avro_decode(f.plan, e.b, e.n, f.batch, &off, NULL), DD_CODEC_OK);
+    assert_true(dd_batch_is_null(&c[12], 2) && dd_batch_is_null(&c[13], 2));
+    assert_true(dd_batch_is_null(&c[15], 2));
+    assert_true(c[0].numbers[2] == 2.5);
+    /* Trailing bytes roll the row back the same way. */
+    with_user.b[with_user.n++] = 0;
+    assert_int_equal(dd_avro_decode(f.plan, with_user.b, with_user.n, f.batch, &off, NULL),
+                     DD_CODEC_ERR_TRAILING_BYTES);
+    assert_int_equal(dd_avro_decode(f.plan, e.b, e.n, f.batch, &off, NULL), DD_CODEC_OK);
+    assert_int_equal(f.batch->rows, 4);
+    assert_true(dd_batch_is_null(&c[12], 3) && dd_batch_is_null(&c[13], 3));
     teardown(&f);
 }
 
