@@ -622,9 +622,9 @@ static dd_codec_err_t run_blocks(ctx_t *c, const node_t *nd, unsigned depth) {
     return DD_CODEC_OK;
 }
 
-/* One node; leaves are handled here, inline in the record loop below, containers recurse. */
-static inline __attribute__((always_inline)) dd_codec_err_t step(ctx_t *c, const node_t *nd,
-                                                                 unsigned depth) {
+/* A leaf node (no children): inlined into run() and into its record loop, so a flat record's
+ * fields cost no call each. */
+static inline __attribute__((always_inline)) dd_codec_err_t leaf(ctx_t *c, const node_t *nd) {
     dd_batch_column_t *col = nd->column != NONE ? &c->batch->columns[nd->column] : NULL;
     dd_codec_err_t err = DD_CODEC_OK;
     int64_t l;
@@ -735,15 +735,31 @@ static inline __attribute__((always_inline)) dd_codec_err_t step(ctx_t *c, const
         if (c->texts)
             c->texts[nd->column] = (dd_codec_span_t){NULL, 0, l, 1};
         return DD_CODEC_OK;
+    default:
+        return DD_CODEC_ERR_INVALID_ARGUMENT; /* containers are run() */
+    }
+    return DD_CODEC_ERR_INVALID_ARGUMENT;
+}
+
+
+static inline int is_container(uint8_t op) {
+    return op == OP_RECORD || op == OP_UNION || op == OP_ARRAY || op == OP_MAP ||
+           op == OP_TYPE_ERROR;
+}
+
+static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
+    const node_t *nd = &c->plan->nodes[id];
+    dd_batch_column_t *col = nd->column != NONE ? &c->batch->columns[nd->column] : NULL;
+    dd_codec_err_t err = DD_CODEC_OK;
+    int64_t l;
+    switch ((op_t)nd->op) {
     case OP_RECORD:
         if (depth >= c->plan->opt.depth_max)
             return DD_CODEC_ERR_TOO_DEEP;
         for (uint32_t k = 0; k < nd->n; k++) {
             const node_t *kid = &c->plan->nodes[c->plan->kids[nd->first + k]];
-            err = kid->op == OP_RECORD || kid->op == OP_UNION || kid->op == OP_ARRAY ||
-                          kid->op == OP_MAP || kid->op == OP_TYPE_ERROR
-                      ? run(c, c->plan->kids[nd->first + k], depth + 1)
-                      : step(c, kid, depth + 1);
+            err = is_container(kid->op) ? run(c, c->plan->kids[nd->first + k], depth + 1)
+                                        : leaf(c, kid);
             if (err != DD_CODEC_OK)
                 return err;
         }
@@ -766,12 +782,9 @@ static inline __attribute__((always_inline)) dd_codec_err_t step(ctx_t *c, const
             return err;
         col->type_errors++;
         return DD_CODEC_OK;
+    default:
+        return leaf(c, nd);
     }
-    return DD_CODEC_ERR_INVALID_ARGUMENT;
-}
-
-static dd_codec_err_t run(ctx_t *c, uint32_t id, unsigned depth) {
-    return step(c, &c->plan->nodes[id], depth);
 }
 
 dd_codec_err_t dd_avro_decode_next(const dd_avro_plan_t *plan, const uint8_t *data, size_t len,
