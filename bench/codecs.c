@@ -113,36 +113,43 @@ static void run_avro_generic(void *ctx) {
         const size_t row = c->batch->rows;
         for (size_t f = 0; f < BENCH_RECORD_FIELDS; f++) {
             avro_value_t field, branch;
-            avro_value_get_by_index(&c->value, c->field_index[f], &field, NULL);
             dd_batch_column_t *col = &c->batch->columns[f];
+            dd_batch_set_null(col, row);
+            if (avro_value_get_by_index(&c->value, c->field_index[f], &field, NULL) != 0) {
+                c->failed++;
+                continue;
+            }
             if (avro_value_get_type(&field) == AVRO_UNION) {
-                avro_value_get_current_branch(&field, &branch);
+                if (avro_value_get_current_branch(&field, &branch) != 0) {
+                    c->failed++;
+                    continue;
+                }
                 field = branch;
             }
-            int64_t l;
-            double d;
-            float fl;
-            const char *str;
-            size_t size;
+            int64_t l = 0;
+            double d = 0.0;
+            float fl = 0.0f;
+            const char *str = NULL;
+            size_t size = 0;
             switch (avro_value_get_type(&field)) {
             case AVRO_INT64:
-                avro_value_get_long(&field, &l);
-                dd_batch_set_number(col, row, (double)l);
+                if (avro_value_get_long(&field, &l) == 0)
+                    dd_batch_set_number(col, row, (double)l);
                 break;
             case AVRO_DOUBLE:
-                avro_value_get_double(&field, &d);
-                dd_batch_set_number(col, row, d);
+                if (avro_value_get_double(&field, &d) == 0)
+                    dd_batch_set_number(col, row, d);
                 break;
             case AVRO_FLOAT:
-                avro_value_get_float(&field, &fl);
-                dd_batch_set_number(col, row, (double)fl);
+                if (avro_value_get_float(&field, &fl) == 0)
+                    dd_batch_set_number(col, row, (double)fl);
                 break;
             case AVRO_STRING:
-                avro_value_get_string(&field, &str, &size);
-                dd_batch_set_hash(col, row, dd_codec_hash(str, size - 1));
+                if (avro_value_get_string(&field, &str, &size) == 0 && size > 0)
+                    dd_batch_set_hash(col, row, dd_codec_hash(str, size - 1));
                 break;
             default:
-                dd_batch_set_null(col, row);
+                break;
             }
         }
         c->batch->rows++;

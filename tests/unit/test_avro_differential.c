@@ -315,7 +315,7 @@ static expect_t reference(avro_value_t *root, const char *path, dd_column_kind_t
     const char *rest = path;
     for (;;) {
         while (avro_value_get_type(&v) == AVRO_UNION) {
-            avro_value_t branch;
+            avro_value_t branch = {0};
             assert_int_equal(avro_value_get_current_branch(&v, &branch), 0);
             v = branch;
         }
@@ -329,7 +329,7 @@ static expect_t reference(avro_value_t *root, const char *path, dd_column_kind_t
         memcpy(comp, rest, len);
         comp[len] = '\0';
         assert_int_equal(avro_value_get_type(&v), AVRO_RECORD);
-        avro_value_t child;
+        avro_value_t child = {0};
         assert_int_equal(avro_value_get_by_name(&v, comp, &child, NULL), 0);
         v = child;
         rest = dot ? dot + 1 : rest + len;
@@ -337,13 +337,13 @@ static expect_t reference(avro_value_t *root, const char *path, dd_column_kind_t
     e.null = 0;
     seen[avro_value_get_type(&v)][kind]++;
     seen_logical[lg]++;
-    const void *bytes;
-    size_t size;
-    int32_t i32;
-    int64_t i64;
-    float f;
-    double d;
-    int b;
+    const void *bytes = NULL; /* avro-c's getters leave outputs unset on failure */
+    size_t size = 0;
+    int32_t i32 = 0;
+    int64_t i64 = 0;
+    float f = 0.0f;
+    double d = 0.0;
+    int b = 0;
     if (kind == DD_COLUMN_NUMERIC) {
         switch (avro_value_get_type(&v)) {
         case AVRO_BOOLEAN: avro_value_get_boolean(&v, &b); e.number = b ? 1.0 : 0.0; return e;
@@ -388,7 +388,7 @@ static expect_t reference(avro_value_t *root, const char *path, dd_column_kind_t
             e.hash = dd_codec_hash(bytes, size);
             return e;
         case AVRO_ENUM: {
-            int idx;
+            int idx = 0;
             avro_value_get_enum(&v, &idx);
             const char *sym = avro_schema_enum_get(avro_value_get_schema(&v), idx);
             e.hash = dd_codec_hash(sym, strlen(sym));
