@@ -479,6 +479,30 @@ void dd_json_plan_destroy(dd_json_plan_t *plan); /* NULL is fine */
 dd_codec_err_t dd_json_decode(const dd_json_plan_t *plan, const uint8_t *data, size_t len,
                               dd_column_batch_t *batch, size_t *err_offset);
 
+/* What a JSON stream's records show: each leaf path (dotted, as dd_json_plan_new spells it) with
+ * the types seen there (null, boolean, integer, number, string) and how many records had it. At
+ * most fields_max paths are tracked (more are counted in dd_json_observer_untracked). Observing
+ * is a full validating walk of the record (about as costly as decoding it), so a stream samples
+ * the records it observes. *out is the caller's (dd_json_observer_destroy). */
+typedef struct dd_json_observer dd_json_observer_t;
+dd_codec_err_t dd_json_observer_new(const dd_json_options_t *opts, size_t fields_max,
+                                    dd_json_observer_t **out);
+void dd_json_observer_destroy(dd_json_observer_t *o); /* NULL is fine */
+/* Adds one record; errors as dd_json_decode's (then nothing is counted). */
+dd_codec_err_t dd_json_observe(dd_json_observer_t *o, const uint8_t *data, size_t len,
+                               size_t *err_offset);
+uint64_t dd_json_observer_records(const dd_json_observer_t *o);
+uint64_t dd_json_observer_untracked(const dd_json_observer_t *o);
+void dd_json_observer_reset(dd_json_observer_t *o);
+/* Schema changes from one observation to another, in the terms of dd_avro_schema_diff: a path
+ * missing from some records or seen null is an optional field (a null default); an integer reads
+ * as a number but not the reverse; so adding an optional field is fully compatible, a field
+ * newly always present is forward only, a number where integers were is backward only, a string
+ * where numbers were is none. Type names: "integer", "number|null", ... Returns the number of
+ * changes (at most max written) and the class of the whole change in *compat. */
+size_t dd_json_schema_diff(const dd_json_observer_t *old_obs, const dd_json_observer_t *new_obs,
+                           dd_avro_change_t *out, size_t max, dd_avro_compat_t *compat);
+
 /* Reads an Avro object container file (codecs: null, deflate, snappy, zstandard). Columns are
  * the leaves of the writer schema (dd_avro_schema_leaves: dotted paths, numbers numeric, strings,
  * enums, booleans, bytes and fixed categorical), in schema order, unless a hint sets a kind. A
