@@ -17,6 +17,7 @@
 
 static const dd_command_t *const commands[] = {
     &dd_command_compare,
+    &dd_command_config,
     &dd_command_decode,
     &dd_command_demo,
 };
