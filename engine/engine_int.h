@@ -16,9 +16,9 @@ typedef struct dd_command {
 } dd_command_t;
 
 extern const dd_command_t dd_command_compare;
+extern const dd_command_t dd_command_config;
 extern const dd_command_t dd_command_demo;
 extern const dd_command_t dd_command_decode;
-extern const dd_command_t dd_command_config;
 
 /* Parses a decimal integer option value in [min, max]. On failure prints
  * "driftd CMD: OPTION expects ..." to stderr and returns -1. */
@@ -33,5 +33,25 @@ int dd_cli_unknown_option(const char *cmd, const char *option);
 void dd_json_write_string(FILE *out, const void *bytes, size_t len);
 /* %.17g, or null for NaN and ±inf (JSON has neither). */
 void dd_json_write_number(FILE *out, double v);
+
+/* JSON text into a caller buffer (json_buf.c), snprintf-style: output that does not fit is
+ * counted but not written, so `len` is the size the whole text needs. Strings are escaped as by
+ * dd_json_write_string; numbers are null when not finite, else the shortest form that reads
+ * back exactly. */
+typedef struct dd_json_buf {
+    char *data;  /* may be NULL when cap == 0 */
+    size_t cap;  /* bytes available, the terminating NUL included */
+    size_t len;  /* bytes of text so far (may exceed cap) */
+} dd_json_buf_t;
+
+void dd_json_buf_init(dd_json_buf_t *b, char *data, size_t cap);
+void dd_json_buf_raw(dd_json_buf_t *b, const char *text, size_t n);
+void dd_json_buf_cstr(dd_json_buf_t *b, const char *text); /* raw, NUL-terminated */
+void dd_json_buf_string(dd_json_buf_t *b, const void *bytes, size_t len); /* quoted, escaped */
+void dd_json_buf_number(dd_json_buf_t *b, double v);                    /* null if not finite */
+void dd_json_buf_u64(dd_json_buf_t *b, uint64_t v);
+void dd_json_buf_i64(dd_json_buf_t *b, int64_t v);
+/* NUL-terminates what was written (truncated text if it did not fit); returns len. */
+size_t dd_json_buf_finish(dd_json_buf_t *b);
 
 #endif /* DRIFTD_ENGINE_INT_H */

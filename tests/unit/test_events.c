@@ -1,0 +1,423 @@
+/* test_events.c — alert events as JSON (engine/events.c, engine/json_buf.c).
+ *
+ * - every event type formats to one JSON object that jansson parses, with version 1, its type and
+ *   every documented key present (docs/events.md), null where a value does not apply;
+ * - keys are "stream/field" for drift and "stream/field/condition" otherwise, with '/' and '%'
+ *   inside names percent-encoded; resolved events share the key of what they resolve;
+ * - ids are UUID-shaped (version 8), stable for the same event and different for another time,
+ *   sequence or field; times are RFC 3339 UTC with milliseconds;
+ * - strings are escaped (quotes, backslashes, control characters, invalid UTF-8) and non-finite
+ *   numbers are null; a buffer too small gets a NUL-terminated prefix and the needed length;
+ * - the CloudEvents header set; dd_event_write writes one line;
+ * - a drift event filled from a real judgement carries its statistic, bound and moved bins. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "events.h"
+
+static json_t *parse(const dd_event_t *e) {
+    const size_t need = dd_event_format(e, NULL, 0);
+    char *text = malloc(need + 1);
+    assert_non_null(text);
+    assert_int_equal(dd_event_format(e, text, need + 1), need);
+    assert_int_equal(strlen(text), need);
+    json_error_t err;
+    json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+    if (root == NULL)
+        fail_msg("not JSON (%s at %d): %s", err.text, err.position, text);
+    free(text);
+    assert_true(json_is_object(root));
+    return root;
+}
+
+static void has(json_t *o, const char *key) {
+    if (json_object_get(o, key) == NULL)
+        fail_msg("key '%s' missing", key);
+}
+
+static void has_all(json_t *o, const char *const *keys) {
+    for (const char *const *k = keys; *k; k++)
+        has(o, *k);
+}
+
+static const char *const common_keys[] = {
+    "version", "type", "id", "time", "key", "source", "instance", "stream", "field",
+    "condition", "severity", "reference_id", "window", "samples", NULL,
+};
+
+static void base(dd_event_t *e, dd_event_type_t type) {
+    dd_event_init(e, type);
+    e->time_ms = 1714564800250; /* 2024-05-01T12:00:00.250Z */
+    e->sequence = 42;
+    e->instance = "sidecar-1";
+    e->stream = "features";
+    e->field = "price";
+    e->reference_id = "train-2024-04";
+    e->window_start_ms = 1714564500000;
+    e->window_end_ms = 1714564800000;
+    e->n_reference = 100000;
+    e->n_current = 5230;
+    e->severity = DD_SEVERITY_WARNING;
+}
+
+static void check_common(json_t *root, const char *type) {
+    has_all(root, common_keys);
+    assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
+    assert_string_equal(json_string_value(json_object_get(root, "type")), type);
+    assert_string_equal(json_string_value(json_object_get(root, "time")), "2024-05-01T12:00:00.250Z");
+    assert_string_equal(json_string_value(json_object_get(root, "source")), "driftd/sidecar-1/features");
+    json_t *w = json_object_get(root, "window");
+    assert_string_equal(json_string_value(json_object_get(w, "start")), "2024-05-01T11:55:00.000Z");
+    assert_string_equal(json_string_value(json_object_get(w, "end")), "2024-05-01T12:00:00.000Z");
+    json_t *s = json_object_get(root, "samples");
+    assert_int_equal(json_integer_value(json_object_get(s, "reference")), 100000);
+    assert_int_equal(json_integer_value(json_object_get(s, "current")), 5230);
+    const char *id = json_string_value(json_object_get(root, "id"));
+    assert_non_null(id);
+    assert_int_equal(strlen(id), 36);
+    assert_true(id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-');
+    assert_true(id[14] == '8');
+    assert_true(strchr("89ab", id[19]) != NULL);
+}
+
+static void test_drift(void **state) {
+    (void)state;
+    dd_event_t e;
+    base(&e, DD_EVENT_DRIFT);
+    const dd_event_moved_t moved[] = {
+        {.lower = 12.5, .upper = INFINITY, .reference_share = 0.1, .current_share = 0.31},
+        {.lower = -INFINITY, .upper = 3, .reference_share = 0.1, .current_share = 0.01},
+    };
+    e.drift = (dd_event_drift_t){.kind = "numeric", .statistic = "wasserstein", .value = 0.31,
+                                 .bound = 0.06, .value_conservative = 0.25, .threshold = 0.1,
+                                 .test_statistic = NAN, .guard_p_value = 1e-300, .moved = moved,
+                                 .n_moved = 2};
+    json_t *root = parse(&e);
+    check_common(root, "drift");
+    static const char *const keys[] = {"kind", "statistic", "value", "bound", "value_conservative",
+                                       "threshold", "test_statistic", "dof", "guard_p_value",
+                                       "moved", NULL};
+    has_all(root, keys);
+    assert_string_equal(json_string_value(json_object_get(root, "key")), "features/price");
+    assert_true(json_is_null(json_object_get(root, "condition")));
+    assert_true(json_is_null(json_object_get(root, "test_statistic")));
+    assert_true(json_is_null(json_object_get(root, "dof")));
+    assert_string_equal(json_string_value(json_object_get(root, "severity")), "warning");
+    assert_true(json_real_value(json_object_get(root, "guard_p_value")) == 1e-300);
+    assert_true(json_real_value(json_object_get(root, "value")) == 0.31);
+    json_t *m = json_object_get(root, "moved");
+    assert_int_equal(json_array_size(m), 2);
+    assert_true(json_is_null(json_object_get(json_array_get(m, 0), "upper")));
+    assert_true(json_is_null(json_object_get(json_array_get(m, 1), "lower")));
+    assert_true(fabs(json_real_value(json_object_get(json_array_get(m, 0), "change")) - 0.21) < 1e-15);
+    json_decref(root);
+
+    /* Categories in moved: name (or null), hash as hex text, the "other" flag. */
+    const dd_event_moved_t cats[] = {
+        {.lower = NAN, .upper = NAN, .category = "Nice", .hash = 0xABCDEF, .current_share = 0.2},
+        {.lower = NAN, .upper = NAN, .category = NULL, .hash = 0, .other = 1},
+    };
+    e.drift.kind = "categorical";
+    e.drift.statistic = "chi2";
+    e.drift.dof = 3;
+    e.drift.test_statistic = 12.5;
+    e.drift.moved = cats;
+    root = parse(&e);
+    m = json_object_get(root, "moved");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(m, 0), "category")), "Nice");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(m, 0), "hash")),
+                        "0000000000abcdef");
+    assert_true(json_is_true(json_object_get(json_array_get(m, 1), "other")));
+    assert_true(json_is_null(json_object_get(json_array_get(m, 1), "category")));
+    assert_int_equal(json_integer_value(json_object_get(root, "dof")), 3);
+    json_decref(root);
+}
+
+static void test_other_types(void **state) {
+    (void)state;
+    dd_event_t e;
+    base(&e, DD_EVENT_SCHEMA);
+    e.condition = "schema";
+    e.schema = (dd_event_schema_t){.change = "type_changed", .path = "price", .old_type = "int",
+                                   .new_type = "string", .backward = 0, .forward = -1,
+                                   .compatibility = "none", .old_schema_id = 7,
+                                   .new_schema_id = -1};
+    json_t *root = parse(&e);
+    check_common(root, "schema");
+    static const char *const schema_keys[] = {"change", "path", "old_type", "new_type", "backward",
+                                              "forward", "compatibility", "old_schema_id",
+                                              "new_schema_id", NULL};
+    has_all(root, schema_keys);
+    assert_string_equal(json_string_value(json_object_get(root, "key")), "features/price/schema");
+    assert_true(json_is_false(json_object_get(root, "backward")));
+    assert_true(json_is_null(json_object_get(root, "forward")));
+    assert_true(json_is_null(json_object_get(root, "new_schema_id")));
+    json_decref(root);
+
+    base(&e, DD_EVENT_QUALITY);
+    const dd_event_category_t cats[] = {{"Nice", 11, 100}, {NULL, 12, 99}};
+    dd_judge_proportion_t p;
+    dd_judge_proportion(0.0, 20000, 0.0, 0.1, 2000, 0.0, 0.01, 1e-6, &p);
+    dd_event_fill_quality(&e, "new_categories", &p, DD_SEVERITY_CRITICAL);
+    e.quality.categories = cats;
+    e.quality.n_categories = 2;
+    e.quality.categories_total = 2;
+    assert_int_equal(e.n_reference, 20000); /* the proportion's sample sizes */
+    assert_int_equal(e.n_current, 2000);
+    e.n_reference = 100000;
+    e.n_current = 5230;
+    root = parse(&e);
+    check_common(root, "quality");
+    static const char *const quality_keys[] = {"reference_rate", "current_rate", "bound", "increase",
+                                               "threshold", "p_value", "expected_min",
+                                               "expected_max", "categories", "categories_total",
+                                               NULL};
+    has_all(root, quality_keys);
+    assert_string_equal(json_string_value(json_object_get(root, "key")),
+                        "features/price/new_categories");
+    assert_string_equal(json_string_value(json_object_get(root, "severity")), "critical");
+    assert_true(json_is_null(json_object_get(root, "expected_min")));
+    assert_int_equal(json_array_size(json_object_get(root, "categories")), 2);
+    json_decref(root);
+
+    base(&e, DD_EVENT_FRESHNESS);
+    e.field = NULL;
+    e.condition = "lag";
+    e.window_start_ms = e.window_end_ms = 0;
+    e.freshness = (dd_event_freshness_t){.lag_ms = 120000, .lag_max_ms = 60000, .idle_ms = 10,
+                                         .idle_max_ms = 30000, .last_event_time_ms = 1714564680250};
+    root = parse(&e);
+    static const char *const fresh_keys[] = {"lag_ms", "lag_max_ms", "idle_ms", "idle_max_ms",
+                                             "last_event_time", NULL};
+    has_all(root, fresh_keys);
+    assert_string_equal(json_string_value(json_object_get(root, "key")), "features//lag");
+    assert_true(json_is_null(json_object_get(root, "field")));
+    assert_true(json_is_null(json_object_get(json_object_get(root, "window"), "start")));
+    assert_string_equal(json_string_value(json_object_get(root, "last_event_time")),
+                        "2024-05-01T11:58:00.250Z");
+    json_decref(root);
+
+    base(&e, DD_EVENT_VOLUME);
+    e.field = NULL;
+    e.condition = "volume";
+    e.volume = (dd_event_volume_t){.records = 1000, .window_s = 60, .rate_per_s = 1000.0 / 60,
+                                   .reference_rate_per_s = 100, .band_low = 0.5, .band_high = 2,
+                                   .p_value = 1e-250, .direction = -1};
+    root = parse(&e);
+    check_common(root, "volume");
+    static const char *const volume_keys[] = {"records", "window_s", "rate_per_s",
+                                              "reference_rate_per_s", "band_low", "band_high",
+                                              "p_value", "direction", NULL};
+    has_all(root, volume_keys);
+    assert_string_equal(json_string_value(json_object_get(root, "direction")), "low");
+    json_decref(root);
+
+    base(&e, DD_EVENT_RESOLVED);
+    e.severity = DD_SEVERITY_NONE;
+    e.resolved = (dd_event_resolved_t){.resolves = DD_EVENT_DRIFT, .raised_at_ms = 1714564200250,
+                                       .statistic = "wasserstein", .value = 0.02, .threshold = 0.1};
+    root = parse(&e);
+    check_common(root, "resolved");
+    static const char *const resolved_keys[] = {"resolves", "raised_at", "duration_ms", "statistic",
+                                                "value", "threshold", NULL};
+    has_all(root, resolved_keys);
+    assert_string_equal(json_string_value(json_object_get(root, "key")), "features/price");
+    assert_string_equal(json_string_value(json_object_get(root, "resolves")), "drift");
+    assert_string_equal(json_string_value(json_object_get(root, "severity")), "info");
+    assert_int_equal(json_integer_value(json_object_get(root, "duration_ms")), 600000);
+    json_decref(root);
+}
+
+static void test_escaping_and_non_finite(void **state) {
+    (void)state;
+    dd_event_t e;
+    base(&e, DD_EVENT_DRIFT);
+    e.stream = "a/b%c";
+    e.field = "we\"ird\\\n\x01 \xff name/x";
+    e.instance = "host 1";
+    e.drift.kind = "numeric";
+    e.drift.statistic = "psi";
+    e.drift.value = INFINITY;
+    e.drift.bound = NAN;
+    e.drift.threshold = -INFINITY;
+    json_t *root = parse(&e);
+    assert_string_equal(json_string_value(json_object_get(root, "field")),
+                        "we\"ird\\\n\x01 \xef\xbf\xbd name/x");
+    assert_string_equal(json_string_value(json_object_get(root, "key")),
+                        "a%2Fb%25c/we\"ird\\\n\x01 \xef\xbf\xbd name%2Fx");
+    char key[256];
+    dd_event_key(&e, key, sizeof(key));
+    assert_non_null(strstr(key, "a%2Fb%25c/"));
+    assert_non_null(strstr(key, "name%2Fx"));
+    assert_string_equal(json_string_value(json_object_get(root, "source")),
+                        "driftd/host%201/a%2Fb%25c");
+    assert_true(json_is_null(json_object_get(root, "value")));
+    assert_true(json_is_null(json_object_get(root, "bound")));
+    assert_true(json_is_null(json_object_get(root, "threshold")));
+    json_decref(root);
+
+    /* Numbers read back exactly, in their shortest form. */
+    dd_json_buf_t b;
+    char text[64];
+    dd_json_buf_init(&b, text, sizeof(text));
+    dd_json_buf_number(&b, 0.1);
+    dd_json_buf_raw(&b, " ", 1);
+    dd_json_buf_number(&b, 1e-300);
+    dd_json_buf_raw(&b, " ", 1);
+    dd_json_buf_number(&b, 5e-324);
+    dd_json_buf_finish(&b);
+    assert_memory_equal(text, "0.1 1e-300 ", 11);
+    assert_true(strtod(text + 11, NULL) == 5e-324);
+
+    /* Too small a buffer: a NUL-terminated prefix, and the length the whole text needs. */
+    base(&e, DD_EVENT_DRIFT);
+    e.drift.kind = "numeric";
+    e.drift.statistic = "ks";
+    const size_t need = dd_event_format(&e, NULL, 0);
+    char small[16];
+    memset(small, 'x', sizeof(small));
+    assert_int_equal(dd_event_format(&e, small, sizeof(small)), need);
+    assert_int_equal(strlen(small), sizeof(small) - 1);
+    assert_memory_equal(small, "{\"version\":1,\"t", 15);
+}
+
+static void test_ids_and_time(void **state) {
+    (void)state;
+    dd_event_t e;
+    base(&e, DD_EVENT_DRIFT);
+    char a[DD_EVENT_ID_SIZE], b[DD_EVENT_ID_SIZE];
+    dd_event_make_id(&e, a);
+    dd_event_make_id(&e, b);
+    assert_string_equal(a, b);
+    e.sequence++;
+    dd_event_make_id(&e, b);
+    assert_string_not_equal(a, b);
+    e.sequence--;
+    e.field = "other";
+    dd_event_make_id(&e, b);
+    assert_string_not_equal(a, b);
+    e.field = "price";
+    e.time_ms++;
+    dd_event_make_id(&e, b);
+    assert_string_not_equal(a, b);
+    /* A given id is used as it is. */
+    e.id = "my-id";
+    json_t *root = parse(&e);
+    assert_string_equal(json_string_value(json_object_get(root, "id")), "my-id");
+    json_decref(root);
+
+    char t[DD_EVENT_TIME_SIZE];
+    dd_event_format_time(0, t);
+    assert_string_equal(t, "1970-01-01T00:00:00.000Z");
+    dd_event_format_time(-1, t);
+    assert_string_equal(t, "1969-12-31T23:59:59.999Z");
+    dd_event_format_time(951782400123, t);
+    assert_string_equal(t, "2000-02-29T00:00:00.123Z");
+}
+
+static void test_headers_and_write(void **state) {
+    (void)state;
+    dd_event_t e;
+    base(&e, DD_EVENT_QUALITY);
+    e.condition = "null_rate";
+    e.instance = "pod a";
+    dd_event_headers_t h;
+    assert_int_equal(dd_event_headers(&e, &h), 0);
+    assert_int_equal(h.n, 6);
+    static const char *const names[] = {"ce_specversion", "ce_type", "ce_source", "ce_id",
+                                        "ce_time", "content-type"};
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(h.h[i].name, names[i]);
+    assert_string_equal(h.h[0].value, "1.0");
+    assert_string_equal(h.h[1].value, "io.driftd.quality.v1");
+    assert_string_equal(h.h[2].value, "driftd/pod%20a/features");
+    assert_string_equal(h.h[4].value, "2024-05-01T12:00:00.250Z");
+    assert_string_equal(h.h[5].value, "application/json");
+    json_t *root = parse(&e);
+    assert_string_equal(h.h[3].value, json_string_value(json_object_get(root, "id")));
+    json_decref(root);
+    char long_name[2000];
+    memset(long_name, 'a', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    e.stream = long_name;
+    assert_int_equal(dd_event_headers(&e, &h), -1);
+    assert_int_equal(h.n, 0);
+
+    /* One line on a stream; a long event goes through the heap path. */
+    e.stream = "features";
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(dd_event_write(f, &e), 0);
+    e.field = long_name;
+    assert_int_equal(dd_event_write(f, &e), 0);
+    rewind(f);
+    char line[8192];
+    assert_non_null(fgets(line, sizeof(line), f));
+    assert_true(line[strlen(line) - 1] == '\n');
+    json_error_t err;
+    json_t *one = json_loads(line, 0, &err);
+    assert_non_null(one);
+    json_decref(one);
+    assert_non_null(fgets(line, sizeof(line), f));
+    one = json_loads(line, 0, &err);
+    assert_non_null(one);
+    assert_int_equal(strlen(json_string_value(json_object_get(one, "field"))), sizeof(long_name) - 1);
+    json_decref(one);
+    fclose(f);
+}
+
+static void test_fill_from_judgement(void **state) {
+    (void)state;
+    dd_field_spec_t spec = {.kind = DD_FIELD_NUMERIC};
+    dd_sketch_set_t *ref, *cur;
+    assert_int_equal(dd_sketch_set_new(&spec, 1, 1, &ref), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_new(&spec, 1, 2, &cur), DD_SKETCH_OK);
+    double v[3000];
+    for (size_t i = 0; i < 3000; i++)
+        v[i] = (double)(i % 100);
+    dd_sketch_set_update_numeric(ref, 0, v, NULL, 3000);
+    for (size_t i = 0; i < 3000; i++)
+        v[i] = (double)(i % 100) + 40;
+    dd_sketch_set_update_numeric(cur, 0, v, NULL, 3000);
+    dd_field_judgement_t j;
+    assert_int_equal(dd_judge_field(ref, cur, 0, NULL, &j), DD_JUDGE_OK);
+    assert_true(j.drift);
+    dd_event_t e;
+    base(&e, DD_EVENT_DRIFT);
+    dd_event_moved_t moved[DD_JUDGE_MOVED_MAX];
+    const dd_severity_t sev =
+        dd_severity_of(dd_judge_method_is_p_value(j.method), j.value_conservative, j.threshold, NULL);
+    assert_int_equal(sev, DD_SEVERITY_CRITICAL);
+    dd_event_fill_drift(&e, &j, sev, moved);
+    json_t *root = parse(&e);
+    assert_string_equal(json_string_value(json_object_get(root, "statistic")), "wasserstein");
+    assert_string_equal(json_string_value(json_object_get(root, "kind")), "numeric");
+    assert_true(json_real_value(json_object_get(root, "value")) == j.value);
+    assert_true(json_array_size(json_object_get(root, "moved")) == j.n_moved && j.n_moved > 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "samples"), "current")), 3000);
+    json_decref(root);
+    dd_sketch_set_destroy(ref);
+    dd_sketch_set_destroy(cur);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_drift),
+        cmocka_unit_test(test_other_types),
+        cmocka_unit_test(test_escaping_and_non_finite),
+        cmocka_unit_test(test_ids_and_time),
+        cmocka_unit_test(test_headers_and_write),
+        cmocka_unit_test(test_fill_from_judgement),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
