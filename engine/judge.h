@@ -70,9 +70,11 @@ void dd_judge_options_init(dd_judge_options_t *opt);
 int dd_judge_method_is_p_value(dd_method_t m);
 
 /* A proportion that should not rise: current rate against reference rate, each with a bound on
- * its sketch error. breach = (cur − bound_cur) − (ref + bound_ref) ≥ min_increase and a one-sided
- * two-proportion z-test on those conservative rates gives p < alpha (with no reference values,
- * only the first condition, against a reference rate of 0). */
+ * its sketch error. breach = (cur − bound_cur) − (ref + bound_ref) ≥ min_increase and Fisher's
+ * exact test of the two proportions at those conservative ends gives p < alpha (two-sided, so at
+ * least the one-sided p-value; a normal approximation would be far too bold for rare events).
+ * With no reference values only the first condition applies, against a reference rate of 0
+ * (p is then 0 when the current count is positive). O(counts) at worst, no allocation. */
 typedef struct dd_judge_proportion {
     int judged;                 /* 0 when a side has no values */
     double reference_rate, current_rate;
@@ -81,7 +83,7 @@ typedef struct dd_judge_proportion {
     double increase;              /* current_rate − reference_rate */
     double increase_conservative; /* (current − bound) − (reference + bound) */
     double threshold;             /* min_increase */
-    double p_value;               /* one-sided, on the conservative rates; 1 when not judged */
+    double p_value;               /* Fisher, on the conservative rates; 1 when not judged */
     double alpha;
     int breach;
 } dd_judge_proportion_t;

@@ -71,8 +71,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "histogram_tool: unknown level %s\n", argv[4]);
         return 2;
     }
-    if (level > dd_simd_level())
+    if (level > dd_simd_level()) { /* this CPU lacks the level: the test skips it */
+        free(edges);
+        free(values);
+        free(bitmap);
         return 3;
+    }
     dd_histogram_t *h;
     dd_sketch_err_t err = dd_histogram_new(edges, edge_bytes / 8, &h);
     if (err != DD_SKETCH_OK) {

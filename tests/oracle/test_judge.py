@@ -24,8 +24,9 @@ Properties:
 - False alarms. Same-distribution windows judged against a reference with the default options
   (min_samples 200, AUTO methods, guard 1e-6, raise_after 1): with a large reference (distance
   defaults) no window of 2,000 may breach (documented rate <= 1e-6 per evaluation); with a small
-  reference (p-value defaults at 0.05) the breach frequency must stay within the binomial
-  99.99% upper limit of the documented 5%. A shifted stream breaches in every window and raises
+  reference (p-value defaults at 0.05) the breach frequency over all cases must stay within the
+  binomial 99.99% upper limit of the documented 5% (each case, whose windows share one
+  reference sample, within 10%). A shifted stream breaches in every window and raises
   exactly once.
 p-values are never NaN (a null in the JSON is a failure).
 Usage: test_judge.py JUDGE_TOOL
@@ -240,9 +241,12 @@ def main():
             if small:
                 total_p += res["evaluations"]
                 breaches_p += res["breaches"]
-                limit = binomial_upper(evals, 0.05)
-                if res["breaches"] > limit:
-                    errors.append("%d breaches > %.0f (5%% documented)" % (res["breaches"], limit))
+                # One reference sample serves all 2,000 windows, so their verdicts are correlated
+                # through it: given that sample the rate scatters around 5% (it is 5% on average
+                # over references). Each case gets twice the documented rate; the total over the
+                # independent references is held to 5% below.
+                if res["breaches"] > 2 * 0.05 * evals:
+                    errors.append("%d breaches > 10%% of %d" % (res["breaches"], evals))
             else:
                 total_distance += res["evaluations"]
                 breaches_distance += res["breaches"]
@@ -254,6 +258,10 @@ def main():
             tally(not errors)
         print("   distance defaults: %d breaches in %d evaluations; p-value defaults: %d in %d (%.2f%%)" % (
             breaches_distance, total_distance, breaches_p, total_p, 100.0 * breaches_p / max(total_p, 1)))
+        ok = breaches_p <= binomial_upper(total_p, 0.05)
+        print("%-4s p-value defaults over all references: %d of %d (documented 5%%)" % (
+            "ok" if ok else "FAIL", breaches_p, total_p))
+        tally(ok)
 
         print("-- a shifted stream raises exactly once")
         for kind, gen_ref, gen_cur in (
