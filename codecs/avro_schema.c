@@ -500,3 +500,48 @@ size_t dd_avro_schema_leaves(const dd_avro_schema_t *s, dd_avro_leaf_t *out, siz
     free(lw);
     return count;
 }
+
+/* Follows a dotted path through records (and the non-null branches of unions on the way). */
+static const avro_type_t *type_at_path(const avro_type_t *t, const char *path, unsigned depth) {
+    while (t != NULL && t->kind == AVRO_K_UNION && depth < 64) {
+        const avro_type_t *pick = NULL;
+        for (size_t i = 0; i < t->n; i++)
+            if (t->branches[i]->kind != AVRO_K_NULL) {
+                pick = t->branches[i];
+                break;
+            }
+        t = pick;
+        depth++;
+    }
+    if (t == NULL || *path == '\0' || depth >= 64)
+        return t;
+    if (t->kind != AVRO_K_RECORD)
+        return NULL;
+    const char *dot = strchr(path, '.');
+    const size_t n = dot != NULL ? (size_t)(dot - path) : strlen(path);
+    for (size_t i = 0; i < t->n; i++)
+        if (strlen(t->fields[i].name) == n && memcmp(t->fields[i].name, path, n) == 0)
+            return type_at_path(t->fields[i].type, dot != NULL ? dot + 1 : "", depth + 1);
+    return NULL;
+}
+
+const char *dd_avro_schema_path_logical(const dd_avro_schema_t *s, const char *path) {
+    if (s == NULL || path == NULL)
+        return NULL;
+    const avro_type_t *t = type_at_path(s->root, path, 0);
+    if (t == NULL)
+        return NULL;
+    switch (t->logical) {
+    case AVRO_L_DATE:
+        return "date";
+    case AVRO_L_TIMESTAMP_MILLIS:
+        return "timestamp-millis";
+    case AVRO_L_TIMESTAMP_MICROS:
+        return "timestamp-micros";
+    case AVRO_L_DECIMAL:
+        return "decimal";
+    case AVRO_L_NONE:
+        break;
+    }
+    return NULL;
+}

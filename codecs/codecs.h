@@ -219,6 +219,11 @@ typedef struct dd_avro_leaf {
  * than DD_AVRO_PATH_MAX − 1 bytes are left out). */
 size_t dd_avro_schema_leaves(const dd_avro_schema_t *s, dd_avro_leaf_t *out, size_t max);
 
+/* The logical type driftd converts at a dotted path ("date", "timestamp-millis",
+ * "timestamp-micros", "decimal"), or NULL when there is none or no such path. Unions on the way
+ * are followed through their first non-null branch. */
+const char *dd_avro_schema_path_logical(const dd_avro_schema_t *s, const char *path);
+
 typedef struct dd_avro_field {
     const char *path;
     dd_column_kind_t kind;
