@@ -511,6 +511,27 @@ dd_sketch_err_t dd_window_new_set(const dd_window_t *w, dd_sketch_set_t **out);
 int64_t dd_window_start_ms(const dd_window_t *w);
 int64_t dd_window_end_ms(const dd_window_t *w);
 uint32_t dd_window_live_panes(const dd_window_t *w);
+/* Sum of dd_sketch_set_rows over the live panes (0 for NULL). */
+uint64_t dd_window_rows(const dd_window_t *w);
+int64_t dd_window_pane_ms(const dd_window_t *w);   /* 0 for NULL */
+uint32_t dd_window_n_panes(const dd_window_t *w); /* 0 for NULL */
+
+/* Time range: timestamps t_ms with |t_ms| > DD_WINDOW_TIME_MS_MAX (about 146 million years from
+ * 1970) are refused, so pane arithmetic never overflows: dd_window_pane_for returns NULL for them
+ * (the caller counts the record as late) and dd_window_advance ignores them. */
+#define DD_WINDOW_TIME_MS_MAX ((int64_t)1 << 62)
+
+/* One envelope (type DD_WIRE_WINDOW, docs/sketch-format.md) holding pane_ms, n_panes, the newest
+ * pane and every slot's pane index and sketch set (nested DD_WIRE_SKETCH_SET envelopes).
+ * Deserialize validates it all: the limits of dd_window_new, every slot holding the pane the ring
+ * puts there, every pane made from the same specs and seed; it allocates the whole window (*out,
+ * the caller's). A round trip behaves exactly as the original: pane_for, advance, merge_live,
+ * start/end, live panes and rows, and serializes to the same bytes. The envelope may carry up to
+ * 1 GiB (DD_WIRE_WINDOW_PAYLOAD_MAX); serialize returns TOO_LARGE beyond. */
+size_t dd_window_serialized_size(const dd_window_t *w);
+dd_sketch_err_t dd_window_serialize(const dd_window_t *w, uint8_t *buf, size_t cap,
+                                    size_t *written);
+dd_sketch_err_t dd_window_deserialize(const uint8_t *buf, size_t len, dd_window_t **out);
 
 #ifdef __cplusplus
 }

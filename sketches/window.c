@@ -7,6 +7,9 @@
 #include "sketches.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
 
 #define NO_PANE INT64_MIN
 
@@ -92,7 +95,13 @@ static void advance_to(dd_window_t *w, int64_t pane) {
     w->newest = pane;
 }
 
+static int time_in_range(int64_t t_ms) {
+    return t_ms >= -DD_WINDOW_TIME_MS_MAX && t_ms <= DD_WINDOW_TIME_MS_MAX;
+}
+
 dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms) {
+    if (!time_in_range(t_ms))
+        return NULL; /* beyond any real clock: refused like a late record */
     const int64_t pane = floor_div(t_ms, w->pane_ms);
     if (w->newest == NO_PANE || pane > w->newest)
         advance_to(w, pane);
@@ -103,6 +112,8 @@ dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms) {
 }
 
 void dd_window_advance(dd_window_t *w, int64_t now_ms) {
+    if (!time_in_range(now_ms))
+        return;
     advance_to(w, floor_div(now_ms, w->pane_ms));
 }
 
@@ -144,4 +155,205 @@ uint32_t dd_window_live_panes(const dd_window_t *w) {
     for (uint32_t i = 0; i < w->n_panes; i++)
         live += is_live(w, w->pane_index[i]) != 0;
     return live;
+}
+
+uint64_t dd_window_rows(const dd_window_t *w) {
+    if (w == NULL)
+        return 0;
+    uint64_t rows = 0;
+    for (uint32_t i = 0; i < w->n_panes; i++)
+        if (is_live(w, w->pane_index[i]))
+            rows += dd_sketch_set_rows(w->panes[i]);
+    return rows;
+}
+
+int64_t dd_window_pane_ms(const dd_window_t *w) {
+    return w == NULL ? 0 : w->pane_ms;
+}
+
+uint32_t dd_window_n_panes(const dd_window_t *w) {
+    return w == NULL ? 0 : w->n_panes;
+}
+
+/* ---- serialization ---------------------------------------------------------------------------
+ * Payload (docs/sketch-format.md, type 17): u32 n_panes; i64 pane_ms; i64 newest (INT64_MIN =
+ * none yet); then per slot 0..n_panes-1: i64 pane index (INT64_MIN = none), u32 length and the
+ * slot's sketch set as a nested envelope. */
+
+/* Smallest slot: pane index, length, and a sketch set envelope with one field's worth of header. */
+enum { SLOT_MIN_BYTES = 8 + 4 + DD_WIRE_HEADER_BYTES + 4 + 8 + 8 + DD_WIRE_TRAILER_BYTES };
+
+static dd_sketch_err_t write_payload(const dd_window_t *w, dd_wire_writer_t *out) {
+    dd_wire_put_u32(out, w->n_panes);
+    dd_wire_put_u64(out, (uint64_t)w->pane_ms);
+    dd_wire_put_u64(out, (uint64_t)w->newest);
+    for (uint32_t i = 0; i < w->n_panes; i++) {
+        dd_wire_put_u64(out, (uint64_t)w->pane_index[i]);
+        const size_t size = dd_sketch_set_serialized_size(w->panes[i]);
+        if (size > UINT32_MAX)
+            return DD_SKETCH_ERR_TOO_LARGE;
+        dd_wire_put_u32(out, (uint32_t)size);
+        if (out->buf != NULL && out->len + size <= out->cap) {
+            dd_sketch_err_t err = dd_sketch_set_serialize(w->panes[i], out->buf + out->len, size,
+                                                          NULL);
+            if (err != DD_SKETCH_OK)
+                return err;
+        }
+        out->len += size;
+    }
+    return DD_SKETCH_OK;
+}
+
+size_t dd_window_serialized_size(const dd_window_t *w) {
+    if (w == NULL)
+        return 0;
+    dd_wire_writer_t out = {NULL, 0, 0};
+    const size_t begin = dd_wire_begin(&out, DD_WIRE_WINDOW);
+    (void)write_payload(w, &out);
+    (void)dd_wire_end_max(&out, begin, DD_WIRE_WINDOW_PAYLOAD_MAX);
+    return out.len;
+}
+
+dd_sketch_err_t dd_window_serialize(const dd_window_t *w, uint8_t *buf, size_t cap,
+                                    size_t *written) {
+    if (w == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    dd_wire_writer_t out = {buf, cap, 0};
+    const size_t begin = dd_wire_begin(&out, DD_WIRE_WINDOW);
+    dd_sketch_err_t err = write_payload(w, &out);
+    if (err == DD_SKETCH_OK)
+        err = dd_wire_end_max(&out, begin, DD_WIRE_WINDOW_PAYLOAD_MAX);
+    if (written != NULL)
+        *written = out.len;
+    return err;
+}
+
+/* The seed of a valid sketch set envelope: the u64 after n_fields at the payload's start. */
+static uint64_t set_seed(const uint8_t *env) {
+    dd_wire_reader_t r = {env + DD_WIRE_HEADER_BYTES + 4, env + DD_WIRE_HEADER_BYTES + 12, 0};
+    return dd_wire_get_u64(&r);
+}
+
+/* Same specs as dd_sketch_set_merge requires (kinds, k, p, capacity, histogram edges). */
+static int same_specs(const dd_sketch_set_t *a, const dd_sketch_set_t *b) {
+    const size_t n = dd_sketch_set_fields(a);
+    if (n != dd_sketch_set_fields(b))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const dd_field_kind_t kind = dd_sketch_set_kind(a, i);
+        if (kind != dd_sketch_set_kind(b, i))
+            return 0;
+        if (kind == DD_FIELD_NUMERIC) {
+            const dd_histogram_t *x = dd_sketch_set_histogram(a, i), *y = dd_sketch_set_histogram(b, i);
+            if (dd_kll_k(dd_sketch_set_kll(a, i)) != dd_kll_k(dd_sketch_set_kll(b, i)) ||
+                (x == NULL) != (y == NULL))
+                return 0;
+            if (x != NULL && (dd_histogram_bins(x) != dd_histogram_bins(y) ||
+                              memcmp(dd_histogram_edges(x), dd_histogram_edges(y),
+                                     (dd_histogram_bins(x) + 1) * sizeof(double)) != 0))
+                return 0;
+        } else if (dd_hll_p(dd_sketch_set_hll(a, i)) != dd_hll_p(dd_sketch_set_hll(b, i)) ||
+                   dd_frequent_capacity(dd_sketch_set_frequent(a, i)) !=
+                       dd_frequent_capacity(dd_sketch_set_frequent(b, i))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static dd_sketch_err_t check_fresh(const dd_sketch_set_t *pane, const uint8_t *bytes, size_t size) {
+    dd_sketch_set_t *fresh;
+    dd_sketch_err_t err = dd_sketch_set_new_like(pane, &fresh);
+    if (err != DD_SKETCH_OK)
+        return err;
+    uint8_t *again = malloc(size);
+    size_t written = 0;
+    if (again == NULL)
+        err = DD_SKETCH_ERR_NO_MEMORY;
+    else if (dd_sketch_set_serialize(fresh, again, size, &written) != DD_SKETCH_OK ||
+             written != size || memcmp(again, bytes, size) != 0)
+        err = DD_SKETCH_ERR_CORRUPT;
+    free(again);
+    dd_sketch_set_destroy(fresh);
+    return err;
+}
+
+static dd_sketch_err_t read_window(dd_wire_reader_t *r, dd_window_t *w) {
+    uint64_t seed0 = 0;
+    for (uint32_t i = 0; i < w->n_panes; i++) {
+        const int64_t index = (int64_t)dd_wire_get_u64(r);
+        const uint32_t size = dd_wire_get_u32(r);
+        if (r->failed || size > dd_wire_remaining(r))
+            return DD_SKETCH_ERR_CORRUPT;
+        /* The ring puts pane p in slot p mod n_panes, and once any pane is open every slot holds
+         * one of the n_panes newest panes; nothing else is a state the window can reach. */
+        if (w->newest == NO_PANE) {
+            if (index != NO_PANE)
+                return DD_SKETCH_ERR_CORRUPT;
+        } else {
+            const int64_t n = (int64_t)w->n_panes;
+            const int64_t back = ((int64_t)slot_of(w, w->newest) - (int64_t)i + n) % n;
+            if (index != w->newest - back)
+                return DD_SKETCH_ERR_CORRUPT;
+        }
+        const uint8_t *at = r->pos;
+        r->pos += size;
+        dd_sketch_err_t err = dd_sketch_set_deserialize(at, size, &w->panes[i]);
+        if (err != DD_SKETCH_OK)
+            return err;
+        if (dd_sketch_set_serialized_size(w->panes[i]) != size)
+            return DD_SKETCH_ERR_CORRUPT;
+        const uint64_t seed = set_seed(at);
+        if (i == 0)
+            seed0 = seed;
+        else if (seed != seed0 || !same_specs(w->panes[0], w->panes[i]))
+            return DD_SKETCH_ERR_INCOMPATIBLE;
+        /* Before the first pane opens no pane holds data: each must be exactly a new set. */
+        if (index == NO_PANE && (err = check_fresh(w->panes[i], at, size)) != DD_SKETCH_OK)
+            return err;
+        w->pane_index[i] = index;
+    }
+    return dd_wire_remaining(r) == 0 ? DD_SKETCH_OK : DD_SKETCH_ERR_CORRUPT;
+}
+
+dd_sketch_err_t dd_window_deserialize(const uint8_t *buf, size_t len, dd_window_t **out) {
+    if (out == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    dd_wire_reader_t r;
+    dd_sketch_err_t err = dd_wire_open(buf, len, DD_WIRE_WINDOW, &r, NULL);
+    if (err != DD_SKETCH_OK)
+        return err;
+    const uint32_t n_panes = dd_wire_get_u32(&r);
+    const int64_t pane_ms = (int64_t)dd_wire_get_u64(&r);
+    const int64_t newest = (int64_t)dd_wire_get_u64(&r);
+    if (r.failed || n_panes == 0 || pane_ms <= 0 || pane_ms > (int64_t)1000 * 1000 * 1000 * 1000)
+        return DD_SKETCH_ERR_CORRUPT;
+    if (n_panes > DD_WINDOW_PANES_MAX)
+        return DD_SKETCH_ERR_TOO_LARGE;
+    /* newest must be the pane of a time dd_window_pane_for accepts. */
+    if (newest != NO_PANE && (newest < floor_div(-DD_WINDOW_TIME_MS_MAX, pane_ms) ||
+                              newest > floor_div(DD_WINDOW_TIME_MS_MAX, pane_ms)))
+        return DD_SKETCH_ERR_CORRUPT;
+    if ((size_t)n_panes > dd_wire_remaining(&r) / SLOT_MIN_BYTES)
+        return DD_SKETCH_ERR_CORRUPT;
+    dd_window_t *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return DD_SKETCH_ERR_NO_MEMORY;
+    w->n_panes = n_panes;
+    w->pane_ms = pane_ms;
+    w->newest = newest;
+    w->panes = calloc(n_panes, sizeof(dd_sketch_set_t *));
+    w->pane_index = malloc(n_panes * sizeof(int64_t));
+    if (w->panes == NULL || w->pane_index == NULL) {
+        dd_window_destroy(w);
+        return DD_SKETCH_ERR_NO_MEMORY;
+    }
+    err = read_window(&r, w);
+    if (err != DD_SKETCH_OK) {
+        dd_window_destroy(w);
+        return err;
+    }
+    *out = w;
+    return DD_SKETCH_OK;
 }

@@ -128,8 +128,12 @@ size_t dd_wire_begin(dd_wire_writer_t *w, dd_wire_type_t type) {
 }
 
 dd_sketch_err_t dd_wire_end(dd_wire_writer_t *w, size_t begin) {
+    return dd_wire_end_max(w, begin, DD_WIRE_PAYLOAD_MAX);
+}
+
+dd_sketch_err_t dd_wire_end_max(dd_wire_writer_t *w, size_t begin, size_t payload_max) {
     const size_t payload = w->len - begin - DD_WIRE_HEADER_BYTES;
-    if (payload > DD_WIRE_PAYLOAD_MAX)
+    if (payload > payload_max || payload > UINT32_MAX)
         return DD_SKETCH_ERR_TOO_LARGE;
     if (w->buf == NULL || w->len + DD_WIRE_TRAILER_BYTES > w->cap) {
         w->len += DD_WIRE_TRAILER_BYTES;
@@ -156,7 +160,9 @@ dd_sketch_err_t dd_wire_open(const uint8_t *buf, size_t len, dd_wire_type_t type
     const uint32_t length = dd_wire_get_u32(&h);
     if (version != DD_WIRE_VERSION)
         return DD_SKETCH_ERR_BAD_VERSION;
-    if (length > DD_WIRE_PAYLOAD_MAX)
+    const uint32_t length_max =
+        got_type == (uint16_t)DD_WIRE_WINDOW ? DD_WIRE_WINDOW_PAYLOAD_MAX : DD_WIRE_PAYLOAD_MAX;
+    if (length > length_max)
         return DD_SKETCH_ERR_TOO_LARGE;
     if ((size_t)length > len - DD_WIRE_HEADER_BYTES - DD_WIRE_TRAILER_BYTES)
         return DD_SKETCH_ERR_TRUNCATED;

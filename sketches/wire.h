@@ -31,7 +31,12 @@ typedef enum dd_wire_type {
     DD_WIRE_HLL = 4,
     DD_WIRE_FREQUENT = 5,
     DD_WIRE_SKETCH_SET = 16,
+    DD_WIRE_WINDOW = 17, /* a ring of panes: each pane a nested DD_WIRE_SKETCH_SET envelope */
 } dd_wire_type_t;
+
+/* A window holds up to DD_WINDOW_PANES_MAX sketch sets, each up to DD_WIRE_PAYLOAD_MAX: its
+ * envelope alone may carry up to 1 GiB (still a u32 length). */
+#define DD_WIRE_WINDOW_PAYLOAD_MAX (1u << 30)
 
 typedef struct dd_wire_writer {
     uint8_t *buf; /* may be NULL with cap 0 to only measure */
@@ -67,8 +72,11 @@ size_t dd_wire_begin(dd_wire_writer_t *w, dd_wire_type_t type);
 /* Patches the payload length, appends the CRC. Returns DD_SKETCH_OK, or BUFFER_TOO_SMALL when
  * w->cap < w->len (w->len then says how many bytes were needed), or TOO_LARGE. */
 dd_sketch_err_t dd_wire_end(dd_wire_writer_t *w, size_t begin);
+/* The same with an explicit payload limit (DD_WIRE_WINDOW_PAYLOAD_MAX for windows). */
+dd_sketch_err_t dd_wire_end_max(dd_wire_writer_t *w, size_t begin, size_t payload_max);
 
-/* Checks an envelope at the start of [buf, buf+len): magic, version, type, length, CRC. On
+/* Checks an envelope at the start of [buf, buf+len): magic, version, type, length (at most
+ * DD_WIRE_PAYLOAD_MAX, DD_WIRE_WINDOW_PAYLOAD_MAX for type DD_WIRE_WINDOW), CRC. On
  * success *payload reads exactly the payload and *consumed is the envelope's total size. */
 dd_sketch_err_t dd_wire_open(const uint8_t *buf, size_t len, dd_wire_type_t type,
                              dd_wire_reader_t *payload, size_t *consumed);

@@ -9,7 +9,12 @@
  *   moving forward expires exactly the panes that leave the window; a jump of more than the window
  *   empties it; negative timestamps work (floor division);
  * - the merged window equals one set fed with exactly the live records: moments, histogram, KLL
- *   count, HLL estimate and category totals. */
+ *   count, HLL estimate and category totals;
+ * - a window round-trips through dd_window_serialize / dd_window_deserialize with the same
+ *   behaviour (pane_for, late records, start/end, live panes, rows, merge_live, further expiry)
+ *   and the same bytes, fresh or in use; every truncation, bit flip and inconsistent header
+ *   (pane indices, pane counts, mixed specs, out-of-range newest) is an error, never a crash;
+ * - timestamps beyond DD_WINDOW_TIME_MS_MAX are refused without overflow. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,12 +236,271 @@ static void test_merged_window_equals_live_records(void **state) {
     dd_window_destroy(w);
 }
 
+/* Serializes w into a malloc'd buffer; *len is its size. */
+static uint8_t *window_bytes(const dd_window_t *w, size_t *len) {
+    const size_t size = dd_window_serialized_size(w);
+    uint8_t *buf = malloc(size);
+    assert_non_null(buf);
+    size_t written = 0;
+    if (size > 0)
+        assert_int_equal(dd_window_serialize(w, buf, size - 1, &written),
+                         DD_SKETCH_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(dd_window_serialize(w, buf, size, &written), DD_SKETCH_OK);
+    assert_int_equal(written, size);
+    *len = size;
+    return buf;
+}
+
+static void assert_windows_behave_alike(dd_window_t *a, dd_window_t *b) {
+    assert_int_equal(dd_window_pane_ms(a), dd_window_pane_ms(b));
+    assert_int_equal(dd_window_n_panes(a), dd_window_n_panes(b));
+    assert_int_equal(dd_window_start_ms(a), dd_window_start_ms(b));
+    assert_int_equal(dd_window_end_ms(a), dd_window_end_ms(b));
+    assert_int_equal(dd_window_live_panes(a), dd_window_live_panes(b));
+    assert_int_equal(dd_window_rows(a), dd_window_rows(b));
+    dd_sketch_set_t *ma, *mb;
+    assert_int_equal(dd_window_new_set(a, &ma), DD_SKETCH_OK);
+    assert_int_equal(dd_window_new_set(b, &mb), DD_SKETCH_OK);
+    assert_int_equal(dd_window_merge_live(a, ma), DD_SKETCH_OK);
+    assert_int_equal(dd_window_merge_live(b, mb), DD_SKETCH_OK);
+    assert_sets_equal(ma, mb);
+    /* The merged sets serialize identically: same sketches, bit for bit. */
+    const size_t na = dd_sketch_set_serialized_size(ma), nb = dd_sketch_set_serialized_size(mb);
+    assert_int_equal(na, nb);
+    uint8_t *ba = malloc(na), *bb = malloc(nb);
+    assert_int_equal(dd_sketch_set_serialize(ma, ba, na, NULL), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_serialize(mb, bb, nb, NULL), DD_SKETCH_OK);
+    assert_memory_equal(ba, bb, na);
+    free(ba);
+    free(bb);
+    dd_sketch_set_destroy(ma);
+    dd_sketch_set_destroy(mb);
+}
+
+static void test_window_serialize_roundtrip(void **state) {
+    (void)state;
+    dd_field_spec_t specs[2];
+    make_specs(specs);
+    specs[0].kll_k = 8;
+    dd_window_t *w, *back;
+    assert_int_equal(dd_window_new(specs, 2, 5, 1000, 9, &w), DD_SKETCH_OK);
+    assert_int_equal(dd_window_pane_ms(w), 1000);
+    assert_int_equal(dd_window_n_panes(w), 5);
+    assert_int_equal(dd_window_rows(NULL), 0);
+
+    /* Fresh: no pane yet. */
+    size_t len;
+    uint8_t *buf = window_bytes(w, &len);
+    assert_int_equal(dd_window_deserialize(buf, len, &back), DD_SKETCH_OK);
+    assert_windows_behave_alike(w, back);
+    assert_int_equal(dd_window_end_ms(back), 0);
+    dd_window_destroy(back);
+    free(buf);
+
+    /* In use: data in several panes, some expired, negative times included. */
+    for (int64_t t = -3000; t < 9000; t += 7) {
+        dd_sketch_set_t *p = dd_window_pane_for(w, t);
+        assert_non_null(p);
+        feed(p, (uint64_t)(t + 3000), (uint64_t)(t + 3001));
+    }
+    assert_true(dd_window_rows(w) > 0);
+    buf = window_bytes(w, &len);
+    assert_int_equal(dd_window_deserialize(buf, len, &back), DD_SKETCH_OK);
+    assert_windows_behave_alike(w, back);
+    /* Same bytes again. */
+    size_t len2;
+    uint8_t *buf2 = window_bytes(back, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    free(buf2);
+    /* Same behaviour from here on: late records, new panes, expiry, further data. */
+    assert_null(dd_window_pane_for(back, 3999));
+    assert_null(dd_window_pane_for(w, 3999));
+    for (int64_t t = 8000; t < 12500; t += 13) {
+        dd_sketch_set_t *pa = dd_window_pane_for(w, t), *pb = dd_window_pane_for(back, t);
+        assert_true((pa == NULL) == (pb == NULL));
+        if (pa != NULL) {
+            feed(pa, (uint64_t)t, (uint64_t)t + 2);
+            feed(pb, (uint64_t)t, (uint64_t)t + 2);
+        }
+    }
+    assert_windows_behave_alike(w, back);
+    dd_window_advance(w, 14000);
+    dd_window_advance(back, 14000);
+    assert_windows_behave_alike(w, back);
+    dd_window_destroy(back);
+
+    /* Every truncation is an error; so is every flipped bit (the CRC, or the checks behind it). */
+    for (size_t cut = 0; cut < len; cut++) {
+        assert_int_not_equal(dd_window_deserialize(buf, cut, &back), DD_SKETCH_OK);
+        assert_null(back);
+    }
+    for (size_t byte = 0; byte < len; byte += 5)
+        for (int bit = 0; bit < 8; bit++) {
+            buf[byte] ^= (uint8_t)(1u << bit);
+            assert_int_not_equal(dd_window_deserialize(buf, len, &back), DD_SKETCH_OK);
+            assert_null(back);
+            buf[byte] ^= (uint8_t)(1u << bit);
+        }
+    assert_int_equal(dd_window_deserialize(NULL, 0, &back), DD_SKETCH_ERR_INVALID_ARGUMENT);
+    assert_int_equal(dd_window_deserialize(buf, len, NULL), DD_SKETCH_ERR_INVALID_ARGUMENT);
+    /* A sketch set is not a window. */
+    dd_sketch_set_t *set;
+    assert_int_equal(dd_window_new_set(w, &set), DD_SKETCH_OK);
+    const size_t sn = dd_sketch_set_serialized_size(set);
+    uint8_t *sb = malloc(sn);
+    assert_int_equal(dd_sketch_set_serialize(set, sb, sn, NULL), DD_SKETCH_OK);
+    assert_int_equal(dd_window_deserialize(sb, sn, &back), DD_SKETCH_ERR_WRONG_TYPE);
+    free(sb);
+    dd_sketch_set_destroy(set);
+    free(buf);
+    dd_window_destroy(w);
+}
+
+/* Rewrites the envelope's CRC after a deliberate edit, so the structural checks are reached. */
+static uint32_t crc32c_ref(const uint8_t *p, size_t n) {
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+static void fix_crc(uint8_t *buf, size_t len) {
+    const uint32_t crc = crc32c_ref(buf, len - 4);
+    for (int i = 0; i < 4; i++)
+        buf[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_window_deserialize_rejects_inconsistent(void **state) {
+    (void)state;
+    dd_field_spec_t specs[2];
+    make_specs(specs);
+    dd_window_t *w, *back;
+    assert_int_equal(dd_window_new(specs, 2, 3, 1000, 9, &w), DD_SKETCH_OK);
+    feed(dd_window_pane_for(w, 5500), 0, 10);
+    size_t len;
+    uint8_t *buf = window_bytes(w, &len);
+    uint8_t *copy = malloc(len);
+    /* Payload: 12 header bytes, then n_panes u32 at 12, pane_ms at 16, newest at 24, slot 0's
+     * pane index at 32. */
+    const struct {
+        size_t at;
+        uint64_t value;
+        int width;
+    } edits[] = {
+        {12, 0, 4},                          /* n_panes 0 */
+        {12, DD_WINDOW_PANES_MAX + 1, 4},    /* too many panes */
+        {12, 4, 4},                          /* more panes than slots */
+        {16, 0, 8},                          /* pane_ms 0 */
+        {16, (uint64_t)-5, 8},               /* negative pane_ms */
+        {24, 6, 8},                          /* newest moved: slots no longer hold its panes */
+        {24, (uint64_t)INT64_MAX, 8},        /* newest beyond the time range */
+        {24, (uint64_t)INT64_MIN, 8},        /* "no pane yet" while slots hold panes */
+        {32, 7, 8},                          /* slot 0 claims another pane */
+        {32, (uint64_t)INT64_MIN, 8},        /* slot 0 claims none */
+    };
+    for (size_t e = 0; e < sizeof(edits) / sizeof(edits[0]); e++) {
+        memcpy(copy, buf, len);
+        if (edits[e].width == 4)
+            for (int i = 0; i < 4; i++)
+                copy[edits[e].at + (size_t)i] = (uint8_t)(edits[e].value >> (8 * i));
+        else
+            put64(copy + edits[e].at, edits[e].value);
+        fix_crc(copy, len);
+        assert_int_not_equal(dd_window_deserialize(copy, len, &back), DD_SKETCH_OK);
+        assert_null(back);
+    }
+    /* Panes of different specs: splice a pane of another window (other edges) into slot 1. */
+    dd_field_spec_t other[2];
+    make_specs(other);
+    const double other_edges[] = {-2.0, -1.0, 0.0, 1.0, 3.0};
+    other[0].edges = other_edges;
+    dd_window_t *o;
+    assert_int_equal(dd_window_new(other, 2, 3, 1000, 9, &o), DD_SKETCH_OK);
+    feed(dd_window_pane_for(o, 5500), 0, 10);
+    size_t olen;
+    uint8_t *obuf = window_bytes(o, &olen);
+    assert_int_equal(olen, len); /* same sizes: only edge values differ */
+    memcpy(copy, buf, len);
+    /* Slot 0 starts at 32 (index 8, length 4, set); slot 1 follows. */
+    uint32_t set0 = 0;
+    for (int i = 0; i < 4; i++)
+        set0 |= (uint32_t)copy[40 + i] << (8 * i);
+    const size_t slot1 = 32 + 12 + set0;
+    memcpy(copy + slot1, obuf + slot1, 12 + set0);
+    fix_crc(copy, len);
+    assert_int_equal(dd_window_deserialize(copy, len, &back), DD_SKETCH_ERR_INCOMPATIBLE);
+    /* Panes with another seed. */
+    dd_window_t *s2;
+    assert_int_equal(dd_window_new(specs, 2, 3, 1000, 10, &s2), DD_SKETCH_OK);
+    feed(dd_window_pane_for(s2, 5500), 0, 10);
+    free(obuf);
+    obuf = window_bytes(s2, &olen);
+    memcpy(copy, buf, len);
+    memcpy(copy + slot1, obuf + slot1, 12 + set0);
+    fix_crc(copy, len);
+    assert_int_equal(dd_window_deserialize(copy, len, &back), DD_SKETCH_ERR_INCOMPATIBLE);
+    /* Trailing bytes inside the payload. */
+    uint8_t *longer = calloc(1, len + 4);
+    memcpy(longer, buf, len - 4);
+    const uint32_t payload = (uint32_t)(len - 16 + 4);
+    for (int i = 0; i < 4; i++)
+        longer[8 + i] = (uint8_t)(payload >> (8 * i));
+    fix_crc(longer, len + 4);
+    assert_int_equal(dd_window_deserialize(longer, len + 4, &back), DD_SKETCH_ERR_CORRUPT);
+    free(longer);
+    free(obuf);
+    free(copy);
+    free(buf);
+    dd_window_destroy(s2);
+    dd_window_destroy(o);
+    dd_window_destroy(w);
+}
+
+static void test_window_time_range(void **state) {
+    (void)state;
+    dd_field_spec_t specs[2];
+    make_specs(specs);
+    dd_window_t *w;
+    assert_int_equal(dd_window_new(specs, 2, 3, 1, 9, &w), DD_SKETCH_OK);
+    assert_null(dd_window_pane_for(w, INT64_MAX));
+    assert_null(dd_window_pane_for(w, INT64_MIN));
+    dd_window_advance(w, INT64_MAX);
+    assert_int_equal(dd_window_end_ms(w), 0);
+    assert_non_null(dd_window_pane_for(w, DD_WINDOW_TIME_MS_MAX));
+    assert_int_equal(dd_window_end_ms(w), DD_WINDOW_TIME_MS_MAX + 1);
+    size_t len;
+    uint8_t *buf = window_bytes(w, &len);
+    dd_window_t *back;
+    assert_int_equal(dd_window_deserialize(buf, len, &back), DD_SKETCH_OK);
+    assert_windows_behave_alike(w, back);
+    dd_window_destroy(back);
+    free(buf);
+    dd_window_destroy(w);
+    assert_int_equal(dd_window_new(specs, 2, 3, 1000, 9, &w), DD_SKETCH_OK);
+    assert_non_null(dd_window_pane_for(w, -DD_WINDOW_TIME_MS_MAX));
+    assert_true(dd_window_start_ms(w) <= -DD_WINDOW_TIME_MS_MAX);
+    assert_int_equal(dd_window_end_ms(w) - dd_window_start_ms(w), 3000);
+    dd_window_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_routing_and_errors),
         cmocka_unit_test(test_set_serialize),
         cmocka_unit_test(test_panes_late_and_expiry),
         cmocka_unit_test(test_merged_window_equals_live_records),
+        cmocka_unit_test(test_window_serialize_roundtrip),
+        cmocka_unit_test(test_window_deserialize_rejects_inconsistent),
+        cmocka_unit_test(test_window_time_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,961 @@
+/* checkpoint.c — the state file of `driftd run` and the snapshot of `driftd baseline`: encoding,
+ * atomic writing, and a bounds-checked reader for untrusted files (format: docs/state.md).
+ *
+ * The checksum is XXH64 (seed 0) from libxxhash, which engine already links through codecs: it
+ * runs at memory speed on files of gigabytes, where a byte-at-a-time CRC would not. */
+#include "checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define MAGIC "DRIFTDCK"
+enum {
+    MAGIC_BYTES = 8,
+    HEADER_BYTES = 8 + 4 + 4 + 8 + 8, /* magic, version, kind, file length, created_ms */
+    CHECKSUM_BYTES = 8,
+    FLAG_WINDOW = 1u,
+    FLAG_REFERENCE = 2u,
+    FLAGS_KNOWN = FLAG_WINDOW | FLAG_REFERENCE,
+    OFFSET_MIN_BYTES = 4 + 1 + 4 + 8,                 /* topic length, 1 byte, partition, offset */
+    FIELD_MIN_BYTES = 4 + 1 + 1,                      /* path length, 1 byte, kind */
+    STREAM_MIN_BYTES = 4 + 1 + 4 + 4 + FIELD_MIN_BYTES + 8 + 8 * DD_CKPT_COUNTERS + 8,
+};
+
+/* ---- writing ------------------------------------------------------------------------------- */
+
+typedef struct writer {
+    uint8_t *buf; /* NULL: only measure */
+    size_t len;
+} writer_t;
+
+static void put_le(writer_t *w, uint64_t v, unsigned n) {
+    if (w->buf != NULL)
+        for (unsigned i = 0; i < n; i++)
+            w->buf[w->len + i] = (uint8_t)(v >> (8 * i));
+    w->len += n;
+}
+
+static void put_bytes(writer_t *w, const void *p, size_t n) {
+    if (w->buf != NULL && n > 0)
+        memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
+static void put_string(writer_t *w, const char *s) {
+    const size_t n = s == NULL ? 0 : strlen(s);
+    put_le(w, n, 4);
+    put_bytes(w, s, n);
+}
+
+static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
+    if (errstr == NULL || errstr_size == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errstr, errstr_size, fmt, ap);
+    va_end(ap);
+}
+
+static int name_ok(const char *s, size_t max) {
+    if (s == NULL)
+        return 0;
+    const size_t n = strlen(s);
+    return n >= 1 && n <= max;
+}
+
+/* The sketch set layout of a stream's fields must be what its window and reference hold. */
+static int set_matches(const dd_sketch_set_t *set, const dd_ckpt_stream_t *s) {
+    if (dd_sketch_set_fields(set) != s->n_fields)
+        return 0;
+    for (size_t f = 0; f < s->n_fields; f++)
+        if (dd_sketch_set_kind(set, f) != s->kinds[f])
+            return 0;
+    return 1;
+}
+
+static int window_matches(const dd_window_t *w, const dd_ckpt_stream_t *s) {
+    dd_sketch_set_t *set = NULL;
+    if (dd_window_new_set(w, &set) != DD_SKETCH_OK)
+        return -1;
+    const int ok = set_matches(set, s);
+    dd_sketch_set_destroy(set);
+    return ok;
+}
+
+typedef struct name_key {
+    const char *name;
+    int64_t number;
+    size_t index;
+} name_key_t;
+
+static int cmp_key(const void *a, const void *b) {
+    const name_key_t *x = a, *y = b;
+    const int c = strcmp(x->name, y->name);
+    if (c != 0)
+        return c;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+/* Index of an entry that repeats an earlier one (by name and number), or SIZE_MAX. */
+static size_t find_duplicate(name_key_t *keys, size_t n) {
+    qsort(keys, n, sizeof(*keys), cmp_key);
+    size_t dup = SIZE_MAX;
+    for (size_t i = 1; i < n; i++)
+        if (cmp_key(&keys[i - 1], &keys[i]) == 0) {
+            const size_t later =
+                keys[i].index > keys[i - 1].index ? keys[i].index : keys[i - 1].index;
+            if (later < dup)
+                dup = later;
+        }
+    return dup;
+}
+
+/* Reports the first entry that repeats an earlier one; keys[i].name = NULL for n == 0. */
+static int unique(name_key_t *keys, size_t n, size_t *dup) {
+    *dup = find_duplicate(keys, n);
+    return *dup == SIZE_MAX;
+}
+
+static int field_names_unique(const dd_ckpt_stream_t *s, char *errstr, size_t errstr_size) {
+    name_key_t *keys = calloc(s->n_fields, sizeof(*keys));
+    if (keys == NULL) {
+        set_err(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    for (size_t f = 0; f < s->n_fields; f++)
+        keys[f] = (name_key_t){s->field_paths[f], 0, f};
+    size_t dup;
+    const int ok = unique(keys, s->n_fields, &dup);
+    free(keys);
+    if (!ok) {
+        set_err(errstr, errstr_size, "stream %s: field %s appears twice", s->name,
+                s->field_paths[dup]);
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks everything the reader will check, so a file written is a file that reads back. */
+static int validate(const dd_ckpt_contents_t *c, char *errstr, size_t errstr_size) {
+    if (c->kind != DD_CKPT_STATE && c->kind != DD_CKPT_SNAPSHOT) {
+        set_err(errstr, errstr_size, "unknown kind %d", (int)c->kind);
+        return -1;
+    }
+    if (c->instance != NULL && strlen(c->instance) > DD_CKPT_INSTANCE_BYTES_MAX) {
+        set_err(errstr, errstr_size, "instance name longer than %u bytes",
+                DD_CKPT_INSTANCE_BYTES_MAX);
+        return -1;
+    }
+    if (c->n_offsets > DD_CKPT_OFFSETS_MAX || (c->n_offsets > 0 && c->offsets == NULL) ||
+        (c->kind == DD_CKPT_SNAPSHOT && c->n_offsets > 0)) {
+        set_err(errstr, errstr_size, "%zu offsets (at most %u, none in a snapshot)", c->n_offsets,
+                DD_CKPT_OFFSETS_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_offsets; i++) {
+        const dd_ckpt_offset_t *o = &c->offsets[i];
+        if (!name_ok(o->topic, DD_CKPT_NAME_BYTES_MAX) || o->partition < 0 || o->offset < 0) {
+            set_err(errstr, errstr_size,
+                    "offset %zu: topic must be 1 to %u bytes, partition and offset ≥ 0", i,
+                    DD_CKPT_NAME_BYTES_MAX);
+            return -1;
+        }
+    }
+    name_key_t *keys = calloc(c->n_offsets + 1, sizeof(*keys));
+    if (keys == NULL) {
+        set_err(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_offsets; i++)
+        keys[i] = (name_key_t){c->offsets[i].topic, c->offsets[i].partition, i};
+    size_t dup;
+    const int offsets_unique = unique(keys, c->n_offsets, &dup);
+    free(keys);
+    if (!offsets_unique) {
+        set_err(errstr, errstr_size, "topic %s [%" PRId32 "] appears twice",
+                c->offsets[dup].topic, c->offsets[dup].partition);
+        return -1;
+    }
+    if (c->n_streams > DD_CKPT_STREAMS_MAX || (c->n_streams > 0 && c->streams == NULL)) {
+        set_err(errstr, errstr_size, "%zu streams (at most %u)", c->n_streams,
+                DD_CKPT_STREAMS_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_streams; i++) {
+        const dd_ckpt_stream_t *s = &c->streams[i];
+        if (!name_ok(s->name, DD_CKPT_NAME_BYTES_MAX)) {
+            set_err(errstr, errstr_size, "stream %zu: the name must be 1 to %u bytes", i,
+                    DD_CKPT_NAME_BYTES_MAX);
+            return -1;
+        }
+        if (s->n_fields == 0 || s->n_fields > DD_CKPT_FIELDS_MAX || s->field_paths == NULL ||
+            s->kinds == NULL) {
+            set_err(errstr, errstr_size, "stream %s: %zu fields (1 to %u)", s->name, s->n_fields,
+                    DD_CKPT_FIELDS_MAX);
+            return -1;
+        }
+        for (size_t f = 0; f < s->n_fields; f++)
+            if (!name_ok(s->field_paths[f], DD_CKPT_NAME_BYTES_MAX) ||
+                (s->kinds[f] != DD_FIELD_NUMERIC && s->kinds[f] != DD_FIELD_CATEGORICAL)) {
+                set_err(errstr, errstr_size,
+                        "stream %s: field %zu: a path of 1 to %u bytes and a known kind needed",
+                        s->name, f, DD_CKPT_NAME_BYTES_MAX);
+                return -1;
+            }
+        if (field_names_unique(s, errstr, errstr_size) != 0)
+            return -1;
+        if (s->window != NULL && c->kind == DD_CKPT_SNAPSHOT) {
+            set_err(errstr, errstr_size, "stream %s: a snapshot holds no window", s->name);
+            return -1;
+        }
+        if (s->window != NULL) {
+            const int ok = window_matches(s->window, s);
+            if (ok != 1) {
+                set_err(errstr, errstr_size, "stream %s: %s", s->name,
+                        ok < 0 ? "out of memory" : "the window's fields differ from the stream's");
+                return -1;
+            }
+        }
+        if (s->reference != NULL && !set_matches(s->reference, s)) {
+            set_err(errstr, errstr_size, "stream %s: the reference's fields differ from the "
+                    "stream's", s->name);
+            return -1;
+        }
+        if (s->opaque == NULL && s->opaque_len > 0) {
+            set_err(errstr, errstr_size, "stream %s: opaque bytes missing", s->name);
+            return -1;
+        }
+    }
+    keys = calloc(c->n_streams + 1, sizeof(*keys));
+    if (keys == NULL) {
+        set_err(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_streams; i++)
+        keys[i] = (name_key_t){c->streams[i].name, 0, i};
+    const int streams_unique = unique(keys, c->n_streams, &dup);
+    free(keys);
+    if (!streams_unique) {
+        set_err(errstr, errstr_size, "stream %s appears twice", c->streams[dup].name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes (or with w->buf NULL, measures) everything before the checksum. */
+static int encode_body(const dd_ckpt_contents_t *c, writer_t *w, char *errstr,
+                       size_t errstr_size) {
+    put_bytes(w, MAGIC, MAGIC_BYTES);
+    put_le(w, DD_CKPT_VERSION, 4);
+    put_le(w, (uint32_t)c->kind, 4);
+    put_le(w, 0, 8); /* file length, patched by the caller */
+    put_le(w, (uint64_t)c->created_ms, 8);
+    put_string(w, c->instance);
+    put_le(w, c->n_offsets, 4);
+    for (size_t i = 0; i < c->n_offsets; i++) {
+        put_string(w, c->offsets[i].topic);
+        put_le(w, (uint32_t)c->offsets[i].partition, 4);
+        put_le(w, (uint64_t)c->offsets[i].offset, 8);
+    }
+    put_le(w, c->n_streams, 4);
+    for (size_t i = 0; i < c->n_streams; i++) {
+        const dd_ckpt_stream_t *s = &c->streams[i];
+        put_string(w, s->name);
+        put_le(w, (s->window ? FLAG_WINDOW : 0u) | (s->reference ? FLAG_REFERENCE : 0u), 4);
+        put_le(w, s->n_fields, 4);
+        for (size_t f = 0; f < s->n_fields; f++) {
+            put_string(w, s->field_paths[f]);
+            put_le(w, (uint8_t)s->kinds[f], 1);
+        }
+        put_le(w, (uint64_t)s->reference_time_ms, 8);
+        for (int k = 0; k < DD_CKPT_COUNTERS; k++)
+            put_le(w, s->counters[k], 8);
+        if (s->window != NULL) {
+            const size_t n = dd_window_serialized_size(s->window);
+            put_le(w, n, 8);
+            if (w->buf != NULL) {
+                size_t written = 0;
+                const dd_sketch_err_t err =
+                    dd_window_serialize(s->window, w->buf + w->len, n, &written);
+                if (err != DD_SKETCH_OK || written != n) {
+                    set_err(errstr, errstr_size, "stream %s: window: %s", s->name,
+                            dd_sketch_strerror(err));
+                    return -1;
+                }
+            }
+            w->len += n;
+        }
+        if (s->reference != NULL) {
+            const size_t n = dd_sketch_set_serialized_size(s->reference);
+            put_le(w, n, 8);
+            if (w->buf != NULL) {
+                size_t written = 0;
+                const dd_sketch_err_t err =
+                    dd_sketch_set_serialize(s->reference, w->buf + w->len, n, &written);
+                if (err != DD_SKETCH_OK || written != n) {
+                    set_err(errstr, errstr_size, "stream %s: reference: %s", s->name,
+                            dd_sketch_strerror(err));
+                    return -1;
+                }
+            }
+            w->len += n;
+        }
+        put_le(w, s->opaque_len, 8);
+        put_bytes(w, s->opaque, s->opaque_len);
+    }
+    return 0;
+}
+
+int dd_ckpt_encode(const dd_ckpt_contents_t *c, uint8_t **out, size_t *len, char *errstr,
+                   size_t errstr_size) {
+    if (out == NULL || len == NULL || c == NULL) {
+        set_err(errstr, errstr_size, "invalid argument");
+        return -1;
+    }
+    *out = NULL;
+    *len = 0;
+    if (validate(c, errstr, errstr_size) != 0)
+        return -1;
+    writer_t m = {NULL, 0};
+    if (encode_body(c, &m, errstr, errstr_size) != 0)
+        return -1;
+    const size_t total = m.len + CHECKSUM_BYTES;
+    if ((uint64_t)total > DD_CKPT_BYTES_MAX) {
+        set_err(errstr, errstr_size, "%zu bytes, more than the %" PRIu64 " a file may have", total,
+                DD_CKPT_BYTES_MAX);
+        return -1;
+    }
+    uint8_t *buf = malloc(total);
+    if (buf == NULL) {
+        set_err(errstr, errstr_size, "out of memory (%zu bytes)", total);
+        return -1;
+    }
+    writer_t w = {buf, 0};
+    if (encode_body(c, &w, errstr, errstr_size) != 0) {
+        free(buf);
+        return -1;
+    }
+    if (w.len != m.len) { /* the contents changed between the two passes */
+        free(buf);
+        set_err(errstr, errstr_size, "contents changed while encoding");
+        return -1;
+    }
+    writer_t patch = {buf, 16};
+    put_le(&patch, total, 8);
+    writer_t tail = {buf, m.len};
+    put_le(&tail, XXH64(buf, m.len, 0), 8);
+    *out = buf;
+    *len = total;
+    return 0;
+}
+
+/* ---- atomic file writing -------------------------------------------------------------------- */
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+    while (n > 0) {
+        const size_t chunk = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
+        const ssize_t k = write(fd, p, chunk);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (k == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int fsync_dir_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (slash == NULL)
+        dir = strdup(".");
+    else if (slash == path)
+        dir = strdup("/");
+    else
+        dir = strndup(path, (size_t)(slash - path));
+    if (dir == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    const int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    /* Some file systems cannot fsync a directory; the rename is then as durable as they allow. */
+    if (rc != 0 && (errno == EINVAL || errno == ENOTSUP))
+        rc = 0;
+    const int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int dd_ckpt_write(const char *path, const dd_ckpt_contents_t *c, char *errstr,
+                  size_t errstr_size) {
+    if (path == NULL || c == NULL) {
+        set_err(errstr, errstr_size, "invalid argument");
+        return -1;
+    }
+    uint8_t *data = NULL;
+    size_t len = 0;
+    char detail[512];
+    if (dd_ckpt_encode(c, &data, &len, detail, sizeof detail) != 0) {
+        set_err(errstr, errstr_size, "%s: %s", path, detail);
+        return -1;
+    }
+    const size_t plen = strlen(path);
+    char *tmp = malloc(plen + 5);
+    if (tmp == NULL) {
+        free(data);
+        set_err(errstr, errstr_size, "%s: out of memory", path);
+        return -1;
+    }
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    const char *step = "open";
+    /* O_NOFOLLOW: a symbolic link left at PATH.tmp must not redirect the write elsewhere. */
+    int fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int ok = fd >= 0;
+    if (ok && (step = "chmod", fchmod(fd, 0600) != 0))
+        ok = 0;
+    if (ok && (step = "write", write_all(fd, data, len) != 0))
+        ok = 0;
+    if (ok && (step = "fsync", fsync(fd) != 0))
+        ok = 0;
+    if (fd >= 0) {
+        const int saved = errno;
+        if (close(fd) != 0 && ok) {
+            step = "close";
+            ok = 0;
+        } else {
+            errno = saved;
+        }
+    }
+    if (ok && (step = "rename", rename(tmp, path) != 0))
+        ok = 0;
+    free(data);
+    if (!ok) {
+        const int saved = errno;
+        if (fd >= 0 || strcmp(step, "open") != 0)
+            unlink(tmp);
+        set_err(errstr, errstr_size, "%s: %s of %s failed (%s)", path, step, tmp,
+                strerror(saved));
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    if (fsync_dir_of(path) != 0) {
+        set_err(errstr, errstr_size, "%s: written, but fsync of its directory failed (%s)", path,
+                strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- reading -------------------------------------------------------------------------------- */
+
+typedef struct owned_stream {
+    char **paths;
+    dd_field_kind_t *kinds;
+    dd_window_t *window;
+    dd_sketch_set_t *reference;
+    uint8_t *opaque;
+} owned_stream_t;
+
+/* Strings live in chunks of one arena, freed together. */
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    char data[];
+} chunk_t;
+
+struct dd_ckpt {
+    dd_ckpt_contents_t c;
+    dd_ckpt_offset_t *offsets;
+    dd_ckpt_stream_t *streams;
+    owned_stream_t *owned;
+    size_t n_owned;
+    chunk_t *strings;
+};
+
+typedef struct reader {
+    const uint8_t *data;
+    size_t pos, end;
+    const char *name;
+    char *errstr;
+    size_t errstr_size;
+    int failed;
+} reader_t;
+
+static void fail_at(reader_t *r, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail_at(reader_t *r, size_t at, const char *fmt, ...) {
+    if (r->failed)
+        return;
+    r->failed = 1;
+    if (r->errstr == NULL || r->errstr_size == 0)
+        return;
+    const int n = snprintf(r->errstr, r->errstr_size, "%s: offset %zu: ", r->name, at);
+    if (n < 0 || (size_t)n >= r->errstr_size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->errstr + n, r->errstr_size - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t get_le(reader_t *r, unsigned n, const char *what) {
+    if (r->failed)
+        return 0;
+    if (r->end - r->pos < n) {
+        fail_at(r, r->pos, "%s: the file ends (%zu bytes left, %u needed)", what, r->end - r->pos,
+                n);
+        return 0;
+    }
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)r->data[r->pos + i] << (8 * i);
+    r->pos += n;
+    return v;
+}
+
+static char *arena_alloc(dd_ckpt_t *ck, size_t n) {
+    chunk_t *c = ck->strings;
+    if (c == NULL || c->cap - c->used < n) {
+        const size_t cap = n > 65536 ? n : 65536;
+        chunk_t *fresh = malloc(sizeof(chunk_t) + cap);
+        if (fresh == NULL)
+            return NULL;
+        fresh->next = c;
+        fresh->used = 0;
+        fresh->cap = cap;
+        ck->strings = c = fresh;
+    }
+    char *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+/* A u32-length string of min..max bytes without NUL; NULL with r->failed on error, NULL without
+ * for an allowed empty string. */
+static const char *get_string(reader_t *r, dd_ckpt_t *ck, size_t min, size_t max,
+                              const char *what) {
+    const size_t at = r->pos;
+    const uint32_t n = (uint32_t)get_le(r, 4, what);
+    if (r->failed)
+        return NULL;
+    if (n < min || n > max) {
+        fail_at(r, at, "%s: length %u, expected %zu to %zu bytes", what, n, min, max);
+        return NULL;
+    }
+    if (n > r->end - r->pos) {
+        fail_at(r, at, "%s: length %u, but only %zu bytes left", what, n, r->end - r->pos);
+        return NULL;
+    }
+    if (memchr(r->data + r->pos, 0, n) != NULL) {
+        fail_at(r, r->pos, "%s: contains a NUL byte", what);
+        return NULL;
+    }
+    if (n == 0)
+        return NULL;
+    char *s = arena_alloc(ck, (size_t)n + 1);
+    if (s == NULL) {
+        fail_at(r, at, "%s: out of memory", what);
+        return NULL;
+    }
+    memcpy(s, r->data + r->pos, n);
+    s[n] = '\0';
+    r->pos += n;
+    return s;
+}
+
+/* A u64-length blob; its bounds in *at, *n. */
+static int get_blob(reader_t *r, size_t *at, size_t *n, const char *what) {
+    const size_t len_at = r->pos;
+    const uint64_t len = get_le(r, 8, what);
+    if (r->failed)
+        return -1;
+    if (len > r->end - r->pos) {
+        fail_at(r, len_at, "%s: length %" PRIu64 ", but only %zu bytes left", what, len,
+                r->end - r->pos);
+        return -1;
+    }
+    *at = r->pos;
+    *n = (size_t)len;
+    r->pos += (size_t)len;
+    return 0;
+}
+
+static void read_offsets(reader_t *r, dd_ckpt_t *ck) {
+    const size_t at = r->pos;
+    const uint32_t n = (uint32_t)get_le(r, 4, "offset count");
+    if (r->failed)
+        return;
+    if (n > DD_CKPT_OFFSETS_MAX || (n > 0 && ck->c.kind == DD_CKPT_SNAPSHOT)) {
+        fail_at(r, at, "%u offsets (at most %u, none in a snapshot)", n, DD_CKPT_OFFSETS_MAX);
+        return;
+    }
+    if (n > (r->end - r->pos) / OFFSET_MIN_BYTES) {
+        fail_at(r, at, "%u offsets cannot fit in the %zu bytes left", n, r->end - r->pos);
+        return;
+    }
+    ck->offsets = calloc((size_t)n + 1, sizeof(*ck->offsets));
+    name_key_t *keys = calloc((size_t)n + 1, sizeof(*keys));
+    size_t *where = calloc((size_t)n + 1, sizeof(*where));
+    if (ck->offsets == NULL || keys == NULL || where == NULL) {
+        fail_at(r, at, "out of memory for %u offsets", n);
+        goto done;
+    }
+    for (uint32_t i = 0; i < n && !r->failed; i++) {
+        dd_ckpt_offset_t *o = &ck->offsets[i];
+        where[i] = r->pos;
+        o->topic = get_string(r, ck, 1, DD_CKPT_NAME_BYTES_MAX, "topic name");
+        const size_t part_at = r->pos;
+        o->partition = (int32_t)(uint32_t)get_le(r, 4, "partition");
+        const size_t off_at = r->pos;
+        o->offset = (int64_t)get_le(r, 8, "offset");
+        if (!r->failed && o->partition < 0)
+            fail_at(r, part_at, "topic %s: partition %" PRId32 " is negative", o->topic,
+                    o->partition);
+        if (!r->failed && o->offset < 0)
+            fail_at(r, off_at, "topic %s [%" PRId32 "]: offset %" PRId64 " is negative",
+                    o->topic, o->partition, o->offset);
+        keys[i] = (name_key_t){o->topic, o->partition, i};
+    }
+    if (r->failed)
+        goto done;
+    ck->c.offsets = ck->offsets;
+    ck->c.n_offsets = n;
+    const size_t dup = find_duplicate(keys, n);
+    if (dup != SIZE_MAX)
+        fail_at(r, where[dup], "topic %s [%" PRId32 "] appears twice", ck->offsets[dup].topic,
+                ck->offsets[dup].partition);
+done:
+    free(keys);
+    free(where);
+}
+
+static void read_stream(reader_t *r, dd_ckpt_t *ck, size_t i) {
+    dd_ckpt_stream_t *s = &ck->streams[i];
+    owned_stream_t *o = &ck->owned[i];
+    s->name = get_string(r, ck, 1, DD_CKPT_NAME_BYTES_MAX, "stream name");
+    const size_t flags_at = r->pos;
+    const uint32_t flags = (uint32_t)get_le(r, 4, "stream flags");
+    if (r->failed)
+        return;
+    if ((flags & ~(uint32_t)FLAGS_KNOWN) != 0) {
+        fail_at(r, flags_at, "stream %s: unknown flags 0x%x", s->name, flags);
+        return;
+    }
+    if ((flags & FLAG_WINDOW) && ck->c.kind == DD_CKPT_SNAPSHOT) {
+        fail_at(r, flags_at, "stream %s: a snapshot holds no window", s->name);
+        return;
+    }
+    const size_t nf_at = r->pos;
+    const uint32_t nf = (uint32_t)get_le(r, 4, "field count");
+    if (r->failed)
+        return;
+    if (nf == 0 || nf > DD_CKPT_FIELDS_MAX) {
+        fail_at(r, nf_at, "stream %s: %u fields, expected 1 to %u", s->name, nf,
+                DD_CKPT_FIELDS_MAX);
+        return;
+    }
+    if (nf > (r->end - r->pos) / FIELD_MIN_BYTES) {
+        fail_at(r, nf_at, "stream %s: %u fields cannot fit in the %zu bytes left", s->name, nf,
+                r->end - r->pos);
+        return;
+    }
+    o->paths = calloc(nf, sizeof(char *));
+    o->kinds = calloc(nf, sizeof(dd_field_kind_t));
+    name_key_t *keys = calloc(nf, sizeof(*keys));
+    size_t *where = calloc(nf, sizeof(*where));
+    if (o->paths == NULL || o->kinds == NULL || keys == NULL || where == NULL) {
+        fail_at(r, nf_at, "stream %s: out of memory for %u fields", s->name, nf);
+        goto done;
+    }
+    for (uint32_t f = 0; f < nf && !r->failed; f++) {
+        where[f] = r->pos;
+        o->paths[f] = (char *)get_string(r, ck, 1, DD_CKPT_NAME_BYTES_MAX, "field path");
+        const size_t kind_at = r->pos;
+        const uint8_t kind = (uint8_t)get_le(r, 1, "field kind");
+        if (!r->failed && kind != DD_FIELD_NUMERIC && kind != DD_FIELD_CATEGORICAL)
+            fail_at(r, kind_at, "stream %s: field %s: unknown kind %u", s->name, o->paths[f],
+                    kind);
+        o->kinds[f] = (dd_field_kind_t)kind;
+        keys[f] = (name_key_t){o->paths[f], 0, f};
+    }
+    if (r->failed)
+        goto done;
+    s->n_fields = nf;
+    s->field_paths = (const char *const *)o->paths;
+    s->kinds = o->kinds;
+    const size_t dup = find_duplicate(keys, nf);
+    if (dup != SIZE_MAX) {
+        fail_at(r, where[dup], "stream %s: field %s appears twice", s->name, o->paths[dup]);
+        goto done;
+    }
+    s->reference_time_ms = (int64_t)get_le(r, 8, "reference time");
+    for (int k = 0; k < DD_CKPT_COUNTERS; k++)
+        s->counters[k] = get_le(r, 8, "counter");
+    size_t at, n;
+    if ((flags & FLAG_WINDOW) && get_blob(r, &at, &n, "window") == 0) {
+        const dd_sketch_err_t err = dd_window_deserialize(r->data + at, n, &o->window);
+        if (err != DD_SKETCH_OK)
+            fail_at(r, at, "stream %s: window: %s", s->name, dd_sketch_strerror(err));
+        else if (dd_window_serialized_size(o->window) != n)
+            fail_at(r, at, "stream %s: window: %zu bytes after its envelope", s->name,
+                    n - dd_window_serialized_size(o->window));
+        else {
+            const int ok = window_matches(o->window, s);
+            if (ok != 1)
+                fail_at(r, at, "stream %s: window: %s", s->name,
+                        ok < 0 ? "out of memory" : "its fields differ from the stream's");
+        }
+        s->window = o->window;
+    }
+    if (!r->failed && (flags & FLAG_REFERENCE) && get_blob(r, &at, &n, "reference") == 0) {
+        const dd_sketch_err_t err = dd_sketch_set_deserialize(r->data + at, n, &o->reference);
+        if (err != DD_SKETCH_OK)
+            fail_at(r, at, "stream %s: reference: %s", s->name, dd_sketch_strerror(err));
+        else if (dd_sketch_set_serialized_size(o->reference) != n)
+            fail_at(r, at, "stream %s: reference: bytes after its envelope", s->name);
+        else if (!set_matches(o->reference, s))
+            fail_at(r, at, "stream %s: reference: its fields differ from the stream's", s->name);
+        s->reference = o->reference;
+    }
+    if (!r->failed && get_blob(r, &at, &n, "opaque bytes") == 0 && n > 0) {
+        o->opaque = malloc(n);
+        if (o->opaque == NULL) {
+            fail_at(r, at, "stream %s: out of memory for %zu opaque bytes", s->name, n);
+        } else {
+            memcpy(o->opaque, r->data + at, n);
+            s->opaque = o->opaque;
+            s->opaque_len = n;
+        }
+    }
+done:
+    free(keys);
+    free(where);
+}
+
+static void read_streams(reader_t *r, dd_ckpt_t *ck) {
+    const size_t at = r->pos;
+    const uint32_t n = (uint32_t)get_le(r, 4, "stream count");
+    if (r->failed)
+        return;
+    if (n > DD_CKPT_STREAMS_MAX) {
+        fail_at(r, at, "%u streams, at most %u", n, DD_CKPT_STREAMS_MAX);
+        return;
+    }
+    if (n > (r->end - r->pos) / STREAM_MIN_BYTES) {
+        fail_at(r, at, "%u streams cannot fit in the %zu bytes left", n, r->end - r->pos);
+        return;
+    }
+    ck->streams = calloc((size_t)n + 1, sizeof(*ck->streams));
+    ck->owned = calloc((size_t)n + 1, sizeof(*ck->owned));
+    name_key_t *keys = calloc((size_t)n + 1, sizeof(*keys));
+    size_t *where = calloc((size_t)n + 1, sizeof(*where));
+    if (ck->streams == NULL || ck->owned == NULL || keys == NULL || where == NULL) {
+        fail_at(r, at, "out of memory for %u streams", n);
+        goto done;
+    }
+    ck->n_owned = n;
+    ck->c.streams = ck->streams;
+    for (uint32_t i = 0; i < n && !r->failed; i++) {
+        where[i] = r->pos;
+        read_stream(r, ck, i);
+        keys[i] = (name_key_t){ck->streams[i].name, 0, i};
+    }
+    if (r->failed)
+        goto done;
+    ck->c.n_streams = n;
+    const size_t dup = find_duplicate(keys, n);
+    if (dup != SIZE_MAX)
+        fail_at(r, where[dup], "stream %s appears twice", ck->streams[dup].name);
+done:
+    free(keys);
+    free(where);
+}
+
+void dd_ckpt_free(dd_ckpt_t *ck) {
+    if (ck == NULL)
+        return;
+    for (size_t i = 0; ck->owned != NULL && i < ck->n_owned; i++) {
+        free(ck->owned[i].paths);
+        free(ck->owned[i].kinds);
+        dd_window_destroy(ck->owned[i].window);
+        dd_sketch_set_destroy(ck->owned[i].reference);
+        free(ck->owned[i].opaque);
+    }
+    free(ck->owned);
+    free(ck->streams);
+    free(ck->offsets);
+    while (ck->strings != NULL) {
+        chunk_t *next = ck->strings->next;
+        free(ck->strings);
+        ck->strings = next;
+    }
+    free(ck);
+}
+
+int dd_ckpt_decode(const uint8_t *data, size_t len, const char *name, dd_ckpt_t **out,
+                   char *errstr, size_t errstr_size) {
+    if (name == NULL)
+        name = "(memory)";
+    reader_t r = {data, 0, len, name, errstr, errstr_size, 0};
+    if (out == NULL || (data == NULL && len > 0)) {
+        set_err(errstr, errstr_size, "%s: invalid argument", name);
+        return -1;
+    }
+    *out = NULL;
+    if (len < MAGIC_BYTES || memcmp(data, MAGIC, MAGIC_BYTES) != 0) {
+        fail_at(&r, 0, "not a driftd state file or snapshot (no DRIFTDCK magic)");
+        return -1;
+    }
+    r.pos = MAGIC_BYTES;
+    const uint32_t version = (uint32_t)get_le(&r, 4, "format version");
+    if (!r.failed && version != DD_CKPT_VERSION)
+        fail_at(&r, 8, "format version %u, this build reads version %u", version,
+                DD_CKPT_VERSION);
+    const uint32_t kind = (uint32_t)get_le(&r, 4, "kind");
+    if (!r.failed && kind != DD_CKPT_STATE && kind != DD_CKPT_SNAPSHOT)
+        fail_at(&r, 12, "unknown kind %u (1 state, 2 snapshot)", kind);
+    const uint64_t total = get_le(&r, 8, "file length");
+    if (!r.failed && total != len)
+        fail_at(&r, 16, "the header says %" PRIu64 " bytes but there are %zu (%s)", total, len,
+                total > len ? "truncated" : "trailing bytes");
+    if (!r.failed && len < HEADER_BYTES + CHECKSUM_BYTES)
+        fail_at(&r, len, "too short for a header and checksum");
+    if (r.failed)
+        return -1;
+    /* The checksum first: a damaged file is reported as damaged, not by its first odd value. */
+    reader_t sum = {data, len - CHECKSUM_BYTES, len, name, NULL, 0, 0};
+    const uint64_t want = get_le(&sum, 8, "checksum");
+    if (want != XXH64(data, len - CHECKSUM_BYTES, 0)) {
+        fail_at(&r, len - CHECKSUM_BYTES, "checksum mismatch (the file is damaged)");
+        return -1;
+    }
+    r.end = len - CHECKSUM_BYTES;
+    dd_ckpt_t *ck = calloc(1, sizeof(*ck));
+    if (ck == NULL) {
+        fail_at(&r, 0, "out of memory");
+        return -1;
+    }
+    ck->c.kind = (dd_ckpt_kind_t)kind;
+    ck->c.created_ms = (int64_t)get_le(&r, 8, "creation time");
+    ck->c.instance = get_string(&r, ck, 0, DD_CKPT_INSTANCE_BYTES_MAX, "instance name");
+    read_offsets(&r, ck);
+    read_streams(&r, ck);
+    if (!r.failed && r.pos != r.end)
+        fail_at(&r, r.pos, "%zu unexpected bytes before the checksum", r.end - r.pos);
+    if (r.failed) {
+        dd_ckpt_free(ck);
+        return -1;
+    }
+    *out = ck;
+    return 0;
+}
+
+int dd_ckpt_read(const char *path, dd_ckpt_t **out, char *errstr, size_t errstr_size) {
+    if (path == NULL || out == NULL) {
+        set_err(errstr, errstr_size, "invalid argument");
+        return -1;
+    }
+    *out = NULL;
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        set_err(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        set_err(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        set_err(errstr, errstr_size, "%s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size > DD_CKPT_BYTES_MAX ||
+        (uint64_t)st.st_size > SIZE_MAX - 1) {
+        set_err(errstr, errstr_size, "%s: %jd bytes, more than a state file may have (%" PRIu64
+                ")", path, (intmax_t)st.st_size, DD_CKPT_BYTES_MAX);
+        close(fd);
+        return -1;
+    }
+    const size_t size = (size_t)st.st_size;
+    /* One byte more than fstat said, to notice a file that grew while being read. */
+    uint8_t *buf = malloc(size + 1);
+    if (buf == NULL) {
+        set_err(errstr, errstr_size, "%s: out of memory (%zu bytes)", path, size);
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    while (got < size + 1) {
+        const size_t want = size + 1 - got < ((size_t)1 << 30) ? size + 1 - got : ((size_t)1 << 30);
+        const ssize_t k = read(fd, buf + got, want);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            set_err(errstr, errstr_size, "%s: read failed at byte %zu (%s)", path, got,
+                    strerror(errno));
+            free(buf);
+            close(fd);
+            return -1;
+        }
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    close(fd);
+    if (got != size) {
+        set_err(errstr, errstr_size, "%s: the file changed size while being read (%zu bytes, "
+                "then %zu%s)", path, size, got, got > size ? " or more" : "");
+        free(buf);
+        return -1;
+    }
+    const int rc = dd_ckpt_decode(buf, size, path, out, errstr, errstr_size);
+    free(buf);
+    return rc;
+}
+
+const dd_ckpt_contents_t *dd_ckpt_contents(const dd_ckpt_t *ck) {
+    return ck == NULL ? NULL : &ck->c;
+}
+
+dd_window_t *dd_ckpt_take_window(dd_ckpt_t *ck, size_t stream) {
+    if (ck == NULL || stream >= ck->c.n_streams)
+        return NULL;
+    dd_window_t *w = ck->owned[stream].window;
+    ck->owned[stream].window = NULL;
+    ck->streams[stream].window = NULL;
+    return w;
+}
+
+dd_sketch_set_t *dd_ckpt_take_reference(dd_ckpt_t *ck, size_t stream) {
+    if (ck == NULL || stream >= ck->c.n_streams)
+        return NULL;
+    dd_sketch_set_t *s = ck->owned[stream].reference;
+    ck->owned[stream].reference = NULL;
+    ck->streams[stream].reference = NULL;
+    return s;
+}
