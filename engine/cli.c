@@ -20,6 +20,7 @@ static const dd_command_t *const commands[] = {
     &dd_command_config,
     &dd_command_decode,
     &dd_command_demo,
+    &dd_command_gen,
     &dd_command_inspect,
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);

@@ -19,6 +19,7 @@ extern const dd_command_t dd_command_compare;
 extern const dd_command_t dd_command_config;
 extern const dd_command_t dd_command_demo;
 extern const dd_command_t dd_command_decode;
+extern const dd_command_t dd_command_gen;
 extern const dd_command_t dd_command_inspect;
 
 /* Parses a decimal integer option value in [min, max]. On failure prints
