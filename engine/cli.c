@@ -16,12 +16,14 @@
 #endif
 
 static const dd_command_t *const commands[] = {
+    &dd_command_baseline,
     &dd_command_compare,
     &dd_command_config,
     &dd_command_decode,
     &dd_command_demo,
     &dd_command_gen,
     &dd_command_inspect,
+    &dd_command_run,
 };
 static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
 

@@ -539,7 +539,7 @@ static int listen_ok(const char *s) {
             return 0;
         port = port * 10 + (unsigned long)(*p - '0');
     }
-    if (port < 1 || port > 65535)
+    if (port > 65535) /* 0: any free port (the log says which) */
         return 0;
     const size_t host_len = (size_t)(colon - s);
     char host[256];

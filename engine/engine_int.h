@@ -21,6 +21,8 @@ extern const dd_command_t dd_command_demo;
 extern const dd_command_t dd_command_decode;
 extern const dd_command_t dd_command_gen;
 extern const dd_command_t dd_command_inspect;
+extern const dd_command_t dd_command_run;
+extern const dd_command_t dd_command_baseline;
 
 /* Parses a decimal integer option value in [min, max]. On failure prints
  * "driftd CMD: OPTION expects ..." to stderr and returns -1. */

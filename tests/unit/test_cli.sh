@@ -52,7 +52,7 @@ for c in $commands; do
     expect 2 "unknown option '--no-such-option'" stderr -- "$driftd" "$c" --no-such-option
 done
 
-expect 2 "--records expects a number from 1000 to 5000000, got '12'" stderr -- "$driftd" demo --records 12
+expect 2 "--records expects a number from 10000 to 15000, got '12'" stderr -- "$driftd" demo --records 12
 expect 2 "--records expects a number" stderr -- "$driftd" demo --records 1e9x
 expect 2 "--seed needs a value" stderr -- "$driftd" demo --seed
 

@@ -1,0 +1,216 @@
+/* run_int.h — internal to `driftd run` (run*.c): the process state shared by its files.
+ *
+ * One thread owns everything here: the poll loop decodes messages into per-stream column
+ * batches, flushes a batch into the window pane of its records' time, evaluates every stream
+ * against its reference on a processing-time tick, emits events, and checkpoints windows and
+ * offsets together. The HTTP thread (http.c) sees only text this thread publishes. */
+#ifndef DRIFTD_ENGINE_RUN_INT_H
+#define DRIFTD_ENGINE_RUN_INT_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "codecs.h"
+#include "config.h"
+#include "events.h"
+#include "hysteresis.h"
+#include "judge.h"
+#include "sketches.h"
+
+#define RUN_BATCH_ROWS 1024u
+#define RUN_SCHEMAS_MAX 64u /* writer schema ids a stream keeps plans for at once */
+
+/* ---- logging (run_log.c) ---------------------------------------------------------------------
+ * One line per message on stderr: JSON ({"time":…,"level":…,"msg":…}) or text, per log.format;
+ * messages below log.level are dropped. Never called per record. */
+typedef struct run_log {
+    dd_config_log_level_t level;
+    dd_config_log_format_t format;
+} run_log_t;
+
+void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- streams (run_stream.c) ----------------------------------------------------------------- */
+
+enum { RUN_Q_NULL_RATE, RUN_Q_OUT_OF_RANGE, RUN_Q_NEW_CATEGORIES, RUN_Q_N };
+enum { RUN_S_DECODE_ERRORS, RUN_S_VOLUME, RUN_S_IDLE, RUN_S_LAG, RUN_S_N };
+
+typedef struct run_field {
+    const dd_config_field_t *cfg;
+    dd_column_kind_t kind;
+    dd_judge_options_t judge;
+    dd_alert_state_t drift;
+    dd_alert_state_t quality[RUN_Q_N];
+    /* the latest evaluation, for metrics */
+    int judged;
+    double value, threshold;
+    const char *statistic;
+} run_field_t;
+
+typedef struct run_schema {
+    uint32_t id;
+    dd_avro_plan_t *plan;
+    const dd_avro_schema_t *schema; /* owned by the registry client, or by the stream */
+    int time_in_seconds;            /* the time column is an Avro timestamp (seconds) */
+} run_schema_t;
+
+typedef struct run_stream {
+    const dd_config_stream_t *cfg;
+    size_t index;
+    size_t n_fields;
+    run_field_t *fields;
+    const char **paths;
+    dd_field_kind_t *kinds;
+    dd_field_spec_t *specs;
+    double *edges;       /* all fields' histogram edges, back to back (specs point in) */
+    /* decoding */
+    dd_json_plan_t *json;
+    dd_avro_schema_t *own_schema; /* codec avro with a schema file */
+    run_schema_t schemas[RUN_SCHEMAS_MAX];
+    size_t n_schemas;
+    run_schema_t *active; /* the plan of the last record's schema */
+    size_t time_column;   /* SIZE_MAX: Kafka timestamps or processing time */
+    double time_to_ms;    /* time column value × this = Unix ms (per the configured format) */
+    dd_column_batch_t *batch;
+    int64_t batch_pane;   /* pane index of the rows in batch (batch->rows > 0) */
+    /* windows and reference */
+    dd_window_t *window;
+    dd_sketch_set_t *current; /* evaluation scratch: merge of the live panes */
+    dd_sketch_set_t *reference;
+    int64_t reference_time_ms;
+    char reference_id[512];
+    int64_t first_time_ms;      /* first record's window time; INT64_MIN before */
+    int64_t max_time_ms;        /* newest window time seen; INT64_MIN before */
+    int64_t trailing_end_ms;    /* TRAILING: end of the window that became the reference */
+    int64_t next_eval_ms;       /* event time: the watermark crossing this evaluates */
+    int eval_due;               /* event time: the watermark crossed next_eval_ms */
+    /* schema tracking */
+    uint32_t last_schema_id;
+    int have_schema_id;
+    dd_json_observer_t *observed_ref, *observed_cur; /* JSON streams: sampled shapes */
+    uint64_t observe_every;
+    /* stream-level alerts */
+    dd_alert_state_t stream_alerts[RUN_S_N];
+    /* counters (since start, or restored) */
+    uint64_t records, bytes, late, decode_errors, type_errors, dead_letters;
+    uint64_t decode_errors_by_reason[64];
+    uint64_t records_at_eval, errors_at_eval; /* at the previous evaluation */
+    int64_t last_record_ms;                   /* processing time of the newest record */
+    uint64_t evaluations, events;
+} run_stream_t;
+
+struct run;
+
+/* Builds the stream's decoder, specs and window from its configuration and loads its reference
+ * when it is a file or a snapshot. 0, or −1 with the reason in errstr. */
+int run_stream_init(struct run *r, run_stream_t *s, const dd_config_stream_t *cfg, size_t index,
+                    char *errstr, size_t errstr_size);
+void run_stream_free(run_stream_t *s);
+/* The part of run_stream_init that needs no reference and makes no window: fields, kinds
+ * (resolved against an Avro schema file), decoder. For driftd baseline. */
+int run_stream_prepare(struct run *r, run_stream_t *s, const dd_config_stream_t *cfg,
+                       size_t index, char *errstr, size_t errstr_size);
+
+/* Decodes one message into the stream's batch and pane. Returns 0, or the codec error (the
+ * message is then the caller's to dead-letter) with a detail in errstr. now_ms is processing
+ * time; kafka_ts_ms the message timestamp (−1 if none). */
+dd_codec_err_t run_stream_add(struct run *r, run_stream_t *s, const uint8_t *data, size_t len,
+                              int64_t kafka_ts_ms, int64_t now_ms, char *errstr,
+                              size_t errstr_size);
+/* A reference sketch set from a dataset file, with the stream's fields (two passes: the first
+ * picks reference deciles as histogram edges, which also become the stream's specs, so panes
+ * made afterwards share them). */
+int run_reference_from_file(run_stream_t *s, const dd_config_reference_t *ref,
+                            dd_sketch_set_t **out, char *errstr, size_t errstr_size);
+
+/* Adds the batch's rows to their pane. */
+void run_stream_flush(struct run *r, run_stream_t *s);
+
+/* ---- evaluation (run_eval.c) ----------------------------------------------------------------
+ * run_evaluate judges the window against the reference (processing time: on every
+ * evaluate_every tick; event time: each time the stream's watermark crosses a multiple of
+ * evaluate_every, so a backlog replays its evaluations at the pace it is read). run_freshness
+ * checks idleness and event-time lag on the processing-time tick in both modes. */
+void run_evaluate(struct run *r, run_stream_t *s, int64_t now_ms);
+void run_freshness(struct run *r, run_stream_t *s, int64_t now_ms);
+/* A Confluent stream's writer schema changed: one schema event per changed field. */
+void run_schema_changed(struct run *r, run_stream_t *s, const run_schema_t *old_schema,
+                        const run_schema_t *new_schema, int64_t now_ms);
+/* Emits an event to every configured sink. 0, or −1 when a sink failed (logged). */
+int run_emit(struct run *r, dd_event_t *e);
+
+/* Alert states as bytes for the checkpoint's opaque part, and back. */
+size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap);
+int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len);
+
+/* ---- the process (run.c) ------------------------------------------------------------------- */
+
+typedef struct run_partition {
+    char *topic;
+    int32_t partition;
+    int64_t next_offset; /* RD_KAFKA_OFFSET_INVALID before the first message */
+    int assigned;
+    rd_kafka_topic_t *rkt; /* the handle messages carry, once one has arrived */
+} run_partition_t;
+
+typedef struct run_topic {
+    rd_kafka_topic_t *rkt; /* as seen on messages (not owned) */
+    size_t stream;
+} run_topic_t;
+
+typedef struct run {
+    const dd_config_t *cfg;
+    struct dd_run_options *opt; /* never NULL inside dd_run */
+    run_log_t log;
+    const char *instance;
+    dd_registry_t *registry;
+    run_stream_t *streams;
+    size_t n_streams;
+    rd_kafka_t *consumer, *producer;
+    /* topic handles seen on messages → stream */
+    run_topic_t topics[256];
+    size_t n_topics;
+    /* consumed positions */
+    run_partition_t *parts;
+    size_t n_parts, cap_parts, last_part;
+    /* offsets restored from the state file, applied on assignment */
+    run_partition_t *restored;
+    size_t n_restored;
+    FILE *events_file;
+    uint64_t sequence; /* evaluations over all streams: enters event ids */
+    uint64_t events_emitted, events_failed, delivery_failures, dead_letters_failed;
+    uint64_t evaluations;
+    double last_eval_seconds;
+    int64_t last_checkpoint_ms;
+    uint64_t checkpoints, checkpoint_failures;
+    char state_path[4200];
+    int assigned_any;
+    int64_t last_message_ms; /* processing time of the newest message (any stream) */
+    uint64_t messages;       /* messages handled (records, undecodable ones included) */
+    double first_message_s, last_message_s; /* monotonic, for the throughput log line */
+    volatile int stop;
+    char *scratch; /* event text */
+    size_t scratch_cap;
+} run_t;
+
+/* Options for embedding the loop (the demo, tests); NULL means none. */
+typedef struct dd_run_options {
+    int64_t stop_when_idle_ms; /* > 0: stop once every assigned partition has been read to its
+                                  end and no record arrived for this long */
+    void (*on_event)(const dd_event_t *e, void *ctx); /* every event, after the sinks */
+    void *ctx;
+    /* filled in when dd_run returns */
+    uint64_t out_records, out_late, out_decode_errors, out_evaluations, out_events;
+} dd_run_options_t;
+
+/* Runs the sidecar until SIGTERM or SIGINT (or the idle stop): 0 after a clean drain, 1 when
+ * the final checkpoint failed, 2 when it could not start (the reason is logged). */
+int dd_run(const dd_config_t *cfg, dd_run_options_t *opt);
+
+/* Wall clock in Unix ms. */
+int64_t run_now_ms(void);
+
+#endif /* DRIFTD_ENGINE_RUN_INT_H */

@@ -1,0 +1,249 @@
+/* test_run_stream.c — one stream of `driftd run` without Kafka: records into panes, late records,
+ * decode errors, event-time evaluation triggers, first-window references, alert states through
+ * their checkpoint encoding, and an Avro stream whose timestamp field is a logical type.
+ *
+ * Properties:
+ * - every decoded record lands in the pane of its event time: after a flush the window holds
+ *   exactly the records of its live panes, and the stream's record counter all of them;
+ * - a record older than the watermark minus the allowed lateness is counted as late and added
+ *   nowhere; records that go back and forth between two live panes are all counted;
+ * - a record that does not decode is an error and leaves the batch as it was;
+ * - the watermark crossing a multiple of evaluate_every asks for exactly one evaluation, and
+ *   run_evaluate takes the first full window as the reference;
+ * - alert states survive run_alerts_encode/decode, and a wrong length is refused;
+ * - an Avro timestamp-millis field gives the same panes as the Kafka timestamp would. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "run_int.h"
+
+static const char json_config[] =
+    "version: 1\n"
+    "kafka: {bootstrap.servers: 127.0.0.1:9}\n"
+    "streams:\n"
+    "  - name: s\n"
+    "    topics: [t]\n"
+    "    codec: json\n"
+    "    timestamp: {source: field, field: ts, format: millis}\n"
+    "    fields:\n"
+    "      - {path: x, kind: numeric}\n"
+    "      - {path: c, kind: categorical}\n"
+    "window: {length: 10s, pane: 1s, time: event, watermark: 1s, allowed_lateness: 2s, "
+    "evaluate_every: 1s}\n"
+    "reference: {type: first_window}\n"
+    "events: {stdout: false, file: /dev/null}\n"
+    "alerts: {topic: null}\n"
+    "log: {level: error}\n";
+
+typedef struct fixture {
+    dd_config_t *cfg;
+    run_t r;
+    run_stream_t s;
+} fixture_t;
+
+static int setup(void **state) {
+    fixture_t *f = calloc(1, sizeof(*f));
+    char errstr[512];
+    assert_int_equal(dd_config_parse(json_config, sizeof json_config - 1, "test.yaml", &f->cfg,
+                                     errstr, sizeof errstr),
+                     0);
+    f->r.cfg = f->cfg;
+    f->r.log.level = DD_CONFIG_LOG_ERROR;
+    assert_int_equal(run_stream_init(&f->r, &f->s, &f->cfg->streams[0], 0, errstr, sizeof errstr),
+                     0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture_t *f = *state;
+    run_stream_free(&f->s);
+    dd_config_free(f->cfg);
+    free(f);
+    return 0;
+}
+
+static dd_codec_err_t add(fixture_t *f, int64_t ts, double x, const char *c) {
+    char msg[256], errstr[256];
+    const int n = snprintf(msg, sizeof msg, "{\"ts\":%lld,\"x\":%.17g,\"c\":\"%s\"}",
+                           (long long)ts, x, c);
+    return run_stream_add(&f->r, &f->s, (const uint8_t *)msg, (size_t)n, -1, 0, errstr,
+                          sizeof errstr);
+}
+
+static void records_land_in_their_panes(void **state) {
+    fixture_t *f = *state;
+    const int64_t t0 = 1700000000000;
+    /* 5,000 records 5 ms apart: 25 s of event time; the window keeps the last 10 panes. */
+    uint64_t in_window = 0;
+    for (int i = 0; i < 5000; i++) {
+        const int64_t t = t0 + 5 * i;
+        assert_int_equal(add(f, t, i, i % 2 ? "a" : "b"), DD_CODEC_OK);
+    }
+    run_stream_flush(&f->r, &f->s);
+    const int64_t newest_pane = (t0 + 5 * 4999) / 1000;
+    for (int i = 0; i < 5000; i++)
+        in_window += (t0 + 5 * i) / 1000 > newest_pane - 10;
+    assert_int_equal(f->s.records, 5000);
+    assert_int_equal(f->s.late, 0);
+    assert_int_equal(dd_window_rows(f->s.window), in_window);
+    assert_int_equal(dd_window_live_panes(f->s.window), 10);
+}
+
+static void late_and_out_of_order_records(void **state) {
+    fixture_t *f = *state;
+    const int64_t t0 = 1700000000000;
+    assert_int_equal(add(f, t0 + 10000, 1, "a"), DD_CODEC_OK);
+    /* watermark 1 s + lateness 2 s: 3 s behind the newest is the limit */
+    assert_int_equal(add(f, t0 + 6999, 1, "a"), DD_CODEC_OK); /* late */
+    assert_int_equal(add(f, t0 + 7000, 1, "a"), DD_CODEC_OK); /* just in time */
+    for (int i = 0; i < 100; i++) /* back and forth between two live panes */
+        assert_int_equal(add(f, t0 + (i % 2 ? 9500 : 8500), i, "b"), DD_CODEC_OK);
+    run_stream_flush(&f->r, &f->s);
+    assert_int_equal(f->s.late, 1);
+    assert_int_equal(f->s.records, 102);
+    assert_int_equal(dd_window_rows(f->s.window), 102);
+}
+
+static void decode_errors_leave_no_row(void **state) {
+    fixture_t *f = *state;
+    char errstr[256];
+    assert_int_equal(add(f, 1700000000000, 1, "a"), DD_CODEC_OK);
+    const size_t rows = f->s.batch->rows;
+    static const char bad[] = "{\"ts\":1700000000001,\"x\":";
+    assert_int_equal(run_stream_add(&f->r, &f->s, (const uint8_t *)bad, sizeof bad - 1, -1, 0,
+                                    errstr, sizeof errstr),
+                     DD_CODEC_ERR_TRUNCATED);
+    assert_non_null(strstr(errstr, "at byte"));
+    assert_int_equal(f->s.batch->rows, rows);
+    /* a time that is not a number is late, not lost */
+    static const char no_time[] = "{\"x\":2,\"c\":\"a\"}";
+    assert_int_equal(run_stream_add(&f->r, &f->s, (const uint8_t *)no_time, sizeof no_time - 1,
+                                    -1, 0, errstr, sizeof errstr),
+                     DD_CODEC_OK);
+    assert_int_equal(f->s.late, 1);
+    assert_int_equal(f->s.batch->rows, rows);
+}
+
+static void watermark_triggers_evaluations(void **state) {
+    fixture_t *f = *state;
+    const int64_t t0 = 1700000000000; /* a whole second */
+    int evaluations = 0;
+    /* 12 s of records, 10 ms apart: the watermark (newest − 1 s) crosses each second once. */
+    for (int i = 0; i < 1200; i++) {
+        assert_int_equal(add(f, t0 + 10 * i, i % 7, "a"), DD_CODEC_OK);
+        if (f->s.eval_due) {
+            run_evaluate(&f->r, &f->s, 0);
+            evaluations++;
+            assert_false(f->s.eval_due);
+        }
+    }
+    /* the first record sets the first boundary at t0 (its watermark is t0 − 1 s); the records at
+     * t0 + 1 s, 2 s ... 11 s bring the watermark to t0, t0 + 1 s ... t0 + 10 s: 11 crossings */
+    assert_int_equal(evaluations, 11);
+    /* the record at t0 + 10 s makes the window full (10 s after the first record): its
+     * evaluation takes the live panes [t0 + 1 s, t0 + 11 s) as the reference, records 100..1000 */
+    assert_non_null(f->s.reference);
+    assert_int_equal(dd_sketch_set_rows(f->s.reference), 901);
+    assert_non_null(strstr(f->s.reference_id, "first_window:"));
+}
+
+static void alert_states_round_trip(void **state) {
+    fixture_t *f = *state;
+    f->s.fields[1].drift = (dd_alert_state_t){1, 2, 3, DD_SEVERITY_CRITICAL, 1700000000123, 4};
+    f->s.fields[0].quality[RUN_Q_OUT_OF_RANGE].breach_run = 7;
+    f->s.stream_alerts[RUN_S_IDLE].raised = 1;
+    const size_t n = run_alerts_encode(&f->s, NULL, 0);
+    uint8_t *buf = malloc(n);
+    assert_int_equal(run_alerts_encode(&f->s, buf, n), n);
+    run_stream_t copy = f->s;
+    memset(&copy.stream_alerts, 0, sizeof copy.stream_alerts);
+    run_field_t fields[2];
+    memset(fields, 0, sizeof fields);
+    copy.fields = fields;
+    assert_int_equal(run_alerts_decode(&copy, buf, n), 0);
+    assert_int_equal(fields[1].drift.raised, 1);
+    assert_int_equal(fields[1].drift.breach_run, 2);
+    assert_int_equal(fields[1].drift.clean_run, 3);
+    assert_int_equal(fields[1].drift.severity, DD_SEVERITY_CRITICAL);
+    assert_int_equal(fields[1].drift.raised_at_ms, 1700000000123);
+    assert_int_equal(fields[1].drift.raises, 4);
+    assert_int_equal(fields[0].quality[RUN_Q_OUT_OF_RANGE].breach_run, 7);
+    assert_int_equal(copy.stream_alerts[RUN_S_IDLE].raised, 1);
+    assert_int_equal(run_alerts_decode(&copy, buf, n - 1), -1);
+    buf[0] ^= 0xff;
+    assert_int_equal(run_alerts_decode(&copy, buf, n), -1);
+    free(buf);
+}
+
+/* An Avro stream (schema file) whose time field is timestamp-millis: panes by that time. */
+static void avro_timestamp_field(void **state) {
+    (void)state;
+    char dir[] = "/tmp/test_run_stream.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char schema_path[128], config[1024];
+    snprintf(schema_path, sizeof schema_path, "%s/s.avsc", dir);
+    FILE *fp = fopen(schema_path, "w");
+    assert_non_null(fp);
+    fputs("{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"ts\",\"type\":{\"type\":"
+          "\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"x\",\"type\":\"double\"}]}",
+          fp);
+    fclose(fp);
+    const int n = snprintf(config, sizeof config,
+                           "version: 1\nkafka: {bootstrap.servers: 127.0.0.1:9}\nstreams:\n"
+                           "  - {name: a, topics: [t], codec: avro, schema: {file: %s},\n"
+                           "     timestamp: {source: field, field: ts, format: seconds},\n"
+                           "     fields: [{path: x}]}\n"
+                           "window: {length: 10s, pane: 1s, watermark: 1s}\n"
+                           "events: {file: /dev/null}\nalerts: {topic: null}\n",
+                           schema_path);
+    dd_config_t *cfg = NULL;
+    char errstr[512];
+    assert_int_equal(dd_config_parse(config, (size_t)n, "a.yaml", &cfg, errstr, sizeof errstr), 0);
+    run_t r;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    run_stream_t s;
+    assert_int_equal(run_stream_init(&r, &s, &cfg->streams[0], 0, errstr, sizeof errstr), 0);
+    assert_int_equal(s.fields[0].kind, DD_COLUMN_NUMERIC); /* from the schema: a double */
+    /* ts = 1,700,000,005,500 ms (zig-zag varint), x = 1.0 */
+    uint8_t rec[32];
+    uint64_t z = (uint64_t)1700000005500LL << 1;
+    size_t len = 0;
+    while (z >= 0x80) {
+        rec[len++] = (uint8_t)(z | 0x80);
+        z >>= 7;
+    }
+    rec[len++] = (uint8_t)z;
+    const double one = 1.0;
+    memcpy(rec + len, &one, 8);
+    len += 8;
+    assert_int_equal(run_stream_add(&r, &s, rec, len, -1, 0, errstr, sizeof errstr), DD_CODEC_OK);
+    run_stream_flush(&r, &s);
+    assert_int_equal(dd_window_end_ms(s.window), 1700000006000); /* the pane of 5.5 s */
+    assert_int_equal(dd_window_rows(s.window), 1);
+    run_stream_free(&s);
+    dd_config_free(cfg);
+    unlink(schema_path);
+    rmdir(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(records_land_in_their_panes, setup, teardown),
+        cmocka_unit_test_setup_teardown(late_and_out_of_order_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(decode_errors_leave_no_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(watermark_triggers_evaluations, setup, teardown),
+        cmocka_unit_test_setup_teardown(alert_states_round_trip, setup, teardown),
+        cmocka_unit_test(avro_timestamp_field),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
