@@ -7,7 +7,7 @@
 #               field, and one resolved event after the shift ends; the events also reach the
 #               alerts topic with CloudEvents headers and the stream/field key
 #   stationary  a stream from the reference's distribution, judged over more than 200
-#               evaluations, raises no event at all
+#               evaluations against a snapshot from `driftd baseline`, raises no event at all
 #   schema      a new writer schema (Confluent framing, schema registry) raises a schema event
 #               naming the added field; poison messages land on the dead-letter topic with their
 #               reason and source offset, and every good record is counted; /metrics, /healthz and
@@ -81,6 +81,10 @@ judged_run() { # NAME RECORDS GEN_ARGS...
         --start-ms "$t0" --step-ms 5 >/dev/null 2>"$dir/$name.gen-ref.log" || return 1
     "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records "$records" --seed 202 \
         --start-ms "$t0" --step-ms 5 "$@" 2>"$dir/$name.gen.log" || { cat "$dir/$name.gen.log"; return 1; }
+    # The stationary run compares with a snapshot built by driftd baseline, the drift run with the
+    # data file itself.
+    local reference="{type: file, path: $dir/$name.ref.jsonl}"
+    [ "$name" = stationary ] && reference="{type: snapshot, path: $dir/$name.snap}"
     { common_kafka "$pfx-$name"
       cat <<EOF
 streams:
@@ -91,7 +95,7 @@ EOF
       fields
       cat <<EOF
 window: {length: 10s, pane: 1s, time: event, watermark: 1s, evaluate_every: 1s}
-reference: {type: file, path: $dir/$name.ref.jsonl}
+reference: $reference
 alerts: {topic: $alerts, min_samples: 200, raise_after: 2, clear_after: 3}
 events: {file: $dir/$name.events.jsonl}
 state: {dir: $dir/$name.state, checkpoint_every: 5s}
@@ -99,6 +103,10 @@ http: {listen: null}
 log: {level: info, format: json}
 EOF
     } >"$dir/$name.yaml"
+    if [ "$name" = stationary ]; then
+        "$driftd" baseline -c "$dir/$name.yaml" --from "$dir/$name.ref.jsonl" -o "$dir/$name.snap" \
+            >/dev/null || return 1
+    fi
     timeout 300 "$driftd" run -c "$dir/$name.yaml" --stop-when-idle 3000 2>"$dir/$name.log"
     local status=$?
     [ $status -eq 0 ] || { say "driftd run exited $status"; tail -n 20 "$dir/$name.log"; return 1; }
