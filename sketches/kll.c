@@ -300,8 +300,16 @@ static int grow(dd_kll_t *s, uint32_t new_alloc) {
  * A failed allocation compacts early (a little more error) rather than dropping values. Returns 0
  * only when nothing can be compacted, which takes a 64-bit count overflow. */
 static int make_room(dd_kll_t *s) {
-    if (retained_items(s) < s->capacity && s->levels[0] == 0 && grow(s, s->capacity))
-        return 1;
+    /* Doubling, not straight to the capacity: a pane that sees a few hundred values keeps a few
+     * hundred slots (a window holds fields × panes sketches, most of them small). Growing never
+     * changes what is compacted or when: compaction waits for the capacity either way. */
+    if (retained_items(s) < s->capacity && s->levels[0] == 0) {
+        uint32_t want = s->alloc * 2 > s->capacity ? s->capacity : s->alloc * 2;
+        if (want < s->alloc + 1)
+            want = s->capacity;
+        if (grow(s, want))
+            return 1;
+    }
     const uint32_t h = level_to_compact(s);
     if (h == LEVELS_MAX)
         return 0;
@@ -341,7 +349,7 @@ dd_sketch_err_t dd_kll_new(uint32_t k, uint64_t seed, dd_kll_t **out) {
     *out = NULL;
     if (k < DD_KLL_K_MIN || k > DD_KLL_K_MAX)
         return DD_SKETCH_ERR_INVALID_ARGUMENT;
-    dd_kll_t *s = alloc_sketch(k, k > ALLOC_MIN ? k : ALLOC_MIN);
+    dd_kll_t *s = alloc_sketch(k, ALLOC_MIN); /* grows as values arrive (make_room) */
     if (s == NULL)
         return DD_SKETCH_ERR_NO_MEMORY;
     s->seed = seed;
