@@ -20,12 +20,14 @@ sys.path.insert(0, HERE)
 
 import benchlib  # noqa: E402
 
-SUITES = ("sketches", "compare")
+SUITES = ("sketches", "compare", "e2e")
 DESCRIPTIONS = {
     "sketches": "sketch update speed, accuracy and size beside Apache DataSketches and numpy "
                 "(driftd-bench sketches)",
     "compare": "driftd compare beside pandas + scipy and Evidently's DataDriftPreset on two CSV "
                "files of --rows rows x 20 columns",
+    "e2e": "driftd run end to end from a real Kafka broker beside a bare librdkafka consumer "
+           "(--e2e-records 16-field Avro records), and resident size with 1,000 fields x 60 panes",
 }
 
 
@@ -33,9 +35,15 @@ def suite_module(name):
     if name == "sketches":
         import suite_sketches
         return suite_sketches
-    sys.path.insert(0, os.path.join(HERE, "compare"))
-    import suite as compare_suite
-    return compare_suite
+    # compare/suite.py and e2e/suite.py: loaded under distinct names
+    import importlib.util
+    key = "bench_suite_" + name
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, os.path.join(HERE, name, "suite.py"))
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[key] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules[key]
 
 
 def parse_args(argv):
@@ -45,8 +53,8 @@ def parse_args(argv):
                     "<suite>.json, <suite>.png and summary.md.",
         epilog="suites:\n" + "\n".join("  %-9s %s" % (s, DESCRIPTIONS[s]) for s in SUITES) +
                "\n\nTime on a 2-core machine: sketches about 5 seconds; compare 7-9 minutes at 1M "
-               "rows\n(the first run also writes the two files, under a minute). Timing never "
-               "runs in CTest.")
+               "rows\n(the first run also writes the two files, under a minute); e2e 2-4 minutes at 1M "
+               "records. Timing never runs in CTest.")
     ap.add_argument("suites", nargs="*", metavar="suite", help="sketches, compare (default: all)")
     ap.add_argument("--rows", type=int, default=1_000_000, help="compare: rows per file (default 1000000)")
     ap.add_argument("--repeats", type=int, default=3, help="compare: timed runs per tool; the median is "
@@ -61,6 +69,8 @@ def parse_args(argv):
     ap.add_argument("--sketches-values", type=int, help="sketches: values per batch (driftd-bench "
                     "default 1000000)")
     ap.add_argument("--sketches-repeats", type=int, help="sketches: timed runs (driftd-bench default 9)")
+    ap.add_argument("--e2e-records", type=int, default=1_000_000, help="e2e: records in the topic "
+                    "(default 1000000)")
     ap.add_argument("--rebuild", action="store_true", help="run `cmake --build build` first even when "
                     "driftd is built (bench/run does it; by default it builds only what is missing)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (default build)")
@@ -165,6 +175,8 @@ def main(argv):
         if name == "sketches" and not result["ok"]:
             status = 1
         if name == "compare" and result["tools"].get("driftd", {}).get("failed"):
+            status = 1
+        if name == "e2e" and not result.get("ratio"):
             status = 1
     summary(a.results)
     print("bench/run: wrote %s/ (summary.md, %s)" % (

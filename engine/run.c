@@ -6,6 +6,7 @@
  * in one atomic file, and only then commits the offsets to Kafka. On restart (and on every
  * assignment of a partition the state file knows) consumption resumes from the file's offsets,
  * so each record is in the restored windows or is read again, never both. */
+#define _GNU_SOURCE 1 /* RUSAGE_THREAD */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -977,8 +978,12 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
     r.opt->out_decode_errors = errors;
     r.opt->out_evaluations = r.evaluations;
     r.opt->out_events = r.events_emitted;
-    struct rusage ru;
+    struct rusage ru, main_thread;
     getrusage(RUSAGE_SELF, &ru);
+    getrusage(RUSAGE_THREAD, &main_thread);
+    run_log(&r.log, DD_CONFIG_LOG_DEBUG, "loop thread CPU: %.3f s user, %.3f s system",
+            (double)main_thread.ru_utime.tv_sec + (double)main_thread.ru_utime.tv_usec * 1e-6,
+            (double)main_thread.ru_stime.tv_sec + (double)main_thread.ru_stime.tv_usec * 1e-6);
     const double span = r.last_message_s - r.first_message_s;
     run_log(&r.log, DD_CONFIG_LOG_INFO,
             "throughput: %" PRIu64 " messages, %.3f s from the first to the last, %.0f messages/s; "
