@@ -522,11 +522,12 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *e
 
 static int make_clients(run_t *r, char *errstr, size_t errstr_size) {
     rd_kafka_conf_t *cc = rd_kafka_conf_new(), *pc = rd_kafka_conf_new();
-    int has_strategy = 0, has_reset = 0;
+    int has_strategy = 0, has_reset = 0, has_queued_min = 0;
     for (size_t i = 0; i < r->cfg->n_kafka; i++) {
         const dd_config_property_t *p = &r->cfg->kafka[i];
         has_strategy |= strcmp(p->name, "partition.assignment.strategy") == 0;
         has_reset |= strcmp(p->name, "auto.offset.reset") == 0;
+        has_queued_min |= strcmp(p->name, "queued.min.messages") == 0;
         if (conf_set(cc, p->name, p->value, errstr, errstr_size) != 0)
             goto fail;
         if (!is_consumer_only(p->name) && conf_set(pc, p->name, p->value, errstr, errstr_size) != 0)
@@ -535,6 +536,12 @@ static int make_clients(run_t *r, char *errstr, size_t errstr_size) {
     if ((!has_strategy && conf_set(cc, "partition.assignment.strategy", "cooperative-sticky",
                                    errstr, errstr_size) != 0) ||
         (!has_reset && conf_set(cc, "auto.offset.reset", "earliest", errstr, errstr_size) != 0) ||
+        /* librdkafka 2.0.2 stops fetching a partition for up to a second once its local queue
+         * holds queued.min.messages (default 100,000): while catching up on a backlog, a loop
+         * that decodes and sketches every record would idle most of that second. The queue's
+         * bytes stay capped by queued.max.messages.kbytes. */
+        (!has_queued_min &&
+         conf_set(cc, "queued.min.messages", "1000000", errstr, errstr_size) != 0) ||
         conf_set(cc, "enable.auto.commit", "false", errstr, errstr_size) != 0 ||
         conf_set(cc, "enable.auto.offset.store", "false", errstr, errstr_size) != 0 ||
         conf_set(pc, "enable.idempotence", "true", errstr, errstr_size) != 0 ||
