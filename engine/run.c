@@ -200,9 +200,11 @@ static size_t stream_of_topic(run_t *r, const char *topic) {
 
 /* ---- checkpoints ----------------------------------------------------------------------------- */
 
+/* Every pending batch into its pane, and the worker idle: windows and counts are exact. */
 static void flush_all(run_t *r) {
     for (size_t i = 0; i < r->n_streams; i++)
         run_stream_flush(r, &r->streams[i]);
+    run_worker_wait_idle(r);
 }
 
 static int commit_offsets(run_t *r, int async) {
@@ -597,6 +599,7 @@ fail:
 /* ---- metrics -------------------------------------------------------------------------------- */
 
 static void render_metrics(run_t *r, dd_prom_t *p) {
+    run_worker_wait_idle(r); /* windows and counts settle (batches being filled stay pending) */
     dd_prom_reset(p);
     const char *sl[] = {"stream"};
     dd_prom_family(p, "driftd_records_total", "counter",
@@ -958,6 +961,9 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
     sigaction(SIGINT, &sa, NULL);
     run_log(&r.log, DD_CONFIG_LOG_INFO, "driftd run %s: %zu streams, %zu fields; started",
             dd_engine_version(), cfg->n_streams, cfg->n_fields);
+    if (run_worker_start(&r) != 0)
+        run_log(&r.log, DD_CONFIG_LOG_WARN,
+                "no sketch worker thread: batches are added on the loop thread");
     run_loop(&r, http);
     run_log(&r.log, DD_CONFIG_LOG_INFO, "stopping (signal %d): draining", (int)stop_signal);
     /* Bounded shutdown: librdkafka 2.0.2 can hang in close (#4527); SIGALRM ends the process. */
@@ -1007,6 +1013,7 @@ out:
         rd_kafka_destroy(r.producer);
     }
     dd_http_stop(http);
+    run_worker_stop(&r);
     run_free(&r);
     return status;
 }

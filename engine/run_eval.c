@@ -385,6 +385,7 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
                           r->cfg->window.evaluate_every_ms;
     s->eval_due = 0;
     run_stream_flush(r, s);
+    run_worker_wait_idle(r); /* the window is this thread's until the next flush */
     if (r->cfg->window.time == DD_CONFIG_WINDOW_PROCESSING_TIME)
         dd_window_advance(s->window, now_ms);
     if (dd_window_merge_live(s->window, s->current) != DD_SKETCH_OK) {

@@ -20,6 +20,7 @@
 #include "sketches.h"
 
 #define RUN_BATCH_ROWS 1024u
+#define RUN_BATCHES 4u      /* per stream: one filling, the others queued for the sketch worker */
 #define RUN_SCHEMAS_MAX 64u /* writer schema ids a stream keeps plans for at once */
 
 /* ---- logging (run_log.c) ---------------------------------------------------------------------
@@ -74,8 +75,12 @@ typedef struct run_stream {
     run_schema_t *active; /* the plan of the last record's schema */
     size_t time_column;   /* SIZE_MAX: Kafka timestamps or processing time */
     double time_to_ms;    /* time column value × this = Unix ms (per the configured format) */
-    dd_column_batch_t *batch;
+    dd_column_batch_t *batch; /* the one being filled (loop thread) */
     int64_t batch_pane;   /* pane index of the rows in batch (batch->rows > 0) */
+    dd_column_batch_t *spare[RUN_BATCHES]; /* free batches (guarded by the worker's mutex) */
+    size_t n_spare;
+    uint64_t worker_records, worker_late; /* counted by the worker, folded in when idle */
+    uint64_t seen;        /* records decoded (loop thread), for sampling */
     /* windows and reference */
     dd_window_t *window;
     dd_sketch_set_t *current; /* evaluation scratch: merge of the live panes */
@@ -103,6 +108,7 @@ typedef struct run_stream {
 } run_stream_t;
 
 struct run;
+typedef struct run_worker run_worker_t;
 
 /* Builds the stream's decoder, specs and window from its configuration and loads its reference
  * when it is a file or a snapshot. 0, or −1 with the reason in errstr. */
@@ -126,8 +132,22 @@ dd_codec_err_t run_stream_add(struct run *r, run_stream_t *s, const uint8_t *dat
 int run_reference_from_file(run_stream_t *s, const dd_config_reference_t *ref,
                             dd_sketch_set_t **out, char *errstr, size_t errstr_size);
 
-/* Adds the batch's rows to their pane. */
+/* Hands the batch's rows to their pane (through the worker when there is one). */
 void run_stream_flush(struct run *r, run_stream_t *s);
+/* Copies row `from` of src to row 0 of dst (dst->rows = 1); src may be dst. */
+void run_batch_move_row(dd_column_batch_t *src, size_t from, dd_column_batch_t *dst);
+
+/* ---- the sketch worker (run_worker.c) --------------------------------------------------------
+ * A second thread adds full batches to their panes. run_worker_flush hands rows [0, n) of the
+ * stream's batch over (carrying row carry_row, unless SIZE_MAX, into the next batch as its row
+ * 0) and gives the stream a free batch, waiting for one when all are in flight; without a
+ * worker it does the work itself. run_worker_wait_idle returns once every handed batch is in its
+ * pane, with the worker's counts folded into the streams: call it before reading or changing a
+ * window. */
+int run_worker_start(struct run *r);
+void run_worker_stop(struct run *r);
+void run_worker_flush(struct run *r, run_stream_t *s, size_t n, size_t carry_row);
+void run_worker_wait_idle(struct run *r);
 
 /* ---- evaluation (run_eval.c) ----------------------------------------------------------------
  * run_evaluate judges the window against the reference (processing time: on every
@@ -170,6 +190,7 @@ typedef struct run {
     run_stream_t *streams;
     size_t n_streams;
     rd_kafka_t *consumer, *producer;
+    run_worker_t *worker; /* NULL: batches are added on the loop thread */
     /* topic handles seen on messages → stream */
     run_topic_t topics[256];
     size_t n_topics;

@@ -377,6 +377,12 @@ static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_s
     }
     if (rc == 0 && dd_batch_new(kinds, n_cols, RUN_BATCH_ROWS, &s->batch) != DD_CODEC_OK)
         rc = FAIL("stream %s: %s", c->name, "out of memory");
+    for (size_t i = 0; rc == 0 && i + 1 < RUN_BATCHES; i++) {
+        if (dd_batch_new(kinds, n_cols, RUN_BATCH_ROWS, &s->spare[i]) != DD_CODEC_OK)
+            rc = FAIL("stream %s: %s", c->name, "out of memory");
+        else
+            s->n_spare = i + 1;
+    }
     free(kinds);
     return rc;
 }
@@ -483,6 +489,8 @@ void run_stream_free(run_stream_t *s) {
     dd_json_observer_destroy(s->observed_ref);
     dd_json_observer_destroy(s->observed_cur);
     dd_batch_destroy(s->batch);
+    for (size_t i = 0; i < s->n_spare; i++)
+        dd_batch_destroy(s->spare[i]);
     dd_window_destroy(s->window);
     dd_sketch_set_destroy(s->current);
     dd_sketch_set_destroy(s->reference);
@@ -503,47 +511,25 @@ static int64_t floor_div(int64_t a, int64_t b) {
     return q;
 }
 
-/* Adds rows [0, n) of the batch to pane `pane`'s sketch set. */
-static void flush_rows(run_t *r, run_stream_t *s, size_t n) {
-    if (n == 0)
-        return;
-    const int64_t pane_ms = r->cfg->window.pane_ms;
-    dd_sketch_set_t *set = dd_window_pane_for(s->window, s->batch_pane * pane_ms);
-    if (set == NULL) { /* the window moved past this pane since the rows arrived */
-        s->late += n;
-        return;
-    }
-    for (size_t i = 0; i < s->n_fields; i++) {
-        const dd_batch_column_t *c = &s->batch->columns[i];
-        if (c->kind == DD_COLUMN_NUMERIC)
-            dd_sketch_set_update_numeric(set, i, c->numbers, c->nulls, n);
-        else
-            dd_sketch_set_update_categorical(set, i, c->hashes, c->nulls, n);
-    }
-    dd_sketch_set_add_rows(set, n);
-    s->records += n;
-}
-
 void run_stream_flush(run_t *r, run_stream_t *s) {
-    flush_rows(r, s, s->batch->rows);
-    dd_batch_clear(s->batch);
+    run_worker_flush(r, s, s->batch->rows, SIZE_MAX);
 }
 
-/* Moves row `from` to row 0 (after the rows before it were flushed). */
-static void move_row_to_front(dd_column_batch_t *b, size_t from) {
-    for (size_t i = 0; i < b->n_columns; i++) {
-        dd_batch_column_t *c = &b->columns[i];
+void run_batch_move_row(dd_column_batch_t *src, size_t from, dd_column_batch_t *dst) {
+    for (size_t i = 0; i < src->n_columns; i++) {
+        const dd_batch_column_t *c = &src->columns[i];
+        dd_batch_column_t *d = &dst->columns[i];
         const int null = dd_batch_is_null(c, from);
         if (c->kind == DD_COLUMN_NUMERIC)
-            c->numbers[0] = c->numbers[from];
+            d->numbers[0] = c->numbers[from];
         else
-            c->hashes[0] = c->hashes[from];
+            d->hashes[0] = c->hashes[from];
         if (null)
-            dd_batch_set_null(c, 0);
+            dd_batch_set_null(d, 0);
         else
-            c->nulls[0] = (uint8_t)(c->nulls[0] & ~1u);
+            d->nulls[0] = (uint8_t)(d->nulls[0] & ~1u);
     }
-    b->rows = 1;
+    dst->rows = 1;
 }
 
 static run_schema_t *schema_for(run_t *r, run_stream_t *s, uint32_t id, char *errstr,
@@ -589,7 +575,7 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
     if (s->json != NULL) {
         err = dd_json_decode(s->json, data, len, b, &err_offset);
         if (err == DD_CODEC_OK && s->observe_every > 0 &&
-            (s->records + row) % s->observe_every == 0)
+            s->seen % s->observe_every == 0)
             dd_json_observe(s->observed_cur, data, len, NULL);
     } else {
         const uint8_t *body = data;
@@ -674,11 +660,11 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
     if (row == 0) {
         s->batch_pane = pane;
     } else if (pane != s->batch_pane) {
-        flush_rows(r, s, row);
-        move_row_to_front(b, row);
+        run_worker_flush(r, s, row, row); /* the rows before go to their pane; this one starts */
         s->batch_pane = pane;
     }
-    if (b->rows == b->capacity)
+    s->seen++;
+    if (s->batch->rows == s->batch->capacity)
         run_stream_flush(r, s);
     return DD_CODEC_OK;
 }

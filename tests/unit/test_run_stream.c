@@ -11,7 +11,9 @@
  * - the watermark crossing a multiple of evaluate_every asks for exactly one evaluation, and
  *   run_evaluate takes the first full window as the reference;
  * - alert states survive run_alerts_encode/decode, and a wrong length is refused;
- * - an Avro timestamp-millis field gives the same panes as the Kafka timestamp would. */
+ * - an Avro timestamp-millis field gives the same panes as the Kafka timestamp would;
+ * - with the sketch worker thread the window is byte for byte the one the loop thread alone
+ *   builds from the same records (pane changes, late records, full batches included). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,6 +238,58 @@ static void avro_timestamp_field(void **state) {
     rmdir(dir);
 }
 
+static void window_bytes(const dd_window_t *w, uint8_t **out, size_t *len) {
+    *len = dd_window_serialized_size(w);
+    *out = malloc(*len);
+    size_t written = 0;
+    assert_int_equal(dd_window_serialize(w, *out, *len, &written), DD_SKETCH_OK);
+    assert_int_equal(written, *len);
+}
+
+static void worker_matches_loop_thread(void **state) {
+    (void)state;
+    fixture_t *a = NULL, *b = NULL;
+    void *sa = NULL, *sb = NULL;
+    setup(&sa);
+    setup(&sb);
+    a = sa;
+    b = sb;
+    a->r.streams = &a->s;
+    a->r.n_streams = 1;
+    assert_int_equal(run_worker_start(&a->r), 0);
+    uint64_t rng = 12345;
+    const int64_t t0 = 1700000000000;
+    for (int i = 0; i < 30000; i++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        /* mostly forward in time, some records up to 4 s back (late beyond 3 s) */
+        const int64_t jitter = (int64_t)((rng >> 33) % 1000) < 30 ? -(int64_t)((rng >> 20) % 4000) : 0;
+        const int64_t t = t0 + 3 * i + jitter;
+        const double x = (double)((rng >> 11) % 100000) / 7.0;
+        const char *c = (rng >> 40) % 3 == 0 ? "a" : (rng >> 40) % 3 == 1 ? "b" : "c";
+        assert_int_equal(add(a, t, x, c), DD_CODEC_OK);
+        assert_int_equal(add(b, t, x, c), DD_CODEC_OK);
+    }
+    run_stream_flush(&a->r, &a->s);
+    run_worker_wait_idle(&a->r);
+    run_stream_flush(&b->r, &b->s);
+    assert_int_equal(a->s.records, b->s.records);
+    assert_int_equal(a->s.late, b->s.late);
+    assert_true(a->s.late > 0);
+    assert_int_equal(a->s.records + a->s.late, 30000);
+    uint8_t *wa = NULL, *wb = NULL;
+    size_t la = 0, lb = 0;
+    window_bytes(a->s.window, &wa, &la);
+    window_bytes(b->s.window, &wb, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(wa, wb, la);
+    free(wa);
+    free(wb);
+    run_worker_stop(&a->r);
+    assert_null(a->r.worker);
+    teardown(&sa);
+    teardown(&sb);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(records_land_in_their_panes, setup, teardown),
@@ -244,6 +298,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(watermark_triggers_evaluations, setup, teardown),
         cmocka_unit_test_setup_teardown(alert_states_round_trip, setup, teardown),
         cmocka_unit_test(avro_timestamp_field),
+        cmocka_unit_test(worker_matches_loop_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
