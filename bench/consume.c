@@ -1,6 +1,7 @@
 /* consume.c — bench-consume: the bare librdkafka consumer the end-to-end benchmark compares
  * `driftd run` with. It joins a fresh consumer group with the settings driftd uses
- * (cooperative-sticky, earliest, no auto commit), polls with rd_kafka_consumer_poll exactly as
+ * (earliest, no auto commit; the assignment strategy driftd picks for this librdkafka), polls
+ * with rd_kafka_consumer_poll exactly as
  * driftd's loop does, touches every payload (sums its length and first byte) and nothing more,
  * and stops after N messages.
  *
@@ -37,7 +38,9 @@ int main(int argc, char **argv) {
                                  {"auto.offset.reset", "earliest"},
                                  {"enable.auto.commit", "false"},
                                  {"enable.auto.offset.store", "false"},
-                                 {"partition.assignment.strategy", "cooperative-sticky"}};
+                                 {"partition.assignment.strategy",
+                                  rd_kafka_version() >= 0x020a0000 ? "cooperative-sticky"
+                                                                   : "range,roundrobin"}};
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
         if (rd_kafka_conf_set(c, kv[i][0], kv[i][1], err, sizeof err) != RD_KAFKA_CONF_OK) {
             fprintf(stderr, "bench-consume: %s\n", err);

@@ -224,8 +224,11 @@ static int commit_offsets(run_t *r, int async) {
     return 0;
 }
 
-/* Flushes batches, waits for the producer, writes the state file, commits. 0 or −1. */
+/* Flushes batches, waits for the producer, writes the state file, commits. 0 or −1. A
+ * revocation commits synchronously: the next owner of the partitions must start where this
+ * state ends, or it would count records this instance already counted. */
 static int checkpoint(run_t *r, const char *why) {
+    const int async = strcmp(why, "revocation") != 0;
     flush_all(r);
     if (r->producer != NULL) {
         rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS);
@@ -239,7 +242,7 @@ static int checkpoint(run_t *r, const char *why) {
     }
     if (r->cfg->state.dir == NULL) {
         r->last_checkpoint_ms = run_now_ms();
-        return commit_offsets(r, 1);
+        return commit_offsets(r, async);
     }
     dd_ckpt_stream_t *cs = calloc(r->n_streams, sizeof(*cs));
     uint8_t **opaque = calloc(r->n_streams, sizeof(*opaque));
@@ -313,7 +316,7 @@ static int checkpoint(run_t *r, const char *why) {
     r->checkpoints++;
     r->last_checkpoint_ms = c.created_ms;
     run_log(&r->log, DD_CONFIG_LOG_DEBUG, "checkpoint (%s): %zu offsets", why, n_all);
-    commit_offsets(r, 1);
+    commit_offsets(r, async);
 done:
     for (size_t i = 0; opaque != NULL && i < r->n_streams; i++)
         free(opaque[i]);
@@ -448,11 +451,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             }
             run_partition_t *pos = position(r, p->topic, p->partition, 1);
             if (pos != NULL) {
+                /* Without a restored offset the group's committed one applies: a partition that
+                 * comes back may have been consumed (and committed) by another member meanwhile. */
                 pos->assigned = 1;
-                if (p->offset >= 0)
-                    pos->next_offset = p->offset;
-                else if (pos->next_offset >= 0)
-                    p->offset = pos->next_offset; /* a partition that comes back to us */
+                pos->next_offset = p->offset >= 0 ? p->offset : RD_KAFKA_OFFSET_INVALID;
             }
         }
         rd_kafka_error_t *e = NULL;
@@ -535,8 +537,19 @@ static int make_clients(run_t *r, char *errstr, size_t errstr_size) {
         if (!is_consumer_only(p->name) && conf_set(pc, p->name, p->value, errstr, errstr_size) != 0)
             goto fail;
     }
-    if ((!has_strategy && conf_set(cc, "partition.assignment.strategy", "cooperative-sticky",
-                                   errstr, errstr_size) != 0) ||
+    /* cooperative-sticky by default, except on librdkafka before 2.10.0: there a commit made
+     * while a cooperative rebalance is under way can fail with ILLEGAL_GENERATION and lose the
+     * assignment (librdkafka #4059, fixed by #4908), so the revocation checkpoint's commit is
+     * lost and the partition's next owner counts records again. The eager protocol commits
+     * before the group rejoins and keeps the count exact (kafka_run's rebalance scenario). */
+    const char *strategy = rd_kafka_version() >= 0x020a0000 ? "cooperative-sticky"
+                                                            : "range,roundrobin";
+    if (!has_strategy)
+        run_log(&r->log, DD_CONFIG_LOG_INFO,
+                "partition.assignment.strategy: %s (librdkafka %s; see docs/run.md)", strategy,
+                rd_kafka_version_str());
+    if ((!has_strategy && conf_set(cc, "partition.assignment.strategy", strategy, errstr,
+                                   errstr_size) != 0) ||
         (!has_reset && conf_set(cc, "auto.offset.reset", "earliest", errstr, errstr_size) != 0) ||
         /* librdkafka 2.0.2 stops fetching a partition for up to a second once its local queue
          * holds queued.min.messages (default 100,000): while catching up on a backlog, a loop
@@ -734,6 +747,26 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     }
     r->last_message_ms = now_ms;
     r->messages++;
+    run_partition_t *pos = NULL;
+    if (r->last_part < r->n_parts && r->parts[r->last_part].rkt == m->rkt &&
+        r->parts[r->last_part].partition == m->partition)
+        pos = &r->parts[r->last_part];
+    for (size_t i = 0; pos == NULL && i < r->n_parts; i++)
+        if (r->parts[i].partition == m->partition && r->parts[i].rkt == m->rkt)
+            pos = &r->parts[i];
+    if (pos == NULL) { /* first message of this partition: match by name once */
+        pos = position(r, rd_kafka_topic_name(m->rkt), m->partition, 0);
+        if (pos != NULL)
+            pos->rkt = m->rkt;
+    }
+    /* A message of a partition this member no longer owns (fetched before a revocation) is the
+     * next owner's to count, from the offset committed at the revocation. */
+    if (pos == NULL || !pos->assigned) {
+        r->stale_messages++;
+        return;
+    }
+    r->last_part = (size_t)(pos - r->parts);
+    pos->next_offset = m->offset + 1;
     run_stream_t *s = stream_for(r, m->rkt);
     if (s == NULL)
         return;
@@ -755,22 +788,6 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     }
     if (s->eval_due) /* event time: the watermark passed an evaluation boundary */
         evaluate(r, s, now_ms);
-    run_partition_t *pos = NULL;
-    if (r->last_part < r->n_parts && r->parts[r->last_part].rkt == m->rkt &&
-        r->parts[r->last_part].partition == m->partition)
-        pos = &r->parts[r->last_part];
-    for (size_t i = 0; pos == NULL && i < r->n_parts; i++)
-        if (r->parts[i].partition == m->partition && r->parts[i].rkt == m->rkt)
-            pos = &r->parts[i];
-    if (pos == NULL) { /* first message of this partition: match by name once */
-        pos = position(r, rd_kafka_topic_name(m->rkt), m->partition, 1);
-        if (pos != NULL)
-            pos->rkt = m->rkt;
-    }
-    if (pos != NULL)
-        r->last_part = (size_t)(pos - r->parts);
-    if (pos != NULL)
-        pos->next_offset = m->offset + 1;
 }
 
 /* 1 when every assigned partition's position is at its high watermark (cached, no request). */
@@ -786,7 +803,15 @@ static int all_read(run_t *r) {
                 RD_KAFKA_RESP_ERR_NO_ERROR ||
             hi < 0)
             return 0;
-        if (hi > 0 && p->next_offset < hi)
+        int64_t next = p->next_offset;
+        if (next < 0) { /* nothing consumed here yet: where the consumer will start */
+            rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+            rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+            if (rd_kafka_position(r->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                next = l->elems[0].offset;
+            rd_kafka_topic_partition_list_destroy(l);
+        }
+        if (hi > 0 && next < hi)
             return 0;
     }
     return assigned > 0;

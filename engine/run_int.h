@@ -211,6 +211,7 @@ typedef struct run {
     int assigned_any;
     int64_t last_message_ms; /* processing time of the newest message (any stream) */
     uint64_t messages;       /* messages handled (records, undecodable ones included) */
+    uint64_t stale_messages; /* of partitions revoked from this member: not counted */
     double first_message_s, last_message_s; /* monotonic, for the throughput log line */
     volatile int stop;
     char *scratch; /* event text */

@@ -14,12 +14,15 @@
 #               /readyz answer; SIGTERM drains and exits 0 within 20 s
 #   kill9       kill -9 mid-stream (3 partitions, a checkpoint every second) and a restart: the
 #               window holds exactly the number of records produced
+#   rebalance   a second member joins the group mid-stream (4 partitions, cooperative-sticky):
+#               the first checkpoints and commits before its partitions go, so the two members'
+#               windows together hold every record exactly once
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
 tool=$2
 shift 2
-scenarios=${*:-drift stationary schema kill9}
+scenarios=${*:-drift stationary schema kill9 rebalance}
 home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
 bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
 [ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
@@ -334,6 +337,64 @@ assert 0 < before["window"]["rows"] < 120000, before["window"]
 assert after["window"]["rows"] == 120000 and after["counters"]["records"] == 120000, after
 assert after["counters"]["late"] == 0, after["counters"]
 ' "$dir/kill9.before.json" "$dir/kill9.after.json"
+}
+
+scenario_rebalance() {
+    say "-- rebalance: a second member joins mid-stream; every record counted once in all"
+    local topic=$pfx.rebalance
+    "$tool" create "$bs" "$topic" 4 || { fail "topic"; return; }
+    local m
+    for m in a b; do
+        { common_kafka "$pfx-rebalance"
+          cat <<EOF
+streams:
+  - name: features
+    topics: [$topic]
+    codec: json
+EOF
+          fields
+          cat <<EOF
+window: {length: 1h, pane: 1m, time: event, watermark: 30m, evaluate_every: 1m}
+events: {file: $dir/rebalance-$m.events.jsonl}
+state: {dir: $dir/rebalance-$m.state, checkpoint_every: 1s}
+http: {listen: null}
+log: {level: info, format: json}
+EOF
+        } >"$dir/rebalance-$m.yaml"
+    done
+    "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 40000 --seed 8 \
+        --partitions 4 --start-ms "$t0" --step-ms 1 2>"$dir/rebalance.gen1.log" || { fail "producing"; return; }
+    "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 40000 --seed 9 \
+        --partitions 4 --start-ms "$((t0 + 40000))" --step-ms 1 --rate 8000 \
+        2>"$dir/rebalance.gen2.log" &
+    local gen_pid=$!
+    timeout 120 "$driftd" run -c "$dir/rebalance-a.yaml" --stop-when-idle 4000 2>"$dir/rebalance-a.log" &
+    local a_pid=$!
+    pids+=($a_pid)
+    sleep 2
+    timeout 120 "$driftd" run -c "$dir/rebalance-b.yaml" --stop-when-idle 4000 2>"$dir/rebalance-b.log" &
+    local b_pid=$!
+    pids+=($b_pid)
+    wait "$gen_pid" || { fail "producing the second half"; return; }
+    wait "$a_pid"
+    local sa=$?
+    wait "$b_pid"
+    local sb=$?
+    check "both members exited 0 (a $sa, b $sb)" test "$sa" -eq 0 -a "$sb" -eq 0
+    check "the second member was given partitions (a revocation happened in the first)" \
+        grep -q 'revoked [1-9]' "$dir/rebalance-a.log"
+    "$driftd" inspect "$dir/rebalance-a.state/driftd.state" --format json >"$dir/rebalance-a.json"
+    "$driftd" inspect "$dir/rebalance-b.state/driftd.state" --format json >"$dir/rebalance-b.json"
+    check "the two members' windows hold 80,000 records together, none late" json '
+import json, sys
+a = json.load(open(sys.argv[1]))["streams"][0]
+b = json.load(open(sys.argv[2]))["streams"][0]
+print("   member a: %d records, member b: %d" % (a["window"]["rows"], b["window"]["rows"]))
+assert a["window"]["rows"] > 0 and b["window"]["rows"] > 0, (a["window"], b["window"])
+assert a["window"]["rows"] + b["window"]["rows"] == 80000
+assert a["counters"]["records"] + b["counters"]["records"] == 80000
+assert a["counters"]["late"] == 0 and b["counters"]["late"] == 0
+' "$dir/rebalance-a.json" "$dir/rebalance-b.json"
 }
 
 for s in $scenarios; do
