@@ -434,7 +434,7 @@ static int read_alerts(cfg_ctx_t *c, const cfg_node_t *n) {
         return 0;
     static const char *const keys[] = {"topic",       "dead_letter_topic", "min_samples",
                                        "raise_after", "clear_after",       "severity",
-                                       "mute"};
+                                       "mute",        "max_lag",           "max_idle"};
     if (cfg_expect_mapping(c, n, "a mapping, e.g. {topic: driftd.alerts}") != 0 ||
         cfg_check_keys(c, n, keys, sizeof(keys) / sizeof(keys[0]), NULL) != 0)
         return -1;
@@ -459,7 +459,9 @@ static int read_alerts(cfg_ctx_t *c, const cfg_node_t *n) {
     }
     if (cfg_opt_u64(c, n, "min_samples", 1, 1000000000, &a->min_samples) < 0 ||
         cfg_opt_u32(c, n, "raise_after", 1, 1000, &a->raise_after) < 0 ||
-        cfg_opt_u32(c, n, "clear_after", 1, 1000, &a->clear_after) < 0)
+        cfg_opt_u32(c, n, "clear_after", 1, 1000, &a->clear_after) < 0 ||
+        cfg_opt_duration(c, n, "max_lag", 1000, DD_CONFIG_DURATION_MS_MAX, &a->max_lag_ms) < 0 ||
+        cfg_opt_duration(c, n, "max_idle", 1000, DD_CONFIG_DURATION_MS_MAX, &a->max_idle_ms) < 0)
         return -1;
     const cfg_node_t *severity = cfg_map_get(n, "severity");
     if (severity != NULL) {

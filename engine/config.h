@@ -172,6 +172,8 @@ typedef struct dd_config_alerts {
     uint64_t min_samples;
     uint32_t raise_after, clear_after;
     double severity_warning, severity_critical;
+    int64_t max_lag_ms;  /* freshness: event time may trail the clock by this; 0 = not checked */
+    int64_t max_idle_ms; /* freshness: longest time without a record; 0 = the window length */
     const char *const *mute; /* as written: "STREAM" or "STREAM.FIELD_PATH" */
     size_t n_mute;
 } dd_config_alerts_t;

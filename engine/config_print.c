@@ -329,6 +329,16 @@ void dd_config_print_redacted(const dd_config_t *cfg, FILE *out) {
     put_value(out, cfg, a->dead_letter_topic, 0);
     fprintf(out, "\n  min_samples: %llu\n  raise_after: %u\n  clear_after: %u\n",
             (unsigned long long)a->min_samples, (unsigned)a->raise_after, (unsigned)a->clear_after);
+    if (a->max_lag_ms > 0) {
+        fputs("  max_lag: ", out);
+        put_duration(out, a->max_lag_ms);
+        fputc('\n', out);
+    }
+    if (a->max_idle_ms > 0) {
+        fputs("  max_idle: ", out);
+        put_duration(out, a->max_idle_ms);
+        fputc('\n', out);
+    }
     fputs("  severity: {warning: ", out);
     put_number(out, a->severity_warning);
     fputs(", critical: ", out);

@@ -356,9 +356,12 @@ void run_freshness(run_t *r, run_stream_t *s, int64_t now_ms) {
         const int64_t lag = w->time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN
                                 ? now_ms - s->max_time_ms
                                 : 0;
-        /* The lag bound is off: a stream replayed from a backlog trails the clock by design,
-         * and no configuration key sets a bound yet. Idleness: a whole window without records. */
-        dd_judge_freshness(lag, 0, now_ms - s->last_record_ms, w->length_ms, &fj);
+        /* alerts.max_lag (off by default: a stream replayed from a backlog trails the clock by
+         * design); alerts.max_idle, by default a whole window without records. */
+        dd_judge_freshness(lag, r->cfg->alerts.max_lag_ms, now_ms - s->last_record_ms,
+                           r->cfg->alerts.max_idle_ms > 0 ? r->cfg->alerts.max_idle_ms
+                                                          : w->length_ms,
+                           &fj);
         for (int c = RUN_S_IDLE; c <= RUN_S_LAG; c++) {
             const int breach = c == RUN_S_IDLE ? fj.idle_breach : fj.lag_breach;
             dd_event_t e;

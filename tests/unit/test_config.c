@@ -161,6 +161,8 @@ static const char full_config[] =
     "  clear_after: 4\n"
     "  severity: {warning: 1.5, critical: 3}\n"
     "  mute: [features.country, labels]\n"
+    "  max_lag: 15m\n"
+    "  max_idle: 2m\n"
     "events: {stdout: true, file: events/out.jsonl}\n"
     "state: {dir: state, checkpoint_every: 1m30s}\n"
     "http: {listen: '[::1]:9464'}\n"
@@ -333,6 +335,8 @@ static void test_full_config(void **state) {
     assert_int_equal(a->n_mute, 2);
     assert_string_equal(a->mute[0], "features.country");
     assert_string_equal(a->mute[1], "labels");
+    assert_int_equal(a->max_lag_ms, 900000);
+    assert_int_equal(a->max_idle_ms, 120000);
 
     assert_int_equal(cfg->events.to_stdout, 1);
     assert_path(cfg->events.file, "events/out.jsonl");
@@ -383,6 +387,8 @@ static void test_defaults(void **state) {
     assert_int_equal(cfg->alerts.clear_after, 3);
     assert_true(cfg->alerts.severity_warning == 1.0 && cfg->alerts.severity_critical == 2.0);
     assert_int_equal(cfg->alerts.n_mute, 0);
+    assert_int_equal(cfg->alerts.max_lag_ms, 0);
+    assert_int_equal(cfg->alerts.max_idle_ms, 0);
     assert_int_equal(cfg->events.to_stdout, 0);
     assert_null(cfg->events.file);
     assert_null(cfg->state.dir);

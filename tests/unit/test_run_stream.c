@@ -238,6 +238,32 @@ static void avro_timestamp_field(void **state) {
     rmdir(dir);
 }
 
+/* Idleness: a whole window (10 s) without records raises after raise_after (2) wall-clock
+ * checks, and resolves after clear_after (3) checks once records flow again. */
+static void idle_stream_raises_and_resolves(void **state) {
+    fixture_t *f = *state;
+    char errstr[256];
+    static const char rec[] = "{\"ts\":1700000000000,\"x\":1,\"c\":\"a\"}";
+    assert_int_equal(run_stream_add(&f->r, &f->s, (const uint8_t *)rec, sizeof rec - 1, -1, 1000,
+                                    errstr, sizeof errstr),
+                     DD_CODEC_OK);
+    run_freshness(&f->r, &f->s, 10000); /* 9 s idle: fine */
+    assert_false(f->s.stream_alerts[RUN_S_IDLE].raised);
+    run_freshness(&f->r, &f->s, 12000);
+    assert_false(f->s.stream_alerts[RUN_S_IDLE].raised); /* one breach of the two needed */
+    run_freshness(&f->r, &f->s, 13000);
+    assert_true(f->s.stream_alerts[RUN_S_IDLE].raised);
+    assert_int_equal(f->s.events, 1);
+    assert_int_equal(run_stream_add(&f->r, &f->s, (const uint8_t *)rec, sizeof rec - 1, -1, 14000,
+                                    errstr, sizeof errstr),
+                     DD_CODEC_OK);
+    for (int64_t t = 15000; t <= 17000; t += 1000)
+        run_freshness(&f->r, &f->s, t);
+    assert_false(f->s.stream_alerts[RUN_S_IDLE].raised);
+    assert_int_equal(f->s.events, 2); /* the resolved event */
+    assert_false(f->s.stream_alerts[RUN_S_LAG].raised); /* max_lag is off by default */
+}
+
 static void window_bytes(const dd_window_t *w, uint8_t **out, size_t *len) {
     *len = dd_window_serialized_size(w);
     *out = malloc(*len);
@@ -299,6 +325,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(alert_states_round_trip, setup, teardown),
         cmocka_unit_test(avro_timestamp_field),
         cmocka_unit_test(worker_matches_loop_thread),
+        cmocka_unit_test_setup_teardown(idle_stream_raises_and_resolves, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
