@@ -60,7 +60,8 @@ static void emit_resolved(run_t *r, run_stream_t *s, const char *field, const ch
 /* One quality proportion through its state machine. */
 static void quality_step(run_t *r, run_stream_t *s, run_field_t *f, int q,
                          const dd_judge_proportion_t *p, int muted, int64_t now_ms,
-                         const dd_hysteresis_options_t *h) {
+                         const dd_hysteresis_options_t *h, const dd_field_judgement_t *j,
+                         size_t field) {
     dd_observation_t obs = DD_OBSERVE_UNKNOWN;
     dd_severity_t sev = DD_SEVERITY_NONE;
     if (p->judged) {
@@ -77,6 +78,20 @@ static void quality_step(run_t *r, run_stream_t *s, run_field_t *f, int q,
         dd_event_init(&e, DD_EVENT_QUALITY);
         event_base(r, s, &e, f->cfg->path, quality_names[q], now_ms);
         dd_event_fill_quality(&e, quality_names[q], p, st->severity);
+        dd_event_category_t cats[DD_JUDGE_CATEGORIES_LISTED];
+        if (q == RUN_Q_NEW_CATEGORIES && j != NULL) { /* name the new ones, largest first */
+            size_t n = 0;
+            for (; n < j->n_new_categories && n < DD_JUDGE_CATEGORIES_LISTED; n++)
+                cats[n] = (dd_event_category_t){
+                    run_names_get(s->names, field, j->new_categories[n].hash),
+                    j->new_categories[n].hash, j->new_categories[n].count};
+            e.quality.categories = cats;
+            e.quality.n_categories = n;
+            e.quality.categories_total = j->n_new_categories;
+        } else if (q == RUN_Q_OUT_OF_RANGE && j != NULL) {
+            e.quality.expected_min = j->expected_min;
+            e.quality.expected_max = j->expected_max;
+        }
         if (run_emit(r, &e) == 0)
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
@@ -124,6 +139,9 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
         dd_event_init(&e, DD_EVENT_DRIFT);
         event_base(r, s, &e, f->cfg->path, NULL, now_ms);
         dd_event_fill_drift(&e, j, f->drift.severity, moved);
+        for (size_t k = 0; k < e.drift.n_moved; k++)
+            if (!moved[k].other && isnan(moved[k].lower))
+                moved[k].category = run_names_get(s->names, i, moved[k].hash);
         if (run_emit(r, &e) == 0)
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
@@ -141,11 +159,12 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
         dd_judge_proportion(0.0, 0, 0.0, j->null_rate_current, j->total_current, 0.0,
                             f->cfg->max_null_rate, f->judge.quality_alpha, &nulls);
     }
-    quality_step(r, s, f, RUN_Q_NULL_RATE, &nulls, muted, now_ms, h);
+    quality_step(r, s, f, RUN_Q_NULL_RATE, &nulls, muted, now_ms, h, j, i);
     if (f->kind == DD_COLUMN_NUMERIC)
-        quality_step(r, s, f, RUN_Q_OUT_OF_RANGE, &j->out_of_range, muted, now_ms, h);
+        quality_step(r, s, f, RUN_Q_OUT_OF_RANGE, &j->out_of_range, muted, now_ms, h, j, i);
     else
-        quality_step(r, s, f, RUN_Q_NEW_CATEGORIES, &j->new_categories_quality, muted, now_ms, h);
+        quality_step(r, s, f, RUN_Q_NEW_CATEGORIES, &j->new_categories_quality, muted, now_ms, h,
+                     j, i);
     free(j);
 }
 

@@ -22,6 +22,9 @@
 #define RUN_BATCH_ROWS 1024u
 #define RUN_BATCHES 4u      /* per stream: one filling, the others queued for the sketch worker */
 #define RUN_SCHEMAS_MAX 64u /* writer schema ids a stream keeps plans for at once */
+#define RUN_NAMES_MAX 1024u     /* category names remembered per field */
+#define RUN_NAME_BYTES_MAX 128u /* longer spellings are not remembered */
+#define RUN_NAMES_SAMPLE 64u    /* names are taken from one decoded record in this many */
 
 /* ---- logging (run_log.c) ---------------------------------------------------------------------
  * One line per message on stderr: JSON ({"time":…,"level":…,"msg":…}) or text, per log.format;
@@ -35,6 +38,8 @@ void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt,
     __attribute__((format(printf, 3, 4)));
 
 /* ---- streams (run_stream.c) ----------------------------------------------------------------- */
+
+typedef struct run_names run_names_t;
 
 enum { RUN_Q_NULL_RATE, RUN_Q_OUT_OF_RANGE, RUN_Q_NEW_CATEGORIES, RUN_Q_N };
 enum { RUN_S_DECODE_ERRORS, RUN_S_VOLUME, RUN_S_IDLE, RUN_S_LAG, RUN_S_N };
@@ -81,6 +86,8 @@ typedef struct run_stream {
     size_t n_spare;
     uint64_t worker_records, worker_late; /* counted by the worker, folded in when idle */
     uint64_t seen;        /* records decoded (loop thread), for sampling */
+    run_names_t *names;   /* category spellings, for events */
+    dd_codec_span_t *texts; /* Avro: the sampled record's categorical values */
     /* windows and reference */
     dd_window_t *window;
     dd_sketch_set_t *current; /* evaluation scratch: merge of the live panes */
@@ -148,6 +155,14 @@ int run_worker_start(struct run *r);
 void run_worker_stop(struct run *r);
 void run_worker_flush(struct run *r, run_stream_t *s, size_t n, size_t carry_row);
 void run_worker_wait_idle(struct run *r);
+
+/* ---- category names (run_names.c) ------------------------------------------------------------
+ * Per categorical field, hash → the first spelling seen, bounded (RUN_NAMES_MAX names of at
+ * most RUN_NAME_BYTES_MAX bytes); put ignores what does not fit. Loop thread only. */
+run_names_t *run_names_new(size_t n_fields);
+void run_names_free(run_names_t *n);
+void run_names_put(run_names_t *n, size_t field, uint64_t hash, const void *bytes, size_t len);
+const char *run_names_get(const run_names_t *n, size_t field, uint64_t hash); /* or NULL */
 
 /* ---- evaluation (run_eval.c) ----------------------------------------------------------------
  * run_evaluate judges the window against the reference (processing time: on every

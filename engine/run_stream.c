@@ -111,6 +111,27 @@ static int set_from_dataset(run_stream_t *s, const dd_dataset_t *d, const char *
     return 0;
 }
 
+/* The spellings of the reference's tracked categories, for events. */
+static void names_from_dataset(run_stream_t *s, const dd_dataset_t *d, const dd_sketch_set_t *ref) {
+    for (size_t i = 0; s->names != NULL && i < s->n_fields; i++) {
+        const dd_frequent_t *f = dd_sketch_set_frequent(ref, i);
+        const long c = dd_dataset_find_column(d, s->paths[i]);
+        if (f == NULL || c < 0)
+            continue;
+        const size_t n = dd_frequent_tracked(f);
+        dd_frequent_item_t *items = malloc((n > 0 ? n : 1) * sizeof(*items));
+        if (items == NULL)
+            continue;
+        const size_t got = dd_frequent_items(f, items, n);
+        for (size_t k = 0; k < got && k < RUN_NAMES_MAX; k++) {
+            const char *name = dd_dataset_category_name(d, (size_t)c, items[k].hash);
+            if (name != NULL)
+                run_names_put(s->names, i, items[k].hash, name, strlen(name));
+        }
+        free(items);
+    }
+}
+
 int run_reference_from_file(run_stream_t *s, const dd_config_reference_t *ref,
                             dd_sketch_set_t **out, char *errstr, size_t errstr_size) {
     dd_column_hint_t *hints = calloc(s->n_fields, sizeof(*hints));
@@ -149,6 +170,8 @@ int run_reference_from_file(run_stream_t *s, const dd_config_reference_t *ref,
         edges_from(s, first);
         rc = set_from_dataset(s, d, ref->path, out, errstr, errstr_size);
     }
+    if (rc == 0)
+        names_from_dataset(s, d, *out);
     dd_sketch_set_destroy(first);
     dd_dataset_destroy(d);
     return rc;
@@ -375,6 +398,9 @@ static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_s
             }
         }
     }
+    /* The kinds again: an Avro schema may have just given fields without one theirs. */
+    for (size_t i = 0; i < s->n_fields; i++)
+        kinds[i] = s->fields[i].kind;
     if (rc == 0 && dd_batch_new(kinds, n_cols, RUN_BATCH_ROWS, &s->batch) != DD_CODEC_OK)
         rc = FAIL("stream %s: %s", c->name, "out of memory");
     for (size_t i = 0; rc == 0 && i + 1 < RUN_BATCHES; i++) {
@@ -438,6 +464,14 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
         f->value = NAN;
         f->threshold = NAN;
     }
+    s->names = run_names_new(s->n_fields);
+    if (s->names == NULL)
+        return FAIL("stream %s: %s", cfg->name, "out of memory");
+    if (cfg->codec != DD_CONFIG_CODEC_JSON) {
+        s->texts = calloc(s->n_fields + 1, sizeof(*s->texts));
+        if (s->texts == NULL)
+            return FAIL("stream %s: %s", cfg->name, "out of memory");
+    }
     if (cfg->codec == DD_CONFIG_CODEC_AVRO_CONFLUENT)
         for (size_t i = 0; i < s->n_fields; i++)
             if (cfg->fields[i].kind == 0)
@@ -486,6 +520,8 @@ void run_stream_free(run_stream_t *s) {
         dd_avro_plan_destroy(s->schemas[i].plan);
     dd_avro_schema_destroy(s->own_schema);
     dd_json_plan_destroy(s->json);
+    run_names_free(s->names);
+    free(s->texts);
     dd_json_observer_destroy(s->observed_ref);
     dd_json_observer_destroy(s->observed_cur);
     dd_batch_destroy(s->batch);
@@ -564,6 +600,24 @@ static run_schema_t *schema_for(run_t *r, run_stream_t *s, uint32_t id, char *er
     return rs;
 }
 
+/* The spellings of the categorical values of row `row`, just decoded with texts. */
+static void learn_names(run_stream_t *s, const dd_column_batch_t *b, size_t row) {
+    for (size_t i = 0; i < s->n_fields; i++) {
+        const dd_batch_column_t *c = &b->columns[i];
+        if (c->kind != DD_COLUMN_CATEGORICAL || dd_batch_is_null(c, row))
+            continue;
+        const dd_codec_span_t *t = &s->texts[i];
+        if (t->data != NULL) {
+            run_names_put(s->names, i, c->hashes[row], t->data, t->len);
+        } else if (t->is_integer) {
+            char digits[24];
+            const int len = snprintf(digits, sizeof digits, "%lld", (long long)t->integer);
+            if (len > 0)
+                run_names_put(s->names, i, c->hashes[row], digits, (size_t)len);
+        }
+    }
+}
+
 dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, size_t len,
                               int64_t kafka_ts_ms, int64_t now_ms, char *errstr,
                               size_t errstr_size) {
@@ -602,7 +656,10 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
                 }
             }
         }
-        err = dd_avro_decode(rs->plan, body, body_len, b, &err_offset, NULL);
+        dd_codec_span_t *texts = s->seen % RUN_NAMES_SAMPLE == 0 ? s->texts : NULL;
+        err = dd_avro_decode(rs->plan, body, body_len, b, &err_offset, texts);
+        if (err == DD_CODEC_OK && texts != NULL)
+            learn_names(s, b, row);
         if (rs->time_in_seconds)
             time_to_ms = 1000.0;
         err_offset += (size_t)(body - data);

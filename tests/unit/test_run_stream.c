@@ -264,6 +264,62 @@ static void idle_stream_raises_and_resolves(void **state) {
     assert_false(f->s.stream_alerts[RUN_S_LAG].raised); /* max_lag is off by default */
 }
 
+/* Category names: bounded put/get, and an Avro stream learning spellings from sampled records. */
+static void category_names(void **state) {
+    (void)state;
+    run_names_t *n = run_names_new(2);
+    assert_non_null(n);
+    run_names_put(n, 1, 42, "DE", 2);
+    run_names_put(n, 1, 42, "XX", 2); /* the first spelling stays */
+    assert_string_equal(run_names_get(n, 1, 42), "DE");
+    assert_null(run_names_get(n, 0, 42));
+    assert_null(run_names_get(n, 1, 43));
+    char long_name[RUN_NAME_BYTES_MAX + 2];
+    memset(long_name, 'x', sizeof long_name);
+    run_names_put(n, 1, 44, long_name, sizeof long_name); /* too long: not remembered */
+    assert_null(run_names_get(n, 1, 44));
+    for (uint64_t h = 1000; h < 1000 + 2 * RUN_NAMES_MAX; h++)
+        run_names_put(n, 0, h, "v", 1);
+    assert_non_null(run_names_get(n, 0, 1000));
+    assert_null(run_names_get(n, 0, 1000 + 2 * RUN_NAMES_MAX - 1)); /* the table is full */
+    run_names_put(n, 5, 1, "out of range", 12);
+    run_names_free(n);
+
+    char dir[] = "/tmp/test_run_names.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char schema_path[128], config[1024];
+    snprintf(schema_path, sizeof schema_path, "%s/s.avsc", dir);
+    FILE *fp = fopen(schema_path, "w");
+    assert_non_null(fp);
+    fputs("{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"c\",\"type\":\"string\"}]}",
+          fp);
+    fclose(fp);
+    const int len = snprintf(config, sizeof config,
+                             "version: 1\nkafka: {bootstrap.servers: 127.0.0.1:9}\nstreams:\n"
+                             "  - {name: a, topics: [t], codec: avro, schema: {file: %s},\n"
+                             "     fields: [{path: c}]}\n"
+                             "events: {file: /dev/null}\nalerts: {topic: null}\n",
+                             schema_path);
+    dd_config_t *cfg = NULL;
+    char errstr[512];
+    assert_int_equal(dd_config_parse(config, (size_t)len, "a.yaml", &cfg, errstr, sizeof errstr), 0);
+    run_t r;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    run_stream_t st;
+    assert_int_equal(run_stream_init(&r, &st, &cfg->streams[0], 0, errstr, sizeof errstr), 0);
+    assert_int_equal(st.fields[0].kind, DD_COLUMN_CATEGORICAL);
+    const uint8_t rec[] = {10, 'h', 'e', 'l', 'l', 'o'}; /* string of 5 bytes */
+    assert_int_equal(run_stream_add(&r, &st, rec, sizeof rec, 1700000000000, 0, errstr,
+                                    sizeof errstr),
+                     DD_CODEC_OK);
+    assert_string_equal(run_names_get(st.names, 0, dd_codec_hash("hello", 5)), "hello");
+    run_stream_free(&st);
+    dd_config_free(cfg);
+    unlink(schema_path);
+    rmdir(dir);
+}
+
 static void window_bytes(const dd_window_t *w, uint8_t **out, size_t *len) {
     *len = dd_window_serialized_size(w);
     *out = malloc(*len);
@@ -325,6 +381,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(alert_states_round_trip, setup, teardown),
         cmocka_unit_test(avro_timestamp_field),
         cmocka_unit_test(worker_matches_loop_thread),
+        cmocka_unit_test(category_names),
         cmocka_unit_test_setup_teardown(idle_stream_raises_and_resolves, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
