@@ -514,6 +514,17 @@ static int is_consumer_only(const char *name) {
     return 0;
 }
 
+/* librdkafka's own log lines become driftd's (JSON when log.format is json), on whichever
+ * thread librdkafka logs from; run_log writes each line whole. */
+static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    const run_t *r = rd_kafka_opaque(rk);
+    const dd_config_log_level_t l = level <= 3   ? DD_CONFIG_LOG_ERROR
+                                    : level == 4 ? DD_CONFIG_LOG_WARN
+                                    : level <= 6 ? DD_CONFIG_LOG_INFO
+                                                 : DD_CONFIG_LOG_DEBUG;
+    run_log(r != NULL ? &r->log : NULL, l, "kafka %s %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
 static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr,
                     size_t errstr_size) {
     char detail[512];
@@ -562,6 +573,8 @@ static int make_clients(run_t *r, char *errstr, size_t errstr_size) {
         conf_set(pc, "enable.idempotence", "true", errstr, errstr_size) != 0 ||
         conf_set(pc, "linger.ms", "5", errstr, errstr_size) != 0)
         goto fail;
+    rd_kafka_conf_set_log_cb(cc, kafka_log_cb);
+    rd_kafka_conf_set_log_cb(pc, kafka_log_cb);
     rd_kafka_conf_set_rebalance_cb(cc, rebalance_cb);
     rd_kafka_conf_set_opaque(cc, r);
     rd_kafka_conf_set_dr_msg_cb(pc, delivery_cb);
