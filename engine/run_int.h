@@ -127,6 +127,17 @@ void run_stream_free(run_stream_t *s);
 int run_stream_prepare(struct run *r, run_stream_t *s, const dd_config_stream_t *cfg,
                        size_t index, char *errstr, size_t errstr_size);
 
+/* Decodes one message as the next row of the stream's batch (which must have room), nothing
+ * more: no time, no pane. track_schema 0 leaves a Confluent stream's schema changes unreported
+ * (reading a reference). *time_to_ms gets the factor from the time column to Unix ms. */
+dd_codec_err_t run_stream_decode(struct run *r, run_stream_t *s, const uint8_t *data, size_t len,
+                                 int track_schema, int64_t now_ms, double *time_to_ms,
+                                 char *errstr, size_t errstr_size);
+/* A reference set from records of topics between two times (reference: {type: topic}): the
+ * stream's own topics or the reference's, [from_ms, to_ms) by Kafka timestamp, read with a
+ * consumer of its own that joins no group. 0, or −1 with the reason in errstr. */
+int run_reference_from_topics(struct run *r, run_stream_t *s, const dd_config_reference_t *ref,
+                              dd_sketch_set_t **out, char *errstr, size_t errstr_size);
 /* Decodes one message into the stream's batch and pane. Returns 0, or the codec error (the
  * message is then the caller's to dead-letter) with a detail in errstr. now_ms is processing
  * time; kafka_ts_ms the message timestamp (−1 if none). */

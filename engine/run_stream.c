@@ -497,11 +497,16 @@ int run_stream_init(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg, si
         if (reference_from_snapshot(s, ref, &s->reference, errstr, errstr_size) != 0)
             return -1;
         snprintf(s->reference_id, sizeof s->reference_id, "snapshot:%s", ref->path);
-    } else if (ref->type == DD_CONFIG_REFERENCE_TOPIC) {
-        return FAIL("stream %s: reference type topic is not supported by this version of driftd "
-                    "run%s",
-                    cfg->name, " (write the range to a file, or use driftd baseline)");
+} else if (ref->type == DD_CONFIG_REFERENCE_TOPIC) {
+        if (run_reference_from_topics(r, s, ref, &s->reference, errstr, errstr_size) != 0)
+            return -1;
+        char from[DD_EVENT_TIME_SIZE], to[DD_EVENT_TIME_SIZE];
+        dd_event_format_time(ref->from_ms, from);
+        dd_event_format_time(ref->to_ms, to);
+        snprintf(s->reference_id, sizeof s->reference_id, "topic:%s..%s", from, to);
+        s->reference_time_ms = run_now_ms();
     }
+
     const dd_config_window_t *w = &r->cfg->window;
     dd_sketch_err_t err = dd_window_new(s->specs, s->n_fields, w->n_panes, w->pane_ms, 0x5eedu,
                                         &s->window);
@@ -618,9 +623,9 @@ static void learn_names(run_stream_t *s, const dd_column_batch_t *b, size_t row)
     }
 }
 
-dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, size_t len,
-                              int64_t kafka_ts_ms, int64_t now_ms, char *errstr,
-                              size_t errstr_size) {
+dd_codec_err_t run_stream_decode(run_t *r, run_stream_t *s, const uint8_t *data, size_t len,
+                                 int track_schema, int64_t now_ms, double *time_to_ms_out,
+                                 char *errstr, size_t errstr_size) {
     dd_column_batch_t *b = s->batch;
     const size_t row = b->rows;
     size_t err_offset = 0;
@@ -648,7 +653,7 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
                 if (rs == NULL)
                     return err;
                 s->active = rs;
-                if (!s->have_schema_id || s->last_schema_id != id) {
+                if (track_schema && (!s->have_schema_id || s->last_schema_id != id)) {
                     if (s->have_schema_id)
                         run_schema_changed(r, s, prev, rs, now_ms);
                     s->have_schema_id = 1;
@@ -665,13 +670,24 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
         err_offset += (size_t)(body - data);
     }
     if (err != DD_CODEC_OK) {
-        if (err == DD_CODEC_ERR_BATCH_FULL) { /* cannot happen: the batch is flushed when full */
-            run_stream_flush(r, s);
-            return run_stream_add(r, s, data, len, kafka_ts_ms, now_ms, errstr, errstr_size);
-        }
         snprintf(errstr, errstr_size, "%s at byte %zu", dd_codec_strerror(err), err_offset);
         return err;
     }
+    *time_to_ms_out = time_to_ms;
+    return DD_CODEC_OK;
+}
+
+dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, size_t len,
+                              int64_t kafka_ts_ms, int64_t now_ms, char *errstr,
+                              size_t errstr_size) {
+    dd_column_batch_t *b = s->batch;
+    const size_t row = b->rows;
+    double time_to_ms = s->time_to_ms;
+    /* The batch always has room: it is handed over as soon as it is full. */
+    const dd_codec_err_t err =
+        run_stream_decode(r, s, data, len, 1, now_ms, &time_to_ms, errstr, errstr_size);
+    if (err != DD_CODEC_OK)
+        return err;
     s->bytes += len;
     s->last_record_ms = now_ms;
     int64_t t;
