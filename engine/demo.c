@@ -38,7 +38,7 @@ static const char demo_usage[] =
     "as it fires; the demo ends once both topics are read and says what happened.\n"
     "\n"
     "Options:\n"
-    "  --records N   records per stream, 20000 to 45000 (default 40000)\n"
+    "  --records N   records per stream, 10000 to 15000 (default 14000)\n"
     "  --seed N      random seed for the synthetic streams (default 42)\n"
     "  --log         also show driftd's own log lines (stderr)\n"
     "  -h, --help    show this help\n"

@@ -38,14 +38,50 @@ int64_t run_now_ms(void) {
 
 /* ---- events out ----------------------------------------------------------------------------- */
 
+/* A message Kafka did not take (after the producer's own retries) is produced again, headers
+ * and all: an event or a dead letter is never dropped, and while it waits in the queue no
+ * checkpoint commits past the record it came from (checkpoint() requires an empty queue). */
 static void delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
-    (void)rk;
     run_t *r = opaque;
-    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        r->delivery_failures++;
-        run_log(&r->log, DD_CONFIG_LOG_ERROR, "delivery to %s failed: %s",
-                m->rkt != NULL ? rd_kafka_topic_name(m->rkt) : "?", rd_kafka_err2str(m->err));
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    r->delivery_failures++;
+    const char *topic = m->rkt != NULL ? rd_kafka_topic_name(m->rkt) : NULL;
+    run_log(&r->log, DD_CONFIG_LOG_ERROR, "delivery to %s failed: %s; producing it again",
+            topic != NULL ? topic : "?", rd_kafka_err2str(m->err));
+    if (topic == NULL)
+        return;
+    rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != NULL)
+        copy = rd_kafka_headers_copy(hdrs);
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
+        RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (copy != NULL)
+            rd_kafka_headers_destroy(copy);
+        r->events_failed++;
+        run_log(&r->log, DD_CONFIG_LOG_ERROR, "producing to %s again failed: %s", topic,
+                rd_kafka_err2str(err));
     }
+}
+
+/* Produces, waiting out a full queue for at most about five seconds (the loop must go on
+ * polling the consumer, or the group evicts it). */
+static rd_kafka_resp_err_t produce_bounded(run_t *r, const char *topic, const void *key,
+                                           size_t key_len, const void *value, size_t len,
+                                           rd_kafka_headers_t *hdrs) {
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__QUEUE_FULL;
+    for (int tries = 0; tries < 50 && err == RD_KAFKA_RESP_ERR__QUEUE_FULL; tries++) {
+        err = rd_kafka_producev(
+            r->producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)(uintptr_t)value, len),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(r->producer, 100);
+    }
+    return err;
 }
 
 int run_emit(run_t *r, dd_event_t *e) {
@@ -87,17 +123,8 @@ int run_emit(run_t *r, dd_event_t *e) {
         if (dd_event_headers(e, &eh) == 0)
             for (size_t i = 0; i < eh.n; i++)
                 rd_kafka_header_add(hdrs, eh.h[i].name, -1, eh.h[i].value, -1);
-        rd_kafka_resp_err_t err;
-        for (;;) {
-            err = rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(r->cfg->alerts.topic),
-                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                    RD_KAFKA_V_KEY(key, key_len),
-                                    RD_KAFKA_V_VALUE(r->scratch, need), RD_KAFKA_V_HEADERS(hdrs),
-                                    RD_KAFKA_V_END);
-            if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-                break;
-            rd_kafka_poll(r->producer, 100);
-        }
+        const rd_kafka_resp_err_t err =
+            produce_bounded(r, r->cfg->alerts.topic, key, key_len, r->scratch, need, hdrs);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             rd_kafka_headers_destroy(hdrs); /* not taken over on failure */
             run_log(&r->log, DD_CONFIG_LOG_ERROR, "alerts topic %s: %s", r->cfg->alerts.topic,
@@ -129,17 +156,8 @@ static void dead_letter(run_t *r, const run_stream_t *s, const rd_kafka_message_
     rd_kafka_header_add(h, "driftd.source.topic", -1, rd_kafka_topic_name(m->rkt), -1);
     rd_kafka_header_add(h, "driftd.source.partition", -1, partition, -1);
     rd_kafka_header_add(h, "driftd.source.offset", -1, offset, -1);
-    rd_kafka_resp_err_t e;
-    for (;;) {
-        e = rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(r->cfg->alerts.dead_letter_topic),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_KEY(m->key, m->key_len),
-                              RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_HEADERS(h),
-                              RD_KAFKA_V_END);
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            break;
-        rd_kafka_poll(r->producer, 100);
-    }
+    const rd_kafka_resp_err_t e = produce_bounded(r, r->cfg->alerts.dead_letter_topic, m->key,
+                                                  m->key_len, m->payload, m->len, h);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         rd_kafka_headers_destroy(h);
         r->dead_letters_failed++;
@@ -419,6 +437,11 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
     }
     for (size_t i = 0; i < c->n_offsets; i++) {
         r->restored[i].topic = strdup(c->offsets[i].topic);
+        if (r->restored[i].topic == NULL) {
+            dd_ckpt_free(ck);
+            snprintf(errstr, errstr_size, "%s", "out of memory");
+            return -1;
+        }
         r->restored[i].partition = c->offsets[i].partition;
         r->restored[i].next_offset = c->offsets[i].offset;
     }
@@ -438,25 +461,40 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     run_t *r = opaque;
     const int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        /* Where to start: the furthest of the group's committed offset (another member may have
+         * counted records since), the state file's offset (this member's window holds records up
+         * to it even if its last commit was lost) and this member's own position when the
+         * partition comes back. Anything earlier would count records twice. */
+        rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(parts);
+        const rd_kafka_resp_err_t cerr = rd_kafka_committed(rk, committed, 10000);
+        if (cerr != RD_KAFKA_RESP_ERR_NO_ERROR)
+            run_log(&r->log, DD_CONFIG_LOG_WARN, "reading committed offsets: %s",
+                    rd_kafka_err2str(cerr));
         for (int i = 0; i < parts->cnt; i++) {
             rd_kafka_topic_partition_t *p = &parts->elems[i];
+            int64_t start = cerr == RD_KAFKA_RESP_ERR_NO_ERROR && committed->elems[i].offset >= 0
+                                ? committed->elems[i].offset
+                                : RD_KAFKA_OFFSET_INVALID;
             for (size_t k = 0; k < r->n_restored; k++) {
                 run_partition_t *rp = &r->restored[k];
                 if (rp->topic != NULL && rp->partition == p->partition &&
                     strcmp(rp->topic, p->topic) == 0) {
-                    p->offset = rp->next_offset; /* resume exactly where the state ends */
+                    if (rp->next_offset > start)
+                        start = rp->next_offset;
                     free(rp->topic);
                     rp->topic = NULL;
                 }
             }
             run_partition_t *pos = position(r, p->topic, p->partition, 1);
             if (pos != NULL) {
-                /* Without a restored offset the group's committed one applies: a partition that
-                 * comes back may have been consumed (and committed) by another member meanwhile. */
+                if (pos->next_offset > start)
+                    start = pos->next_offset;
                 pos->assigned = 1;
-                pos->next_offset = p->offset >= 0 ? p->offset : RD_KAFKA_OFFSET_INVALID;
+                pos->next_offset = start;
             }
+            p->offset = start;
         }
+        rd_kafka_topic_partition_list_destroy(committed);
         rd_kafka_error_t *e = NULL;
         rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
         if (cooperative)
@@ -999,6 +1037,8 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
     sigaction(SIGINT, &sa, NULL);
     run_log(&r.log, DD_CONFIG_LOG_INFO, "driftd run %s: %zu streams, %zu fields; started",
             dd_engine_version(), cfg->n_streams, cfg->n_fields);
+    for (size_t i = 0; i < r.n_streams; i++) /* idleness counts from the start */
+        r.streams[i].last_record_ms = run_now_ms();
     if (run_worker_start(&r) != 0)
         run_log(&r.log, DD_CONFIG_LOG_WARN,
                 "no sketch worker thread: batches are added on the loop thread");
@@ -1053,5 +1093,7 @@ out:
     dd_http_stop(http);
     run_worker_stop(&r);
     run_free(&r);
+    alarm(0); /* the shutdown bound is over; dd_run may be called again (the demo, tests) */
+    stop_signal = 0;
     return status;
 }

@@ -330,6 +330,7 @@ static void json_schema_check(run_t *r, run_stream_t *s, int64_t now_ms) {
 
 void run_schema_changed(run_t *r, run_stream_t *s, const run_schema_t *old_schema,
                         const run_schema_t *new_schema, int64_t now_ms) {
+    run_worker_wait_idle(r); /* its events carry the window's bounds */
     dd_avro_change_t changes[64];
     dd_avro_compat_t compat = DD_AVRO_COMPAT_FULL;
     size_t n = 0;
@@ -366,6 +367,7 @@ void run_schema_changed(run_t *r, run_stream_t *s, const run_schema_t *old_schem
 }
 
 void run_freshness(run_t *r, run_stream_t *s, int64_t now_ms) {
+    run_worker_wait_idle(r); /* its events carry the window's bounds */
     const dd_config_window_t *w = &r->cfg->window;
     dd_hysteresis_options_t hopt = {r->cfg->alerts.raise_after, r->cfg->alerts.clear_after};
     const dd_hysteresis_options_t *h = &hopt;
@@ -432,7 +434,9 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
 /* ---- alert states in checkpoints ------------------------------------------------------------ */
 
 #define ALERT_BYTES 30u
-#define ALERTS_MAGIC 0x41u /* 'A', version 1 */
+#define ALERTS_MAGIC_V1 0x41u /* 'A': alert states only */
+#define ALERTS_MAGIC 0x42u    /* 'B': alert states, then the stream's four times */
+#define TIMES_BYTES 32u
 
 static uint8_t *put_state(uint8_t *p, const dd_alert_state_t *st) {
     uint64_t words[3] = {st->breach_run | ((uint64_t)st->clean_run << 32),
@@ -461,7 +465,19 @@ static const uint8_t *get_state(const uint8_t *p, dd_alert_state_t *st) {
 }
 
 static size_t alerts_size(const run_stream_t *s) {
-    return 1 + 4 + (RUN_S_N + s->n_fields * (1 + RUN_Q_N)) * ALERT_BYTES;
+    return 1 + 4 + (RUN_S_N + s->n_fields * (1 + RUN_Q_N)) * ALERT_BYTES + TIMES_BYTES;
+}
+
+static void put_i64(uint8_t *p, int64_t v) {
+    for (int b = 0; b < 8; b++)
+        p[b] = (uint8_t)((uint64_t)v >> (8 * b));
+}
+
+static int64_t get_i64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int b = 0; b < 8; b++)
+        v |= (uint64_t)p[b] << (8 * b);
+    return (int64_t)v;
 }
 
 size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap) {
@@ -479,11 +495,18 @@ size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap) {
         for (int q = 0; q < RUN_Q_N; q++)
             p = put_state(p, &s->fields[i].quality[q]);
     }
+    /* The times a restart needs to resume the same watermark, evaluations and reference. */
+    put_i64(p, s->first_time_ms);
+    put_i64(p + 8, s->max_time_ms);
+    put_i64(p + 16, s->next_eval_ms);
+    put_i64(p + 24, s->trailing_end_ms);
     return need;
 }
 
 int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len) {
-    if (buf == NULL || len != alerts_size(s) || buf[0] != ALERTS_MAGIC)
+    const int v1 = buf != NULL && len > 0 && buf[0] == ALERTS_MAGIC_V1;
+    if (buf == NULL || len != alerts_size(s) - (v1 ? TIMES_BYTES : 0) ||
+        (buf[0] != ALERTS_MAGIC && !v1))
         return -1;
     size_t n = 0;
     for (int b = 0; b < 4; b++)
@@ -497,6 +520,21 @@ int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len) {
         p = get_state(p, &s->fields[i].drift);
         for (int q = 0; q < RUN_Q_N; q++)
             p = get_state(p, &s->fields[i].quality[q]);
+    }
+    if (!v1) {
+        const int64_t first = get_i64(p), max = get_i64(p + 8), next = get_i64(p + 16),
+                      trailing = get_i64(p + 24);
+        /* Untrusted bytes: only times a window could hold are taken. */
+        const int64_t lim = DD_WINDOW_TIME_MS_MAX;
+        if ((first == INT64_MIN || (first >= -lim && first <= lim)) &&
+            (max == INT64_MIN || (max >= -lim && max <= lim)) &&
+            (next == INT64_MIN || (next >= -lim && next <= lim)) && trailing >= -lim &&
+            trailing <= lim) {
+            s->first_time_ms = first;
+            s->max_time_ms = max;
+            s->next_eval_ms = next;
+            s->trailing_end_ms = trailing;
+        }
     }
     return 0;
 }

@@ -25,6 +25,7 @@
 #define RUN_NAMES_MAX 1024u     /* category names remembered per field */
 #define RUN_NAME_BYTES_MAX 128u /* longer spellings are not remembered */
 #define RUN_NAMES_SAMPLE 64u    /* names are taken from one decoded record in this many */
+#define RUN_FUTURE_MS (5 * 60 * 1000) /* event times further ahead of the clock are late */
 
 /* ---- logging (run_log.c) ---------------------------------------------------------------------
  * One line per message on stderr: JSON ({"time":…,"level":…,"msg":…}) or text, per log.format;
@@ -108,6 +109,7 @@ typedef struct run_stream {
     dd_alert_state_t stream_alerts[RUN_S_N];
     /* counters (since start, or restored) */
     uint64_t records, bytes, late, decode_errors, type_errors, dead_letters;
+    uint64_t future; /* of the late records: event time ahead of the clock */
     uint64_t decode_errors_by_reason[64];
     uint64_t records_at_eval, errors_at_eval; /* at the previous evaluation */
     int64_t last_record_ms;                   /* processing time of the newest record */

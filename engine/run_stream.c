@@ -648,7 +648,12 @@ dd_codec_err_t run_stream_decode(run_t *r, run_stream_t *s, const uint8_t *data,
                 return err;
             }
             if (rs == NULL || rs->id != id) {
-                run_schema_t *prev = rs;
+                /* A copy: schema_for may shift the array (the registry keeps the schema). */
+                run_schema_t prev_copy;
+                memset(&prev_copy, 0, sizeof prev_copy);
+                if (rs != NULL)
+                    prev_copy = *rs;
+                run_schema_t *prev = rs != NULL ? &prev_copy : NULL;
                 rs = schema_for(r, s, id, errstr, errstr_size, &err);
                 if (rs == NULL)
                     return err;
@@ -704,6 +709,14 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
         t = (int64_t)floor(v);
     } else {
         t = kafka_ts_ms >= 0 ? kafka_ts_ms : now_ms;
+    }
+    /* A time far ahead of the clock would drag the watermark (and every later record) with it:
+     * such a record is late, counted, and moves nothing. Processing time is never ahead. */
+    if (t > now_ms + RUN_FUTURE_MS || t > DD_WINDOW_TIME_MS_MAX || t < -DD_WINDOW_TIME_MS_MAX) {
+        b->rows = row;
+        s->late++;
+        s->future++;
+        return DD_CODEC_OK;
     }
     /* Event time: the watermark trails the newest time seen; a record older than the watermark
      * minus the allowed lateness, or older than the window, is late. */

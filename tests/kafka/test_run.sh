@@ -17,12 +17,15 @@
 #   rebalance   a second member joins the group mid-stream (4 partitions, cooperative-sticky):
 #               the first checkpoints and commits before its partitions go, so the two members'
 #               windows together hold every record exactly once
+#   topicref    reference: {type: topic}: exactly the records of the time range, no false drift
+#   handover    a member restarts from its state file after another member consumed and
+#               committed its partitions meanwhile: it resumes at the committed offset
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
 tool=$2
 shift 2
-scenarios=${*:-drift stationary schema kill9 rebalance topicref}
+scenarios=${*:-drift stationary schema kill9 rebalance topicref handover}
 home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
 bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
 [ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
@@ -437,6 +440,47 @@ drift = [e for e in ev if e["type"] == "drift"]
 assert drift == [], [(e["field"], e["value"]) for e in drift]
 assert all(e["reference_id"].startswith("topic:") for e in ev), ev
 ' "$dir/topicref.events.jsonl"
+}
+
+scenario_handover() {
+    say "-- a member restarts after another one consumed its partitions meanwhile"
+    local topic=$pfx.handover
+    "$tool" create "$bs" "$topic" 2 || { fail "topic"; return; }
+    local m
+    for m in a b; do
+        { common_kafka "$pfx-handover"
+          cat <<EOF
+streams:
+  - name: features
+    topics: [$topic]
+    codec: json
+EOF
+          fields
+          cat <<EOF
+window: {length: 1h, pane: 1m, time: event, watermark: 30m, evaluate_every: 1m}
+events: {file: $dir/handover-$m.events.jsonl}
+state: {dir: $dir/handover-$m.state, checkpoint_every: 1s}
+http: {listen: null}
+log: {level: info, format: json}
+EOF
+        } >"$dir/handover-$m.yaml"
+    done
+    "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 2000 --seed 12 \
+        --partitions 2 --start-ms "$t0" --step-ms 1 2>/dev/null || { fail "producing"; return; }
+    timeout 120 "$driftd" run -c "$dir/handover-a.yaml" --stop-when-idle 2000 2>"$dir/handover-a1.log"
+    "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 1000 --seed 13 \
+        --partitions 2 --start-ms "$((t0 + 2000))" --step-ms 1 2>/dev/null || { fail "producing"; return; }
+    timeout 120 "$driftd" run -c "$dir/handover-b.yaml" --stop-when-idle 2000 2>"$dir/handover-b.log"
+    timeout 120 "$driftd" run -c "$dir/handover-a.yaml" --stop-when-idle 2000 2>"$dir/handover-a2.log"
+    "$driftd" inspect "$dir/handover-a.state/driftd.state" --format json >"$dir/handover-a.json"
+    "$driftd" inspect "$dir/handover-b.state/driftd.state" --format json >"$dir/handover-b.json"
+    check "a counts its 2,000, b the 1,000 produced while a was away, and a's restart adds none" json '
+import json, sys
+a = json.load(open(sys.argv[1]))["streams"][0]["window"]["rows"]
+b = json.load(open(sys.argv[2]))["streams"][0]["window"]["rows"]
+print("   member a: %d, member b: %d" % (a, b))
+assert (a, b) == (2000, 1000), (a, b)
+' "$dir/handover-a.json" "$dir/handover-b.json"
 }
 
 for s in $scenarios; do

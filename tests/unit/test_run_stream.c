@@ -45,6 +45,9 @@ static const char json_config[] =
     "alerts: {topic: null}\n"
     "log: {level: error}\n";
 
+/* The clock the tests' records arrive at: after all their event times (2027-01-15). */
+#define NOW_MS 1800000000000LL
+
 typedef struct fixture {
     dd_config_t *cfg;
     run_t r;
@@ -77,7 +80,7 @@ static dd_codec_err_t add(fixture_t *f, int64_t ts, double x, const char *c) {
     char msg[256], errstr[256];
     const int n = snprintf(msg, sizeof msg, "{\"ts\":%lld,\"x\":%.17g,\"c\":\"%s\"}",
                            (long long)ts, x, c);
-    return run_stream_add(&f->r, &f->s, (const uint8_t *)msg, (size_t)n, -1, 0, errstr,
+    return run_stream_add(&f->r, &f->s, (const uint8_t *)msg, (size_t)n, -1, NOW_MS, errstr,
                           sizeof errstr);
 }
 
@@ -115,21 +118,37 @@ static void late_and_out_of_order_records(void **state) {
     assert_int_equal(dd_window_rows(f->s.window), 102);
 }
 
+/* A record dated more than RUN_FUTURE_MS ahead of the clock is late and moves nothing. */
+static void future_records_are_late(void **state) {
+    fixture_t *f = *state;
+    const int64_t t0 = NOW_MS - 60000;
+    assert_int_equal(add(f, t0, 1, "a"), DD_CODEC_OK);
+    assert_int_equal(add(f, NOW_MS + RUN_FUTURE_MS + 1, 1, "a"), DD_CODEC_OK);
+    assert_int_equal(f->s.late, 1);
+    assert_int_equal(f->s.future, 1);
+    assert_int_equal(f->s.max_time_ms, t0); /* the watermark did not move */
+    assert_int_equal(add(f, t0 + 10, 1, "a"), DD_CODEC_OK); /* so this one still counts */
+    run_stream_flush(&f->r, &f->s);
+    assert_int_equal(f->s.records, 2);
+    assert_int_equal(add(f, NOW_MS + RUN_FUTURE_MS - 1000, 1, "a"), DD_CODEC_OK); /* within */
+    assert_int_equal(f->s.late, 1);
+}
+
 static void decode_errors_leave_no_row(void **state) {
     fixture_t *f = *state;
     char errstr[256];
     assert_int_equal(add(f, 1700000000000, 1, "a"), DD_CODEC_OK);
     const size_t rows = f->s.batch->rows;
     static const char bad[] = "{\"ts\":1700000000001,\"x\":";
-    assert_int_equal(run_stream_add(&f->r, &f->s, (const uint8_t *)bad, sizeof bad - 1, -1, 0,
-                                    errstr, sizeof errstr),
+    assert_int_equal(run_stream_add(&f->r, &f->s, (const uint8_t *)bad, sizeof bad - 1, -1,
+                                    NOW_MS, errstr, sizeof errstr),
                      DD_CODEC_ERR_TRUNCATED);
     assert_non_null(strstr(errstr, "at byte"));
     assert_int_equal(f->s.batch->rows, rows);
     /* a time that is not a number is late, not lost */
     static const char no_time[] = "{\"x\":2,\"c\":\"a\"}";
     assert_int_equal(run_stream_add(&f->r, &f->s, (const uint8_t *)no_time, sizeof no_time - 1,
-                                    -1, 0, errstr, sizeof errstr),
+                                    -1, NOW_MS, errstr, sizeof errstr),
                      DD_CODEC_OK);
     assert_int_equal(f->s.late, 1);
     assert_int_equal(f->s.batch->rows, rows);
@@ -163,11 +182,17 @@ static void alert_states_round_trip(void **state) {
     f->s.fields[1].drift = (dd_alert_state_t){1, 2, 3, DD_SEVERITY_CRITICAL, 1700000000123, 4};
     f->s.fields[0].quality[RUN_Q_OUT_OF_RANGE].breach_run = 7;
     f->s.stream_alerts[RUN_S_IDLE].raised = 1;
+    f->s.first_time_ms = 1700000000000;
+    f->s.max_time_ms = 1700000009999;
+    f->s.next_eval_ms = 1700000010000;
+    f->s.trailing_end_ms = 1700000005000;
     const size_t n = run_alerts_encode(&f->s, NULL, 0);
     uint8_t *buf = malloc(n);
     assert_int_equal(run_alerts_encode(&f->s, buf, n), n);
     run_stream_t copy = f->s;
     memset(&copy.stream_alerts, 0, sizeof copy.stream_alerts);
+    copy.first_time_ms = copy.max_time_ms = copy.next_eval_ms = INT64_MIN;
+    copy.trailing_end_ms = 0;
     run_field_t fields[2];
     memset(fields, 0, sizeof fields);
     copy.fields = fields;
@@ -180,6 +205,11 @@ static void alert_states_round_trip(void **state) {
     assert_int_equal(fields[1].drift.raises, 4);
     assert_int_equal(fields[0].quality[RUN_Q_OUT_OF_RANGE].breach_run, 7);
     assert_int_equal(copy.stream_alerts[RUN_S_IDLE].raised, 1);
+    /* the watermark, the next evaluation and the trailing reference's end survive a restart */
+    assert_int_equal(copy.first_time_ms, 1700000000000);
+    assert_int_equal(copy.max_time_ms, 1700000009999);
+    assert_int_equal(copy.next_eval_ms, 1700000010000);
+    assert_int_equal(copy.trailing_end_ms, 1700000005000);
     assert_int_equal(run_alerts_decode(&copy, buf, n - 1), -1);
     buf[0] ^= 0xff;
     assert_int_equal(run_alerts_decode(&copy, buf, n), -1);
@@ -228,7 +258,8 @@ static void avro_timestamp_field(void **state) {
     const double one = 1.0;
     memcpy(rec + len, &one, 8);
     len += 8;
-    assert_int_equal(run_stream_add(&r, &s, rec, len, -1, 0, errstr, sizeof errstr), DD_CODEC_OK);
+    assert_int_equal(run_stream_add(&r, &s, rec, len, -1, NOW_MS, errstr, sizeof errstr),
+                     DD_CODEC_OK);
     run_stream_flush(&r, &s);
     assert_int_equal(dd_window_end_ms(s.window), 1700000006000); /* the pane of 5.5 s */
     assert_int_equal(dd_window_rows(s.window), 1);
@@ -243,7 +274,7 @@ static void avro_timestamp_field(void **state) {
 static void idle_stream_raises_and_resolves(void **state) {
     fixture_t *f = *state;
     char errstr[256];
-    static const char rec[] = "{\"ts\":1700000000000,\"x\":1,\"c\":\"a\"}";
+    static const char rec[] = "{\"ts\":500,\"x\":1,\"c\":\"a\"}";
     assert_int_equal(run_stream_add(&f->r, &f->s, (const uint8_t *)rec, sizeof rec - 1, -1, 1000,
                                     errstr, sizeof errstr),
                      DD_CODEC_OK);
@@ -310,7 +341,7 @@ static void category_names(void **state) {
     assert_int_equal(run_stream_init(&r, &st, &cfg->streams[0], 0, errstr, sizeof errstr), 0);
     assert_int_equal(st.fields[0].kind, DD_COLUMN_CATEGORICAL);
     const uint8_t rec[] = {10, 'h', 'e', 'l', 'l', 'o'}; /* string of 5 bytes */
-    assert_int_equal(run_stream_add(&r, &st, rec, sizeof rec, 1700000000000, 0, errstr,
+    assert_int_equal(run_stream_add(&r, &st, rec, sizeof rec, 1700000000000, NOW_MS, errstr,
                                     sizeof errstr),
                      DD_CODEC_OK);
     assert_string_equal(run_names_get(st.names, 0, dd_codec_hash("hello", 5)), "hello");
@@ -377,6 +408,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(records_land_in_their_panes, setup, teardown),
         cmocka_unit_test_setup_teardown(late_and_out_of_order_records, setup, teardown),
         cmocka_unit_test_setup_teardown(decode_errors_leave_no_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(future_records_are_late, setup, teardown),
         cmocka_unit_test_setup_teardown(watermark_triggers_evaluations, setup, teardown),
         cmocka_unit_test_setup_teardown(alert_states_round_trip, setup, teardown),
         cmocka_unit_test(avro_timestamp_field),
