@@ -72,6 +72,7 @@ static int teardown(void **state) {
     fixture_t *f = *state;
     run_stream_free(&f->s);
     dd_config_free(f->cfg);
+    free(f->r.scratch); /* run_emit's event text */
     free(f);
     return 0;
 }
