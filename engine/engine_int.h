@@ -32,6 +32,11 @@ int dd_cli_parse_u64(const char *cmd, const char *option, const char *text, uint
 /* Prints "driftd CMD: unknown option 'OPT' (see 'driftd CMD --help')" and returns 2. */
 int dd_cli_unknown_option(const char *cmd, const char *option);
 
+/* Length of the valid UTF-8 sequence at p (1-4; p has `left` bytes), or 0 when it is not one:
+ * overlong forms, surrogates and code points above U+10FFFF are not. The one rule of every
+ * writer of untrusted text (JSON, Prometheus). */
+size_t dd_utf8_sequence(const unsigned char *p, size_t left);
+
 /* A JSON string of len bytes: quotes, backslashes and control characters escaped; bytes that
  * are not valid UTF-8 written as \ufffd, so the output is always valid JSON. */
 void dd_json_write_string(FILE *out, const void *bytes, size_t len);

@@ -29,41 +29,6 @@ void dd_json_buf_cstr(dd_json_buf_t *b, const char *text) {
     dd_json_buf_raw(b, text, strlen(text));
 }
 
-/* Length of the valid UTF-8 sequence at p (1–4), or 0 when it is not one (overlong forms,
- * surrogates and code points above U+10FFFF are not): the same rule as json_out.c. */
-static size_t utf8_sequence(const unsigned char *p, size_t left) {
-    const unsigned char c = p[0];
-    size_t n;
-    unsigned min, cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        min = 0x80;
-        cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        min = 0x800;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        min = 0x10000;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 void dd_json_buf_string(dd_json_buf_t *b, const void *bytes, size_t len) {
     const unsigned char *p = bytes;
     dd_json_buf_raw(b, "\"", 1);
@@ -80,7 +45,7 @@ void dd_json_buf_string(dd_json_buf_t *b, const void *bytes, size_t len) {
         } else if (c < 0x20 || c == 0x7F) {
             snprintf(esc, sizeof(esc), "\\u%04x", c);
             esc_len = 6;
-        } else if ((n = utf8_sequence(p + i, len - i)) == 0) {
+        } else if ((n = dd_utf8_sequence(p + i, len - i)) == 0) {
             memcpy(esc, "\\ufffd", 6); /* not UTF-8: shown as the replacement character */
             esc_len = 6;
         }

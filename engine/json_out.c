@@ -6,7 +6,7 @@
 
 /* Length of the valid UTF-8 sequence at p (1–4), or 0 when it is not one (overlong forms,
  * surrogates and code points above U+10FFFF are not). */
-static size_t utf8_sequence(const unsigned char *p, size_t left) {
+size_t dd_utf8_sequence(const unsigned char *p, size_t left) {
     const unsigned char c = p[0];
     size_t n;
     unsigned min;
@@ -53,7 +53,7 @@ void dd_json_write_string(FILE *out, const void *bytes, size_t len) {
             fprintf(out, "\\u%04x", c);
             i++;
         } else {
-            const size_t n = utf8_sequence(p + i, len - i);
+            const size_t n = dd_utf8_sequence(p + i, len - i);
             if (n == 0) {
                 fputs("\\ufffd", out); /* not UTF-8: shown as the replacement character */
                 i++;

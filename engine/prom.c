@@ -5,6 +5,8 @@
  * the last complete line. */
 #include "prom.h"
 
+#include "engine_int.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -70,42 +72,6 @@ static void put_cstr(dd_prom_t *p, const char *s) {
     put(p, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (1–4), or 0 when it is not one: overlong forms,
- * surrogates and code points above U+10FFFF are not (the rule of json_buf.c, which keeps its
- * copy static). */
-static size_t utf8_sequence(const unsigned char *s, size_t left) {
-    const unsigned char c = s[0];
-    size_t n;
-    unsigned min, cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        min = 0x80;
-        cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        min = 0x800;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        min = 0x10000;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 /* Untrusted text: backslash and newline always escaped, the double quote too inside a label
  * value; invalid UTF-8 becomes U+FFFD, since Prometheus rejects a page with one such byte. */
 static void put_escaped(dd_prom_t *p, const char *text, int quote) {
@@ -122,7 +88,7 @@ static void put_escaped(dd_prom_t *p, const char *text, int quote) {
             esc = "\\n";
         else if (c == '"' && quote)
             esc = "\\\"";
-        else if ((n = utf8_sequence(s + i, len - i)) == 0)
+        else if ((n = dd_utf8_sequence(s + i, len - i)) == 0)
             esc = "\xEF\xBF\xBD";
         if (esc != NULL) {
             put(p, (const char *)s + i - run, run);

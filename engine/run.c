@@ -906,8 +906,9 @@ static int run_loop(run_t *r, dd_http_t *http) {
         }
         if (r->producer != NULL)
             rd_kafka_poll(r->producer, 0);
-        if (r->opt->stop_when_idle_ms > 0 && r->assigned_any && all_read(r) &&
-            now - r->last_message_ms >= r->opt->stop_when_idle_ms) {
+        /* all_read last: it asks librdkafka for positions (and allocates) */
+        if (r->opt->stop_when_idle_ms > 0 && r->assigned_any &&
+            now - r->last_message_ms >= r->opt->stop_when_idle_ms && all_read(r)) {
             run_log(&r->log, DD_CONFIG_LOG_INFO, "every partition read to its end: stopping");
             break;
         }

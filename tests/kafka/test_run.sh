@@ -286,26 +286,32 @@ assert c["records"] == 5940 and c["decode_errors"] == 60, c
 ' "$dir/schema.inspect.json"
 }
 
-scenario_kill9() {
-    say "-- kill -9 mid-stream and restart: exact counts"
-    local topic=$pfx.kill9
-    "$tool" create "$bs" "$topic" 3 || { fail "topic"; return; }
-    { common_kafka "$pfx-kill9"
+# A configuration for exact-count runs, written to $dir/NAME.yaml: a one-hour window (nothing
+# expires), a checkpoint every second, state in $dir/NAME.state, events in $dir/NAME.events.jsonl.
+counting_config() { # GROUP TOPIC NAME
+    { common_kafka "$1"
       cat <<EOF
 streams:
   - name: features
-    topics: [$topic]
+    topics: [$2]
     codec: json
 EOF
       fields
       cat <<EOF
 window: {length: 1h, pane: 1m, time: event, watermark: 30m, evaluate_every: 1m}
-events: {file: $dir/kill9.events.jsonl}
-state: {dir: $dir/kill9.state, checkpoint_every: 1s}
+events: {file: $dir/$3.events.jsonl}
+state: {dir: $dir/$3.state, checkpoint_every: 1s}
 http: {listen: null}
 log: {level: info, format: json}
 EOF
-    } >"$dir/kill9.yaml"
+    } >"$dir/$3.yaml"
+}
+
+scenario_kill9() {
+    say "-- kill -9 mid-stream and restart: exact counts"
+    local topic=$pfx.kill9
+    "$tool" create "$bs" "$topic" 3 || { fail "topic"; return; }
+    counting_config "$pfx-kill9" "$topic" "kill9"
     "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 60000 --seed 5 \
         --partitions 3 --start-ms "$t0" --step-ms 1 2>"$dir/kill9.gen1.log" || { fail "producing"; return; }
     "$driftd" run -c "$dir/kill9.yaml" 2>"$dir/kill9.run1.log" &
@@ -348,22 +354,7 @@ scenario_rebalance() {
     "$tool" create "$bs" "$topic" 4 || { fail "topic"; return; }
     local m
     for m in a b; do
-        { common_kafka "$pfx-rebalance"
-          cat <<EOF
-streams:
-  - name: features
-    topics: [$topic]
-    codec: json
-EOF
-          fields
-          cat <<EOF
-window: {length: 1h, pane: 1m, time: event, watermark: 30m, evaluate_every: 1m}
-events: {file: $dir/rebalance-$m.events.jsonl}
-state: {dir: $dir/rebalance-$m.state, checkpoint_every: 1s}
-http: {listen: null}
-log: {level: info, format: json}
-EOF
-        } >"$dir/rebalance-$m.yaml"
+        counting_config "$pfx-rebalance" "$topic" "rebalance-$m"
     done
     "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 40000 --seed 8 \
         --partitions 4 --start-ms "$t0" --step-ms 1 2>"$dir/rebalance.gen1.log" || { fail "producing"; return; }
@@ -448,22 +439,7 @@ scenario_handover() {
     "$tool" create "$bs" "$topic" 2 || { fail "topic"; return; }
     local m
     for m in a b; do
-        { common_kafka "$pfx-handover"
-          cat <<EOF
-streams:
-  - name: features
-    topics: [$topic]
-    codec: json
-EOF
-          fields
-          cat <<EOF
-window: {length: 1h, pane: 1m, time: event, watermark: 30m, evaluate_every: 1m}
-events: {file: $dir/handover-$m.events.jsonl}
-state: {dir: $dir/handover-$m.state, checkpoint_every: 1s}
-http: {listen: null}
-log: {level: info, format: json}
-EOF
-        } >"$dir/handover-$m.yaml"
+        counting_config "$pfx-handover" "$topic" "handover-$m"
     done
     "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 2000 --seed 12 \
         --partitions 2 --start-ms "$t0" --step-ms 1 2>/dev/null || { fail "producing"; return; }
