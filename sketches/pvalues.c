@@ -389,34 +389,143 @@ static double log_dbinom(double v, double n, double p, double q) {
     return lc + 0.5 * log(n / (2.0 * PI * v * (n - v)));
 }
 
+/* One term of the sum below, in log form; −∞ where 1 − x − v/N ≤ 0. */
+static double log_smirnov_term(double v, double n, double nx, double nx_lo) {
+    const double q = (((n - v) - nx) - nx_lo) / n; /* 1 − x − v/N without cancellation */
+    if (!(q > 0.0))
+        return -INFINITY;
+    const double p = ((v + nx) + nx_lo) / n;
+    return log_dbinom(v, n, p, q) - log(p);
+}
+
+/* Sums of more terms than this are evaluated as an integral where that is exact to rounding. */
+#define SMIRNOV_EXACT_TERMS 4096u
+
+/* The smallest (dir < 0) or largest (dir > 0) v in [lo, hi] whose term is within `drop` of the
+ * peak's, by bisection: the terms fall monotonically away from the peak. */
+static uint64_t smirnov_edge(double n, double nx, double nx_lo, uint64_t peak, uint64_t end,
+                             double log_max, double drop) {
+    uint64_t in = peak, out = end; /* term(in) within drop, term(out) below it */
+    while (in != out && (in > out ? in - out : out - in) > 1) {
+        const uint64_t mid = in < out ? in + (out - in) / 2 : out + (in - out) / 2;
+        if (log_smirnov_term((double)mid, n, nx, nx_lo) - log_max >= -drop)
+            in = mid;
+        else
+            out = mid;
+    }
+    return in;
+}
+
+/* h·Σ_j term(peak + j·h) / term(peak) over the j whose terms are within e^−60 of the peak. */
+static double smirnov_trapezoid(double n, double nx, double nx_lo, uint64_t last, uint64_t peak,
+                                double log_max, uint64_t h) {
+    double sum = 1.0;
+    for (uint64_t v = peak + h; v <= last; v += h) {
+        const double t = log_smirnov_term((double)v, n, nx, nx_lo) - log_max;
+        sum += exp(t);
+        if (t < -60.0)
+            break;
+    }
+    for (uint64_t v = peak; v >= h;) {
+        v -= h;
+        const double t = log_smirnov_term((double)v, n, nx, nx_lo) - log_max;
+        sum += exp(t);
+        if (t < -60.0)
+            break;
+    }
+    return (double)h * sum;
+}
+
+/* log(Σ_v term(v) / term(peak)) for long sums, or NaN where this does not apply. The term is a
+ * smooth (analytic) function of v, and where it is negligible (below e^−50 of the peak) at both
+ * ends of the range, the sum over the integers and the trapezoid rule with any step h both
+ * approximate its integral, with errors that fall faster than exponentially as h shrinks
+ * (Poisson summation; like e^(−2π²σ²/h²) for a peak of width σ). So the rule is applied with
+ * steps halving from about 1/64 of the range where the terms matter, until two successive
+ * results agree to a relative 1e−13; the finer one is then exact to rounding. A sum of 10^6
+ * terms takes a few hundred; when the steps reach 4 without agreeing, NaN (sum every term). */
+static double log_smirnov_sum_sampled(double n, double nx, double nx_lo, uint64_t last,
+                                      uint64_t peak, double log_max) {
+    const double drop = 50.0;
+    if (log_smirnov_term(0.0, n, nx, nx_lo) - log_max >= -drop ||
+        log_smirnov_term((double)last, n, nx, nx_lo) - log_max >= -drop)
+        return NAN; /* an end of the sum matters: the integer grid's edges count */
+    const uint64_t lo = smirnov_edge(n, nx, nx_lo, peak, 0, log_max, drop);
+    const uint64_t hi = smirnov_edge(n, nx, nx_lo, peak, last, log_max, drop);
+    uint64_t h = 1;
+    while (h * 64 <= hi - lo)
+        h *= 2;
+    if (h < 8)
+        return NAN;
+    double prev = smirnov_trapezoid(n, nx, nx_lo, last, peak, log_max, h);
+    while (h >= 8) {
+        h /= 2;
+        const double cur = smirnov_trapezoid(n, nx, nx_lo, last, peak, log_max, h);
+        if (fabs(cur - prev) <= 1e-13 * cur)
+            return log(cur);
+        prev = cur;
+    }
+    return NAN;
+}
+
 /* Natural log of P(D⁺_N ≥ x), Smirnov's one-sided tail, by Birnbaum and Tingey's sum of positive
  * terms x·Σ_{v=0}^{⌊N(1−x)⌋} C(N, v) (x + v/N)^(v−1) (1 − x − v/N)^(N−v); each term is a binomial
  * probability at p = x + v/N divided by p, summed as logs (log-sum-exp), so the result is
- * representable in log form far below the smallest double. For N > 10^6 the sum would be slow:
+ * representable in log form far below the smallest double. For N > 10^6 the sum would be long:
  * there, as scipy.special.smirnov does, log P ≈ −(6Nx + 1)²/(18N). */
 static double log_smirnov_sf(uint64_t n_int, double x) {
     const double n = (double)n_int;
     if (n_int > 1000000u)
         return -pow(6.0 * n * x + 1.0, 2.0) / 18.0 / n;
     const double nx = n * x, nx_lo = fma(n, x, -nx);
-    double log_max = -INFINITY, sum = 0.0, prev = -INFINITY;
-    for (uint64_t vi = 0; vi <= n_int; vi++) {
-        const double v = (double)vi;
-        const double q = (((n - v) - nx) - nx_lo) / n; /* 1 − x − v/N without cancellation */
-        if (!(q > 0.0))
-            break;
-        const double p = ((v + nx) + nx_lo) / n;
-        const double lt = log_dbinom(v, n, p, q) - log(p);
-        if (lt > log_max) {
-            sum = sum * exp(log_max - lt) + 1.0;
-            log_max = lt;
-        } else {
-            sum += exp(lt - log_max);
+    /* The terms rise to one maximum and then fall: find it (by bisection on the sign of the
+     * step, or by looking at every term of a short sum) and sum outwards from it until the terms
+     * are below e^−50 of it; what is left on each side is then below a relative N·e^−50 ≈ 2e−16. */
+    uint64_t last = (uint64_t)fmax(0.0, fmin(n, floor(n - nx)));
+    while (last > 0 && log_smirnov_term((double)last, n, nx, nx_lo) == -INFINITY)
+        last--;
+    uint64_t peak = 0;
+    if (last <= 256) {
+        double best = -INFINITY;
+        for (uint64_t vi = 0; vi <= last; vi++) {
+            const double t = log_smirnov_term((double)vi, n, nx, nx_lo);
+            if (t > best) {
+                best = t;
+                peak = vi;
+            }
         }
-        /* The terms rise to one maximum and then fall; stop once they no longer count. */
-        if (lt < prev && lt - log_max < -40.0)
+    } else {
+        uint64_t lo = 0, hi = last;
+        while (lo < hi) {
+            const uint64_t mid = lo + (hi - lo) / 2;
+            if (log_smirnov_term((double)mid + 1.0, n, nx, nx_lo) >
+                log_smirnov_term((double)mid, n, nx, nx_lo))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        peak = lo;
+    }
+    const double log_max = log_smirnov_term((double)peak, n, nx, nx_lo);
+    if (log_max == -INFINITY)
+        return -INFINITY;
+    if (last > SMIRNOV_EXACT_TERMS) {
+        const double t = log_smirnov_sum_sampled(n, nx, nx_lo, last, peak, log_max);
+        if (!isnan(t))
+            return log(x) + log_max + t;
+    }
+    double sum = 1.0;
+    for (uint64_t vi = peak + 1; vi <= last; vi++) {
+        const double t = log_smirnov_term((double)vi, n, nx, nx_lo) - log_max;
+        sum += exp(t);
+        if (t < -50.0)
             break;
-        prev = lt;
+    }
+    for (uint64_t vi = peak; vi-- > 0;) {
+        const double t = log_smirnov_term((double)vi, n, nx, nx_lo) - log_max;
+        sum += exp(t);
+        if (t < -50.0)
+            break;
     }
     return log(x) + log_max + log(sum);
 }
