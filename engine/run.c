@@ -780,16 +780,6 @@ static run_stream_t *stream_for(run_t *r, rd_kafka_topic_t *rkt) {
     return &r->streams[s];
 }
 
-static void evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    run_evaluate(r, s, now_ms);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    r->evaluations++;
-    r->last_eval_seconds =
-        (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
-}
-
 static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -838,7 +828,7 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
         dead_letter(r, s, m, err, detail);
     }
     if (s->eval_due) /* event time: the watermark passed an evaluation boundary */
-        evaluate(r, s, now_ms);
+        run_evaluate(r, s, now_ms);
 }
 
 /* 1 when every assigned partition's position is at its high watermark (cached, no request). */
@@ -904,6 +894,7 @@ static int run_loop(run_t *r, dd_http_t *http) {
                 r->last_message_s = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
             }
         }
+        run_evaluations_finish(r); /* judge the evaluations whose merge the worker has done */
         if (r->producer != NULL)
             rd_kafka_poll(r->producer, 0);
         /* all_read last: it asks librdkafka for positions (and allocates) */
@@ -915,7 +906,7 @@ static int run_loop(run_t *r, dd_http_t *http) {
         if (now >= next_eval) {
             for (size_t i = 0; i < r->n_streams; i++) {
                 if (w->time == DD_CONFIG_WINDOW_PROCESSING_TIME)
-                    evaluate(r, &r->streams[i], now);
+                    run_evaluate(r, &r->streams[i], now);
                 run_freshness(r, &r->streams[i], now);
             }
             next_eval = (now / w->evaluate_every_ms + 1) * w->evaluate_every_ms;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine_int.h"
 #include "run_int.h"
@@ -38,8 +39,8 @@ static void event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *fie
     e->field = field;
     e->condition = condition;
     e->reference_id = s->reference_id[0] ? s->reference_id : NULL;
-    e->window_start_ms = dd_window_start_ms(s->window);
-    e->window_end_ms = dd_window_end_ms(s->window);
+    e->window_start_ms = s->view_start_ms;
+    e->window_end_ms = s->view_end_ms;
 }
 
 static void emit_resolved(run_t *r, run_stream_t *s, const char *field, const char *condition,
@@ -245,7 +246,7 @@ static void maybe_take_reference(run_t *r, run_stream_t *s, int64_t now_ms) {
     if (s->first_time_ms == INT64_MIN)
         return;
     const int64_t length = r->cfg->window.length_ms;
-    const int64_t end = dd_window_end_ms(s->window);
+    const int64_t end = s->merged_end_ms;
     const int64_t newest = r->cfg->window.time == DD_CONFIG_WINDOW_PROCESSING_TIME ? now_ms
                                                                                     : s->max_time_ms;
     int take = 0;
@@ -401,7 +402,15 @@ void run_freshness(run_t *r, run_stream_t *s, int64_t now_ms) {
     }
 }
 
+static double monotonic_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
+    if (s->eval_pending) /* the previous one's merge is still queued: judge it first */
+        run_worker_wait_idle(r);
     if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN)
         s->next_eval_ms = ((s->max_time_ms - r->cfg->window.watermark_ms) /
                                r->cfg->window.evaluate_every_ms +
@@ -409,19 +418,37 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
                           r->cfg->window.evaluate_every_ms;
     s->eval_due = 0;
     run_stream_flush(r, s);
-    run_worker_wait_idle(r); /* the window is this thread's until the next flush */
-    if (r->cfg->window.time == DD_CONFIG_WINDOW_PROCESSING_TIME)
-        dd_window_advance(s->window, now_ms);
-    if (dd_window_merge_live(s->window, s->current) != DD_SKETCH_OK) {
+    s->eval_pending = 1;
+    s->eval_now_ms = now_ms;
+    run_worker_merge(r, s,
+                     r->cfg->window.time == DD_CONFIG_WINDOW_PROCESSING_TIME ? now_ms : INT64_MIN);
+    if (r->worker == NULL)
+        run_evaluate_finish(r, s);
+}
+
+void run_evaluations_finish(run_t *r) {
+    for (size_t i = 0; i < r->n_streams; i++) {
+        run_stream_t *s = &r->streams[i];
+        if (s->eval_pending && __atomic_load_n(&s->merge_done, __ATOMIC_ACQUIRE))
+            run_evaluate_finish(r, s);
+    }
+}
+
+void run_evaluate_finish(run_t *r, run_stream_t *s) {
+    s->eval_pending = 0;
+    const int64_t now_ms = s->eval_now_ms;
+    if (s->merge_failed) {
         run_log(&r->log, DD_CONFIG_LOG_ERROR, "stream %s: merging the window failed",
                 s->cfg->name);
         return;
     }
+    const double t1 = monotonic_s();
+    run_worker_fold(r); /* the records counted so far, for the decode-error rate */
+    s->view_start_ms = s->merged_start_ms;
+    s->view_end_ms = s->merged_end_ms;
     r->sequence++;
+    r->evaluations++;
     s->evaluations++;
-    run_log(&r->log, DD_CONFIG_LOG_DEBUG, "stream %s: evaluation %" PRIu64 ", window of %" PRIu64
-            " records ending %" PRId64, s->cfg->name, s->evaluations,
-            dd_sketch_set_rows(s->current), dd_window_end_ms(s->window));
     maybe_take_reference(r, s, now_ms);
     dd_hysteresis_options_t h = {r->cfg->alerts.raise_after, r->cfg->alerts.clear_after};
     if (s->reference != NULL)
@@ -429,6 +456,13 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
             judge_field(r, s, i, now_ms, &h);
     stream_checks(r, s, now_ms, &h);
     json_schema_check(r, s, now_ms);
+    const double judging = monotonic_s() - t1;
+    r->last_eval_seconds = s->merge_seconds + judging;
+    run_log(&r->log, DD_CONFIG_LOG_DEBUG,
+            "stream %s: evaluation %" PRIu64 ", window of %" PRIu64 " records ending %" PRId64
+            " (merging the panes %.2f ms, judging %.2f ms)",
+            s->cfg->name, s->evaluations, dd_sketch_set_rows(s->current), s->merged_end_ms,
+            s->merge_seconds * 1e3, judging * 1e3);
 }
 
 /* ---- alert states in checkpoints ------------------------------------------------------------ */

@@ -20,7 +20,9 @@
 #include "sketches.h"
 
 #define RUN_BATCH_ROWS 1024u
-#define RUN_BATCHES 4u      /* per stream: one filling, the others queued for the sketch worker */
+#define RUN_BATCHES_MIN 4u  /* per stream: one filling, the others queued for the sketch worker */
+#define RUN_BATCHES_MAX 32u /* enough to keep decoding through a merge of the window (~10 ms) */
+#define RUN_BATCH_BYTES (16u << 20) /* per stream: batches beyond the minimum stay within this */
 #define RUN_SCHEMAS_MAX 64u /* writer schema ids a stream keeps plans for at once */
 #define RUN_NAMES_MAX 1024u     /* category names remembered per field */
 #define RUN_NAME_BYTES_MAX 128u /* longer spellings are not remembered */
@@ -83,7 +85,7 @@ typedef struct run_stream {
     double time_to_ms;    /* time column value × this = Unix ms (per the configured format) */
     dd_column_batch_t *batch; /* the one being filled (loop thread) */
     int64_t batch_pane;   /* pane index of the rows in batch (batch->rows > 0) */
-    dd_column_batch_t *spare[RUN_BATCHES]; /* free batches (guarded by the worker's mutex) */
+    dd_column_batch_t *spare[RUN_BATCHES_MAX]; /* free batches (guarded by the worker's mutex) */
     size_t n_spare;
     uint64_t worker_records, worker_late; /* counted by the worker, folded in when idle */
     uint64_t seen;        /* records decoded (loop thread), for sampling */
@@ -92,6 +94,16 @@ typedef struct run_stream {
     /* windows and reference */
     dd_window_t *window;
     dd_sketch_set_t *current; /* evaluation scratch: merge of the live panes */
+    /* An evaluation in flight: the worker merges the window into `current` (in order with the
+     * batches, so it sees exactly the records handed over before it), then the loop thread
+     * judges. `current` and merged_* are the worker's from submission until merge_done. */
+    int eval_pending;          /* loop thread: submitted and not yet judged */
+    int64_t eval_now_ms;       /* processing time the evaluation started at */
+    int merge_done;            /* set by the worker (release), read by the loop (acquire) */
+    int merge_failed;
+    int64_t merged_start_ms, merged_end_ms; /* the merged window's bounds */
+    double merge_seconds;
+    int64_t view_start_ms, view_end_ms; /* window bounds events carry: the latest the loop saw */
     dd_sketch_set_t *reference;
     int64_t reference_time_ms;
     char reference_id[512];
@@ -152,6 +164,8 @@ dd_codec_err_t run_stream_add(struct run *r, run_stream_t *s, const uint8_t *dat
 int run_reference_from_file(run_stream_t *s, const dd_config_reference_t *ref,
                             dd_sketch_set_t **out, char *errstr, size_t errstr_size);
 
+/* How many batches a stream with these columns keeps (RUN_BATCHES_MIN to _MAX). */
+size_t run_batches_for(const dd_column_batch_t *b);
 /* Hands the batch's rows to their pane (through the worker when there is one). */
 void run_stream_flush(struct run *r, run_stream_t *s);
 /* Copies row `from` of src to row 0 of dst (dst->rows = 1); src may be dst. */
@@ -161,13 +175,19 @@ void run_batch_move_row(dd_column_batch_t *src, size_t from, dd_column_batch_t *
  * A second thread adds full batches to their panes. run_worker_flush hands rows [0, n) of the
  * stream's batch over (carrying row carry_row, unless SIZE_MAX, into the next batch as its row
  * 0) and gives the stream a free batch, waiting for one when all are in flight; without a
- * worker it does the work itself. run_worker_wait_idle returns once every handed batch is in its
- * pane, with the worker's counts folded into the streams: call it before reading or changing a
- * window. */
+ * worker it does the work itself. run_worker_merge queues the merge of the stream's live panes
+ * into s->current (after advancing the window to advance_ms unless INT64_MIN) behind the
+ * batches already handed over, and sets s->merge_done when it is there (at once without a
+ * worker). run_worker_wait_idle returns once every handed batch is in its pane and every merge
+ * done, with the worker's counts folded into the streams and the evaluations whose merge is
+ * done judged: call it before reading or changing a window. */
 int run_worker_start(struct run *r);
 void run_worker_stop(struct run *r);
 void run_worker_flush(struct run *r, run_stream_t *s, size_t n, size_t carry_row);
+void run_worker_merge(struct run *r, run_stream_t *s, int64_t advance_ms);
 void run_worker_wait_idle(struct run *r);
+/* Folds the worker's counts into the streams (it may be busy); takes the worker's lock. */
+void run_worker_fold(struct run *r);
 
 /* ---- category names (run_names.c) ------------------------------------------------------------
  * Per categorical field, hash → the first spelling seen, bounded (RUN_NAMES_MAX names of at
@@ -180,9 +200,14 @@ const char *run_names_get(const run_names_t *n, size_t field, uint64_t hash); /*
 /* ---- evaluation (run_eval.c) ----------------------------------------------------------------
  * run_evaluate judges the window against the reference (processing time: on every
  * evaluate_every tick; event time: each time the stream's watermark crosses a multiple of
- * evaluate_every, so a backlog replays its evaluations at the pace it is read). run_freshness
- * checks idleness and event-time lag on the processing-time tick in both modes. */
+ * evaluate_every, so a backlog replays its evaluations at the pace it is read). It starts the
+ * merge of the window on the worker and returns; run_evaluate_finish judges once the merge is
+ * done (run_evaluations_finish for every stream whose merge is done: the loop calls it between
+ * polls, run_worker_wait_idle on its way out). run_freshness checks idleness and event-time lag
+ * on the processing-time tick in both modes. */
 void run_evaluate(struct run *r, run_stream_t *s, int64_t now_ms);
+void run_evaluate_finish(struct run *r, run_stream_t *s);
+void run_evaluations_finish(struct run *r);
 void run_freshness(struct run *r, run_stream_t *s, int64_t now_ms);
 /* A Confluent stream's writer schema changed: one schema event per changed field. */
 void run_schema_changed(struct run *r, run_stream_t *s, const run_schema_t *old_schema,

@@ -403,7 +403,8 @@ static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_s
         kinds[i] = s->fields[i].kind;
     if (rc == 0 && dd_batch_new(kinds, n_cols, RUN_BATCH_ROWS, &s->batch) != DD_CODEC_OK)
         rc = FAIL("stream %s: %s", c->name, "out of memory");
-    for (size_t i = 0; rc == 0 && i + 1 < RUN_BATCHES; i++) {
+    const size_t n_batches = rc == 0 ? run_batches_for(s->batch) : 0;
+    for (size_t i = 0; rc == 0 && i + 1 < n_batches; i++) {
         if (dd_batch_new(kinds, n_cols, RUN_BATCH_ROWS, &s->spare[i]) != DD_CODEC_OK)
             rc = FAIL("stream %s: %s", c->name, "out of memory");
         else
@@ -550,6 +551,13 @@ static int64_t floor_div(int64_t a, int64_t b) {
     if ((a % b != 0) && ((a < 0) != (b < 0)))
         q--;
     return q;
+}
+
+size_t run_batches_for(const dd_column_batch_t *b) {
+    /* 8 bytes a value and a null bit, per row and column */
+    const size_t bytes = RUN_BATCH_ROWS * (b->n_columns > 0 ? b->n_columns : 1) * 9;
+    const size_t n = RUN_BATCH_BYTES / bytes;
+    return n < RUN_BATCHES_MIN ? RUN_BATCHES_MIN : (n > RUN_BATCHES_MAX ? RUN_BATCHES_MAX : n);
 }
 
 void run_stream_flush(run_t *r, run_stream_t *s) {

@@ -6,20 +6,25 @@
  * thread touches a window (evaluation, checkpoint, metrics) only after run_worker_wait_idle,
  * when the queue is empty and the worker sleeps, and it folds the worker's counters into the
  * stream then. One mutex guards the queue and the free lists; it is taken once per batch (up to
- * RUN_BATCH_ROWS records), never per record. */
+ * RUN_BATCH_ROWS records), never per record.
+ *
+ * A merge job (run_worker_merge) runs in queue order like a batch: it merges the stream's live
+ * panes into s->current, which the loop thread reads only once s->merge_done is set, so an
+ * evaluation's merge overlaps the decoding of the records after it. */
 #define _GNU_SOURCE 1 /* pthread_setname_np */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "run_int.h"
 
-#define QUEUE_CAP 64u
+#define QUEUE_CAP 256u
 
 typedef struct job {
     run_stream_t *s;
-    dd_column_batch_t *batch;
-    int64_t pane;
+    dd_column_batch_t *batch; /* NULL: merge the window into s->current */
+    int64_t pane;             /* merge: advance the window to this time first, unless INT64_MIN */
     size_t rows;
 } job_t;
 
@@ -55,6 +60,23 @@ static void add_to_pane(run_stream_t *s, const dd_column_batch_t *b, int64_t pan
     *added += n;
 }
 
+static double monotonic_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The merge an evaluation needs, on whichever thread runs it; merge_done is set by the caller. */
+static void merge_window(run_stream_t *s, int64_t advance_ms) {
+    const double t0 = monotonic_s();
+    if (advance_ms != INT64_MIN)
+        dd_window_advance(s->window, advance_ms);
+    s->merge_failed = dd_window_merge_live(s->window, s->current) != DD_SKETCH_OK;
+    s->merged_start_ms = dd_window_start_ms(s->window);
+    s->merged_end_ms = dd_window_end_ms(s->window);
+    s->merge_seconds = monotonic_s() - t0;
+}
+
 static void *worker_main(void *arg) {
     run_worker_t *w = arg;
     pthread_mutex_lock(&w->mu);
@@ -69,6 +91,14 @@ static void *worker_main(void *arg) {
         w->busy = 1;
         pthread_mutex_unlock(&w->mu);
 
+        if (job.batch == NULL) {
+            merge_window(job.s, job.pane);
+            __atomic_store_n(&job.s->merge_done, 1, __ATOMIC_RELEASE);
+            pthread_mutex_lock(&w->mu);
+            w->busy = 0;
+            pthread_cond_broadcast(&w->done);
+            continue;
+        }
         uint64_t added = 0, late = 0;
         add_to_pane(job.s, job.batch, job.pane, job.rows, w->pane_ms, &added, &late);
         dd_batch_clear(job.batch);
@@ -136,12 +166,44 @@ static void fold_counters(run_t *r) {
 
 void run_worker_wait_idle(run_t *r) {
     run_worker_t *w = r->worker;
+    if (w != NULL) {
+        pthread_mutex_lock(&w->mu);
+        while (w->len > 0 || w->busy)
+            pthread_cond_wait(&w->done, &w->mu);
+        fold_counters(r);
+        pthread_mutex_unlock(&w->mu);
+    }
+    run_evaluations_finish(r); /* every merge is done now */
+    for (size_t i = 0; i < r->n_streams; i++) {
+        run_stream_t *s = &r->streams[i];
+        s->view_start_ms = dd_window_start_ms(s->window);
+        s->view_end_ms = dd_window_end_ms(s->window);
+    }
+}
+
+void run_worker_fold(run_t *r) {
+    run_worker_t *w = r->worker;
     if (w == NULL)
         return;
     pthread_mutex_lock(&w->mu);
-    while (w->len > 0 || w->busy)
-        pthread_cond_wait(&w->done, &w->mu);
     fold_counters(r);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void run_worker_merge(run_t *r, run_stream_t *s, int64_t advance_ms) {
+    run_worker_t *w = r->worker;
+    __atomic_store_n(&s->merge_done, 0, __ATOMIC_RELAXED);
+    if (w == NULL) {
+        merge_window(s, advance_ms);
+        s->merge_done = 1;
+        return;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (w->len == QUEUE_CAP)
+        pthread_cond_wait(&w->done, &w->mu);
+    w->queue[(w->head + w->len) % QUEUE_CAP] = (job_t){s, NULL, advance_ms, 0};
+    w->len++;
+    pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
 }
 
