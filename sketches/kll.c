@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kll_int.h"
 #include "wire.h"
 
 enum {
@@ -170,6 +171,25 @@ static void merge_two_ended(const double *a, size_t na, const double *b, size_t 
         out[front++] = b[j];
 }
 
+void dd_kll_merge_runs_scalar(const double *a, size_t na, const double *b, size_t nb,
+                              double *out) {
+    merge_two_ended(a, na, b, nb, out);
+}
+
+/* merge_two_ended's contract, with AVX-512 when the machine has it (kll_x86.c). */
+static void merge_sorted(const double *a, size_t na, const double *b, size_t nb, double *out) {
+#if defined(__x86_64__)
+    static volatile int simd = -1; /* computed once; a benign race recomputes the same value */
+    if (simd < 0)
+        simd = dd_simd_level() >= DD_SIMD_AVX512;
+    if (simd && na >= 8 && nb >= 8) {
+        dd_kll_merge_runs_avx512(a, na, b, nb, out);
+        return;
+    }
+#endif
+    merge_two_ended(a, na, b, nb, out);
+}
+
 /* Top-down merge sort alternating between the array and scratch: sort_here leaves the result in
  * a, sort_to in out; the other buffer is scratch. The split point is a multiple of the network
  * width within 8 of the middle, so the leaves are full networks and the halves nearly equal. */
@@ -187,7 +207,7 @@ static void sort_here(double *a, double *scratch, size_t n) {
     const size_t h = split_point(n);
     sort_to(a, scratch, h);
     sort_to(a + h, scratch + h, n - h);
-    merge_two_ended(scratch, h, scratch + h, n - h, a);
+    merge_sorted(scratch, h, scratch + h, n - h, a);
 }
 
 static void sort_to(double *a, double *out, size_t n) {
@@ -199,7 +219,7 @@ static void sort_to(double *a, double *out, size_t n) {
     const size_t h = split_point(n);
     sort_here(a, out, h);
     sort_here(a + h, out + h, n - h);
-    merge_two_ended(a, h, a + h, n - h, out);
+    merge_sorted(a, h, a + h, n - h, out);
 }
 
 /* Sorts a[0, n) with SCRATCH doubles of scratch: at once when it fits, else (large k only) chunk
@@ -255,7 +275,7 @@ static void compact_level(dd_kll_t *s, uint32_t h) {
         items[adj + i] = items[adj + 2 * i + offset];
     if (above <= SCRATCH) { /* the level above moves out of the way of the merge's output */
         memcpy(scratch, items + end, (size_t)above * sizeof(double));
-        merge_two_ended(items + adj, half, scratch, above, items + adj + half);
+        merge_sorted(items + adj, half, scratch, above, items + adj + half);
     } else {
         merge_runs(items + adj, half, items + end, above, items + adj + half);
     }
@@ -416,7 +436,7 @@ void dd_kll_update(dd_kll_t *s, const double *v, const uint8_t *nulls, size_t n)
                 null_count++;
                 continue;
             }
-            const double x = v[i];
+            const double x = v[i] + 0.0; /* −0 as +0: equal values are equal bit for bit */
             if (isfinite(x)) {
                 items[--top] = x;
                 lo = x < lo ? x : lo;
@@ -484,7 +504,7 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
             memcpy(dst, a, (size_t)na * sizeof(double));
             memcpy(dst + na, b, (size_t)nb * sizeof(double));
         } else {
-            merge_two_ended(a, na, b, nb, dst);
+            merge_sorted(a, na, b, nb, dst);
         }
     }
     while (retained_items(&w) > w.capacity) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sketches.h"
+#include "kll_int.h" /* internal: the merge kernels */
 #include "wire.h" /* internal: the tests forge envelopes */
 
 static uint64_t rng_state = 20261123;
@@ -766,6 +767,63 @@ static void test_memory_and_large_k(void **state) {
     free(v);
 }
 
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The merge kernels: the AVX-512 one (when this machine has it: dd_simd_level) gives the scalar
+ * one's output bit for bit, over run lengths around its eight-wide steps and with many equal
+ * values; the scalar one's output is the sorted union. */
+static void test_merge_kernels_agree(void **state) {
+    (void)state;
+    enum { MAX = 300 };
+    double a[MAX], b[MAX], want[2 * MAX], got[2 * MAX], all[2 * MAX];
+    const int simd = dd_simd_level() >= DD_SIMD_AVX512;
+    for (int trial = 0; trial < 4000; trial++) {
+        const size_t na = trial % 7 == 0 ? (size_t)(trial / 7 % 20) : next_u64() % MAX;
+        const size_t nb = trial % 5 == 0 ? (size_t)(trial / 5 % 20) : next_u64() % MAX;
+        const int few = trial % 3 == 0; /* values from a set of 5: long runs of equal values */
+        for (size_t i = 0; i < na; i++)
+            a[i] = few ? (double)(next_u64() % 5) : next_normal();
+        for (size_t i = 0; i < nb; i++)
+            b[i] = few ? (double)(next_u64() % 5) : next_normal();
+        qsort(a, na, sizeof(double), cmp_double);
+        qsort(b, nb, sizeof(double), cmp_double);
+        memcpy(all, a, na * sizeof(double));
+        memcpy(all + na, b, nb * sizeof(double));
+        qsort(all, na + nb, sizeof(double), cmp_double);
+        dd_kll_merge_runs_scalar(a, na, b, nb, want);
+        assert_memory_equal(want, all, (na + nb) * sizeof(double));
+#if defined(__x86_64__)
+        if (simd) {
+            dd_kll_merge_runs_avx512(a, na, b, nb, got);
+            assert_memory_equal(got, want, (na + nb) * sizeof(double));
+        }
+#endif
+    }
+    (void)got;
+    (void)simd;
+}
+
+/* −0 is kept as +0, so the merge kernels never see two different equal values. */
+static void test_negative_zero_stored_as_zero(void **state) {
+    (void)state;
+    dd_kll_t *s = new_sketch(200, 5);
+    double v[3000];
+    for (size_t i = 0; i < 3000; i++)
+        v[i] = i % 2 ? -0.0 : 1.0;
+    dd_kll_update(s, v, NULL, 3000);
+    double values[4096];
+    uint64_t weights[4096];
+    const size_t n = dd_kll_sorted(s, values, weights, 4096);
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++)
+        assert_false(signbit(values[i]));
+    assert_false(signbit(dd_kll_quantile(s, 0.0)));
+    dd_kll_destroy(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arguments_checked),
@@ -786,6 +844,8 @@ int main(void) {
         cmocka_unit_test(test_payload_validated),
         cmocka_unit_test(test_repaired_bit_flips_accepted_only_if_valid),
         cmocka_unit_test(test_memory_and_large_k),
+        cmocka_unit_test(test_merge_kernels_agree),
+        cmocka_unit_test(test_negative_zero_stored_as_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
