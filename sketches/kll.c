@@ -254,8 +254,10 @@ static void sift_down(double *a, size_t root, size_t n) {
 
 /* ---- compaction ------------------------------------------------------------------------------*/
 /* Halves level h into level h+1 (adding a top level when h is the top). Needs ≥ 2 items in h and
- * h + 1 < LEVELS_MAX. Frees half the level's items, at the bottom of the buffer. */
-static void compact_level(dd_kll_t *s, uint32_t h) {
+ * h + 1 < LEVELS_MAX. Frees half the level's items, at the bottom of the buffer. `wide` (NULL on
+ * the update path, which never allocates) holds wide_cap doubles for a level above too large for
+ * the stack scratch, so that the merge need not be done in place. */
+static void compact_level(dd_kll_t *s, uint32_t h, double *wide, size_t wide_cap) {
     uint32_t *lv = s->levels;
     double *items = s->items;
     double scratch[SCRATCH];
@@ -273,9 +275,10 @@ static void compact_level(dd_kll_t *s, uint32_t h) {
     const uint32_t offset = (uint32_t)(next_random(&s->rng) >> 63);
     for (uint32_t i = 0; i < half; i++)
         items[adj + i] = items[adj + 2 * i + offset];
-    if (above <= SCRATCH) { /* the level above moves out of the way of the merge's output */
-        memcpy(scratch, items + end, (size_t)above * sizeof(double));
-        merge_sorted(items + adj, half, scratch, above, items + adj + half);
+    if (above <= SCRATCH || above <= wide_cap) { /* the level above moves out of the way */
+        double *away = above <= SCRATCH ? scratch : wide;
+        memcpy(away, items + end, (size_t)above * sizeof(double));
+        merge_sorted(items + adj, half, away, above, items + adj + half);
     } else {
         merge_runs(items + adj, half, items + end, above, items + adj + half);
     }
@@ -333,7 +336,7 @@ static int make_room(dd_kll_t *s) {
     const uint32_t h = level_to_compact(s);
     if (h == LEVELS_MAX)
         return 0;
-    compact_level(s, h);
+    compact_level(s, h, NULL, 0);
     return 1;
 }
 
@@ -507,12 +510,16 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
             merge_sorted(a, na, b, nb, dst);
         }
     }
+    /* Levels of the union can outgrow the stack scratch: one buffer for all its compactions
+     * (without it they merge in place, more slowly). */
+    double *wide = malloc((size_t)w.alloc * sizeof(double));
     while (retained_items(&w) > w.capacity) {
         const uint32_t h = level_to_compact(&w);
         if (h == LEVELS_MAX)
             break; /* unreachable: the combined count fits 64 bits */
-        compact_level(&w, h);
+        compact_level(&w, h, wide, wide != NULL ? w.alloc : 0);
     }
+    free(wide);
     /* The work buffer can hold up to twice the capacity: shrink it to the capacity. */
     if (w.alloc > w.capacity && w.capacity >= ALLOC_MIN && retained_items(&w) <= w.capacity) {
         const uint32_t shift = w.alloc - w.capacity;
