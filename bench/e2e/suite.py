@@ -11,7 +11,10 @@ rd_kafka_consume_batch_queue, and `driftd run --stop-when-idle` (decoding all 16
 column batches, panes of an event-time window, evaluations every minute of event time against
 the first window) each read the whole topic in a fresh consumer group. Each reports messages
 per second from its first message to its last (all leave out the group join); the figures are
-medians, and the ratio is driftd's median over the faster of the two bare medians.
+medians, and the ratio is driftd's median over the faster of the two bare medians. Each round
+also runs what teams build today (whylogs_peer.py, in its own venv bench-venv-whylogs): a
+Python confluent-kafka consumer decoding each body with fastavro and profiling chunks of 10,000
+records with whylogs, on the first --e2e-python-records (200,000) records of the same topic.
 
 Memory: `driftd gen --wide 1000` writes records of 1,000 doubles spanning 60 s of event time;
 driftd reads them with 1,000 numeric fields in a 60 s window of 60 one-second panes, and reports
@@ -87,6 +90,7 @@ def run(ctx):
     os.makedirs(work, exist_ok=True)
     driftd = os.path.join(ctx.build, "driftd")
     consume = os.path.join(ctx.build, "bench-consume")
+    py_whylogs = os.path.join(ctx.build, "bench-venv-whylogs", "bin", "python")
     _kafka(ctx, "stop") if os.path.exists(os.path.join(ctx.build, "bench-kafka", "kafka.pid")) else None
     _kafka(ctx, "start")
     res = {"config": {"records": n, "repeats": a.repeats, "fields": len(FIELDS16) + 1},
@@ -116,6 +120,15 @@ def run(ctx):
                                      capture_output=True, text=True, timeout=a.timeout)
                 row[key] = (json.loads(out.stdout) if out.returncode == 0
                             else {"failed": out.stderr[-500:]})
+            # What teams build today: confluent-kafka + fastavro + whylogs in Python, on the first
+            # --e2e-python-records records of the same topic (its rate is steady well before).
+            py_n = min(n, getattr(a, "e2e_python_records", None) or 200000)
+            out = subprocess.run([py_whylogs, os.path.join(HERE, "whylogs_peer.py"), bootstrap,
+                                  topic, str(py_n), schema], capture_output=True, text=True,
+                                 timeout=a.timeout)
+            row["python_whylogs"] = (json.loads(out.stdout.strip().splitlines()[-1])
+                                     if out.returncode == 0 and out.stdout.strip()
+                                     else {"failed": out.stderr[-500:]})
             for variant, kafka in VARIANTS:
                 cfg = os.path.join(work, "%s%d.yaml" % (variant, rnd))
                 _config(cfg, bootstrap, "bench-e2e-%s-%d-%d" % (variant, stamp, rnd), topic, schema,
@@ -127,10 +140,11 @@ def run(ctx):
                 row[variant] = dict(fig or {"failed": "no throughput line"}, exit=r["exit"],
                                     wall_s=r["seconds"])
             res["rounds"].append(row)
-            print("   round %d: bare %s msg/s (batch %s), driftd %s msg/s, queued.min.messages "
-                  "100k %s msg/s" % (
+            print("   round %d: bare %s msg/s (batch %s), python + whylogs %s msg/s, driftd %s "
+                  "msg/s, queued.min.messages 100k %s msg/s" % (
                 rnd + 1, row["bare"].get("messages_per_second"),
                 row["bare_batch"].get("messages_per_second"),
+                row["python_whylogs"].get("messages_per_second"),
                 row["driftd"].get("messages_per_second"),
                 row["driftd_tuned"].get("messages_per_second")), file=sys.stderr, flush=True)
         for key in ("bare", "bare_batch"):
@@ -139,6 +153,10 @@ def run(ctx):
             res[key + "_poll_median" if key == "bare" else key + "_median"] = benchlib.median(runs)
         bare = [v for v in (res["bare_poll_median"], res["bare_batch_median"]) if v]
         res["bare_median"] = max(bare) if bare else None
+        py = [r["python_whylogs"]["messages_per_second"] for r in res["rounds"]
+              if r["python_whylogs"].get("messages", 0) > 0
+              and "messages_per_second" in r["python_whylogs"]]
+        res["python_whylogs_median"] = benchlib.median(py) if py else None
         for variant, _ in VARIANTS:
             dd = [r[variant]["messages_per_second"] for r in res["rounds"]
                   if "messages_per_second" in r[variant] and r[variant]["messages"] == n]
@@ -148,6 +166,8 @@ def run(ctx):
         res["ratio"] = res["driftd_ratio"]
         res["commands"] = {
             "bare": "build/bench-consume [--batch] BOOTSTRAP TOPIC %d" % n,
+            "python_whylogs": "build/bench-venv-whylogs/bin/python bench/e2e/whylogs_peer.py "
+                              "BOOTSTRAP TOPIC N SCHEMA",
             "driftd": "build/driftd run -c CONFIG --stop-when-idle 2000  (16 fields, Avro; window "
                       "%s; second variant: kafka queued.min.messages: 100000)" % WINDOW,
             "produce": "build/driftd gen --brokers BOOTSTRAP --topic TOPIC --format avro "
@@ -194,12 +214,13 @@ def markdown(res):
     for r in res["rounds"]:
         rows.append(["%.0f" % r["bare"].get("messages_per_second", 0),
                      "%.0f" % r.get("bare_batch", {}).get("messages_per_second", 0),
+                     "%.0f" % r.get("python_whylogs", {}).get("messages_per_second", 0),
                      "%.0f" % r["driftd"].get("messages_per_second", 0),
                      "%.1f" % r["driftd"].get("max_rss_mib", 0),
                      "%.0f" % r["driftd_tuned"].get("messages_per_second", 0),
                      "%.1f" % r["driftd_tuned"].get("max_rss_mib", 0)])
     lines.append(benchlib.md_table(["bare consumer, poll, msg/s", "bare consumer, batch, msg/s",
-                                    "driftd run, msg/s",
+                                    "Python + whylogs, msg/s", "driftd run, msg/s",
                                     "max RSS, MiB", "driftd run, queued.min.messages 100k, msg/s",
                                     "max RSS, MiB"], rows))
     if res.get("bare_median"):
@@ -214,7 +235,14 @@ def markdown(res):
         lines += ["", "Memory: %d numeric fields x %d panes (%s records): driftd's maximum resident "
                   "size %.1f MiB." % (m["fields"], m["panes"], "{:,}".format(m["records"]),
                                       m["max_rss_mib"])]
-    lines += ["", "Commands:", "", "```sh"] + [res["commands"][k] for k in ("produce", "bare", "driftd")]
+    if res.get("python_whylogs_median") and res.get("driftd_median"):
+        lines += ["", "Python consumer (confluent-kafka, fastavro, whylogs profiles of 10,000 "
+                  "records): median %.0f msg/s; driftd is %.1fx faster." % (
+                      res["python_whylogs_median"],
+                      res["driftd_median"] / res["python_whylogs_median"])]
+    lines += ["", "Commands:", "", "```sh"] + [res["commands"][k] for k in ("produce", "bare",
+                                                                            "python_whylogs",
+                                                                            "driftd")]
     lines += ["```"]
     return "\n".join(lines)
 
@@ -224,12 +252,13 @@ def plot(res, png_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    names = ["bare consumer, poll", "bare consumer, batch", "driftd run (16 fields)",
-             "driftd run, queued.min.messages 100k"]
+    names = ["bare consumer, poll", "bare consumer, batch", "Python + whylogs",
+             "driftd run (16 fields)", "driftd run, queued.min.messages 100k"]
     vals = [res.get("bare_poll_median") or res.get("bare_median") or 0,
-            res.get("bare_batch_median") or 0, res.get("driftd_median") or 0,
-            res.get("driftd_tuned_median") or 0]
-    ax.barh(names, vals, color=["#999999", "#777777", "#2a7ab0", "#5aa0d0"])
+            res.get("bare_batch_median") or 0, res.get("python_whylogs_median") or 0,
+            res.get("driftd_median") or 0, res.get("driftd_tuned_median") or 0]
+    ax.barh(names, vals, color=["#999999", "#777777", "#c07030", "#2a7ab0", "#5aa0d0"])
+    ax.set_xscale("log")
     ax.set_xlabel("messages per second (median)")
     ax.set_title("end to end from a real Kafka broker")
     fig.tight_layout()
