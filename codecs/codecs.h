@@ -483,6 +483,18 @@ void dd_json_plan_destroy(dd_json_plan_t *plan); /* NULL is fine */
  * O(len + columns); reentrant: the plan is only read, scratch lives on the stack. */
 dd_codec_err_t dd_json_decode(const dd_json_plan_t *plan, const uint8_t *data, size_t len,
                               dd_column_batch_t *batch, size_t *err_offset);
+/* The same, and texts (one slot per column, or NULL) receives each categorical value as it is
+ * in the input: a string's bytes between the quotes (NULL when it has escapes: the raw bytes
+ * are not its spelling), "true"/"false", a number's digits; all zero for null, numeric columns
+ * and type errors. The spans point into data. */
+dd_codec_err_t dd_json_decode_texts(const dd_json_plan_t *plan, const uint8_t *data, size_t len,
+                                    dd_column_batch_t *batch, size_t *err_offset,
+                                    dd_codec_span_t *texts);
+
+/* An RFC 3339 timestamp ("2026-12-04T12:00:00.250Z", "…+01:00"; T, t or a space between date
+ * and time; 1 to 9 fractional digits, truncated to the millisecond) in Unix ms. 0, or −1 when
+ * the bytes are not one (any field out of range, trailing bytes, no zone). */
+int dd_parse_rfc3339(const uint8_t *s, size_t len, int64_t *out_ms);
 
 /* What a JSON stream's records show: each leaf path (dotted, as dd_json_plan_new spells it) with
  * the types seen there (null, boolean, integer, number, string) and how many records had it. At

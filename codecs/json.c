@@ -338,6 +338,7 @@ typedef struct decoder {
     dd_batch_column_t *cols;
     size_t row;
     size_t type_errors; /* markers written, maybe overwritten since */
+    dd_codec_span_t *texts; /* NULL, or one slot per column (dd_json_decode_texts) */
 } decoder_t;
 
 static inline void put_null(dd_batch_column_t *col, size_t row) {
@@ -381,12 +382,16 @@ static inline const uint8_t *decode_leaf(decoder_t *d, const uint8_t *p, int32_t
         int esc;
         if ((q = scan_string(c, p, &esc)) == NULL)
             return NULL;
-        if (numeric)
+        if (numeric) {
             put_type_error(d, col);
-        else
+        } else {
             dd_batch_set_hash(col, d->row,
                               esc ? hash_escaped(p + 1, q - 1)
                                   : hash_bytes(p + 1, (size_t)(q - 1 - (p + 1))));
+            if (d->texts != NULL) /* an escaped spelling is not kept: the span is raw input */
+                d->texts[column] = (dd_codec_span_t){esc ? NULL : p + 1,
+                                                     esc ? 0 : (size_t)(q - 1 - (p + 1)), 0, 0};
+        }
         return q;
     }
     case 't':
@@ -394,22 +399,29 @@ static inline const uint8_t *decode_leaf(decoder_t *d, const uint8_t *p, int32_t
         const int yes = *p == 't';
         if ((q = yes ? scan_literal(c, p, "true", 4) : scan_literal(c, p, "false", 5)) == NULL)
             return NULL;
-        if (numeric)
+        if (numeric) {
             dd_batch_set_number(col, d->row, yes ? 1.0 : 0.0);
-        else
+        } else {
             dd_batch_set_hash(col, d->row, yes ? d->plan->hash_true : d->plan->hash_false);
+            if (d->texts != NULL)
+                d->texts[column] = (dd_codec_span_t){p, yes ? 4u : 5u, 0, 0};
+        }
         return q;
     }
     case 'n':
         if ((q = scan_literal(c, p, "null", 4)) == NULL)
             return NULL;
         put_null(col, d->row);
+        if (d->texts != NULL)
+            d->texts[column] = (dd_codec_span_t){NULL, 0, 0, 0};
         return q;
     case '{':
     case '[':
         if ((q = skip_container(c, p, depth)) == NULL)
             return NULL;
         put_type_error(d, col);
+        if (d->texts != NULL)
+            d->texts[column] = (dd_codec_span_t){NULL, 0, 0, 0};
         return q;
     default:
         if (*p != '-' && (*p < '0' || *p > '9'))
@@ -423,6 +435,8 @@ static inline const uint8_t *decode_leaf(decoder_t *d, const uint8_t *p, int32_t
             if ((q = scan_number(c, p, NULL)) == NULL)
                 return NULL;
             dd_batch_set_hash(col, d->row, hash_bytes(p, (size_t)(q - p)));
+            if (d->texts != NULL)
+                d->texts[column] = (dd_codec_span_t){p, (size_t)(q - p), 0, 0};
         }
         return q;
     }
@@ -513,6 +527,12 @@ static const uint8_t *decode_object(decoder_t *d, const uint8_t *p, uint32_t nod
 
 dd_codec_err_t dd_json_decode(const dd_json_plan_t *plan, const uint8_t *data, size_t len,
                               dd_column_batch_t *batch, size_t *err_offset) {
+    return dd_json_decode_texts(plan, data, len, batch, err_offset, NULL);
+}
+
+dd_codec_err_t dd_json_decode_texts(const dd_json_plan_t *plan, const uint8_t *data, size_t len,
+                                    dd_column_batch_t *batch, size_t *err_offset,
+                                    dd_codec_span_t *texts) {
     if (err_offset != NULL)
         *err_offset = 0;
     if (plan == NULL || batch == NULL || (data == NULL && len > 0) ||
@@ -531,7 +551,10 @@ dd_codec_err_t dd_json_decode(const dd_json_plan_t *plan, const uint8_t *data, s
             return DD_CODEC_ERR_INVALID_ARGUMENT;
         put_null(&batch->columns[i], row);
     }
-    decoder_t d = {{data, data + len, &plan->opt, DD_CODEC_OK, NULL}, plan, batch->columns, row, 0};
+    if (texts != NULL)
+        memset(texts, 0, plan->n_fields * sizeof(*texts));
+    decoder_t d = {{data, data + len, &plan->opt, DD_CODEC_OK, NULL}, plan, batch->columns, row, 0,
+                   texts};
     const uint8_t *p = skip_ws(data, data + len);
     if (check_root(&d.cur, p) == DD_CODEC_OK && (p = decode_object(&d, p, 0, 1)) != NULL) {
         p = skip_ws(p, data + len);

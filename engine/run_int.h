@@ -82,6 +82,7 @@ typedef struct run_stream {
     size_t n_schemas;
     run_schema_t *active; /* the plan of the last record's schema */
     size_t time_column;   /* SIZE_MAX: Kafka timestamps or processing time */
+    int time_iso;         /* the time column holds RFC 3339 strings (codec json) */
     double time_to_ms;    /* time column value × this = Unix ms (per the configured format) */
     dd_column_batch_t *batch; /* the one being filled (loop thread) */
     int64_t batch_pane;   /* pane index of the rows in batch (batch->rows > 0) */

@@ -329,8 +329,8 @@ static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_s
         return FAIL("stream %s: %s", c->name, "out of memory");
     for (size_t i = 0; i < s->n_fields; i++)
         kinds[i] = s->fields[i].kind;
-    if (s->time_column != SIZE_MAX)
-        kinds[s->time_column] = DD_COLUMN_NUMERIC;
+    if (s->time_column != SIZE_MAX) /* an RFC 3339 string is read through its span */
+        kinds[s->time_column] = s->time_iso ? DD_COLUMN_CATEGORICAL : DD_COLUMN_NUMERIC;
     int rc = 0;
     if (c->codec == DD_CONFIG_CODEC_JSON) {
         const char **paths = calloc(n_cols, sizeof(*paths));
@@ -430,10 +430,11 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
                     "driftd run%s",
                     cfg->name, " (remove keys: to watch the stream as a whole)");
     if (cfg->time_source == DD_CONFIG_TIME_FIELD) {
-        if (cfg->time_format == DD_CONFIG_TIME_ISO8601)
-            return FAIL("stream %s: timestamp format iso8601 is not supported by this version of "
-                        "driftd run%s",
-                        cfg->name, " (use seconds, millis, micros or nanos)");
+        if (cfg->time_format == DD_CONFIG_TIME_ISO8601 && cfg->codec != DD_CONFIG_CODEC_JSON)
+            return FAIL("stream %s: timestamp format iso8601 is for codec json%s", cfg->name,
+                        " (an Avro timestamp is a long: use millis or micros, or its "
+                        "timestamp-millis/-micros logical type)");
+        s->time_iso = cfg->time_format == DD_CONFIG_TIME_ISO8601;
         s->time_column = s->n_fields;
         s->time_to_ms = time_unit_to_ms(cfg->time_format);
     }
@@ -468,11 +469,9 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
     s->names = run_names_new(s->n_fields);
     if (s->names == NULL)
         return FAIL("stream %s: %s", cfg->name, "out of memory");
-    if (cfg->codec != DD_CONFIG_CODEC_JSON) {
-        s->texts = calloc(s->n_fields + 1, sizeof(*s->texts));
-        if (s->texts == NULL)
-            return FAIL("stream %s: %s", cfg->name, "out of memory");
-    }
+    s->texts = calloc(s->n_fields + 1, sizeof(*s->texts));
+    if (s->texts == NULL)
+        return FAIL("stream %s: %s", cfg->name, "out of memory");
     if (cfg->codec == DD_CONFIG_CODEC_AVRO_CONFLUENT)
         for (size_t i = 0; i < s->n_fields; i++)
             if (cfg->fields[i].kind == 0)
@@ -640,7 +639,13 @@ dd_codec_err_t run_stream_decode(run_t *r, run_stream_t *s, const uint8_t *data,
     dd_codec_err_t err;
     double time_to_ms = s->time_to_ms;
     if (s->json != NULL) {
-        err = dd_json_decode(s->json, data, len, b, &err_offset);
+        /* Spellings: from one record in RUN_NAMES_SAMPLE for names; from every record when the
+         * time is an RFC 3339 string. */
+        const int sample = s->seen % RUN_NAMES_SAMPLE == 0;
+        err = dd_json_decode_texts(s->json, data, len, b, &err_offset,
+                                   sample || s->time_iso ? s->texts : NULL);
+        if (err == DD_CODEC_OK && sample)
+            learn_names(s, b, row);
         if (err == DD_CODEC_OK && s->observe_every > 0 &&
             s->seen % s->observe_every == 0)
             dd_json_observe(s->observed_cur, data, len, NULL);
@@ -706,6 +711,13 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
     int64_t t;
     if (r->cfg->window.time == DD_CONFIG_WINDOW_PROCESSING_TIME) {
         t = now_ms;
+    } else if (s->time_iso) {
+        const dd_codec_span_t *span = &s->texts[s->time_column];
+        if (span->data == NULL || dd_parse_rfc3339(span->data, span->len, &t) != 0) {
+            b->rows = row; /* no usable time: count it as late, not lost */
+            s->late++;
+            return DD_CODEC_OK;
+        }
     } else if (s->time_column != SIZE_MAX) {
         const dd_batch_column_t *c = &b->columns[s->time_column];
         const double v = dd_batch_is_null(c, row) ? NAN : c->numbers[row] * time_to_ms;

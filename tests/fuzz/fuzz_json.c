@@ -1,4 +1,5 @@
-/* fuzz_json.c — libFuzzer target: the JSON decoder (dd_json_decode) on arbitrary bytes.
+/* fuzz_json.c — libFuzzer target: the JSON decoder (dd_json_decode, dd_json_decode_texts) on
+ * arbitrary bytes.
  *
  * Byte 0 picks the limits (defaults, or tiny ones so every limit is reached) and the plan (mixed
  * kinds with nested and escaped paths, or all categorical); the rest is one record. Checked on
@@ -81,8 +82,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     batch->rows = rows;
     size_t off2 = (size_t)-1;
-    if (dd_json_decode(plan, in, len, batch, &off2) != err || off2 != off)
+    dd_codec_span_t texts[FIELDS];
+    if (dd_json_decode_texts(plan, in, len, batch, &off2, texts) != err || off2 != off)
         abort();
+    /* Spans lie inside the input (or are the literals' own bytes) and only where a value is. */
+    for (size_t i = 0; err == DD_CODEC_OK && i < FIELDS; i++) {
+        const dd_codec_span_t *t = &texts[i];
+        if (t->data == NULL)
+            continue;
+        if (t->data < in || t->data + t->len > in + len)
+            abort();
+        if (dd_batch_is_null(&batch->columns[i], rows) || kinds[i] != DD_COLUMN_CATEGORICAL)
+            abort();
+    }
     for (size_t i = 0; err == DD_CODEC_OK && i < FIELDS; i++) {
         const dd_batch_column_t *c = &batch->columns[i];
         if (dd_batch_is_null(c, rows) != nulls[i])

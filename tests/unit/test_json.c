@@ -594,6 +594,52 @@ static void test_plans(void **state) {
     free(text);
 }
 
+static void assert_span(const dd_codec_span_t *t, const char *want) {
+    if (want == NULL) {
+        assert_null(t->data);
+        assert_int_equal(t->len, 0);
+        return;
+    }
+    assert_non_null(t->data);
+    assert_int_equal(t->len, strlen(want));
+    assert_memory_equal(t->data, want, t->len);
+}
+
+/* dd_json_decode_texts: each categorical value as written (strings without their quotes, the
+ * literals, a number's digits), nothing for escaped strings, nulls, containers and numeric
+ * columns; every slot is reset for the next record; the row is the one dd_json_decode makes. */
+static void test_texts(void **state) {
+    (void)state;
+    const char *paths[] = {"a", "b", "c", "d", "e", "f", "n"};
+    const dd_column_kind_t kinds[] = {DD_COLUMN_CATEGORICAL, DD_COLUMN_CATEGORICAL,
+                                      DD_COLUMN_CATEGORICAL, DD_COLUMN_CATEGORICAL,
+                                      DD_COLUMN_CATEGORICAL, DD_COLUMN_CATEGORICAL,
+                                      DD_COLUMN_NUMERIC};
+    fixture_t f = make(paths, kinds, 7, NULL);
+    dd_codec_span_t texts[7];
+    const char rec[] = "{\"a\":\"x\\\"y\",\"b\":\"plain\",\"c\":true,\"d\":-12.5e1,"
+                       "\"e\":null,\"f\":[1],\"n\":3}";
+    size_t off = 0;
+    assert_int_equal(dd_json_decode_texts(f.plan, (const uint8_t *)rec, strlen(rec), f.batch,
+                                          &off, texts),
+                     DD_CODEC_OK);
+    assert_span(&texts[0], NULL); /* escaped */
+    assert_span(&texts[1], "plain");
+    assert_span(&texts[2], "true");
+    assert_span(&texts[3], "-12.5e1");
+    assert_span(&texts[4], NULL);
+    assert_span(&texts[5], NULL); /* a type error */
+    assert_span(&texts[6], NULL); /* numeric */
+    assert_int_equal(f.batch->columns[1].hashes[0], dd_codec_hash("plain", 5));
+    const char next[] = "{\"c\":false}";
+    assert_int_equal(dd_json_decode_texts(f.plan, (const uint8_t *)next, strlen(next), f.batch,
+                                          &off, texts),
+                     DD_CODEC_OK);
+    assert_span(&texts[1], NULL); /* absent in this record */
+    assert_span(&texts[2], "false");
+    drop(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_types_numeric),
@@ -607,6 +653,7 @@ int main(void) {
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_batch_contract),
         cmocka_unit_test(test_plans),
+        cmocka_unit_test(test_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -352,6 +352,67 @@ static void category_names(void **state) {
     rmdir(dir);
 }
 
+/* A JSON stream whose event time is an RFC 3339 string: records land in the pane of the
+ * parsed time, an unparseable time is counted late, and categorical spellings are learned from
+ * the JSON record (one in RUN_NAMES_SAMPLE, the first included). Avro refuses iso8601. */
+static void json_iso8601_time_and_names(void **state) {
+    (void)state;
+    const char config[] =
+        "version: 1\nkafka: {bootstrap.servers: 127.0.0.1:9}\nstreams:\n"
+        "  - {name: a, topics: [t], codec: json,\n"
+        "     timestamp: {source: field, field: ts, format: iso8601},\n"
+        "     fields: [{path: x, kind: numeric}, {path: c, kind: categorical}]}\n"
+        "window: {length: 10s, pane: 1s, watermark: 1s}\n"
+        "events: {file: /dev/null}\nalerts: {topic: null}\n";
+    dd_config_t *cfg = NULL;
+    char errstr[512];
+    assert_int_equal(dd_config_parse(config, sizeof config - 1, "a.yaml", &cfg, errstr,
+                                     sizeof errstr),
+                     0);
+    run_t r;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    run_stream_t s;
+    assert_int_equal(run_stream_init(&r, &s, &cfg->streams[0], 0, errstr, sizeof errstr), 0);
+    const char *recs[] = {
+        "{\"ts\":\"2023-11-14T22:13:25.500Z\",\"x\":1,\"c\":\"DE\"}", /* 1700000005500 */
+        "{\"ts\":\"2023-11-14T23:13:26.250+01:00\",\"x\":2,\"c\":\"FR\"}", /* …006250 */
+        "{\"ts\":\"2023-11-14 22:13:26Z\",\"x\":3,\"c\":\"FR\"}",
+        "{\"ts\":\"yesterday\",\"x\":4,\"c\":\"FR\"}", /* no usable time: late */
+        "{\"ts\":1700000006000,\"x\":5,\"c\":\"FR\"}",   /* a number: no time either */
+    };
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++)
+        assert_int_equal(run_stream_add(&r, &s, (const uint8_t *)recs[i], strlen(recs[i]), -1,
+                                        NOW_MS, errstr, sizeof errstr),
+                         DD_CODEC_OK);
+    run_stream_flush(&r, &s);
+    assert_int_equal(s.records, 3);
+    assert_int_equal(s.late, 2);
+    assert_int_equal(dd_window_end_ms(s.window), 1700000007000); /* the pane of 6.25 s */
+    assert_int_equal(dd_window_rows(s.window), 3);
+    assert_string_equal(run_names_get(s.names, 1, dd_codec_hash("DE", 2)), "DE");
+    run_stream_free(&s);
+    dd_config_free(cfg);
+
+    const char avro[] = "version: 1\nkafka: {bootstrap.servers: 127.0.0.1:9}\nstreams:\n"
+                        "  - {name: a, topics: [t], codec: avro-confluent,\n"
+                        "     timestamp: {source: field, field: ts, format: iso8601},\n"
+                        "     fields: [{path: x, kind: numeric}]}\n"
+                        "schema_registry: {url: 'http://127.0.0.1:9'}\n"
+                        "window: {length: 10s, pane: 1s, watermark: 1s}\n"
+                        "events: {file: /dev/null}\nalerts: {topic: null}\n";
+    if (dd_config_parse(avro, sizeof avro - 1, "b.yaml", &cfg, errstr, sizeof errstr) == 0) {
+        memset(&r, 0, sizeof r);
+        r.cfg = cfg;
+        assert_int_equal(run_stream_init(&r, &s, &cfg->streams[0], 0, errstr, sizeof errstr), -1);
+        assert_non_null(strstr(errstr, "iso8601 is for codec json"));
+        run_stream_free(&s);
+        dd_config_free(cfg);
+    } else {
+        fail_msg("the Avro config did not parse: %s", errstr);
+    }
+}
+
 static void window_bytes(const dd_window_t *w, uint8_t **out, size_t *len) {
     *len = dd_window_serialized_size(w);
     *out = malloc(*len);
@@ -415,6 +476,7 @@ int main(void) {
         cmocka_unit_test(avro_timestamp_field),
         cmocka_unit_test(worker_matches_loop_thread),
         cmocka_unit_test(category_names),
+        cmocka_unit_test(json_iso8601_time_and_names),
         cmocka_unit_test_setup_teardown(idle_stream_raises_and_resolves, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
