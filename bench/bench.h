@@ -14,6 +14,7 @@ typedef struct bench_options {
     const char *peer_python; /* Python with bench/peers/requirements.txt, or NULL */
     const char *peer_dir;    /* directory of the peer scripts */
     size_t records;          /* codecs suite: distinct records decoded per run */
+    const char *dump_dir;    /* codecs suite: write the records there first (bench_records_dump) */
 } bench_options_t;
 
 /* A figure is numeric (value) or text (text != NULL). */
@@ -79,5 +80,17 @@ int bench_records_json(size_t n, uint64_t seed, bench_json_records_t *out);
 extern const char bench_record_avro_schema[];
 int bench_records_avro(size_t n, uint64_t seed, bench_json_records_t *out);
 void bench_records_json_free(bench_json_records_t *recs);
+/* The same records as an Avro object container file (null codec, blocks of about 64 KB, the
+ * schema above); *data is the caller's (free). */
+int bench_records_avro_ocf(size_t n, uint64_t seed, uint8_t **data, size_t *len);
+/* The field the codec benchmarks add up to check that every decoder read the same values, and
+ * its sum over the n generated records, added in record order. */
+enum { BENCH_RECORD_CHECK_FIELD = 15 }; /* score */
+double bench_records_check_sum(size_t n, uint64_t seed);
+/* Writes the n records to dir (created if missing) for decoders outside driftd-bench:
+ * schema.avsc; bodies.bin, each Avro body preceded by its length as a 4-byte little-endian
+ * integer; records.avro, the object container file; records.jsonl, one JSON object per line;
+ * expected.json, the record count and the check field's sum. 0, or -1 with errstr set. */
+int bench_records_dump(const char *dir, size_t n, uint64_t seed, char *errstr, size_t errstr_size);
 
 #endif /* DRIFTD_BENCH_H */

@@ -1,7 +1,7 @@
 /* driftd-bench — micro-benchmarks of driftd's building blocks. Timing lives here, never in tests.
  *
  *   driftd-bench sketches [--json] [--values N] [--repeats N] [--peer-python PYTHON]
- *   driftd-bench codecs [--json] [--records N] [--repeats N]
+ *   driftd-bench codecs [--json] [--records N] [--repeats N] [--dump DIR]
  *
  * Each figure is the median of `repeats` timed runs over the same data after one warm-up run, on
  * one thread. The JSON form is one object on one line; the human form is a table. Both name the
@@ -21,19 +21,23 @@
 static void usage(FILE *out) {
     fprintf(out,
             "Usage: driftd-bench sketches [--json] [--values N] [--repeats N] [--peer-python PY]\n"
-            "       driftd-bench codecs [--json] [--records N] [--repeats N]\n"
+            "       driftd-bench codecs [--json] [--records N] [--repeats N] [--dump DIR]\n"
             "       driftd-bench --help | --version\n"
             "\n"
             "Suites:\n"
             "  sketches   sketch update speed, accuracy and size; with --peer-python, Apache\n"
             "             DataSketches and numpy on the same data, as ratios\n"
             "  codecs     decoding speed of a 16-field, ~300-byte feature record into a column\n"
-            "             batch (JSON), one thread\n"
+            "             batch (JSON, Avro bodies, an Avro object container file; driftd's\n"
+            "             decoders and avro-c's generic reader), one thread\n"
             "\n"
             "Options:\n"
             "  --json              print one JSON object instead of a table\n"
             "  --values N          values per batch (default 1000000)\n"
             "  --records N         codecs: distinct records decoded per run (default 200000)\n"
+            "  --dump DIR          codecs: first write the records to DIR (schema.avsc,\n"
+            "                      bodies.bin, records.avro, records.jsonl, expected.json)\n"
+            "                      for other decoders\n"
             "  --repeats N         timed runs; the median is reported (default 9)\n"
             "  --peer-python PY    a Python with bench/peers/requirements.txt installed\n"
             "                      (deploy/bench-venv.sh build makes build/bench-venv/bin/python)\n");
@@ -67,7 +71,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "driftd-bench: unknown suite '%s' (see 'driftd-bench --help')\n", argv[1]);
         return 2;
     }
-    bench_options_t opt = {0, 1000000, 9, NULL, DRIFTD_PEER_DIR, 200000};
+    bench_options_t opt = {0, 1000000, 9, NULL, DRIFTD_PEER_DIR, 200000, NULL};
     for (int i = 2; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--json") == 0) {
@@ -83,6 +87,13 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--repeats") == 0) {
             if (parse_size(argv[i], value, 1, 1000, &opt.repeats) != 0)
                 return 2;
+            i++;
+        } else if (strcmp(argv[i], "--dump") == 0) {
+            if (value == NULL) {
+                fprintf(stderr, "driftd-bench: --dump needs a directory\n");
+                return 2;
+            }
+            opt.dump_dir = value;
             i++;
         } else if (strcmp(argv[i], "--peer-python") == 0) {
             if (value == NULL) {

@@ -9,9 +9,11 @@
  *   n0, n1   float?  30% null each
  *   country  string  one of 20 codes
  *   score    double  the model's prediction, in (0, 1) */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench.h"
 
@@ -161,4 +163,145 @@ int bench_records_avro(size_t n, uint64_t seed, bench_json_records_t *out) {
     out->offsets[n] = at;
     free(r);
     return 0;
+}
+
+static size_t put_bytes(uint8_t *p, const void *data, size_t len) {
+    const size_t n = put_long(p, (int64_t)len);
+    memcpy(p + n, data, len);
+    return n + len;
+}
+
+enum { OCF_BLOCK_BYTES = 65536 };
+
+int bench_records_avro_ocf(size_t n, uint64_t seed, uint8_t **data, size_t *len) {
+    bench_json_records_t bodies;
+    if (bench_records_avro(n, seed, &bodies) != 0)
+        return -1;
+    const size_t schema_len = strlen(bench_record_avro_schema);
+    /* header + per block two varints and the sync marker; blocks hold at least 64 KB of bodies */
+    const size_t cap =
+        128 + schema_len + bodies.offsets[n] + (bodies.offsets[n] / OCF_BLOCK_BYTES + 1) * 40;
+    uint8_t *p = malloc(cap);
+    if (p == NULL) {
+        bench_records_json_free(&bodies);
+        return -1;
+    }
+    uint8_t sync[16];
+    uint64_t rng = seed ^ 0x0cf0cf0cf0cf0cf0ull;
+    for (int i = 0; i < 2; i++) {
+        const uint64_t v = bench_next_u64(&rng);
+        memcpy(sync + 8 * i, &v, 8);
+    }
+    size_t at = 0;
+    memcpy(p, "Obj\x01", 4);
+    at += 4;
+    at += put_long(p + at, 2); /* metadata map: one block of two entries */
+    at += put_bytes(p + at, "avro.schema", 11);
+    at += put_bytes(p + at, bench_record_avro_schema, schema_len);
+    at += put_bytes(p + at, "avro.codec", 10);
+    at += put_bytes(p + at, "null", 4);
+    at += put_long(p + at, 0);
+    memcpy(p + at, sync, 16);
+    at += 16;
+    for (size_t first = 0; first < n;) {
+        size_t last = first;
+        while (last < n && bodies.offsets[last] - bodies.offsets[first] < OCF_BLOCK_BYTES)
+            last++;
+        const size_t bytes = bodies.offsets[last] - bodies.offsets[first];
+        at += put_long(p + at, (int64_t)(last - first));
+        at += put_long(p + at, (int64_t)bytes);
+        memcpy(p + at, bodies.text + bodies.offsets[first], bytes);
+        at += bytes;
+        memcpy(p + at, sync, 16);
+        at += 16;
+        first = last;
+    }
+    bench_records_json_free(&bodies);
+    *data = p;
+    *len = at;
+    return 0;
+}
+
+double bench_records_check_sum(size_t n, uint64_t seed) {
+    bench_record_t *r = malloc(n * sizeof(*r));
+    if (r == NULL)
+        return 0.0;
+    bench_records_make(r, n, seed);
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += r[i].score;
+    free(r);
+    return sum;
+}
+
+static int write_file(const char *dir, const char *name, const void *data, size_t len,
+                      char *errstr, size_t errstr_size) {
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || (len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0) {
+        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int bench_records_dump(const char *dir, size_t n, uint64_t seed, char *errstr, size_t errstr_size) {
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(errstr, errstr_size, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    bench_json_records_t json = {0}, avro = {0};
+    uint8_t *ocf = NULL, *framed = NULL;
+    size_t ocf_len = 0;
+    int status = -1;
+    snprintf(errstr, errstr_size, "out of memory");
+    if (bench_records_json(n, seed, &json) != 0 || bench_records_avro(n, seed, &avro) != 0 ||
+        bench_records_avro_ocf(n, seed, &ocf, &ocf_len) != 0)
+        goto done;
+    /* JSON lines: the records are back to back; put a newline after each */
+    char *lines = malloc(json.offsets[n] + n);
+    if (lines == NULL)
+        goto done;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        const size_t len = json.offsets[i + 1] - json.offsets[i];
+        memcpy(lines + at, json.text + json.offsets[i], len);
+        at += len;
+        lines[at++] = '\n';
+    }
+    const int lines_status = write_file(dir, "records.jsonl", lines, at, errstr, errstr_size);
+    free(lines);
+    if (lines_status != 0)
+        goto done;
+    framed = malloc(avro.offsets[n] + 4 * n);
+    if (framed == NULL)
+        goto done;
+    at = 0;
+    for (size_t i = 0; i < n; i++) {
+        const size_t len = avro.offsets[i + 1] - avro.offsets[i];
+        const uint8_t le[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+                               (uint8_t)(len >> 24)};
+        memcpy(framed + at, le, 4);
+        memcpy(framed + at + 4, avro.text + avro.offsets[i], len);
+        at += 4 + len;
+    }
+    char expected[256];
+    const int expected_len =
+        snprintf(expected, sizeof(expected),
+                 "{\"records\": %zu, \"check_field\": \"%s\", \"check_sum\": %.17g}\n", n,
+                 bench_record_paths[BENCH_RECORD_CHECK_FIELD], bench_records_check_sum(n, seed));
+    if (write_file(dir, "bodies.bin", framed, at, errstr, errstr_size) != 0 ||
+        write_file(dir, "records.avro", ocf, ocf_len, errstr, errstr_size) != 0 ||
+        write_file(dir, "schema.avsc", bench_record_avro_schema, strlen(bench_record_avro_schema),
+                   errstr, errstr_size) != 0 ||
+        write_file(dir, "expected.json", expected, (size_t)expected_len, errstr, errstr_size) != 0)
+        goto done;
+    status = 0;
+done:
+    free(framed);
+    free(ocf);
+    bench_records_json_free(&avro);
+    bench_records_json_free(&json);
+    return status;
 }
