@@ -66,6 +66,13 @@ static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* A sketch that did not fit the decode budget: say so. */
+static const char *budget_note(dd_sketch_err_t err) {
+    return err == DD_SKETCH_ERR_TOO_LARGE && dd_sketch_decode_budget_active()
+               ? " (or more memory than this reader allows for the file's sketches)"
+               : "";
+}
+
 static int name_ok(const char *s, size_t max) {
     if (s == NULL)
         return 0;
@@ -717,7 +724,8 @@ static void read_stream(reader_t *r, dd_ckpt_t *ck, size_t i) {
     if ((flags & FLAG_WINDOW) && get_blob(r, &at, &n, "window") == 0) {
         const dd_sketch_err_t err = dd_window_deserialize(r->data + at, n, &o->window);
         if (err != DD_SKETCH_OK)
-            fail_at(r, at, "stream %s: window: %s", s->name, dd_sketch_strerror(err));
+            fail_at(r, at, "stream %s: window: %s%s", s->name, dd_sketch_strerror(err),
+                    budget_note(err));
         else if (dd_window_serialized_size(o->window) != n)
             fail_at(r, at, "stream %s: window: %zu bytes after its envelope", s->name,
                     n - dd_window_serialized_size(o->window));
@@ -732,7 +740,8 @@ static void read_stream(reader_t *r, dd_ckpt_t *ck, size_t i) {
     if (!r->failed && (flags & FLAG_REFERENCE) && get_blob(r, &at, &n, "reference") == 0) {
         const dd_sketch_err_t err = dd_sketch_set_deserialize(r->data + at, n, &o->reference);
         if (err != DD_SKETCH_OK)
-            fail_at(r, at, "stream %s: reference: %s", s->name, dd_sketch_strerror(err));
+            fail_at(r, at, "stream %s: reference: %s%s", s->name, dd_sketch_strerror(err),
+                    budget_note(err));
         else if (dd_sketch_set_serialized_size(o->reference) != n)
             fail_at(r, at, "stream %s: reference: bytes after its envelope", s->name);
         else if (!set_matches(o->reference, s))
@@ -814,8 +823,23 @@ void dd_ckpt_free(dd_ckpt_t *ck) {
     free(ck);
 }
 
+static int decode(const uint8_t *data, size_t len, const char *name, dd_ckpt_t **out,
+                  char *errstr, size_t errstr_size);
+
 int dd_ckpt_decode(const uint8_t *data, size_t len, const char *name, dd_ckpt_t **out,
                    char *errstr, size_t errstr_size) {
+    /* The sketches may decode to far more memory than the file's bytes: bounded by the
+     * caller's budget, or by the default one. */
+    if (dd_sketch_decode_budget_active())
+        return decode(data, len, name, out, errstr, errstr_size);
+    dd_sketch_decode_budget_set(DD_CKPT_MEMORY_DEFAULT);
+    const int rc = decode(data, len, name, out, errstr, errstr_size);
+    dd_sketch_decode_budget_clear();
+    return rc;
+}
+
+static int decode(const uint8_t *data, size_t len, const char *name, dd_ckpt_t **out,
+                  char *errstr, size_t errstr_size) {
     if (name == NULL)
         name = "(memory)";
     reader_t r = {data, 0, len, name, errstr, errstr_size, 0};

@@ -23,6 +23,9 @@
 
 #define DD_CKPT_VERSION 1u
 #define DD_CKPT_BYTES_MAX ((uint64_t)4 << 30) /* whole file */
+/* Memory the sketches of one file may decode to, unless the caller set a budget of its own
+ * (dd_sketch_decode_budget_set: driftd run sets one from its configuration). */
+#define DD_CKPT_MEMORY_DEFAULT ((uint64_t)4 << 30)
 #define DD_CKPT_STREAMS_MAX 1000u
 #define DD_CKPT_FIELDS_MAX 10000u   /* per stream */
 #define DD_CKPT_OFFSETS_MAX 100000u /* topic-partitions */

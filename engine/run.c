@@ -356,9 +356,26 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
         snprintf(errstr, errstr_size, "%.1024s: %s", r->state_path, strerror(errno));
         return -1;
     }
+    /* A state file decodes to at most what this configuration's windows and references take
+     * (twice, for slack): a crafted or foreign file cannot make the reader allocate more. */
+    uint64_t budget = 64u << 20;
+    for (size_t i = 0; i < r->n_streams; i++)
+        budget += 2 * ((uint64_t)r->cfg->window.n_panes + 2) *
+                  dd_sketch_set_memory_bound(r->streams[i].current);
     dd_ckpt_t *ck = NULL;
-    if (dd_ckpt_read(r->state_path, &ck, errstr, errstr_size) != 0)
+    dd_sketch_decode_budget_set(budget);
+    const int read = dd_ckpt_read(r->state_path, &ck, errstr, errstr_size);
+    dd_sketch_decode_budget_clear();
+    if (read != 0) {
+        if (strstr(errstr, "more memory than this reader allows") != NULL) {
+            const size_t used = strlen(errstr);
+            snprintf(errstr + used, errstr_size - used,
+                     "; this configuration's state takes at most %" PRIu64 " MiB: a state file "
+                     "written with more fields or panes must be moved away to start fresh",
+                     budget >> 20);
+        }
         return -1;
+    }
     const dd_ckpt_contents_t *c = dd_ckpt_contents(ck);
     if (c->kind != DD_CKPT_STATE) {
         snprintf(errstr, errstr_size, "%.1024s: a snapshot, not a state file", r->state_path);

@@ -131,6 +131,10 @@ dd_sketch_err_t dd_hll_merge(dd_hll_t *into, const dd_hll_t *from) {
     return DD_SKETCH_OK;
 }
 
+uint64_t dd_hll_memory_bound(uint32_t p) {
+    return sizeof(dd_hll_t) + register_count(p);
+}
+
 uint32_t dd_hll_p(const dd_hll_t *h) {
     return h == NULL ? 0 : h->p;
 }
@@ -277,6 +281,8 @@ dd_sketch_err_t dd_hll_deserialize(const uint8_t *buf, size_t len, dd_hll_t **ou
     } else {
         return DD_SKETCH_ERR_CORRUPT;
     }
+    if (!dd_sketch_decode_budget_take(dd_hll_memory_bound(p)))
+        return DD_SKETCH_ERR_TOO_LARGE;
     dd_hll_t *h;
     err = dd_hll_new(p, &h);
     if (err != DD_SKETCH_OK)

@@ -537,6 +537,13 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
 }
 
 /* ---- queries ---------------------------------------------------------------------------------*/
+uint64_t dd_kll_memory_bound(uint32_t k) {
+    uint32_t depth_capacity[LEVELS_MAX];
+    fill_depth_capacities(k, depth_capacity);
+    const uint64_t items = total_capacity(depth_capacity, LEVELS_MAX);
+    return sizeof(dd_kll_t) + (items > ALLOC_MIN ? items : ALLOC_MIN) * sizeof(double);
+}
+
 uint32_t dd_kll_k(const dd_kll_t *s) {
     return s ? s->k : 0;
 }
@@ -768,6 +775,8 @@ dd_sketch_err_t dd_kll_deserialize(const uint8_t *buf, size_t len, dd_kll_t **ou
                        : !(isfinite(min) && isfinite(max) && min <= max))
         return DD_SKETCH_ERR_CORRUPT;
     const uint32_t alloc = retained > ALLOC_MIN ? (uint32_t)retained : ALLOC_MIN;
+    if (!dd_sketch_decode_budget_take(sizeof(dd_kll_t) + (uint64_t)alloc * sizeof(double)))
+        return DD_SKETCH_ERR_TOO_LARGE;
     dd_kll_t *s = alloc_sketch(k, alloc);
     if (s == NULL)
         return DD_SKETCH_ERR_NO_MEMORY;

@@ -197,6 +197,24 @@ static int same_layout(const dd_sketch_set_t *a, const dd_sketch_set_t *b) {
     return 1;
 }
 
+uint64_t dd_sketch_set_memory_bound(const dd_sketch_set_t *set) {
+    if (set == NULL)
+        return 0;
+    uint64_t bytes = sizeof(*set) + set->n_fields * sizeof(field_t);
+    for (size_t i = 0; i < set->n_fields; i++) {
+        const field_t *f = &set->fields[i];
+        if (f->kind == DD_FIELD_NUMERIC) {
+            bytes += dd_kll_memory_bound(dd_kll_k(f->kll));
+            if (f->histogram != NULL) /* edges, counts and the bucket index: a few words a bin */
+                bytes += 256 + 64 * (uint64_t)(dd_histogram_bins(f->histogram) + 4);
+        } else {
+            bytes += dd_hll_memory_bound(dd_hll_p(f->hll)) +
+                     dd_frequent_memory_bound(dd_frequent_capacity(f->frequent));
+        }
+    }
+    return bytes;
+}
+
 dd_sketch_err_t dd_sketch_set_merge(dd_sketch_set_t *into, const dd_sketch_set_t *from) {
     if (into == NULL || from == NULL)
         return DD_SKETCH_ERR_INVALID_ARGUMENT;

@@ -443,6 +443,15 @@ typedef struct dd_field_spec {
 
 #define DD_SKETCH_SET_FIELDS_MAX 65536u
 
+/* Deserializing can take far more memory than the bytes read: a sparse HyperLogLog of a few
+ * bytes becomes 2^p registers, an empty category sketch its whole capacity. For untrusted input
+ * (state files) a caller sets a budget on its thread: every sketch deserialized on it until
+ * dd_sketch_decode_budget_clear takes its in-memory size from the budget, and one that does not
+ * fit fails with DD_SKETCH_ERR_TOO_LARGE before allocating. No budget is set by default. */
+void dd_sketch_decode_budget_set(uint64_t bytes);
+void dd_sketch_decode_budget_clear(void);
+int dd_sketch_decode_budget_active(void);
+
 typedef struct dd_sketch_set dd_sketch_set_t;
 
 /* Creates the sketches of n_fields fields (1 ≤ n_fields ≤ DD_SKETCH_SET_FIELDS_MAX). The quantile
@@ -467,6 +476,9 @@ dd_sketch_err_t dd_sketch_set_update_numeric(dd_sketch_set_t *set, size_t field,
 dd_sketch_err_t dd_sketch_set_update_categorical(dd_sketch_set_t *set, size_t field,
                                                  const uint64_t *hashes, const uint8_t *nulls,
                                                  size_t n);
+/* The most memory a set with these sketches can take (every sketch at its largest), for
+ * budgets: the set's own parameters (p, capacity, k, edges), not its contents. */
+uint64_t dd_sketch_set_memory_bound(const dd_sketch_set_t *set);
 /* into := into ∪ from; INCOMPATIBLE unless both come from the same specs. */
 dd_sketch_err_t dd_sketch_set_merge(dd_sketch_set_t *into, const dd_sketch_set_t *from);
 

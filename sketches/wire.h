@@ -34,6 +34,14 @@ typedef enum dd_wire_type {
     DD_WIRE_WINDOW = 17, /* a ring of panes: each pane a nested DD_WIRE_SKETCH_SET envelope */
 } dd_wire_type_t;
 
+/* Takes `bytes` from this thread's decode budget (dd_sketch_decode_budget_set): 1 when there
+ * is no budget or it covers them, else 0 (the caller fails with TOO_LARGE, allocating nothing). */
+int dd_sketch_decode_budget_take(uint64_t bytes);
+/* The largest in-memory size of each sketch with these parameters (dd_sketch_set_memory_bound). */
+uint64_t dd_kll_memory_bound(uint32_t k);
+uint64_t dd_hll_memory_bound(uint32_t p);
+uint64_t dd_frequent_memory_bound(uint32_t capacity);
+
 /* A window holds up to DD_WINDOW_PANES_MAX sketch sets, each up to DD_WIRE_PAYLOAD_MAX: its
  * envelope alone may carry up to 1 GiB (still a u32 length). */
 #define DD_WIRE_WINDOW_PAYLOAD_MAX (1u << 30)

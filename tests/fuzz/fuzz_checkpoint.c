@@ -20,6 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0)
         return 0;
+    /* As a reader of untrusted files would: a few bytes may declare sketches of hundreds of
+     * MiB (dd_sketch_decode_budget_set); past the budget they are TOO_LARGE, not allocated. */
+    dd_sketch_decode_budget_set((uint64_t)64 << 20);
     const size_t len = size - 1;
     uint8_t *copy = malloc(len > 0 ? len : 1);
     if (copy == NULL)

@@ -648,6 +648,52 @@ static void test_atomic_write(void **state) {
     fixture_free(&fx);
 }
 
+/* Memory: a file of a few kilobytes whose sketches decode to far more (a category sketch of the
+ * largest capacity and a HyperLogLog of the largest p, both empty) reads back within the default
+ * budget, fails with TOO_LARGE and a message saying so under a smaller one set by the caller,
+ * and reads back again once the caller's budget covers it; the budget is the caller's to clear. */
+static void test_decode_memory_budget(void **state) {
+    (void)state;
+    dd_field_spec_t spec = {DD_FIELD_CATEGORICAL, NULL, 0, 0, DD_HLL_P_MAX,
+                            DD_FREQUENT_CAPACITY_MAX};
+    dd_window_t *w;
+    assert_int_equal(dd_window_new(&spec, 1, 3, 1000, 1, &w), DD_SKETCH_OK);
+    static const char *const path[] = {"c"};
+    static const dd_field_kind_t kind[] = {DD_FIELD_CATEGORICAL};
+    dd_ckpt_stream_t st = {.name = "s", .n_fields = 1, .field_paths = path, .kinds = kind,
+                           .window = w};
+    dd_ckpt_contents_t c = {DD_CKPT_STATE, 1, "i", NULL, 0, &st, 1};
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char err[512];
+    assert_int_equal(dd_ckpt_encode(&c, &bytes, &len, err, sizeof err), 0);
+    dd_sketch_set_t *set;
+    assert_int_equal(dd_window_new_set(w, &set), DD_SKETCH_OK);
+    const uint64_t per_pane = dd_sketch_set_memory_bound(set);
+    assert_true(len * 1000 < 3 * per_pane); /* the amplification this guards against */
+    dd_sketch_set_destroy(set);
+    dd_window_destroy(w);
+
+    dd_ckpt_t *ck = NULL;
+    assert_false(dd_sketch_decode_budget_active());
+    assert_int_equal(dd_ckpt_decode(bytes, len, "f.state", &ck, err, sizeof err), 0);
+    dd_ckpt_free(ck);
+    assert_false(dd_sketch_decode_budget_active()); /* the default one is cleared again */
+
+    dd_sketch_decode_budget_set(2 * per_pane); /* two of the three panes */
+    ck = (dd_ckpt_t *)1;
+    assert_int_equal(dd_ckpt_decode(bytes, len, "f.state", &ck, err, sizeof err), -1);
+    assert_null(ck);
+    if (strstr(err, "more memory than this reader allows") == NULL)
+        fail_msg("unexpected error text: '%s'", err);
+    assert_true(dd_sketch_decode_budget_active());
+    dd_sketch_decode_budget_set(3 * per_pane);
+    assert_int_equal(dd_ckpt_decode(bytes, len, "f.state", &ck, err, sizeof err), 0);
+    dd_ckpt_free(ck);
+    dd_sketch_decode_budget_clear();
+    free(bytes);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_roundtrip),
@@ -657,6 +703,7 @@ int main(void) {
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_bounds_on_write),
         cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_decode_memory_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
