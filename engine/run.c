@@ -360,7 +360,7 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
      * (twice, for slack): a crafted or foreign file cannot make the reader allocate more. */
     uint64_t budget = 64u << 20;
     for (size_t i = 0; i < r->n_streams; i++)
-        budget += 2 * ((uint64_t)r->cfg->window.n_panes + 2) *
+        budget += 2 * ((uint64_t)r->streams[i].ring_panes + 2) *
                   dd_sketch_set_memory_bound(r->streams[i].current);
     dd_ckpt_t *ck = NULL;
     dd_sketch_decode_budget_set(budget);
@@ -397,8 +397,11 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
         for (size_t f = 0; same && f < s->n_fields; f++)
             same = strcmp(cs->field_paths[f], s->paths[f]) == 0 && cs->kinds[f] == s->kinds[f];
         dd_window_t *w = same ? dd_ckpt_take_window(ck, i) : NULL;
+        /* The ring as this version keeps it, or as earlier ones did (the compared panes only:
+         * evaluations then see what is left of the window until it has turned once). */
         if (w != NULL && (dd_window_pane_ms(w) != r->cfg->window.pane_ms ||
-                          (uint32_t)dd_window_n_panes(w) != r->cfg->window.n_panes)) {
+                          ((uint32_t)dd_window_n_panes(w) != s->ring_panes &&
+                           (uint32_t)dd_window_n_panes(w) != r->cfg->window.n_panes))) {
             dd_window_destroy(w);
             w = NULL;
             same = 0;
@@ -708,6 +711,11 @@ static void render_metrics(run_t *r, dd_prom_t *p) {
     for (size_t i = 0; i < r->n_streams; i++)
         dd_prom_sample_u64(p, "driftd_late_records_total", sl, &r->streams[i].cfg->name, 1,
                            r->streams[i].late);
+    dd_prom_family(p, "driftd_future_records_total", "counter",
+                   "Of the late records: dated more than 5 minutes ahead of the clock");
+    for (size_t i = 0; i < r->n_streams; i++)
+        dd_prom_sample_u64(p, "driftd_future_records_total", sl, &r->streams[i].cfg->name, 1,
+                           r->streams[i].future);
     dd_prom_family(p, "driftd_window_records", "gauge", "Records in the live window panes");
     for (size_t i = 0; i < r->n_streams; i++)
         dd_prom_sample_u64(p, "driftd_window_records", sl, &r->streams[i].cfg->name, 1,

@@ -250,8 +250,15 @@ static void maybe_take_reference(run_t *r, run_stream_t *s, int64_t now_ms) {
     const int64_t newest = r->cfg->window.time == DD_CONFIG_WINDOW_PROCESSING_TIME ? now_ms
                                                                                     : s->max_time_ms;
     int take = 0;
-    if (s->reference == NULL)
+    if (s->reference == NULL && r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME) {
+        /* the first window that starts at or after the pane of the first record */
+        const int64_t pane = r->cfg->window.pane_ms;
+        const int64_t first = s->first_time_ms >= 0 ? s->first_time_ms / pane * pane
+                                                    : -((-s->first_time_ms + pane - 1) / pane) * pane;
+        take = s->merged_start_ms >= first;
+    } else if (s->reference == NULL) {
         take = newest - s->first_time_ms >= length;
+    }
     else if (type == DD_CONFIG_REFERENCE_TRAILING)
         take = end >= s->trailing_end_ms + length;
     if (!take)
@@ -417,6 +424,19 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
                            1) *
                           r->cfg->window.evaluate_every_ms;
     s->eval_due = 0;
+    /* Event time: the window [B − length, B) for B the latest evaluation boundary the watermark
+     * has passed (a multiple of evaluate_every, itself a multiple of the pane). Processing time:
+     * every live pane, up to now. */
+    s->merge_from_ms = INT64_MIN;
+    s->merge_to_ms = INT64_MAX;
+    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN) {
+        const int64_t every = r->cfg->window.evaluate_every_ms;
+        const int64_t watermark = s->max_time_ms - r->cfg->window.watermark_ms;
+        const int64_t b = (watermark >= 0 ? watermark / every : -((-watermark + every - 1) / every)) *
+                          every;
+        s->merge_to_ms = b;
+        s->merge_from_ms = b - r->cfg->window.length_ms;
+    }
     run_stream_flush(r, s);
     s->eval_pending = 1;
     s->eval_now_ms = now_ms;

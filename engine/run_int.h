@@ -94,6 +94,8 @@ typedef struct run_stream {
     dd_codec_span_t *texts; /* Avro: the sampled record's categorical values */
     /* windows and reference */
     dd_window_t *window;
+    uint32_t ring_panes; /* window panes kept: the compared ones and, in event time, those of the
+                            watermark's delay (the records after an evaluation's end) */
     dd_sketch_set_t *current; /* evaluation scratch: merge of the live panes */
     /* An evaluation in flight: the worker merges the window into `current` (in order with the
      * batches, so it sees exactly the records handed over before it), then the loop thread
@@ -102,6 +104,7 @@ typedef struct run_stream {
     int64_t eval_now_ms;       /* processing time the evaluation started at */
     int merge_done;            /* set by the worker (release), read by the loop (acquire) */
     int merge_failed;
+    int64_t merge_from_ms, merge_to_ms;     /* the panes to merge; INT64_MIN/MAX: every live one */
     int64_t merged_start_ms, merged_end_ms; /* the merged window's bounds */
     double merge_seconds;
     int64_t view_start_ms, view_end_ms; /* window bounds events carry: the latest the loop saw */

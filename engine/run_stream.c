@@ -508,7 +508,15 @@ int run_stream_init(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg, si
     }
 
     const dd_config_window_t *w = &r->cfg->window;
-    dd_sketch_err_t err = dd_window_new(s->specs, s->n_fields, w->n_panes, w->pane_ms, 0x5eedu,
+    /* Event time: an evaluation ending at B starts once a record at B + watermark arrived, and
+     * such records already sit in panes after B; the ring keeps those too, so that the window
+     * compared is [B − length, B) in full. */
+    s->ring_panes = w->n_panes;
+    if (w->time == DD_CONFIG_WINDOW_EVENT_TIME)
+        s->ring_panes += (uint32_t)((w->watermark_ms + w->pane_ms - 1) / w->pane_ms) + 1;
+    if (s->ring_panes > DD_WINDOW_PANES_MAX)
+        s->ring_panes = DD_WINDOW_PANES_MAX;
+    dd_sketch_err_t err = dd_window_new(s->specs, s->n_fields, s->ring_panes, w->pane_ms, 0x5eedu,
                                         &s->window);
     if (err == DD_SKETCH_OK)
         err = dd_window_new_set(s->window, &s->current);

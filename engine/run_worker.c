@@ -71,9 +71,16 @@ static void merge_window(run_stream_t *s, int64_t advance_ms) {
     const double t0 = monotonic_s();
     if (advance_ms != INT64_MIN)
         dd_window_advance(s->window, advance_ms);
-    s->merge_failed = dd_window_merge_live(s->window, s->current) != DD_SKETCH_OK;
-    s->merged_start_ms = dd_window_start_ms(s->window);
-    s->merged_end_ms = dd_window_end_ms(s->window);
+    if (s->merge_to_ms == INT64_MAX) { /* every live pane */
+        s->merge_failed = dd_window_merge_live(s->window, s->current) != DD_SKETCH_OK;
+        s->merged_start_ms = dd_window_start_ms(s->window);
+        s->merged_end_ms = dd_window_end_ms(s->window);
+    } else {
+        s->merge_failed = dd_window_merge_range(s->window, s->merge_from_ms, s->merge_to_ms,
+                                                s->current) != DD_SKETCH_OK;
+        s->merged_start_ms = s->merge_from_ms;
+        s->merged_end_ms = s->merge_to_ms;
+    }
     s->merge_seconds = monotonic_s() - t0;
 }
 

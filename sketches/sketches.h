@@ -517,6 +517,10 @@ dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms);
 void dd_window_advance(dd_window_t *w, int64_t now_ms);
 /* out := merge of the live panes (out must come from dd_window_new_set or share the specs). */
 dd_sketch_err_t dd_window_merge_live(const dd_window_t *w, dd_sketch_set_t *out);
+/* out := merge of the live panes that lie within [from_ms, to_ms) (a window can keep a few panes
+ * more than it compares, for the records of an event-time watermark's delay). */
+dd_sketch_err_t dd_window_merge_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms,
+                                      dd_sketch_set_t *out);
 /* A set with the window's specs, to merge into. */
 dd_sketch_err_t dd_window_new_set(const dd_window_t *w, dd_sketch_set_t **out);
 /* [start, end) of the live window in ms; both 0 before the first pane opens. */

@@ -136,6 +136,26 @@ dd_sketch_err_t dd_window_merge_live(const dd_window_t *w, dd_sketch_set_t *out)
     return DD_SKETCH_OK;
 }
 
+dd_sketch_err_t dd_window_merge_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms,
+                                      dd_sketch_set_t *out) {
+    if (w == NULL || out == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    dd_sketch_set_reset(out);
+    for (uint32_t i = 0; i < w->n_panes; i++) {
+        const int64_t pane = w->pane_index[i];
+        if (!is_live(w, pane))
+            continue;
+        /* pane starts within [from, to − pane_ms]: no overflow for panes of accepted times */
+        const int64_t start = pane * w->pane_ms;
+        if (start < from_ms || start > to_ms - w->pane_ms)
+            continue;
+        dd_sketch_err_t err = dd_sketch_set_merge(out, w->panes[i]);
+        if (err != DD_SKETCH_OK)
+            return err;
+    }
+    return DD_SKETCH_OK;
+}
+
 dd_sketch_err_t dd_window_new_set(const dd_window_t *w, dd_sketch_set_t **out) {
     if (w == NULL)
         return DD_SKETCH_ERR_INVALID_ARGUMENT;

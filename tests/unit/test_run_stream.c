@@ -13,7 +13,9 @@
  * - alert states survive run_alerts_encode/decode, and a wrong length is refused;
  * - an Avro timestamp-millis field gives the same panes as the Kafka timestamp would;
  * - with the sketch worker thread the window is byte for byte the one the loop thread alone
- *   builds from the same records (pane changes, late records, full batches included). */
+ *   builds from the same records (pane changes, late records, full batches included), and the
+ *   evaluations merged on the worker are as many, over the same windows, and take the same
+ *   reference as those merged at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,7 +90,9 @@ static dd_codec_err_t add(fixture_t *f, int64_t ts, double x, const char *c) {
 static void records_land_in_their_panes(void **state) {
     fixture_t *f = *state;
     const int64_t t0 = 1700000000000;
-    /* 5,000 records 5 ms apart: 25 s of event time; the window keeps the last 10 panes. */
+    /* 5,000 records 5 ms apart: 25 s of event time; the window compares 10 panes and keeps 2
+     * more: the watermark's second, and the pane of the record that moves it past a boundary. */
+    assert_int_equal(f->s.ring_panes, 12);
     uint64_t in_window = 0;
     for (int i = 0; i < 5000; i++) {
         const int64_t t = t0 + 5 * i;
@@ -97,11 +101,11 @@ static void records_land_in_their_panes(void **state) {
     run_stream_flush(&f->r, &f->s);
     const int64_t newest_pane = (t0 + 5 * 4999) / 1000;
     for (int i = 0; i < 5000; i++)
-        in_window += (t0 + 5 * i) / 1000 > newest_pane - 10;
+        in_window += (t0 + 5 * i) / 1000 > newest_pane - 12;
     assert_int_equal(f->s.records, 5000);
     assert_int_equal(f->s.late, 0);
     assert_int_equal(dd_window_rows(f->s.window), in_window);
-    assert_int_equal(dd_window_live_panes(f->s.window), 10);
+    assert_int_equal(dd_window_live_panes(f->s.window), 12);
 }
 
 static void late_and_out_of_order_records(void **state) {
@@ -171,10 +175,13 @@ static void watermark_triggers_evaluations(void **state) {
     /* the first record sets the first boundary at t0 (its watermark is t0 − 1 s); the records at
      * t0 + 1 s, 2 s ... 11 s bring the watermark to t0, t0 + 1 s ... t0 + 10 s: 11 crossings */
     assert_int_equal(evaluations, 11);
-    /* the record at t0 + 10 s makes the window full (10 s after the first record): its
-     * evaluation takes the live panes [t0 + 1 s, t0 + 11 s) as the reference, records 100..1000 */
+    /* the record at t0 + 11 s brings the watermark to t0 + 10 s: the window [t0, t0 + 10 s) is
+     * full and becomes the reference, records 0..999 exactly (not the records after its end
+     * that are already in, nor short of its first second) */
     assert_non_null(f->s.reference);
-    assert_int_equal(dd_sketch_set_rows(f->s.reference), 901);
+    assert_int_equal(dd_sketch_set_rows(f->s.reference), 1000);
+    assert_int_equal(f->s.merged_start_ms, t0);
+    assert_int_equal(f->s.merged_end_ms, t0 + 10000);
     assert_non_null(strstr(f->s.reference_id, "first_window:"));
 }
 
@@ -443,10 +450,34 @@ static void worker_matches_loop_thread(void **state) {
         const char *c = (rng >> 40) % 3 == 0 ? "a" : (rng >> 40) % 3 == 1 ? "b" : "c";
         assert_int_equal(add(a, t, x, c), DD_CODEC_OK);
         assert_int_equal(add(b, t, x, c), DD_CODEC_OK);
+        /* evaluations as the loop starts them: merged on the worker in a, at once in b */
+        if (a->s.eval_due)
+            run_evaluate(&a->r, &a->s, NOW_MS);
+        if (b->s.eval_due)
+            run_evaluate(&b->r, &b->s, NOW_MS);
+        if (i % 1000 == 0)
+            run_evaluations_finish(&a->r);
     }
     run_stream_flush(&a->r, &a->s);
     run_worker_wait_idle(&a->r);
     run_stream_flush(&b->r, &b->s);
+    assert_false(a->s.eval_pending);
+    assert_true(a->s.evaluations > 50);
+    assert_int_equal(a->s.evaluations, b->s.evaluations);
+    assert_int_equal(a->s.merged_end_ms, b->s.merged_end_ms);
+    assert_non_null(a->s.reference);
+    assert_non_null(b->s.reference);
+    uint8_t *ra = NULL, *rb = NULL;
+    size_t lra = dd_sketch_set_serialized_size(a->s.reference);
+    size_t lrb = dd_sketch_set_serialized_size(b->s.reference);
+    ra = malloc(lra);
+    rb = malloc(lrb);
+    assert_int_equal(dd_sketch_set_serialize(a->s.reference, ra, lra, NULL), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_serialize(b->s.reference, rb, lrb, NULL), DD_SKETCH_OK);
+    assert_int_equal(lra, lrb);
+    assert_memory_equal(ra, rb, lra);
+    free(ra);
+    free(rb);
     assert_int_equal(a->s.records, b->s.records);
     assert_int_equal(a->s.late, b->s.late);
     assert_true(a->s.late > 0);
