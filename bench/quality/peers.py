@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""The Python side of the `quality` suite: the same records, in the same order, through River's
+streaming detectors and through windowed two-sample tools.
+
+Usage: peers.py TOOL COLUMNS.npz WINDOW EVERY SEED OUT.json
+  TOOL: river_adwin | river_kswin | river_page_hinkley | evidently | scipy_ks
+
+What each tool sees, per scenario field (streams.py):
+- numeric fields: their values; null_spike: its null indicator (1 for null, 0 otherwise), since
+  none of these tools judges nulls by itself and an indicator is how one watches a null rate with
+  them; categorical fields: River gets the indicator of the reference's most frequent category
+  (River's detectors take numbers), the windowed tools the categories themselves.
+- River (ADWIN, KSWIN, PageHinkley, library defaults; KSWIN seeded): one detector per field, fed
+  value by value; an alarm is an update after which `drift_detected` is true. Every update is an
+  evaluation.
+- Windowed (Evidently's DataDriftPreset with its defaults; scipy): the first WINDOW records are
+  the reference; every EVERY records from WINDOW + EVERY on, the last WINDOW records are
+  compared with it, as driftd run does with a first-window reference. An alarm
+  is a window the tool calls drifted. scipy_ks is what alibi-detect's KSDrift computes
+  (scipy.stats.ks_2samp per feature, Bonferroni over the features at 0.05), with chi-square
+  (scipy.stats.chi2_contingency) for categorical fields as alibi-detect's ChiSquareDrift does.
+
+Writes {"tool", "versions", "seconds", "fields": {FIELD: {"evaluations": [record index after
+which each evaluation was made...] (windowed only), "evaluations_n", "alarms": [record index
+...]}}}. For an update at record i the index is i + 1 (the records seen); for a window the index
+of its end (exclusive).
+"""
+import json
+import os
+import sys
+import time
+from importlib import metadata
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import streams  # noqa: E402
+
+
+def _series(name, kind, col, ref_n, for_river):
+    """What the tool is fed for one field (numbers, or categories for the windowed tools)."""
+    if name == "null_spike":
+        return np.isnan(col).astype(float)
+    if kind == "categorical":
+        if not for_river:
+            return col
+        vals, counts = np.unique(col[:ref_n], return_counts=True)
+        return (col == vals[np.argmax(counts)]).astype(float)
+    return col
+
+
+def run_river(tool, cols, window, seed):
+    from river import drift
+    make = {"river_adwin": lambda: drift.ADWIN(),
+            "river_kswin": lambda: drift.KSWIN(seed=seed),
+            "river_page_hinkley": lambda: drift.PageHinkley()}[tool]
+    out = {}
+    for name, kind, _ in streams.SCENARIOS:
+        x = _series(name, kind, cols[name], window, True)
+        det = make()
+        alarms, n = [], 0
+        update = det.update
+        for i, v in enumerate(x.tolist()):
+            if v != v:
+                continue
+            update(v)
+            n += 1
+            if det.drift_detected:
+                alarms.append(i + 1)
+        out[name] = {"evaluations_n": n, "alarms": alarms, "unit": "value"}
+    return out, {"river": metadata.version("river")}
+
+
+def run_windowed(tool, cols, window, every):
+    import pandas as pd
+    names = [s[0] for s in streams.SCENARIOS]
+    kinds = {s[0]: s[1] for s in streams.SCENARIOS}
+    feed = {n: _series(n, kinds[n], cols[n], window, False) for n in names}
+    numeric = [n for n in names if kinds[n] == "numeric"]
+    categorical = [n for n in names if kinds[n] == "categorical"]
+    df = pd.DataFrame({n: feed[n] for n in names})
+    records = len(df)
+    ends = list(range(window + every, records + 1, every))
+    out = {n: {"evaluations": ends, "evaluations_n": len(ends), "alarms": [], "unit": "window",
+               "method": None, "scores": []} for n in names}
+    ref = df.iloc[:window]
+    if tool == "evidently":
+        from evidently import DataDefinition, Dataset, Report
+        from evidently.presets import DataDriftPreset
+        definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
+        ref_ds = Dataset.from_pandas(ref, data_definition=definition)
+        for e in ends:
+            cur = Dataset.from_pandas(df.iloc[e - window:e].reset_index(drop=True),
+                                      data_definition=definition)
+            snap = Report([DataDriftPreset()]).run(cur, ref_ds)
+            for m in snap.dict()["metrics"]:
+                cfg = m.get("config", {})
+                if not str(cfg.get("type", "")).endswith(":ValueDrift"):
+                    continue
+                col, method, thr = cfg["column"], cfg["method"], float(cfg["threshold"])
+                score = float(m["value"])
+                drifted = score < thr if "p_value" in method else score >= thr
+                out[col]["method"] = "%s, threshold %g" % (method, thr)
+                out[col]["scores"].append(round(score, 6))
+                if drifted:
+                    out[col]["alarms"].append(e)
+        versions = {"evidently": metadata.version("evidently"), "pandas": pd.__version__}
+    else:
+        from scipy import stats
+        alpha = 0.05 / len(names)
+        for n in names:
+            x = feed[n]
+            if kinds[n] == "categorical":
+                cats = sorted(set(x[:window].tolist()) | set(x.tolist()))
+                pos = {c: k for k, c in enumerate(cats)}
+                codes = np.array([pos[c] for c in x.tolist()])
+                ref_counts = np.bincount(codes[:window], minlength=len(cats))
+                out[n]["method"] = "chi2_contingency p < %.4g (0.05 Bonferroni)" % alpha
+                for e in ends:
+                    cur_counts = np.bincount(codes[e - window:e], minlength=len(cats))
+                    table = np.vstack([ref_counts, cur_counts])
+                    table = table[:, table.sum(axis=0) > 0]
+                    p = stats.chi2_contingency(table, correction=False)[1]
+                    out[n]["scores"].append(float("%.6g" % p))
+                    if p < alpha:
+                        out[n]["alarms"].append(e)
+            else:
+                r = x[:window]
+                r = r[~np.isnan(r)]
+                out[n]["method"] = "ks_2samp p < %.4g (0.05 Bonferroni)" % alpha
+                for e in ends:
+                    c = x[e - window:e]
+                    p = stats.ks_2samp(r, c[~np.isnan(c)]).pvalue
+                    out[n]["scores"].append(float("%.6g" % p))
+                    if p < alpha:
+                        out[n]["alarms"].append(e)
+        import scipy
+        versions = {"scipy": scipy.__version__}
+    return out, versions
+
+
+def main():
+    if len(sys.argv) != 7:
+        print(__doc__, file=sys.stderr)
+        return 2
+    tool, npz, window, every, seed, out_path = sys.argv[1:]
+    window, every, seed = int(window), int(every), int(seed)
+    t0 = time.perf_counter()
+    cols = streams.load(npz)
+    if tool.startswith("river_"):
+        fields, versions = run_river(tool, cols, window, seed)
+    elif tool in ("evidently", "scipy_ks"):
+        fields, versions = run_windowed(tool, cols, window, every)
+    else:
+        print("peers.py: unknown tool %s" % tool, file=sys.stderr)
+        return 2
+    with open(out_path, "w") as f:
+        json.dump({"tool": tool, "versions": versions,
+                   "seconds": round(time.perf_counter() - t0, 2), "fields": fields}, f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
