@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test.sh — the whole test suite from a fresh clone: installs dependencies, builds Release and
-# ASan+UBSan trees, builds the libFuzzer targets with clang and runs each briefly, starts a real
-# Kafka broker on 127.0.0.1, runs every test label (unit, oracle, kafka) of both trees in one CTest
-# run, and stops the broker even when something fails. Ends with CTest's summary; exits non-zero
-# on any failure.
+# ASan+UBSan trees (and the sketch-worker test under ThreadSanitizer), builds the libFuzzer
+# targets with clang and runs each briefly, starts a real Kafka broker on 127.0.0.1, runs every
+# test label (unit, oracle, kafka) of the trees in one CTest run, and stops the broker even when
+# something fails. Ends with CTest's summary; exits non-zero on any failure.
 #
 #   deploy/test.sh            everything
 #   DRIFTD_FUZZ_SECONDS=0     skip the short fuzz runs (the fuzz build still happens)
@@ -37,6 +37,12 @@ build_tree build gcc -DCMAKE_BUILD_TYPE=Release
 build_tree build-asan gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_SANITIZE=ON \
     -DDRIFTD_ORACLE_PYTHON="$root/build/venv/bin/python"
 build_tree build-fuzz clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_FUZZ=ON -DDRIFTD_BUILD_TESTS=ON
+# ThreadSanitizer: only the test of driftd's own threads (tests/CMakeLists.txt), so only its target
+CC=gcc cmake -S . -B build-tsan -DDRIFTD_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_TSAN=ON \
+    >"$logs/build-tsan.configure.log" 2>&1 || { tail -n 30 "$logs/build-tsan.configure.log"; fail "configuring build-tsan failed"; }
+cmake --build build-tsan -j "$jobs" --target unit_run_stream >"$logs/build-tsan.build.log" 2>&1 ||
+    { grep -E -A5 'error|warning' "$logs/build-tsan.build.log" | head -n 60; fail "building build-tsan failed"; }
+echo "built build-tsan (unit_run_stream)"
 
 step "python oracle venv (pinned)"
 bash deploy/python-venv.sh build || fail "making the oracle venv failed"
@@ -67,11 +73,11 @@ bash deploy/kafka.sh stop >/dev/null 2>&1 || true
 trap 'bash "$root/deploy/kafka.sh" stop >>"$logs/kafka-stop.log" 2>&1' EXIT
 bash deploy/kafka.sh start || fail "the Kafka broker did not start (log: $DRIFTD_KAFKA_HOME/broker.log)"
 
-step "ctest: Release and ASan+UBSan trees, labels unit, oracle, kafka"
+step "ctest: Release, ASan+UBSan and TSan trees, labels unit, oracle, kafka"
 # One CTest run over both trees gives one summary that counts every test.
 mkdir -p build-all
 cat > build-all/CTestTestfile.cmake <<EOT
-subdirs("$root/build" "$root/build-asan")
+subdirs("$root/build" "$root/build-asan" "$root/build-tsan")
 EOT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
