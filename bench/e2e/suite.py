@@ -14,7 +14,8 @@ per second from its first message to its last (all leave out the group join); th
 medians, and the ratio is driftd's median over the faster of the two bare medians. Each round
 also runs what teams build today (whylogs_peer.py, in its own venv bench-venv-whylogs): a
 Python confluent-kafka consumer decoding each body with fastavro and profiling chunks of 10,000
-records with whylogs, on the first --e2e-python-records (200,000) records of the same topic.
+records with whylogs, and one feeding each numeric field to River's ADWIN (river_peer.py, in
+bench-venv), both on the first --e2e-python-records (200,000) records of the same topic.
 
 Memory: `driftd gen --wide 1000` writes records of 1,000 doubles spanning 60 s of event time;
 driftd reads them with 1,000 numeric fields in a 60 s window of 60 one-second panes, and reports
@@ -123,12 +124,14 @@ def run(ctx):
             # What teams build today: confluent-kafka + fastavro + whylogs in Python, on the first
             # --e2e-python-records records of the same topic (its rate is steady well before).
             py_n = min(n, getattr(a, "e2e_python_records", None) or 200000)
-            out = subprocess.run([py_whylogs, os.path.join(HERE, "whylogs_peer.py"), bootstrap,
-                                  topic, str(py_n), schema], capture_output=True, text=True,
-                                 timeout=a.timeout)
-            row["python_whylogs"] = (json.loads(out.stdout.strip().splitlines()[-1])
-                                     if out.returncode == 0 and out.stdout.strip()
-                                     else {"failed": out.stderr[-500:]})
+            for key, python, script in (("python_whylogs", py_whylogs, "whylogs_peer.py"),
+                                        ("python_river", sys.executable, "river_peer.py")):
+                out = subprocess.run([python, os.path.join(HERE, script), bootstrap, topic,
+                                      str(py_n), schema], capture_output=True, text=True,
+                                     timeout=a.timeout)
+                row[key] = (json.loads(out.stdout.strip().splitlines()[-1])
+                            if out.returncode == 0 and out.stdout.strip()
+                            else {"failed": out.stderr[-500:]})
             for variant, kafka in VARIANTS:
                 cfg = os.path.join(work, "%s%d.yaml" % (variant, rnd))
                 _config(cfg, bootstrap, "bench-e2e-%s-%d-%d" % (variant, stamp, rnd), topic, schema,
@@ -140,11 +143,12 @@ def run(ctx):
                 row[variant] = dict(fig or {"failed": "no throughput line"}, exit=r["exit"],
                                     wall_s=r["seconds"])
             res["rounds"].append(row)
-            print("   round %d: bare %s msg/s (batch %s), python + whylogs %s msg/s, driftd %s "
-                  "msg/s, queued.min.messages 100k %s msg/s" % (
+            print("   round %d: bare %s msg/s (batch %s), python + whylogs %s msg/s, python + "
+                  "River %s msg/s, driftd %s msg/s, queued.min.messages 100k %s msg/s" % (
                 rnd + 1, row["bare"].get("messages_per_second"),
                 row["bare_batch"].get("messages_per_second"),
                 row["python_whylogs"].get("messages_per_second"),
+                row["python_river"].get("messages_per_second"),
                 row["driftd"].get("messages_per_second"),
                 row["driftd_tuned"].get("messages_per_second")), file=sys.stderr, flush=True)
         for key in ("bare", "bare_batch"):
@@ -153,10 +157,10 @@ def run(ctx):
             res[key + "_poll_median" if key == "bare" else key + "_median"] = benchlib.median(runs)
         bare = [v for v in (res["bare_poll_median"], res["bare_batch_median"]) if v]
         res["bare_median"] = max(bare) if bare else None
-        py = [r["python_whylogs"]["messages_per_second"] for r in res["rounds"]
-              if r["python_whylogs"].get("messages", 0) > 0
-              and "messages_per_second" in r["python_whylogs"]]
-        res["python_whylogs_median"] = benchlib.median(py) if py else None
+        for key in ("python_whylogs", "python_river"):
+            py = [r[key]["messages_per_second"] for r in res["rounds"]
+                  if r[key].get("messages", 0) > 0 and "messages_per_second" in r[key]]
+            res[key + "_median"] = benchlib.median(py) if py else None
         for variant, _ in VARIANTS:
             dd = [r[variant]["messages_per_second"] for r in res["rounds"]
                   if "messages_per_second" in r[variant] and r[variant]["messages"] == n]
@@ -168,6 +172,8 @@ def run(ctx):
             "bare": "build/bench-consume [--batch] BOOTSTRAP TOPIC %d" % n,
             "python_whylogs": "build/bench-venv-whylogs/bin/python bench/e2e/whylogs_peer.py "
                               "BOOTSTRAP TOPIC N SCHEMA",
+            "python_river": "build/bench-venv/bin/python bench/e2e/river_peer.py "
+                            "BOOTSTRAP TOPIC N SCHEMA",
             "driftd": "build/driftd run -c CONFIG --stop-when-idle 2000  (16 fields, Avro; window "
                       "%s; second variant: kafka queued.min.messages: 100000)" % WINDOW,
             "produce": "build/driftd gen --brokers BOOTSTRAP --topic TOPIC --format avro "
@@ -215,12 +221,14 @@ def markdown(res):
         rows.append(["%.0f" % r["bare"].get("messages_per_second", 0),
                      "%.0f" % r.get("bare_batch", {}).get("messages_per_second", 0),
                      "%.0f" % r.get("python_whylogs", {}).get("messages_per_second", 0),
+                     "%.0f" % r.get("python_river", {}).get("messages_per_second", 0),
                      "%.0f" % r["driftd"].get("messages_per_second", 0),
                      "%.1f" % r["driftd"].get("max_rss_mib", 0),
                      "%.0f" % r["driftd_tuned"].get("messages_per_second", 0),
                      "%.1f" % r["driftd_tuned"].get("max_rss_mib", 0)])
     lines.append(benchlib.md_table(["bare consumer, poll, msg/s", "bare consumer, batch, msg/s",
-                                    "Python + whylogs, msg/s", "driftd run, msg/s",
+                                    "Python + whylogs, msg/s", "Python + River ADWIN, msg/s",
+                                    "driftd run, msg/s",
                                     "max RSS, MiB", "driftd run, queued.min.messages 100k, msg/s",
                                     "max RSS, MiB"], rows))
     if res.get("bare_median"):
@@ -240,8 +248,14 @@ def markdown(res):
                   "records): median %.0f msg/s; driftd is %.1fx faster." % (
                       res["python_whylogs_median"],
                       res["driftd_median"] / res["python_whylogs_median"])]
+    if res.get("python_river_median") and res.get("driftd_median"):
+        lines += ["", "Python consumer feeding River's ADWIN per numeric field: median %.0f msg/s; "
+                  "driftd is %.1fx faster." % (
+                      res["python_river_median"],
+                      res["driftd_median"] / res["python_river_median"])]
     lines += ["", "Commands:", "", "```sh"] + [res["commands"][k] for k in ("produce", "bare",
                                                                             "python_whylogs",
+                                                                            "python_river",
                                                                             "driftd")]
     lines += ["```"]
     return "\n".join(lines)
@@ -253,11 +267,14 @@ def plot(res, png_path):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 3.5))
     names = ["bare consumer, poll", "bare consumer, batch", "Python + whylogs",
-             "driftd run (16 fields)", "driftd run, queued.min.messages 100k"]
+             "Python + River ADWIN", "driftd run (16 fields)",
+             "driftd run, queued.min.messages 100k"]
     vals = [res.get("bare_poll_median") or res.get("bare_median") or 0,
             res.get("bare_batch_median") or 0, res.get("python_whylogs_median") or 0,
-            res.get("driftd_median") or 0, res.get("driftd_tuned_median") or 0]
-    ax.barh(names, vals, color=["#999999", "#777777", "#c07030", "#2a7ab0", "#5aa0d0"])
+            res.get("python_river_median") or 0, res.get("driftd_median") or 0,
+            res.get("driftd_tuned_median") or 0]
+    ax.barh(names, vals, color=["#999999", "#777777", "#c07030", "#d09050", "#2a7ab0",
+                                "#5aa0d0"])
     ax.set_xscale("log")
     ax.set_xlabel("messages per second (median)")
     ax.set_title("end to end from a real Kafka broker")
