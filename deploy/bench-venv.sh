@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench-venv.sh BUILD_DIR — makes BUILD_DIR/bench-venv with the pinned benchmark peers
 # (bench/peers/requirements.txt: numpy, DataSketches, scipy, pandas, Evidently, matplotlib and
-# everything they pull in) and BUILD_DIR/bench-venv-whylogs (requirements-whylogs.txt: the e2e
-# suite's confluent-kafka + whylogs consumer). Idempotent: each is remade only when its
+# everything they pull in), BUILD_DIR/bench-venv-whylogs (requirements-whylogs.txt: the e2e
+# suite's confluent-kafka + whylogs consumer) and BUILD_DIR/bench-venv-alibi
+# (requirements-alibi.txt: the quality suite's alibi-detect), the last two with numpy 1.26. Idempotent: each is remade only when its
 # requirements change. Wheels only: building scipy or pandas from source on a 2-core machine
 # would take longer than every suite.
 set -euo pipefail
@@ -21,5 +22,6 @@ make_venv() {
     echo "bench-venv: $venv ready"
 }
 make_venv "$1" bench-venv requirements.txt
-# the e2e suite's Python consumer peer: whylogs needs numpy 1.x (requirements-whylogs.txt)
+# numpy 1.x peers: the e2e suite's whylogs consumer, the quality suite's alibi-detect
 make_venv "$1" bench-venv-whylogs requirements-whylogs.txt
+make_venv "$1" bench-venv-alibi requirements-alibi.txt

@@ -3,7 +3,7 @@
 streaming detectors and through windowed two-sample tools.
 
 Usage: peers.py TOOL COLUMNS.npz WINDOW EVERY SEED OUT.json
-  TOOL: river_adwin | river_kswin | river_page_hinkley | evidently | scipy_ks
+  TOOL: river_adwin | river_kswin | river_page_hinkley | evidently | scipy_ks | alibi_ks
 
 What each tool sees, per scenario field (streams.py):
 - numeric fields: their values; null_spike: its null indicator (1 for null, 0 otherwise), since
@@ -18,7 +18,10 @@ What each tool sees, per scenario field (streams.py):
   compared with it, as driftd run does with a first-window reference. An alarm
   is a window the tool calls drifted. scipy_ks is what alibi-detect's KSDrift computes
   (scipy.stats.ks_2samp per feature, Bonferroni over the features at 0.05), with chi-square
-  (scipy.stats.chi2_contingency) for categorical fields as alibi-detect's ChiSquareDrift does.
+  (scipy.stats.chi2_contingency) for categorical fields as alibi-detect's ChiSquareDrift does;
+  alibi_ks runs alibi-detect itself (KSDrift per numeric field, ChiSquareDrift per categorical
+  one on category codes, each at 0.05 Bonferroni over the fields, reference = the first window),
+  in the venv bench-venv-alibi (alibi-detect needs numpy < 2).
 
 Writes {"tool", "versions", "seconds", "fields": {FIELD: {"evaluations": [record index after
 which each evaluation was made...] (windowed only), "evaluations_n", "alarms": [record index
@@ -139,6 +142,40 @@ def run_windowed(tool, cols, window, every):
     return out, versions
 
 
+def run_alibi(cols, window, every):
+    from alibi_detect.cd import ChiSquareDrift, KSDrift
+    names = [s[0] for s in streams.SCENARIOS]
+    kinds = {s[0]: s[1] for s in streams.SCENARIOS}
+    records = len(cols[names[0]])
+    ends = list(range(window + every, records + 1, every))
+    alpha = 0.05 / len(names)
+    out = {}
+    for n in names:
+        x = _series(n, kinds[n], cols[n], window, False)
+        o = {"evaluations": ends, "evaluations_n": len(ends), "alarms": [], "unit": "window",
+             "scores": []}
+        if kinds[n] == "categorical":
+            cats = sorted(set(x.tolist()))
+            pos = {c: k for k, c in enumerate(cats)}
+            data = np.array([pos[c] for c in x.tolist()], dtype=np.int64).reshape(-1, 1)
+            det = ChiSquareDrift(data[:window], p_val=alpha)
+            o["method"] = "alibi-detect ChiSquareDrift p < %.4g (0.05 Bonferroni)" % alpha
+        else:
+            data = np.asarray(x, dtype=np.float64).reshape(-1, 1)
+            det = KSDrift(data[:window][~np.isnan(data[:window, 0])], p_val=alpha)
+            o["method"] = "alibi-detect KSDrift p < %.4g (0.05 Bonferroni)" % alpha
+        for e in ends:
+            cur = data[e - window:e]
+            if kinds[n] != "categorical":
+                cur = cur[~np.isnan(cur[:, 0])]
+            p = float(np.min(det.predict(cur)["data"]["p_val"]))
+            o["scores"].append(float("%.6g" % p))
+            if p < alpha:
+                o["alarms"].append(e)
+        out[n] = o
+    return out, {"alibi-detect": metadata.version("alibi-detect"), "numpy": np.__version__}
+
+
 def main():
     if len(sys.argv) != 7:
         print(__doc__, file=sys.stderr)
@@ -151,6 +188,8 @@ def main():
         fields, versions = run_river(tool, cols, window, seed)
     elif tool in ("evidently", "scipy_ks"):
         fields, versions = run_windowed(tool, cols, window, every)
+    elif tool == "alibi_ks":
+        fields, versions = run_alibi(cols, window, every)
     else:
         print("peers.py: unknown tool %s" % tool, file=sys.stderr)
         return 2

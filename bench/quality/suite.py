@@ -55,7 +55,10 @@ TOOLS = [  # name, label, how it runs
     ("river_page_hinkley", "River Page-Hinkley", "peer"),
     ("evidently", "Evidently DataDriftPreset", "peer"),
     ("scipy_ks", "scipy KS / chi2 (alibi-detect KSDrift's test)", "peer"),
+    ("alibi_ks", "alibi-detect KSDrift / ChiSquareDrift", "peer"),
 ]
+# alibi-detect needs numpy < 2: it runs in its own venv (requirements-alibi.txt)
+PEER_VENV = {"alibi_ks": "bench-venv-alibi"}
 
 
 def _streams():
@@ -251,7 +254,9 @@ def run(ctx):
             continue
         out_path = os.path.join(work, "peer-%s.json" % tool)
         t0 = time.perf_counter()
-        p = subprocess.run([ctx.python, os.path.join(HERE, "peers.py"), tool, npz,
+        python = (os.path.join(ctx.build, PEER_VENV[tool], "bin", "python")
+                  if tool in PEER_VENV else ctx.python)
+        p = subprocess.run([python, os.path.join(HERE, "peers.py"), tool, npz,
                             str(WINDOW_RECORDS), str(EVERY_RECORDS), str(seed), out_path],
                            capture_output=True, text=True, timeout=a.timeout)
         res["seconds"][tool] = round(time.perf_counter() - t0, 1)
