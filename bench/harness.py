@@ -20,22 +20,37 @@ sys.path.insert(0, HERE)
 
 import benchlib  # noqa: E402
 
-SUITES = ("sketches", "compare", "e2e")
+SUITES = ("sketches", "codecs", "compare", "e2e")
 DESCRIPTIONS = {
     "sketches": "sketch update speed, accuracy and size beside Apache DataSketches and numpy "
                 "(driftd-bench sketches)",
+    "codecs": "driftd's JSON and Avro decoders beside avro-c, fastavro, json and orjson on the "
+              "same --codecs-records 16-field records (driftd-bench codecs --dump)",
     "compare": "driftd compare beside pandas + scipy and Evidently's DataDriftPreset on two CSV "
                "files of --rows rows x 20 columns",
     "e2e": "driftd run end to end from a real Kafka broker beside a bare librdkafka consumer "
            "(--e2e-records 16-field Avro records), and resident size with 1,000 fields x 60 panes",
 }
 
+# bench/run quality: detection delay, missed drifts and false alarms beside River and Evidently
+SUITES = SUITES + ("quality",)
+DESCRIPTIONS["quality"] = ("detection quality: driftd run (real broker) beside River ADWIN/KSWIN/"
+                           "Page-Hinkley, Evidently and windowed scipy KS on --quality-records "
+                           "records with known change points (about 5 minutes)")
+
+# bench/run scaling: time and memory against fields, panes, distinct categories, message size
+SUITES = SUITES + ("scaling",)
+DESCRIPTIONS["scaling"] = ("driftd run (real broker) as the fields (10-10,000), panes (10-1,440), "
+                           "distinct categories (10-1,000,000), message size (100 B-10 KB) and "
+                           "records per window (1,000-30,000) grow: records/s, max RSS, merge and "
+                           "judge ms per evaluation (about 4 minutes)")
+
 
 def suite_module(name):
     if name == "sketches":
         import suite_sketches
         return suite_sketches
-    # compare/suite.py and e2e/suite.py: loaded under distinct names
+    # compare/, e2e/, quality/ and scaling/suite.py: loaded under distinct names
     import importlib.util
     key = "bench_suite_" + name
     if key not in sys.modules:
@@ -52,13 +67,15 @@ def parse_args(argv):
         description="Runs the benchmark suites (all, or the ones named) and writes bench/results/: "
                     "<suite>.json, <suite>.png and summary.md.",
         epilog="suites:\n" + "\n".join("  %-9s %s" % (s, DESCRIPTIONS[s]) for s in SUITES) +
-               "\n\nTime on a 2-core machine: sketches about 5 seconds; compare 7-9 minutes at 1M "
+               "\n\nTime on a 2-core machine: sketches about 5 seconds; codecs about 40 seconds at "
+               "200,000\nrecords; compare 7-9 minutes at 1M "
                "rows\n(the first run also writes the two files, under a minute); e2e 2-4 minutes at 1M "
-               "records. Timing never runs in CTest.")
-    ap.add_argument("suites", nargs="*", metavar="suite", help="sketches, compare (default: all)")
+               "records; scaling about 4 minutes. Timing never runs in CTest.")
+    ap.add_argument("suites", nargs="*", metavar="suite",
+                    help="the suites to run, any of: %s (default: all)" % ", ".join(SUITES))
     ap.add_argument("--rows", type=int, default=1_000_000, help="compare: rows per file (default 1000000)")
-    ap.add_argument("--repeats", type=int, default=3, help="compare: timed runs per tool; the median is "
-                    "reported (default 3)")
+    ap.add_argument("--repeats", type=int, default=3, help="compare: timed runs per tool; codecs: "
+                    "rounds; the median is reported (default 3)")
     ap.add_argument("--seed", type=int, default=20261122, help="compare: data generator seed")
     ap.add_argument("--tools", default="driftd,scipy,evidently",
                     help="compare: tools to run, comma-separated (default driftd,scipy,evidently)")
@@ -69,8 +86,26 @@ def parse_args(argv):
     ap.add_argument("--sketches-values", type=int, help="sketches: values per batch (driftd-bench "
                     "default 1000000)")
     ap.add_argument("--sketches-repeats", type=int, help="sketches: timed runs (driftd-bench default 9)")
+    ap.add_argument("--codecs-records", type=int, default=200_000, help="codecs: records decoded "
+                    "per run (default 200000)")
     ap.add_argument("--e2e-records", type=int, default=1_000_000, help="e2e: records in the topic "
                     "(default 1000000)")
+    # bench/run quality
+    ap.add_argument("--e2e-python-records", type=int, default=200_000, help="e2e: records the "
+                    "Python consumers (whylogs, River) read of the same topic (default 200000)")
+    ap.add_argument("--quality-records", type=int, default=100_000, help="quality: records in the "
+                    "stream, the change point at the middle (default 100000)")
+    ap.add_argument("--quality-seed", type=int, default=20261204, help="quality: data generator seed")
+    # bench/run scaling
+    ap.add_argument("--scaling-records", type=int, default=400_000, help="scaling: at most this "
+                    "many records a fields or size point (default 400000)")
+    ap.add_argument("--scaling-bytes", type=int, default=200_000_000, help="scaling: at most this "
+                    "many bytes of message bodies a fields or size point (default 200000000)")
+    ap.add_argument("--scaling-cat-records", type=int, default=1_000_000, help="scaling: records a "
+                    "categories point, or its category count if larger (default 1000000)")
+    ap.add_argument("--scaling-dims", default="fields,panes,categories,size,window", help="scaling: "
+                    "the dimensions to run, comma-separated (default fields,panes,categories,size,"
+                    "window)")
     ap.add_argument("--rebuild", action="store_true", help="run `cmake --build build` first even when "
                     "driftd is built (bench/run does it; by default it builds only what is missing)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (default build)")
@@ -83,8 +118,11 @@ def parse_args(argv):
             ap.error("unknown suite '%s' (suites: %s)" % (s, ", ".join(SUITES)))
     a.suites = a.suites or list(SUITES)
     a.tools = [t.strip() for t in a.tools.split(",") if t.strip()]
+    a.scaling_dims = [d.strip() for d in a.scaling_dims.split(",") if d.strip()]  # bench/run scaling
     if a.rows < 100 or a.repeats < 1:
         ap.error("--rows must be at least 100 and --repeats at least 1")
+    if not 1000 <= a.codecs_records <= 1 << 24:
+        ap.error("--codecs-records must be from 1000 to 16777216")
     a.build = os.path.abspath(a.build)
     a.python = a.python or os.path.join(a.build, "bench-venv", "bin", "python")
     return a
@@ -124,7 +162,8 @@ def summary(results_dir):
         m = res["machine"]
         pk = m.get("python_packages", {})
         peers = ", ".join("%s %s" % (p, pk[p]) for p in
-                          ("numpy", "datasketches", "scipy", "pandas", "evidently", "matplotlib") if p in pk)
+                          ("numpy", "datasketches", "scipy", "pandas", "evidently", "matplotlib",
+                           "fastavro", "orjson") if p in pk)
         parts += ["## %s" % name, "",
                   "`%s` — %s to %s, %s." % (res["command"], res["started"], res["finished"],
                                             benchlib.fmt_seconds(res["elapsed_s"])),
@@ -177,6 +216,12 @@ def main(argv):
         if name == "compare" and result["tools"].get("driftd", {}).get("failed"):
             status = 1
         if name == "e2e" and not result.get("ratio"):
+            status = 1
+        if name == "quality" and not result.get("ok"):  # bench/run quality
+            status = 1
+        if name == "scaling" and not result.get("ok"):  # bench/run scaling
+            status = 1
+        if name == "codecs" and not result["ok"]:
             status = 1
     summary(a.results)
     print("bench/run: wrote %s/ (summary.md, %s)" % (
