@@ -358,11 +358,16 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
         return -1;
     }
     /* A state file decodes to at most what this configuration's windows and references take
-     * (twice, for slack): a crafted or foreign file cannot make the reader allocate more. */
+     * (twice, for slack) or the readers' default, whichever is more: a crafted file cannot make
+     * the reader allocate beyond that. */
     uint64_t budget = 64u << 20;
     for (size_t i = 0; i < r->n_streams; i++)
         budget += 2 * ((uint64_t)r->streams[i].ring_panes + 2) *
                   dd_sketch_set_memory_bound(r->streams[i].current);
+    /* At least the readers' default: a file written with more panes or streams than this
+     * configuration has (it is carried over or reset stream by stream below) still reads. */
+    if (budget < DD_CKPT_MEMORY_DEFAULT)
+        budget = DD_CKPT_MEMORY_DEFAULT;
     dd_ckpt_t *ck = NULL;
     dd_sketch_decode_budget_set(budget);
     const int read = dd_ckpt_read(r->state_path, &ck, errstr, errstr_size);
@@ -398,11 +403,7 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
         for (size_t f = 0; same && f < s->n_fields; f++)
             same = strcmp(cs->field_paths[f], s->paths[f]) == 0 && cs->kinds[f] == s->kinds[f];
         dd_window_t *w = same ? dd_ckpt_take_window(ck, i) : NULL;
-        /* The ring as this version keeps it, or as earlier ones did (the compared panes only:
-         * evaluations then see what is left of the window until it has turned once). */
-        if (w != NULL && (dd_window_pane_ms(w) != r->cfg->window.pane_ms ||
-                          ((uint32_t)dd_window_n_panes(w) != s->ring_panes &&
-                           (uint32_t)dd_window_n_panes(w) != r->cfg->window.n_panes))) {
+        if (w != NULL && dd_window_pane_ms(w) != r->cfg->window.pane_ms) {
             dd_window_destroy(w);
             w = NULL;
             same = 0;
@@ -415,8 +416,24 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
             dd_window_destroy(w);
             continue;
         }
-        dd_window_destroy(s->window);
-        s->window = w;
+        if ((uint32_t)dd_window_n_panes(w) != s->ring_panes) {
+            /* A ring of another size (an earlier version, another watermark or evaluate_every):
+             * its live panes go into this configuration's ring, the newest ones if it is
+             * smaller. */
+            if (dd_window_copy_panes(w, s->window) != DD_SKETCH_OK) {
+                run_log(&r->log, DD_CONFIG_LOG_WARN,
+                        "state file: stream %s: its window could not be carried over; it starts "
+                        "empty (offsets are kept, so nothing is counted twice)",
+                        cs->name);
+                dd_window_destroy(w);
+                continue;
+            }
+            dd_window_destroy(w);
+            w = s->window;
+        } else {
+            dd_window_destroy(s->window);
+            s->window = w;
+        }
         dd_sketch_set_t *ref = dd_ckpt_take_reference(ck, i);
         if (ref != NULL && s->reference == NULL) {
             s->reference = ref;
@@ -440,7 +457,7 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
         s->decode_errors = cs->counters[DD_CKPT_C_DECODE_ERRORS];
         s->evaluations = cs->counters[DD_CKPT_C_EVALUATIONS];
         s->events = cs->counters[DD_CKPT_C_EVENTS];
-        s->records_at_eval = s->records;
+        s->records_at_eval = 0; /* `decoded` counts from this start */
         s->errors_at_eval = s->decode_errors;
         if (dd_window_end_ms(w) != 0) {
             s->first_time_ms = dd_window_start_ms(w);
@@ -717,10 +734,13 @@ static void render_metrics(run_t *r, dd_prom_t *p) {
     for (size_t i = 0; i < r->n_streams; i++)
         dd_prom_sample_u64(p, "driftd_future_records_total", sl, &r->streams[i].cfg->name, 1,
                            r->streams[i].future);
-    dd_prom_family(p, "driftd_window_records", "gauge", "Records in the live window panes");
+    dd_prom_family(p, "driftd_window_records", "gauge",
+                   "Records in the window the next evaluation compares");
     for (size_t i = 0; i < r->n_streams; i++)
         dd_prom_sample_u64(p, "driftd_window_records", sl, &r->streams[i].cfg->name, 1,
-                           dd_window_rows(r->streams[i].window));
+                           dd_window_rows_range(r->streams[i].window,
+                                                r->streams[i].view_start_ms,
+                                                r->streams[i].view_end_ms));
     dd_prom_family(p, "driftd_reference_records", "gauge",
                    "Records in the reference (0 before it exists)");
     for (size_t i = 0; i < r->n_streams; i++)
@@ -829,6 +849,12 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     /* A message of a partition this member no longer owns (fetched before a revocation) is the
      * next owner's to count, from the offset committed at the revocation. */
     if (pos == NULL || !pos->assigned) {
+        r->stale_messages++;
+        return;
+    }
+    /* Before the position this member counts from (a message fetched before a revocation and
+     * handed over after the partition came back): counted already, or the next owner's. */
+    if (pos->next_offset >= 0 && m->offset < pos->next_offset) {
         r->stale_messages++;
         return;
     }

@@ -189,8 +189,9 @@ static void stream_checks(run_t *r, run_stream_t *s, int64_t now_ms,
     const dd_config_window_t *w = &r->cfg->window;
     /* decode errors since the previous evaluation, against none expected */
     {
-        const uint64_t good = s->records - s->records_at_eval;
-        const uint64_t bad = s->decode_errors - s->errors_at_eval;
+        /* both counted on the loop thread up to the evaluation's start */
+        const uint64_t good = s->eval_decoded - s->records_at_eval;
+        const uint64_t bad = s->eval_errors - s->errors_at_eval;
         dd_judge_proportion_t p;
         const uint64_t n = good + bad;
         dd_judge_proportion(0.0, 0, 0.0, n > 0 ? (double)bad / (double)n : 0.0, n, 0.0, 0.01,
@@ -206,8 +207,8 @@ static void stream_checks(run_t *r, run_stream_t *s, int64_t now_ms,
         dd_event_fill_quality(&e, stream_condition_names[RUN_S_DECODE_ERRORS], &p, sev);
         stream_step(r, s, RUN_S_DECODE_ERRORS, obs, sev, &e, NULL, p.current_rate, 0.01, now_ms,
                     h);
-        s->records_at_eval = s->records;
-        s->errors_at_eval = s->decode_errors;
+        s->records_at_eval = s->eval_decoded;
+        s->errors_at_eval = s->eval_errors;
     }
     /* volume: records in the window against the reference's rate (references built from a window
      * of the same length only) */
@@ -415,14 +416,17 @@ static double monotonic_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+int64_t run_boundary(const run_t *r, const run_stream_t *s) {
+    const int64_t every = r->cfg->window.evaluate_every_ms;
+    const int64_t w = s->max_time_ms - r->cfg->window.watermark_ms;
+    return (w >= 0 ? w / every : -((-w + every - 1) / every)) * every; /* floor, also below 0 */
+}
+
 void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
     if (s->eval_pending) /* the previous one's merge is still queued: judge it first */
         run_worker_wait_idle(r);
     if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN)
-        s->next_eval_ms = ((s->max_time_ms - r->cfg->window.watermark_ms) /
-                               r->cfg->window.evaluate_every_ms +
-                           1) *
-                          r->cfg->window.evaluate_every_ms;
+        s->next_eval_ms = run_boundary(r, s) + r->cfg->window.evaluate_every_ms;
     s->eval_due = 0;
     /* Event time: the window [B − length, B) for B the latest evaluation boundary the watermark
      * has passed (a multiple of evaluate_every, itself a multiple of the pane). Processing time:
@@ -430,16 +434,15 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
     s->merge_from_ms = INT64_MIN;
     s->merge_to_ms = INT64_MAX;
     if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN) {
-        const int64_t every = r->cfg->window.evaluate_every_ms;
-        const int64_t watermark = s->max_time_ms - r->cfg->window.watermark_ms;
-        const int64_t b = (watermark >= 0 ? watermark / every : -((-watermark + every - 1) / every)) *
-                          every;
+        const int64_t b = run_boundary(r, s);
         s->merge_to_ms = b;
         s->merge_from_ms = b - r->cfg->window.length_ms;
     }
     run_stream_flush(r, s);
     s->eval_pending = 1;
     s->eval_now_ms = now_ms;
+    s->eval_decoded = s->decoded;
+    s->eval_errors = s->decode_errors;
     run_worker_merge(r, s,
                      r->cfg->window.time == DD_CONFIG_WINDOW_PROCESSING_TIME ? now_ms : INT64_MIN);
     if (r->worker == NULL)

@@ -128,6 +128,8 @@ typedef struct run_stream {
     uint64_t future; /* of the late records: event time ahead of the clock */
     uint64_t decode_errors_by_reason[64];
     uint64_t records_at_eval, errors_at_eval; /* at the previous evaluation */
+    uint64_t decoded;                   /* records decoded (loop thread; late ones included) */
+    uint64_t eval_decoded, eval_errors; /* decoded and decode_errors when the evaluation began */
     int64_t last_record_ms;                   /* processing time of the newest record */
     uint64_t evaluations, events;
 } run_stream_t;
@@ -192,6 +194,9 @@ void run_worker_merge(struct run *r, run_stream_t *s, int64_t advance_ms);
 void run_worker_wait_idle(struct run *r);
 /* Folds the worker's counts into the streams (it may be busy); takes the worker's lock. */
 void run_worker_fold(struct run *r);
+/* Sets the window bounds the stream's events carry to the window its evaluation compares
+ * (event time: the latest boundary's; processing time: the live panes'). Worker idle. */
+void run_stream_view(struct run *r, run_stream_t *s);
 
 /* ---- category names (run_names.c) ------------------------------------------------------------
  * Per categorical field, hash → the first spelling seen, bounded (RUN_NAMES_MAX names of at
@@ -211,6 +216,8 @@ const char *run_names_get(const run_names_t *n, size_t field, uint64_t hash); /*
  * on the processing-time tick in both modes. */
 void run_evaluate(struct run *r, run_stream_t *s, int64_t now_ms);
 void run_evaluate_finish(struct run *r, run_stream_t *s);
+/* Event time: the latest multiple of evaluate_every the stream's watermark has reached. */
+int64_t run_boundary(const struct run *r, const run_stream_t *s);
 void run_evaluations_finish(struct run *r);
 void run_freshness(struct run *r, run_stream_t *s, int64_t now_ms);
 /* A Confluent stream's writer schema changed: one schema event per changed field. */

@@ -511,11 +511,16 @@ int run_stream_init(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg, si
     /* Event time: an evaluation ending at B starts once a record at B + watermark arrived, and
      * such records already sit in panes after B; the ring keeps those too, so that the window
      * compared is [B − length, B) in full. */
-    s->ring_panes = w->n_panes;
-    if (w->time == DD_CONFIG_WINDOW_EVENT_TIME)
-        s->ring_panes += (uint32_t)((w->watermark_ms + w->pane_ms - 1) / w->pane_ms) + 1;
-    if (s->ring_panes > DD_WINDOW_PANES_MAX)
-        s->ring_panes = DD_WINDOW_PANES_MAX;
+    uint64_t ring = w->n_panes;
+    if (w->time == DD_CONFIG_WINDOW_EVENT_TIME) /* the record that moves the watermark past B is
+                                                   before B + watermark + evaluate_every */
+        ring += (uint64_t)((w->watermark_ms + w->evaluate_every_ms + w->pane_ms - 1) / w->pane_ms);
+    if (ring > DD_WINDOW_PANES_MAX)
+        return FAIL("stream %s: window: %u panes and %u more for the watermark and evaluate_every "
+                    "exceed %u panes (use longer panes)",
+                    cfg->name, (unsigned)w->n_panes, (unsigned)(ring - w->n_panes),
+                    (unsigned)DD_WINDOW_PANES_MAX);
+    s->ring_panes = (uint32_t)ring;
     dd_sketch_err_t err = dd_window_new(s->specs, s->n_fields, s->ring_panes, w->pane_ms, 0x5eedu,
                                         &s->window);
     if (err == DD_SKETCH_OK)
@@ -714,6 +719,7 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
         run_stream_decode(r, s, data, len, 1, now_ms, &time_to_ms, errstr, errstr_size);
     if (err != DD_CODEC_OK)
         return err;
+    s->decoded++;
     s->bytes += len;
     s->last_record_ms = now_ms;
     int64_t t;
@@ -743,7 +749,7 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
     if (t > now_ms + RUN_FUTURE_MS || t > DD_WINDOW_TIME_MS_MAX || t < -DD_WINDOW_TIME_MS_MAX) {
         b->rows = row;
         s->late++;
-        s->future++;
+        s->future += t > now_ms + RUN_FUTURE_MS;
         return DD_CODEC_OK;
     }
     /* Event time: the watermark trails the newest time seen; a record older than the watermark

@@ -181,8 +181,16 @@ void run_worker_wait_idle(run_t *r) {
         pthread_mutex_unlock(&w->mu);
     }
     run_evaluations_finish(r); /* every merge is done now */
-    for (size_t i = 0; i < r->n_streams; i++) {
-        run_stream_t *s = &r->streams[i];
+    for (size_t i = 0; i < r->n_streams; i++)
+        run_stream_view(r, &r->streams[i]);
+}
+
+void run_stream_view(run_t *r, run_stream_t *s) {
+    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN) {
+        /* the window the next evaluation compares: [B − length, B), B the latest boundary */
+        s->view_end_ms = run_boundary(r, s);
+        s->view_start_ms = s->view_end_ms - r->cfg->window.length_ms;
+    } else {
         s->view_start_ms = dd_window_start_ms(s->window);
         s->view_end_ms = dd_window_end_ms(s->window);
     }

@@ -517,6 +517,10 @@ dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms);
 void dd_window_advance(dd_window_t *w, int64_t now_ms);
 /* out := merge of the live panes (out must come from dd_window_new_set or share the specs). */
 dd_sketch_err_t dd_window_merge_live(const dd_window_t *w, dd_sketch_set_t *out);
+/* Adds every live pane of `from`, oldest first, to the pane of the same time in `to` (same pane
+ * length and field specs; `to` is usually empty): a ring of another size carried over, the
+ * newest panes kept if `to` is smaller. INCOMPATIBLE when pane lengths or fields differ. */
+dd_sketch_err_t dd_window_copy_panes(dd_window_t *from, dd_window_t *to);
 /* out := merge of the live panes that lie within [from_ms, to_ms) (a window can keep a few panes
  * more than it compares, for the records of an event-time watermark's delay). */
 dd_sketch_err_t dd_window_merge_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms,
@@ -527,8 +531,10 @@ dd_sketch_err_t dd_window_new_set(const dd_window_t *w, dd_sketch_set_t **out);
 int64_t dd_window_start_ms(const dd_window_t *w);
 int64_t dd_window_end_ms(const dd_window_t *w);
 uint32_t dd_window_live_panes(const dd_window_t *w);
-/* Sum of dd_sketch_set_rows over the live panes (0 for NULL). */
+/* Sum of dd_sketch_set_rows over the live panes (0 for NULL); _range: over those within
+ * [from_ms, to_ms), as dd_window_merge_range takes them. */
 uint64_t dd_window_rows(const dd_window_t *w);
+uint64_t dd_window_rows_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms);
 int64_t dd_window_pane_ms(const dd_window_t *w);   /* 0 for NULL */
 uint32_t dd_window_n_panes(const dd_window_t *w); /* 0 for NULL */
 

@@ -136,6 +136,25 @@ dd_sketch_err_t dd_window_merge_live(const dd_window_t *w, dd_sketch_set_t *out)
     return DD_SKETCH_OK;
 }
 
+dd_sketch_err_t dd_window_copy_panes(dd_window_t *from, dd_window_t *to) {
+    if (from == NULL || to == NULL)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    if (from->pane_ms != to->pane_ms)
+        return DD_SKETCH_ERR_INCOMPATIBLE;
+    if (from->newest == NO_PANE)
+        return DD_SKETCH_OK;
+    for (int64_t p = from->newest - (int64_t)from->n_panes + 1; p <= from->newest; p++) {
+        dd_sketch_set_t *src = dd_window_pane_for(from, p * from->pane_ms);
+        dd_sketch_set_t *dst = dd_window_pane_for(to, p * to->pane_ms);
+        if (src == NULL || dst == NULL)
+            continue; /* a pane of a time dd_window_pane_for refuses, or older than `to` keeps */
+        const dd_sketch_err_t err = dd_sketch_set_merge(dst, src);
+        if (err != DD_SKETCH_OK)
+            return err;
+    }
+    return DD_SKETCH_OK;
+}
+
 dd_sketch_err_t dd_window_merge_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms,
                                       dd_sketch_set_t *out) {
     if (w == NULL || out == NULL)
@@ -184,6 +203,21 @@ uint64_t dd_window_rows(const dd_window_t *w) {
     for (uint32_t i = 0; i < w->n_panes; i++)
         if (is_live(w, w->pane_index[i]))
             rows += dd_sketch_set_rows(w->panes[i]);
+    return rows;
+}
+
+uint64_t dd_window_rows_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms) {
+    if (w == NULL)
+        return 0;
+    uint64_t rows = 0;
+    for (uint32_t i = 0; i < w->n_panes; i++) {
+        const int64_t pane = w->pane_index[i];
+        if (!is_live(w, pane))
+            continue;
+        const int64_t start = pane * w->pane_ms;
+        if (start >= from_ms && start <= to_ms - w->pane_ms)
+            rows += dd_sketch_set_rows(w->panes[i]);
+    }
     return rows;
 }
 

@@ -420,6 +420,82 @@ static void json_iso8601_time_and_names(void **state) {
     }
 }
 
+/* A stream of its own for the window boundary cases: length 4 s of 1 s panes, no watermark,
+ * evaluations every 2 s. */
+static run_stream_t *boundary_stream(dd_config_t **cfg, run_t *r) {
+    static const char config[] =
+        "version: 1\nkafka: {bootstrap.servers: 127.0.0.1:9}\nstreams:\n"
+        "  - {name: a, topics: [t], codec: json,\n"
+        "     timestamp: {source: field, field: ts, format: millis},\n"
+        "     fields: [{path: x, kind: numeric}, {path: c, kind: categorical}]}\n"
+        "window: {length: 4s, pane: 1s, watermark: 0s, evaluate_every: 2s}\n"
+        "events: {file: /dev/null}\nalerts: {topic: null}\nlog: {level: error}\n";
+    char errstr[512];
+    assert_int_equal(dd_config_parse(config, sizeof config - 1, "b.yaml", cfg, errstr,
+                                     sizeof errstr),
+                     0);
+    memset(r, 0, sizeof *r);
+    r->cfg = *cfg;
+    r->log.level = DD_CONFIG_LOG_ERROR;
+    run_stream_t *s = calloc(1, sizeof(*s));
+    assert_int_equal(run_stream_init(r, s, &(*cfg)->streams[0], 0, errstr, sizeof errstr), 0);
+    return s;
+}
+
+static void add_at(run_t *r, run_stream_t *s, int64_t t) {
+    char msg[128], errstr[256];
+    const int n = snprintf(msg, sizeof msg, "{\"ts\":%lld,\"x\":1,\"c\":\"a\"}", (long long)t);
+    assert_int_equal(run_stream_add(r, s, (const uint8_t *)msg, (size_t)n, -1, NOW_MS, errstr,
+                                    sizeof errstr),
+                     DD_CODEC_OK);
+    if (s->eval_due)
+        run_evaluate(r, s, NOW_MS);
+}
+
+/* After a gap, the record that moves the watermark past a boundary lands up to evaluate_every
+ * beyond it: the window [B − 4 s, B) is still whole (the ring keeps those panes too). */
+static void window_whole_after_gap(void **state) {
+    (void)state;
+    dd_config_t *cfg;
+    run_t r;
+    run_stream_t *s = boundary_stream(&cfg, &r);
+    assert_int_equal(s->ring_panes, 6); /* 4 + (0 s + 2 s) / 1 s */
+    const int64_t t0 = 1700000000000;
+    for (int i = 0; i < 800; i++) /* 100 a second from t0 to t0 + 8 s */
+        add_at(&r, s, t0 + 10 * i);
+    add_at(&r, s, t0 + 9500); /* watermark 9.5 s: boundary t0 + 8 s */
+    assert_int_equal(s->merged_end_ms, t0 + 8000);
+    assert_int_equal(s->merged_start_ms, t0 + 4000);
+    assert_int_equal(dd_sketch_set_rows(s->current), 400);
+    run_stream_free(s);
+    free(s);
+    dd_config_free(cfg);
+}
+
+/* Before 1970 (negative times) every boundary is evaluated once, in order. */
+static void negative_times_every_boundary(void **state) {
+    (void)state;
+    dd_config_t *cfg;
+    run_t r;
+    run_stream_t *s = boundary_stream(&cfg, &r);
+    int64_t ends[16];
+    int n = 0;
+    for (int64_t t = -10003; t <= -210; t += 7) {
+        const uint64_t before = s->evaluations;
+        add_at(&r, s, t);
+        if (s->evaluations != before) {
+            assert_true(n < 16);
+            ends[n++] = s->merged_end_ms;
+        }
+    }
+    assert_int_equal(n, 5);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(ends[i], -10000 + 2000 * i);
+    run_stream_free(s);
+    free(s);
+    dd_config_free(cfg);
+}
+
 static void window_bytes(const dd_window_t *w, uint8_t **out, size_t *len) {
     *len = dd_window_serialized_size(w);
     *out = malloc(*len);
@@ -508,6 +584,8 @@ int main(void) {
         cmocka_unit_test(worker_matches_loop_thread),
         cmocka_unit_test(category_names),
         cmocka_unit_test(json_iso8601_time_and_names),
+        cmocka_unit_test(window_whole_after_gap),
+        cmocka_unit_test(negative_times_every_boundary),
         cmocka_unit_test_setup_teardown(idle_stream_raises_and_resolves, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -492,6 +492,48 @@ static void test_window_time_range(void **state) {
     dd_window_destroy(w);
 }
 
+/* A ring carried into one of another size (dd_window_copy_panes): into a larger ring every live
+ * pane keeps its time and rows; into a smaller one the newest panes stay; merge_range and
+ * rows_range take exactly the panes inside [from, to); other pane lengths are refused. */
+static void test_copy_panes_and_ranges(void **state) {
+    (void)state;
+    dd_field_spec_t specs[2];
+    make_specs(specs);
+    dd_window_t *small, *big, *tiny, *other;
+    assert_int_equal(dd_window_new(specs, 2, 4, 1000, 3, &small), DD_SKETCH_OK);
+    assert_int_equal(dd_window_new(specs, 2, 7, 1000, 3, &big), DD_SKETCH_OK);
+    assert_int_equal(dd_window_new(specs, 2, 2, 1000, 3, &tiny), DD_SKETCH_OK);
+    assert_int_equal(dd_window_new(specs, 2, 4, 500, 3, &other), DD_SKETCH_OK);
+    assert_int_equal(dd_window_copy_panes(small, big), DD_SKETCH_OK); /* never opened */
+    assert_int_equal(dd_window_rows(big), 0);
+    /* panes 10..13 (ms 10000..13999) hold 10, 20, 30, 40 records */
+    for (int p = 10; p <= 13; p++)
+        feed(dd_window_pane_for(small, p * 1000 + 1), 0, (uint64_t)(p - 9) * 10);
+    assert_int_equal(dd_window_copy_panes(small, big), DD_SKETCH_OK);
+    assert_int_equal(dd_window_rows(big), 100);
+    assert_int_equal(dd_window_end_ms(big), 14000);
+    assert_int_equal(dd_window_live_panes(big), 7);
+    assert_int_equal(dd_window_rows_range(big, 11000, 13000), 20 + 30);
+    assert_int_equal(dd_window_rows_range(big, 10500, 14000), 20 + 30 + 40); /* whole panes */
+    dd_sketch_set_t *a, *b;
+    assert_int_equal(dd_window_new_set(big, &a), DD_SKETCH_OK);
+    assert_int_equal(dd_window_new_set(small, &b), DD_SKETCH_OK);
+    assert_int_equal(dd_window_merge_range(big, 10000, 14000, a), DD_SKETCH_OK);
+    assert_int_equal(dd_window_merge_live(small, b), DD_SKETCH_OK);
+    assert_sets_equal(a, b);
+    assert_int_equal(dd_window_merge_range(big, 12000, 13000, a), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_rows(a), 30);
+    assert_int_equal(dd_window_copy_panes(small, tiny), DD_SKETCH_OK);
+    assert_int_equal(dd_window_rows(tiny), 30 + 40); /* the two newest */
+    assert_int_equal(dd_window_copy_panes(small, other), DD_SKETCH_ERR_INCOMPATIBLE);
+    dd_sketch_set_destroy(a);
+    dd_sketch_set_destroy(b);
+    dd_window_destroy(small);
+    dd_window_destroy(big);
+    dd_window_destroy(tiny);
+    dd_window_destroy(other);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_routing_and_errors),
@@ -501,6 +543,7 @@ int main(void) {
         cmocka_unit_test(test_window_serialize_roundtrip),
         cmocka_unit_test(test_window_deserialize_rejects_inconsistent),
         cmocka_unit_test(test_window_time_range),
+        cmocka_unit_test(test_copy_panes_and_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
