@@ -344,7 +344,7 @@ def markdown(res):
             for o in other) + "."]
     if res.get("versions"):
         lines += ["", "Peers: " + ", ".join("%s %s" % kv for kv in sorted(res["versions"].items()))
-                  + "; alibi-detect not installed (every release requires numpy < 2)."]
+                  + " (alibi-detect in bench-venv-alibi, with numpy 1.26)."]
     secs = res.get("seconds", {})
     lines += ["", "Seconds: " + ", ".join("%s %s" % (k, v) for k, v in secs.items()) + "."]
     lines += ["", "Commands:", "", "```sh"] + [res["commands"][k] for k in ("produce", "driftd", "peers")]
