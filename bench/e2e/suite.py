@@ -15,7 +15,9 @@ medians, and the ratio is driftd's median over the faster of the two bare median
 also runs what teams build today (whylogs_peer.py, in its own venv bench-venv-whylogs): a
 Python confluent-kafka consumer decoding each body with fastavro and profiling chunks of 10,000
 records with whylogs, and one feeding each numeric field to River's ADWIN (river_peer.py, in
-bench-venv), both on the first --e2e-python-records (200,000) records of the same topic.
+bench-venv), both on the first --e2e-python-records (200,000) records of the same topic; once
+per run, one running Evidently's DataDriftPreset on batches of 10,000 records against the first
+batch (evidently_peer.py), on the first 50,000.
 
 Memory: `driftd gen --wide 1000` writes records of 1,000 doubles spanning 60 s of event time;
 driftd reads them with 1,000 numeric fields in a 60 s window of 60 one-second panes, and reports
@@ -160,6 +162,17 @@ def run(ctx):
             res[key + "_poll_median" if key == "bare" else key + "_median"] = benchlib.median(runs)
         bare = [v for v in (res["bare_poll_median"], res["bare_batch_median"]) if v]
         res["bare_median"] = max(bare) if bare else None
+        # Evidently's preset on batches of 10,000 records: once, on the first 50,000 records (a
+        # report takes seconds; every round would take minutes).
+        ev_n = min(n, 50000)
+        out = subprocess.run([sys.executable, os.path.join(HERE, "evidently_peer.py"), bootstrap,
+                              topic, str(ev_n), schema], capture_output=True, text=True,
+                             timeout=a.timeout)
+        res["python_evidently"] = (json.loads(out.stdout.strip().splitlines()[-1])
+                                   if out.returncode == 0 and out.stdout.strip()
+                                   else {"failed": out.stderr[-500:]})
+        print("   python + Evidently (once, %d records): %s msg/s" % (
+            ev_n, res["python_evidently"].get("messages_per_second")), file=sys.stderr, flush=True)
         for key in ("python_whylogs", "python_river"):
             py = [r[key]["messages_per_second"] for r in res["rounds"]
                   if r[key].get("messages", 0) > 0 and "messages_per_second" in r[key]]
@@ -177,6 +190,8 @@ def run(ctx):
                               "BOOTSTRAP TOPIC N SCHEMA",
             "python_river": "build/bench-venv/bin/python bench/e2e/river_peer.py "
                             "BOOTSTRAP TOPIC N SCHEMA",
+            "python_evidently": "build/bench-venv/bin/python bench/e2e/evidently_peer.py "
+                                "BOOTSTRAP TOPIC 50000 SCHEMA",
             "driftd": "build/driftd run -c CONFIG --stop-when-idle 2000  (16 fields, Avro; window "
                       "%s; second variant: kafka queued.min.messages: 100000)" % WINDOW,
             "produce": "build/driftd gen --brokers BOOTSTRAP --topic TOPIC --format avro "
@@ -251,6 +266,13 @@ def markdown(res):
                   "records): median %.0f msg/s; driftd is %.1fx faster." % (
                       res["python_whylogs_median"],
                       res["driftd_median"] / res["python_whylogs_median"])]
+    ev = res.get("python_evidently", {})
+    if ev.get("messages_per_second") and res.get("driftd_median"):
+        lines += ["", "Python consumer running Evidently's DataDriftPreset on batches of 10,000 "
+                  "records against the first (once, %s records, %d reports): %.0f msg/s; driftd "
+                  "is %.0fx faster." % ("{:,}".format(ev["messages"]), ev.get("reports", 0),
+                                        ev["messages_per_second"],
+                                        res["driftd_median"] / ev["messages_per_second"])]
     if res.get("python_river_median") and res.get("driftd_median"):
         lines += ["", "Python consumer feeding River's ADWIN per numeric field: median %.0f msg/s; "
                   "driftd is %.1fx faster." % (
@@ -259,6 +281,7 @@ def markdown(res):
     lines += ["", "Commands:", "", "```sh"] + [res["commands"][k] for k in ("produce", "bare",
                                                                             "python_whylogs",
                                                                             "python_river",
+                                                                            "python_evidently",
                                                                             "driftd")]
     lines += ["```"]
     return "\n".join(lines)
@@ -270,14 +293,15 @@ def plot(res, png_path):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 3.5))
     names = ["bare consumer, poll", "bare consumer, batch", "Python + whylogs",
-             "Python + River ADWIN", "driftd run (16 fields)",
+             "Python + River ADWIN", "Python + Evidently (batches)", "driftd run (16 fields)",
              "driftd run, queued.min.messages 100k"]
     vals = [res.get("bare_poll_median") or res.get("bare_median") or 0,
             res.get("bare_batch_median") or 0, res.get("python_whylogs_median") or 0,
-            res.get("python_river_median") or 0, res.get("driftd_median") or 0,
-            res.get("driftd_tuned_median") or 0]
-    ax.barh(names, vals, color=["#999999", "#777777", "#c07030", "#d09050", "#2a7ab0",
-                                "#5aa0d0"])
+            res.get("python_river_median") or 0,
+            res.get("python_evidently", {}).get("messages_per_second") or 0,
+            res.get("driftd_median") or 0, res.get("driftd_tuned_median") or 0]
+    ax.barh(names, vals, color=["#999999", "#777777", "#c07030", "#d09050", "#e0b070",
+                                "#2a7ab0", "#5aa0d0"])
     ax.set_xscale("log")
     ax.set_xlabel("messages per second (median)")
     ax.set_title("end to end from a real Kafka broker")
