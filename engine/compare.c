@@ -34,14 +34,69 @@ __attribute__((format(printf, 3, 4))) static void say(char *errstr, size_t size,
     va_end(ap);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int cmp_u64(const void *a, const void *b) {
     const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
+}
+
+/* LSD radix sort of 64-bit keys, 11 bits a pass (6 passes; a pass whose digit is the same for
+ * every key is skipped), through tmp (n keys). Whole columns of a million values sort in a few
+ * milliseconds, where qsort with a comparison callback took a tenth of a second. */
+static void radix_sort_u64(uint64_t *a, uint64_t *tmp, size_t n) {
+    enum { BITS = 11, BUCKETS = 1 << BITS };
+    size_t count[BUCKETS];
+    uint64_t *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += BITS) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(src[i] >> shift) & (BUCKETS - 1)]++;
+        if (n > 0 && count[(src[0] >> shift) & (BUCKETS - 1)] == n)
+            continue; /* every key has this digit: the order stays */
+        size_t sum = 0;
+        for (size_t b = 0; b < BUCKETS; b++) {
+            const size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i] >> shift) & (BUCKETS - 1)]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof(uint64_t));
+}
+
+/* Sorts u64 keys; qsort when the scratch cannot be had. */
+static void sort_u64(uint64_t *a, size_t n) {
+    uint64_t *tmp = n > 64 ? malloc(n * sizeof(uint64_t)) : NULL;
+    if (tmp == NULL) {
+        qsort(a, n, sizeof(uint64_t), cmp_u64);
+        return;
+    }
+    radix_sort_u64(a, tmp, n);
+    free(tmp);
+}
+
+/* Sorts finite doubles ascending: each mapped to a key whose unsigned order is the numeric order
+ * (sign bit flipped for positives, every bit for negatives), sorted, mapped back. −0 sorts just
+ * before +0, which compare equal anyway. */
+static void sort_doubles(double *v, size_t n) {
+    /* the same malloc'd storage, stored as keys and then as doubles again (never both at once) */
+    uint64_t *k = (uint64_t *)(void *)v;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &v[i], sizeof b);
+        k[i] = (b >> 63) ? ~b : (b | 0x8000000000000000ull);
+    }
+    sort_u64(k, n);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t b = (k[i] >> 63) ? (k[i] & 0x7fffffffffffffffull) : ~k[i];
+        double d;
+        memcpy(&d, &b, sizeof d);
+        v[i] = d;
+    }
 }
 
 static int is_null(const uint8_t *nulls, size_t i) {
@@ -63,7 +118,7 @@ static double *finite_sorted(const dd_dataset_t *d, size_t col, size_t *n, size_
         else if (isfinite(v[i]))
             out[k++] = v[i];
     }
-    qsort(out, k, sizeof(double), cmp_double);
+    sort_doubles(out, k);
     *n = k;
     *missing = miss;
     return out;
@@ -266,7 +321,7 @@ static uint64_t *hashes_sorted(const dd_dataset_t *d, size_t col, size_t *n, siz
     for (size_t i = 0; i < rows; i++)
         if (!is_null(nulls, i))
             out[k++] = h[i];
-    qsort(out, k, sizeof(uint64_t), cmp_u64);
+    sort_u64(out, k);
     *n = k;
     *missing = rows - k;
     return out;
