@@ -627,76 +627,13 @@ int cfg_get_duration(cfg_ctx_t *c, const cfg_node_t *n, int64_t min_ms, int64_t 
 
 /* ---- Timestamps ----------------------------------------------------------------------------- */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const int64_t yoe = y - era * 400;
-    const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int digits_at(const char *s, size_t len, size_t at, size_t count, int64_t *out) {
-    if (at + count > len)
-        return -1;
-    int64_t v = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (s[at + i] < '0' || s[at + i] > '9')
-            return -1;
-        v = v * 10 + (s[at + i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
+/* The codecs' RFC 3339 parser, with the configuration's narrower form: `T` (or `t`) between date
+ * and time, no leap second, a year from 1970. */
 static int parse_rfc3339(const char *s, size_t len, int64_t *out_ms) {
-    int64_t y, mo, d, h, mi, sec, frac_ms = 0;
-    if (digits_at(s, len, 0, 4, &y) || len < 20 || s[4] != '-' || digits_at(s, len, 5, 2, &mo) ||
-        s[7] != '-' || digits_at(s, len, 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-        digits_at(s, len, 11, 2, &h) || s[13] != ':' || digits_at(s, len, 14, 2, &mi) ||
-        s[16] != ':' || digits_at(s, len, 17, 2, &sec))
+    if (len < 20 || (s[10] != 'T' && s[10] != 't') || (s[17] == '6' && s[18] == '0') ||
+        memcmp(s, "1970", 4) < 0)
         return -1;
-    static const int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] + (mo == 2 && leap) ||
-        h > 23 || mi > 59 || sec > 59)
-        return -1;
-    size_t i = 19;
-    if (i < len && s[i] == '.') {
-        i++;
-        size_t nd = 0;
-        int64_t scale = 100;
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            if (nd++ > 9)
-                return -1;
-            frac_ms += (s[i] - '0') * scale;
-            scale /= 10;
-            i++;
-        }
-        if (nd == 0)
-            return -1;
-    }
-    int64_t offset_min = 0;
-    if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
-        i++;
-    } else if (i < len && (s[i] == '+' || s[i] == '-')) {
-        int64_t oh, om;
-        const int sign = s[i] == '-' ? -1 : 1;
-        if (digits_at(s, len, i + 1, 2, &oh) || i + 3 >= len || s[i + 3] != ':' ||
-            digits_at(s, len, i + 4, 2, &om) || oh > 23 || om > 59)
-            return -1;
-        offset_min = sign * (oh * 60 + om);
-        i += 6;
-    } else {
-        return -1;
-    }
-    if (i != len)
-        return -1;
-    const int64_t days = days_from_civil(y, mo, d);
-    *out_ms = ((days * 24 + h) * 60 + mi - offset_min) * 60000 + sec * 1000 + frac_ms;
-    return 0;
+    return dd_parse_rfc3339((const uint8_t *)s, len, out_ms);
 }
 
 int cfg_get_timestamp(cfg_ctx_t *c, const cfg_node_t *n, int64_t *out) {
