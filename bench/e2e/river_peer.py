@@ -11,71 +11,36 @@ and prints one JSON line: {"messages", "seconds" (first message to the last one 
 "messages_per_second", "fields", "drifts", and the package versions}. Exit 0, or 1 when N
 messages did not arrive within --timeout seconds.
 """
-import argparse
-import io
-import json
-import os
 import sys
-import time
 
-import confluent_kafka
-import fastavro
 import river
 from river import drift
 
+import peerlib
+
+NUMERIC = ("int", "long", "float", "double")
+
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("bootstrap")
-    ap.add_argument("topic")
-    ap.add_argument("n", type=int)
-    ap.add_argument("schema")
-    ap.add_argument("--timeout", type=float, default=600.0)
-    a = ap.parse_args()
-    with open(a.schema) as f:
-        raw = json.load(f)
-    schema = fastavro.parse_schema(raw)
+    a = peerlib.parser(__doc__).parse_args()
+    raw, schema = peerlib.load_schema(a.schema)
     numeric = [fl["name"] for fl in raw["fields"]
-               if fl["type"] in ("int", "long", "float", "double")
-               or (isinstance(fl["type"], list)
-                   and any(t in ("int", "long", "float", "double") for t in fl["type"]))]
+               if fl["type"] in NUMERIC
+               or (isinstance(fl["type"], list) and any(t in NUMERIC for t in fl["type"]))]
     detectors = {name: drift.ADWIN() for name in numeric}
-    consumer = confluent_kafka.Consumer({
-        "bootstrap.servers": a.bootstrap,
-        "group.id": "bench-river-%d-%d" % (os.getpid(), int(time.time())),
-        "auto.offset.reset": "earliest",
-        "enable.auto.commit": False,
-    })
-    consumer.subscribe([a.topic])
-    start = time.perf_counter()
-    first = last = None
-    n = drifts = 0
-    try:
-        while n < a.n and time.perf_counter() - start < a.timeout:
-            for m in consumer.consume(num_messages=1000, timeout=0.5):
-                if m.error() is not None:
-                    continue
-                if first is None:
-                    first = time.perf_counter()
-                rec = fastavro.schemaless_reader(io.BytesIO(m.value()), schema)
-                for name, det in detectors.items():
-                    v = rec.get(name)
-                    if v is not None:
-                        det.update(v)
-                        drifts += det.drift_detected
-                n += 1
-                if n == a.n:
-                    break
-        last = time.perf_counter()
-    finally:
-        consumer.close()
-    secs = last - first if first is not None and last is not None else 0.0
-    print(json.dumps({"messages": n, "seconds": round(secs, 4),
-                      "messages_per_second": round((n - 1) / secs, 1) if secs > 0 else 0,
-                      "fields": len(detectors), "drifts": drifts, "river": river.__version__,
-                      "fastavro": fastavro.__version__,
-                      "confluent_kafka": getattr(confluent_kafka, "__version__", "")}))
-    return 0 if n == a.n else 1
+    drifts = 0
+
+    def feed(rec):
+        nonlocal drifts
+        for name, det in detectors.items():
+            v = rec.get(name)
+            if v is not None:
+                det.update(v)
+                drifts += det.drift_detected
+
+    return peerlib.run(a, "river", schema, feed,
+                       lambda: {"fields": len(detectors), "drifts": drifts,
+                                "river": river.__version__})
 
 
 if __name__ == "__main__":
