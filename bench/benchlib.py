@@ -10,6 +10,25 @@ import threading
 import time
 
 
+def kafka(ctx, *args):
+    """deploy/kafka.sh ARGS for the suites' own broker (home BUILD/bench-kafka); its stdout."""
+    env = dict(os.environ, DRIFTD_KAFKA_HOME=os.path.join(ctx.build, "bench-kafka"))
+    return subprocess.run(["bash", os.path.join(ctx.root, "deploy", "kafka.sh")] + list(args),
+                          env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def kafka_start(ctx):
+    """Starts the suites' broker afresh (stopping one a previous run left) and returns its
+    bootstrap address."""
+    if os.path.exists(os.path.join(ctx.build, "bench-kafka", "kafka.pid")):
+        try:
+            kafka(ctx, "stop")
+        except subprocess.CalledProcessError:
+            pass
+    kafka(ctx, "start")
+    return kafka(ctx, "bootstrap")
+
+
 def load_average():
     """The 1-, 5- and 15-minute load averages (what `uptime` prints)."""
     return [round(x, 2) for x in os.getloadavg()]

@@ -52,12 +52,6 @@ FIELDS16 = [("latency_ms", "numeric"), ("amount", "numeric"), ("score", "numeric
             ("device", "categorical"), ("plan", "categorical"), ("is_returning", "categorical")]
 
 
-def _kafka(ctx, *args):
-    env = dict(os.environ, DRIFTD_KAFKA_HOME=os.path.join(ctx.build, "bench-kafka"))
-    return subprocess.run(["bash", os.path.join(ctx.root, "deploy", "kafka.sh")] + list(args),
-                          env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-
 def _config(path, bootstrap, group, topic, schema, fields, window, state=None, kafka=()):
     lines = ["version: 1", "kafka:", "  bootstrap.servers: %s" % bootstrap, "  group.id: %s" % group,
              "  auto.offset.reset: earliest"] + ["  %s: %s" % kv for kv in kafka] + [
@@ -97,12 +91,10 @@ def run(ctx):
     driftd = os.path.join(ctx.build, "driftd")
     consume = os.path.join(ctx.build, "bench-consume")
     py_whylogs = os.path.join(ctx.build, "bench-venv-whylogs", "bin", "python")
-    _kafka(ctx, "stop") if os.path.exists(os.path.join(ctx.build, "bench-kafka", "kafka.pid")) else None
-    _kafka(ctx, "start")
+    bootstrap = benchlib.kafka_start(ctx)
     res = {"config": {"records": n, "repeats": a.repeats, "fields": len(FIELDS16) + 1},
            "rounds": []}
     try:
-        bootstrap = _kafka(ctx, "bootstrap")
         stamp = int(time.time())
         topic = "bench-e2e-%d" % stamp
         schema = os.path.join(work, "schema.avsc")
@@ -222,7 +214,7 @@ def run(ctx):
                                     "of 60 panes; records from driftd gen --wide 1000)"}
     finally:
         try:
-            _kafka(ctx, "stop")
+            benchlib.kafka(ctx, "stop")
         except subprocess.CalledProcessError:
             pass
     return res

@@ -66,12 +66,6 @@ def _streams():
     return streams
 
 
-def _kafka(ctx, *args):
-    env = dict(os.environ, DRIFTD_KAFKA_HOME=os.path.join(ctx.build, "bench-kafka"))
-    return subprocess.run(["bash", os.path.join(ctx.root, "deploy", "kafka.sh")] + list(args),
-                          env=env, check=True, capture_output=True, text=True).stdout.strip()
-
-
 def _config(path, bootstrap, group, topic, events_path):
     st = _streams()
     lines = ["version: 1", "kafka:", "  bootstrap.servers: %s" % bootstrap,
@@ -198,14 +192,8 @@ def run(ctx):
     print("   records written (%d, seed %d)" % (records, seed), file=sys.stderr, flush=True)
 
     # driftd run from a real broker.
-    if os.path.exists(os.path.join(ctx.build, "bench-kafka", "kafka.pid")):
-        try:
-            _kafka(ctx, "stop")
-        except subprocess.CalledProcessError:
-            pass
-    _kafka(ctx, "start")
+    bootstrap = benchlib.kafka_start(ctx)
     try:
-        bootstrap = _kafka(ctx, "bootstrap")
         stamp = int(time.time())
         topic = "bench-quality-%d" % stamp
         t0 = time.perf_counter()
@@ -234,7 +222,7 @@ def run(ctx):
                      "%d OUT.json" % (WINDOW_RECORDS, EVERY_RECORDS, seed)}
     finally:
         try:
-            _kafka(ctx, "stop")
+            benchlib.kafka(ctx, "stop")
         except subprocess.CalledProcessError:
             pass
     print("   driftd run: exit %s, %.1f s" % (res["driftd_exit"], res["seconds"]["driftd"]),

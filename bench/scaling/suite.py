@@ -64,13 +64,6 @@ EVAL_RE = re.compile(r"evaluation (\d+), window of (\d+) records ending (-?\d+) 
                      r"panes ([0-9.]+) ms, judging ([0-9.]+) ms\)")
 
 
-def _kafka(ctx, *args):
-    env = dict(os.environ, DRIFTD_KAFKA_HOME=os.path.join(ctx.build, "bench-kafka"))
-    return subprocess.run(["bash", os.path.join(ctx.root, "deploy", "kafka.sh")]
-                          + list(args), env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
-
-
 def _varint_len(v):
     n = 1
     while v >= 0x80:
@@ -219,14 +212,8 @@ def run(ctx):
                       "window_short": WINDOW_SHORT, "span_short_ms": SPAN_SHORT_MS,
                       "span_panes_ms": SPAN_PANES_MS},
            "points": {}, "skipped": [], "produce": {}}
-    if os.path.exists(os.path.join(ctx.build, "bench-kafka", "kafka.pid")):
-        try:
-            _kafka(ctx, "stop")
-        except subprocess.CalledProcessError:
-            pass
-    _kafka(ctx, "start")
+    bootstrap = benchlib.kafka_start(ctx)
     try:
-        bootstrap = _kafka(ctx, "bootstrap")
         stamp = int(time.time())
         start_ms = (stamp - 4 * 3600) * 1000
         made, ready = {}, []
@@ -328,7 +315,7 @@ def run(ctx):
             "kafka": "DRIFTD_KAFKA_HOME=BUILD/bench-kafka deploy/kafka.sh start"}
     finally:
         try:
-            _kafka(ctx, "stop")
+            benchlib.kafka(ctx, "stop")
         except subprocess.CalledProcessError:
             pass
     res["ok"] = bool(res["points"]) and all(v["runs_ok"] > 0 for v in res["points"].values())
