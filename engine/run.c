@@ -37,6 +37,12 @@ int64_t run_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+double run_monotonic_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* ---- events out ----------------------------------------------------------------------------- */
 
 /* A message Kafka did not take (after the producer's own retries) is produced again, headers
@@ -924,11 +930,8 @@ static int run_loop(run_t *r, dd_http_t *http) {
         now = run_now_ms();
         if (m != NULL) {
             const uint64_t before = r->messages;
-            if (before == 0) {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                r->first_message_s = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-            }
+            if (before == 0)
+                r->first_message_s = run_monotonic_s();
             handle_message(r, m, now);
             rd_kafka_message_destroy(m);
             /* Drain what is already fetched without a clock read per message. */
@@ -940,11 +943,8 @@ static int run_loop(run_t *r, dd_http_t *http) {
                 rd_kafka_message_destroy(m);
             }
             now = run_now_ms();
-            if (r->messages != before) {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                r->last_message_s = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-            }
+            if (r->messages != before)
+                r->last_message_s = run_monotonic_s();
         }
         run_evaluations_finish(r); /* judge the evaluations whose merge the worker has done */
         if (r->producer != NULL)

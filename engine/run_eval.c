@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine_int.h"
 #include "run_int.h"
@@ -410,12 +409,6 @@ void run_freshness(run_t *r, run_stream_t *s, int64_t now_ms) {
     }
 }
 
-static double monotonic_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int64_t run_boundary(const run_t *r, const run_stream_t *s) {
     const int64_t every = r->cfg->window.evaluate_every_ms;
     const int64_t w = s->max_time_ms - r->cfg->window.watermark_ms;
@@ -465,7 +458,7 @@ void run_evaluate_finish(run_t *r, run_stream_t *s) {
                 s->cfg->name);
         return;
     }
-    const double t1 = monotonic_s();
+    const double t1 = run_monotonic_s();
     run_worker_fold(r); /* the records counted so far, for the decode-error rate */
     s->view_start_ms = s->merged_start_ms;
     s->view_end_ms = s->merged_end_ms;
@@ -479,7 +472,7 @@ void run_evaluate_finish(run_t *r, run_stream_t *s) {
             judge_field(r, s, i, now_ms, &h);
     stream_checks(r, s, now_ms, &h);
     json_schema_check(r, s, now_ms);
-    const double judging = monotonic_s() - t1;
+    const double judging = run_monotonic_s() - t1;
     r->last_eval_seconds = s->merge_seconds + judging;
     run_log(&r->log, DD_CONFIG_LOG_DEBUG,
             "stream %s: evaluation %" PRIu64 ", window of %" PRIu64 " records ending %" PRId64

@@ -296,7 +296,8 @@ typedef struct dd_run_options {
  * the final checkpoint failed, 2 when it could not start (the reason is logged). */
 int dd_run(const dd_config_t *cfg, dd_run_options_t *opt);
 
-/* Wall clock in Unix ms. */
+/* Wall clock in Unix ms; a monotonic clock in seconds (durations). */
 int64_t run_now_ms(void);
+double run_monotonic_s(void);
 
 #endif /* DRIFTD_ENGINE_RUN_INT_H */

@@ -15,7 +15,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "run_int.h"
 
@@ -60,15 +59,9 @@ static void add_to_pane(run_stream_t *s, const dd_column_batch_t *b, int64_t pan
     *added += n;
 }
 
-static double monotonic_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The merge an evaluation needs, on whichever thread runs it; merge_done is set by the caller. */
 static void merge_window(run_stream_t *s, int64_t advance_ms) {
-    const double t0 = monotonic_s();
+    const double t0 = run_monotonic_s();
     if (advance_ms != INT64_MIN)
         dd_window_advance(s->window, advance_ms);
     if (s->merge_to_ms == INT64_MAX) { /* every live pane */
@@ -81,7 +74,7 @@ static void merge_window(run_stream_t *s, int64_t advance_ms) {
         s->merged_start_ms = s->merge_from_ms;
         s->merged_end_ms = s->merge_to_ms;
     }
-    s->merge_seconds = monotonic_s() - t0;
+    s->merge_seconds = run_monotonic_s() - t0;
 }
 
 static void *worker_main(void *arg) {
