@@ -26,7 +26,7 @@
 /* Memory the sketches of one file may decode to, unless the caller set a budget of its own
  * (dd_sketch_decode_budget_set: driftd run sets one from its configuration). */
 #define DD_CKPT_MEMORY_DEFAULT ((uint64_t)4 << 30)
-#define DD_CKPT_STREAMS_MAX 1000u
+#define DD_CKPT_STREAMS_MAX 100000u /* streams and their keys' windows */
 #define DD_CKPT_FIELDS_MAX 10000u   /* per stream */
 #define DD_CKPT_OFFSETS_MAX 100000u /* topic-partitions */
 #define DD_CKPT_NAME_BYTES_MAX 255u /* stream names, field paths, topic names */

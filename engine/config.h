@@ -33,6 +33,8 @@
 #define DD_CONFIG_FIELDS_MAX 10000u /* per stream */
 #define DD_CONFIG_TOPICS_MAX 100u   /* per stream or reference */
 #define DD_CONFIG_KEYS_MAX 8u       /* key fields per stream */
+#define DD_CONFIG_KEY_VALUES_MAX 10000u /* max_key_values */
+#define DD_CONFIG_WINDOWS_MAX 100000u   /* streams + every stream's max_key_values */
 #define DD_CONFIG_KAFKA_PROPERTIES_MAX 1000u
 #define DD_CONFIG_NAME_BYTES_MAX 64u        /* stream names */
 #define DD_CONFIG_FIELD_PATH_BYTES_MAX 255u /* field paths (DD_AVRO_PATH_MAX − 1) */

@@ -554,7 +554,8 @@ static int read_keys(cfg_ctx_t *c, const cfg_node_t *map, dd_config_stream_t *s)
             cfg_path_key(c, "max_key_values");
             return cfg_fail(c, max, "max_key_values without keys; expected `keys:` too");
         }
-        if (cfg_opt_u32(c, map, "max_key_values", 1, 100000, &s->max_key_values) < 0)
+        if (cfg_opt_u32(c, map, "max_key_values", 1, DD_CONFIG_KEY_VALUES_MAX,
+                        &s->max_key_values) < 0)
             return -1;
     }
     return 0;
@@ -654,10 +655,21 @@ int cfg_read_streams(cfg_ctx_t *c, const cfg_node_t *seq) {
     c->field_order = cfg_arena_alloc(c->arena, seq->n * sizeof(*c->field_order));
     if (cfg->streams == NULL || c->field_order == NULL)
         return cfg_fail(c, seq, "out of memory");
+    uint64_t windows = 0; /* every key of a stream with keys has a window, in one state file */
     for (size_t i = 0; i < seq->n; i++) {
         const size_t mark = cfg_path_index(c, i);
         if (read_stream(c, seq->items[i], i) != 0)
             return -1;
+        const dd_config_stream_t *s = &cfg->streams[i];
+        windows += 1 + (s->n_keys > 0 ? s->max_key_values : 0);
+        if (windows > DD_CONFIG_WINDOWS_MAX) {
+            const cfg_node_t *max = cfg_map_get(seq->items[i], "max_key_values");
+            cfg_path_key(c, max != NULL ? "max_key_values" : "keys");
+            return cfg_fail(c, max != NULL ? max : cfg_map_get(seq->items[i], "keys"),
+                            "the streams and their max_key_values come to more than %u "
+                            "windows; expected fewer keys per stream",
+                            DD_CONFIG_WINDOWS_MAX);
+        }
         cfg_path_pop(c, mark);
         cfg->n_streams = i + 1;
     }

@@ -83,15 +83,16 @@ void dd_event_fill_quality(dd_event_t *e, const char *condition, const dd_judge_
 
 /* ---- Key, id, time ------------------------------------------------------------------------------ */
 
-/* Appends s with '%' and '/' percent-encoded (and, for URIs, every byte outside RFC 3986's
- * unreserved set). */
+/* Appends s with '%' and '/' percent-encoded (and, for URIs (uri 1), every byte outside RFC
+ * 3986's unreserved set; for key values (uri 2), '{', '}', ',' and '=' too). */
 static void put_encoded(dd_json_buf_t *b, const char *s, int uri) {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         const int unreserved = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
                                (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
                                *p == '~';
-        if (*p == '%' || *p == '/' || (uri && !unreserved)) {
+        const int separator = *p == '{' || *p == '}' || *p == ',' || *p == '=';
+        if (*p == '%' || *p == '/' || (uri == 1 && !unreserved) || (uri == 2 && separator)) {
             const char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
             dd_json_buf_raw(b, esc, 3);
         } else {
@@ -104,6 +105,16 @@ size_t dd_event_key(const dd_event_t *e, char *buf, size_t cap) {
     dd_json_buf_t b;
     dd_json_buf_init(&b, buf, cap);
     put_encoded(&b, e->stream, 0);
+    for (size_t i = 0; i < e->n_keys; i++) {
+        dd_json_buf_raw(&b, i == 0 ? "{" : ",", 1);
+        put_encoded(&b, e->key_names[i], 2);
+        if (e->key_values[i] != NULL) {
+            dd_json_buf_raw(&b, "=", 1);
+            put_encoded(&b, e->key_values[i], 2);
+        }
+    }
+    if (e->n_keys > 0)
+        dd_json_buf_raw(&b, "}", 1);
     dd_json_buf_raw(&b, "/", 1);
     put_encoded(&b, e->field, 0);
     if (e->condition != NULL) {
@@ -385,6 +396,20 @@ size_t dd_event_format(const dd_event_t *e, char *buf, size_t cap) {
     dd_json_buf_raw(&b, "\"", 1);
     put_str(&b, "instance", e->instance);
     put_str(&b, "stream", e->stream);
+    if (e->n_keys > 0) {
+        dd_json_buf_raw(&b, ",\"keys\":{", 9);
+        for (size_t i = 0; i < e->n_keys; i++) {
+            if (i > 0)
+                dd_json_buf_raw(&b, ",", 1);
+            dd_json_buf_string(&b, e->key_names[i], strlen(e->key_names[i]));
+            dd_json_buf_raw(&b, ":", 1);
+            if (e->key_values[i] != NULL)
+                dd_json_buf_string(&b, e->key_values[i], strlen(e->key_values[i]));
+            else
+                dd_json_buf_raw(&b, "null", 4);
+        }
+        dd_json_buf_raw(&b, "}", 1);
+    }
     put_str(&b, "field", e->field);
     put_str(&b, "condition", e->condition);
     put_str(&b, "severity", e->severity == DD_SEVERITY_NONE ? "info" : dd_severity_name(e->severity));

@@ -101,6 +101,10 @@ typedef struct dd_event {
     uint64_t sequence;      /* the instance's evaluation counter (enters the derived id) */
     const char *instance;   /* this driftd's name */
     const char *stream;
+    /* A stream with keys: the key fields and this window's values (a NULL value is null). */
+    const char *const *key_names;
+    const char *const *key_values;
+    size_t n_keys;
     const char *field;      /* NULL for stream-level conditions */
     const char *condition;  /* NULL for drift; else e.g. "null_rate", "out_of_range",
                                "new_categories", "decode_errors", "lag", "idle", "volume", "schema" */
@@ -131,7 +135,9 @@ void dd_event_fill_quality(dd_event_t *e, const char *condition, const dd_judge_
                            dd_severity_t severity);
 
 /* The key, "stream/field" or "stream/field/condition", with '%' and '/' inside each part
- * percent-encoded. snprintf-style: returns the length the whole key needs. */
+ * percent-encoded; a stream with keys is written "stream{k=v,…}" (with '{', '}', ',' and '='
+ * inside names and values encoded too, and a null value as "k" alone). snprintf-style: returns
+ * the length the whole key needs. */
 size_t dd_event_key(const dd_event_t *e, char *buf, size_t cap);
 
 #define DD_EVENT_ID_SIZE 37   /* 36 characters and the NUL */

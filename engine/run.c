@@ -227,8 +227,8 @@ static size_t stream_of_topic(run_t *r, const char *topic) {
 
 /* Every pending batch into its pane, and the worker idle: windows and counts are exact. */
 static void flush_all(run_t *r) {
-    for (size_t i = 0; i < r->n_streams; i++)
-        run_stream_flush(r, &r->streams[i]);
+    for (size_t i = 0; i < r->n_all; i++)
+        run_stream_flush(r, r->all[i]);
     run_worker_wait_idle(r);
 }
 
@@ -269,21 +269,21 @@ static int checkpoint(run_t *r, const char *why) {
         r->last_checkpoint_ms = run_now_ms();
         return commit_offsets(r, async);
     }
-    dd_ckpt_stream_t *cs = calloc(r->n_streams, sizeof(*cs));
-    uint8_t **opaque = calloc(r->n_streams, sizeof(*opaque));
+    dd_ckpt_stream_t *cs = calloc(r->n_all, sizeof(*cs));
+    uint8_t **opaque = calloc(r->n_all, sizeof(*opaque));
     dd_ckpt_offset_t *offs = calloc(r->n_parts + 1, sizeof(*offs));
     int rc = -1;
     if (cs == NULL || opaque == NULL || offs == NULL)
         goto done;
-    for (size_t i = 0; i < r->n_streams; i++) {
-        const run_stream_t *s = &r->streams[i];
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
         const size_t n = run_alerts_encode(s, NULL, 0);
         opaque[i] = malloc(n);
         if (opaque[i] == NULL)
             goto done;
         run_alerts_encode(s, opaque[i], n);
         cs[i] = (dd_ckpt_stream_t){
-            .name = s->cfg->name,
+            .name = s->name,
             .n_fields = s->n_fields,
             .field_paths = s->paths,
             .kinds = s->kinds,
@@ -327,7 +327,7 @@ static int checkpoint(run_t *r, const char *why) {
         .offsets = all,
         .n_offsets = n_all,
         .streams = cs,
-        .n_streams = r->n_streams,
+        .n_streams = r->n_all,
     };
     char errstr[512];
     rc = dd_ckpt_write(r->state_path, &c, errstr, sizeof errstr);
@@ -343,7 +343,7 @@ static int checkpoint(run_t *r, const char *why) {
     run_log(&r->log, DD_CONFIG_LOG_DEBUG, "checkpoint (%s): %zu offsets", why, n_all);
     commit_offsets(r, async);
 done:
-    for (size_t i = 0; opaque != NULL && i < r->n_streams; i++)
+    for (size_t i = 0; opaque != NULL && i < r->n_all; i++)
         free(opaque[i]);
     free(opaque);
     free(cs);
@@ -367,9 +367,10 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
      * (twice, for slack) or the readers' default, whichever is more: a crafted file cannot make
      * the reader allocate beyond that. */
     uint64_t budget = 64u << 20;
-    for (size_t i = 0; i < r->n_streams; i++)
+    for (size_t i = 0; i < r->n_streams; i++) /* a stream with keys: a window per key */
         budget += 2 * ((uint64_t)r->streams[i].ring_panes + 2) *
-                  dd_sketch_set_memory_bound(r->streams[i].current);
+                  dd_sketch_set_memory_bound(r->streams[i].current) *
+                  (r->streams[i].keys != NULL ? r->streams[i].cfg->max_key_values : 1);
     /* At least the readers' default: a file written with more panes or streams than this
      * configuration has (it is carried over or reset stream by stream below) still reads. */
     if (budget < DD_CKPT_MEMORY_DEFAULT)
@@ -397,12 +398,43 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
     for (size_t i = 0; i < c->n_streams; i++) {
         const dd_ckpt_stream_t *cs = &c->streams[i];
         run_stream_t *s = NULL;
+        const char *brace = strchr(cs->name, '{');
+        const size_t base = brace != NULL ? (size_t)(brace - cs->name) : strlen(cs->name);
         for (size_t k = 0; k < r->n_streams; k++)
-            if (strcmp(r->streams[k].cfg->name, cs->name) == 0)
+            if (strncmp(r->streams[k].cfg->name, cs->name, base) == 0 &&
+                r->streams[k].cfg->name[base] == '\0')
                 s = &r->streams[k];
-        if (s == NULL) {
+        if (s != NULL && brace != NULL) { /* a key's window: the key is in its opaque bytes */
+            char why[256] = "";
+            run_stream_t *child = s->keys == NULL
+                                      ? NULL
+                                      : run_keys_restore(r, s, cs->opaque, cs->opaque_len, why,
+                                                         sizeof why);
+            if (child == NULL) {
+                run_log(&r->log, DD_CONFIG_LOG_WARN, "state file: %s is not restored (%s)",
+                        cs->name, s->keys == NULL ? "the stream has no keys now" : why);
+                continue;
+            }
+            s = child;
+        } else if (s == NULL || brace != NULL) {
             run_log(&r->log, DD_CONFIG_LOG_WARN, "state file: stream %s is no longer configured",
                     cs->name);
+            continue;
+        }
+        if (s->keys != NULL) { /* a stream with keys: no window of its own */
+            if (cs->window != NULL)
+                run_log(&r->log, DD_CONFIG_LOG_WARN,
+                        "state file: stream %s was saved without keys; its window is not carried "
+                        "over to its keys (offsets are kept, so nothing is counted twice)",
+                        cs->name);
+            s->late = cs->counters[DD_CKPT_C_LATE];
+            s->decode_errors = cs->counters[DD_CKPT_C_DECODE_ERRORS];
+            s->evaluations = cs->counters[DD_CKPT_C_EVALUATIONS];
+            s->events = cs->counters[DD_CKPT_C_EVENTS];
+            s->errors_at_eval = s->decode_errors;
+            if (run_alerts_decode(s, cs->opaque, cs->opaque_len) != 0)
+                run_log(&r->log, DD_CONFIG_LOG_WARN,
+                        "state file: stream %s: alert states not restored", cs->name);
             continue;
         }
         int same = cs->n_fields == s->n_fields;
@@ -706,15 +738,47 @@ fail:
 
 /* ---- metrics -------------------------------------------------------------------------------- */
 
+/* Labels of a stream's samples: its name, and a key's values ("k=v,…") for a key's window. */
+static size_t stream_labels(const run_stream_t *s, const char **names, const char **values) {
+    names[0] = "stream";
+    values[0] = s->cfg->name;
+    if (s->parent == NULL)
+        return 1;
+    names[1] = "key";
+    values[1] = s->key_label;
+    return 2;
+}
+
+/* A counter or gauge per stream with a window (a key's, or a stream without keys). */
+static void window_samples(run_t *r, dd_prom_t *p, const char *family,
+                           uint64_t (*value)(const run_stream_t *)) {
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        if (s->keys != NULL)
+            continue;
+        const char *ln[2], *lv[2];
+        const size_t n = stream_labels(s, ln, lv);
+        dd_prom_sample_u64(p, family, ln, lv, n, value(s));
+    }
+}
+
+static uint64_t records_of(const run_stream_t *s) {
+    return s->records + s->batch->rows;
+}
+static uint64_t window_records_of(const run_stream_t *s) {
+    return dd_window_rows_range(s->window, s->view_start_ms, s->view_end_ms);
+}
+static uint64_t reference_records_of(const run_stream_t *s) {
+    return s->reference ? dd_sketch_set_rows(s->reference) : 0;
+}
+
 static void render_metrics(run_t *r, dd_prom_t *p) {
     run_worker_wait_idle(r); /* windows and counts settle (batches being filled stay pending) */
     dd_prom_reset(p);
     const char *sl[] = {"stream"};
     dd_prom_family(p, "driftd_records_total", "counter",
                    "Records decoded and counted into a window");
-    for (size_t i = 0; i < r->n_streams; i++)
-        dd_prom_sample_u64(p, "driftd_records_total", sl, &r->streams[i].cfg->name, 1,
-                           r->streams[i].records + r->streams[i].batch->rows);
+    window_samples(r, p, "driftd_records_total", records_of);
     dd_prom_family(p, "driftd_bytes_total", "counter", "Message bytes decoded");
     for (size_t i = 0; i < r->n_streams; i++)
         dd_prom_sample_u64(p, "driftd_bytes_total", sl, &r->streams[i].cfg->name, 1,
@@ -732,47 +796,69 @@ static void render_metrics(run_t *r, dd_prom_t *p) {
             }
     dd_prom_family(p, "driftd_late_records_total", "counter",
                    "Records older than the window or the allowed lateness (counted, not added)");
-    for (size_t i = 0; i < r->n_streams; i++)
-        dd_prom_sample_u64(p, "driftd_late_records_total", sl, &r->streams[i].cfg->name, 1,
-                           r->streams[i].late);
+    for (size_t i = 0; i < r->n_all; i++) { /* a stream with keys: behind its watermark */
+        const char *ln[2], *lv[2];
+        const size_t n = stream_labels(r->all[i], ln, lv);
+        dd_prom_sample_u64(p, "driftd_late_records_total", ln, lv, n, r->all[i]->late);
+    }
     dd_prom_family(p, "driftd_future_records_total", "counter",
                    "Of the late records: dated more than 5 minutes ahead of the clock");
     for (size_t i = 0; i < r->n_streams; i++)
         dd_prom_sample_u64(p, "driftd_future_records_total", sl, &r->streams[i].cfg->name, 1,
                            r->streams[i].future);
+    int any_keys = 0;
+    for (size_t i = 0; i < r->n_streams; i++)
+        any_keys |= r->streams[i].keys != NULL;
+    if (any_keys) {
+        dd_prom_family(p, "driftd_keys", "gauge",
+                       "Key value combinations with a window of their own (keys:)");
+        for (size_t i = 0; i < r->n_streams; i++)
+            if (r->streams[i].keys != NULL)
+                dd_prom_sample_u64(p, "driftd_keys", sl, &r->streams[i].cfg->name, 1,
+                                   run_keys_count(&r->streams[i]));
+        dd_prom_family(p, "driftd_untracked_key_records_total", "counter",
+                       "Records of key values beyond max_key_values (counted, not judged)");
+        for (size_t i = 0; i < r->n_streams; i++)
+            if (r->streams[i].keys != NULL)
+                dd_prom_sample_u64(p, "driftd_untracked_key_records_total", sl,
+                                   &r->streams[i].cfg->name, 1, r->streams[i].untracked);
+    }
     dd_prom_family(p, "driftd_window_records", "gauge",
                    "Records in the window the next evaluation compares");
-    for (size_t i = 0; i < r->n_streams; i++)
-        dd_prom_sample_u64(p, "driftd_window_records", sl, &r->streams[i].cfg->name, 1,
-                           dd_window_rows_range(r->streams[i].window,
-                                                r->streams[i].view_start_ms,
-                                                r->streams[i].view_end_ms));
+    window_samples(r, p, "driftd_window_records", window_records_of);
     dd_prom_family(p, "driftd_reference_records", "gauge",
                    "Records in the reference (0 before it exists)");
-    for (size_t i = 0; i < r->n_streams; i++)
-        dd_prom_sample_u64(p, "driftd_reference_records", sl, &r->streams[i].cfg->name, 1,
-                           r->streams[i].reference ? dd_sketch_set_rows(r->streams[i].reference)
-                                                   : 0);
+    window_samples(r, p, "driftd_reference_records", reference_records_of);
     dd_prom_family(p, "driftd_field_statistic", "gauge",
                    "The latest value of each field's deciding statistic");
-    const char *fl[] = {"stream", "field", "statistic"};
-    for (size_t i = 0; i < r->n_streams; i++)
-        for (size_t f = 0; f < r->streams[i].n_fields; f++) {
-            const run_field_t *rf = &r->streams[i].fields[f];
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
+            const run_field_t *rf = &s->fields[f];
             if (!rf->judged)
                 continue;
-            const char *v[] = {r->streams[i].cfg->name, rf->cfg->path, rf->statistic};
-            dd_prom_sample(p, "driftd_field_statistic", fl, v, 3, rf->value);
+            const char *ln[4], *lv[4];
+            const size_t n = stream_labels(s, ln, lv);
+            ln[n] = "field";
+            lv[n] = rf->cfg->path;
+            ln[n + 1] = "statistic";
+            lv[n + 1] = rf->statistic;
+            dd_prom_sample(p, "driftd_field_statistic", ln, lv, n + 2, rf->value);
         }
+    }
     dd_prom_family(p, "driftd_field_drifted", "gauge",
                    "1 while a drift alert is raised on the field");
-    const char *dl[] = {"stream", "field"};
-    for (size_t i = 0; i < r->n_streams; i++)
-        for (size_t f = 0; f < r->streams[i].n_fields; f++) {
-            const char *v[] = {r->streams[i].cfg->name, r->streams[i].fields[f].cfg->path};
-            dd_prom_sample_u64(p, "driftd_field_drifted", dl, v, 2,
-                               (uint64_t)r->streams[i].fields[f].drift.raised);
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
+            const char *ln[3], *lv[3];
+            const size_t n = stream_labels(s, ln, lv);
+            ln[n] = "field";
+            lv[n] = s->fields[f].cfg->path;
+            dd_prom_sample_u64(p, "driftd_field_drifted", ln, lv, n + 1,
+                               (uint64_t)s->fields[f].drift.raised);
         }
+    }
     dd_prom_family(p, "driftd_consumer_lag", "gauge",
                    "Messages between the consumed position and the partition's high watermark");
     const char *pl[] = {"topic", "partition"};
@@ -987,8 +1073,9 @@ static int run_loop(run_t *r, dd_http_t *http) {
 
 static void run_free(run_t *r) {
     for (size_t i = 0; i < r->n_streams; i++)
-        run_stream_free(&r->streams[i]);
+        run_stream_free(&r->streams[i]); /* and its keys' */
     free(r->streams);
+    free(r->all);
     for (size_t i = 0; i < r->n_parts; i++)
         free(r->parts[i].topic);
     free(r->parts);
@@ -1052,7 +1139,11 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
             goto out;
     }
     r.streams = calloc(cfg->n_streams, sizeof(*r.streams));
-    if (r.streams == NULL)
+    r.cap_all = cfg->n_streams;
+    for (size_t i = 0; i < cfg->n_streams; i++)
+        r.cap_all += cfg->streams[i].n_keys > 0 ? cfg->streams[i].max_key_values : 0;
+    r.all = calloc(r.cap_all, sizeof(*r.all));
+    if (r.streams == NULL || r.all == NULL)
         goto out;
     for (size_t i = 0; i < cfg->n_streams; i++) {
         if (run_stream_init(&r, &r.streams[i], &cfg->streams[i], i, errstr, sizeof errstr) != 0) {
@@ -1060,6 +1151,7 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
             goto out;
         }
         r.n_streams = i + 1;
+        r.all[r.n_all++] = &r.streams[i];
     }
     if (cfg->state.dir != NULL) {
         if (mkdir(cfg->state.dir, 0700) != 0 && errno != EEXIST) {
@@ -1110,16 +1202,18 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
     if (status == 0 && r.consumer != NULL)
         commit_offsets(&r, 0);
     rd_kafka_consumer_close(r.consumer);
-    uint64_t records = 0, errors = 0, late = 0;
-    for (size_t i = 0; i < r.n_streams; i++) {
-        records += r.streams[i].records;
-        errors += r.streams[i].decode_errors;
-        late += r.streams[i].late;
+    uint64_t records = 0, errors = 0, late = 0, untracked = 0;
+    for (size_t i = 0; i < r.n_all; i++) {
+        records += r.all[i]->records;
+        errors += r.all[i]->decode_errors;
+        late += r.all[i]->late;
+        untracked += r.all[i]->untracked;
     }
     run_log(&r.log, DD_CONFIG_LOG_INFO,
             "stopped: %" PRIu64 " records, %" PRIu64 " undecodable, %" PRIu64 " late, %" PRIu64
-            " evaluations, %" PRIu64 " events, %" PRIu64 " checkpoints, %" PRIu64 " failures",
-            records, errors, late, r.evaluations, r.events_emitted, r.checkpoints,
+            " of untracked keys, %" PRIu64 " evaluations, %" PRIu64 " events, %" PRIu64
+            " checkpoints, %" PRIu64 " failures",
+            records, errors, late, untracked, r.evaluations, r.events_emitted, r.checkpoints,
             r.checkpoint_failures + r.events_failed + r.delivery_failures +
                 r.dead_letters_failed);
     r.opt->out_records = records;

@@ -35,6 +35,11 @@ static void event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *fie
     e->sequence = r->sequence;
     e->instance = r->instance;
     e->stream = s->cfg->name;
+    if (s->parent != NULL) {
+        e->key_names = s->cfg->keys;
+        e->key_values = s->key_values;
+        e->n_keys = s->cfg->n_keys;
+    }
     e->field = field;
     e->condition = condition;
     e->reference_id = s->reference_id[0] ? s->reference_id : NULL;
@@ -110,7 +115,7 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
     const dd_judge_err_t err = dd_judge_field(s->reference, s->current, i, &f->judge, j);
     if (err != DD_JUDGE_OK) {
         run_log(&r->log, DD_CONFIG_LOG_WARN, "stream %s field %s: cannot judge: %s",
-                s->cfg->name, f->cfg->path, j->reason ? j->reason : dd_judge_strerror(err));
+                s->name, f->cfg->path, j->reason ? j->reason : dd_judge_strerror(err));
         free(j);
         return;
     }
@@ -122,7 +127,7 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
     f->statistic = j->judged ? dd_method_name(j->method) : NULL;
     run_log(&r->log, DD_CONFIG_LOG_DEBUG,
             "stream %s field %s: %s = %g (conservative %g, threshold %g, guard p %g)%s",
-            s->cfg->name, f->cfg->path, j->judged ? dd_method_name(j->method) : "not judged",
+            s->name, f->cfg->path, j->judged ? dd_method_name(j->method) : "not judged",
             j->value, j->value_conservative, f->threshold, j->guard_p_value,
             j->drift ? ": drift" : "");
 
@@ -186,8 +191,9 @@ static void stream_step(run_t *r, run_stream_t *s, int c, dd_observation_t obs, 
 static void stream_checks(run_t *r, run_stream_t *s, int64_t now_ms,
                           const dd_hysteresis_options_t *h) {
     const dd_config_window_t *w = &r->cfg->window;
-    /* decode errors since the previous evaluation, against none expected */
-    {
+    /* decode errors since the previous evaluation, against none expected (a key's records are
+     * decoded by its parent, which checks them) */
+    if (s->parent == NULL) {
         /* both counted on the loop thread up to the evaluation's start */
         const uint64_t good = s->eval_decoded - s->records_at_eval;
         const uint64_t bad = s->eval_errors - s->errors_at_eval;
@@ -268,7 +274,7 @@ static void maybe_take_reference(run_t *r, run_stream_t *s, int64_t now_ms) {
         dd_sketch_set_merge(ref, s->current) != DD_SKETCH_OK) {
         dd_sketch_set_destroy(ref);
         run_log(&r->log, DD_CONFIG_LOG_ERROR, "stream %s: out of memory taking the reference",
-                s->cfg->name);
+                s->name);
         return;
     }
     dd_sketch_set_destroy(s->reference);
@@ -280,7 +286,7 @@ static void maybe_take_reference(run_t *r, run_stream_t *s, int64_t now_ms) {
     snprintf(s->reference_id, sizeof s->reference_id, "%s:window-ending-%s",
              type == DD_CONFIG_REFERENCE_TRAILING ? "trailing" : "first_window", when);
     run_log(&r->log, DD_CONFIG_LOG_INFO, "stream %s: reference taken (%" PRIu64 " records, %s)",
-            s->cfg->name, dd_sketch_set_rows(ref), s->reference_id);
+            s->name, dd_sketch_set_rows(ref), s->reference_id);
 }
 
 static void json_schema_check(run_t *r, run_stream_t *s, int64_t now_ms) {
@@ -409,16 +415,50 @@ void run_freshness(run_t *r, run_stream_t *s, int64_t now_ms) {
     }
 }
 
+/* The stream whose watermark a stream follows: a key's is its parent's. */
+static const run_stream_t *clock_of(const run_stream_t *s) {
+    return s->parent != NULL ? s->parent : s;
+}
+
 int64_t run_boundary(const run_t *r, const run_stream_t *s) {
     const int64_t every = r->cfg->window.evaluate_every_ms;
-    const int64_t w = s->max_time_ms - r->cfg->window.watermark_ms;
+    const int64_t w = clock_of(s)->max_time_ms - r->cfg->window.watermark_ms;
     return (w >= 0 ? w / every : -((-w + every - 1) / every)) * every; /* floor, also below 0 */
 }
 
+/* A stream with keys: every key's window, then the checks of the stream as a whole (decode
+ * errors, JSON shapes) at once, over the same window bounds. */
+static void evaluate_keyed(run_t *r, run_stream_t *s, int64_t now_ms) {
+    const dd_config_window_t *w = &r->cfg->window;
+    const int event_time = w->time == DD_CONFIG_WINDOW_EVENT_TIME;
+    if (event_time && s->max_time_ms != INT64_MIN)
+        s->next_eval_ms = run_boundary(r, s) + w->evaluate_every_ms;
+    s->eval_due = 0;
+    for (size_t i = 0; i < run_keys_count(s); i++)
+        run_evaluate(r, run_keys_child(s, i), now_ms);
+    if (event_time) {
+        run_stream_view(r, s);
+    } else { /* the panes the keys' windows hold after advancing to now */
+        s->view_end_ms = (now_ms / w->pane_ms + 1) * w->pane_ms;
+        s->view_start_ms = s->view_end_ms - (int64_t)s->ring_panes * w->pane_ms;
+    }
+    s->eval_decoded = s->decoded;
+    s->eval_errors = s->decode_errors;
+    r->sequence++;
+    s->evaluations++;
+    dd_hysteresis_options_t h = {r->cfg->alerts.raise_after, r->cfg->alerts.clear_after};
+    stream_checks(r, s, now_ms, &h);
+    json_schema_check(r, s, now_ms);
+}
+
 void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
+    if (s->keys != NULL) {
+        evaluate_keyed(r, s, now_ms);
+        return;
+    }
     if (s->eval_pending) /* the previous one's merge is still queued: judge it first */
         run_worker_wait_idle(r);
-    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN)
+    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && clock_of(s)->max_time_ms != INT64_MIN)
         s->next_eval_ms = run_boundary(r, s) + r->cfg->window.evaluate_every_ms;
     s->eval_due = 0;
     /* Event time: the window [B − length, B) for B the latest evaluation boundary the watermark
@@ -426,7 +466,8 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
      * every live pane, up to now. */
     s->merge_from_ms = INT64_MIN;
     s->merge_to_ms = INT64_MAX;
-    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN) {
+    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME &&
+        clock_of(s)->max_time_ms != INT64_MIN) {
         const int64_t b = run_boundary(r, s);
         s->merge_to_ms = b;
         s->merge_from_ms = b - r->cfg->window.length_ms;
@@ -443,8 +484,8 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
 }
 
 void run_evaluations_finish(run_t *r) {
-    for (size_t i = 0; i < r->n_streams; i++) {
-        run_stream_t *s = &r->streams[i];
+    for (size_t i = 0; i < r->n_all; i++) {
+        run_stream_t *s = r->all[i];
         if (s->eval_pending && __atomic_load_n(&s->merge_done, __ATOMIC_ACQUIRE))
             run_evaluate_finish(r, s);
     }
@@ -455,7 +496,7 @@ void run_evaluate_finish(run_t *r, run_stream_t *s) {
     const int64_t now_ms = s->eval_now_ms;
     if (s->merge_failed) {
         run_log(&r->log, DD_CONFIG_LOG_ERROR, "stream %s: merging the window failed",
-                s->cfg->name);
+                s->name);
         return;
     }
     const double t1 = run_monotonic_s();
@@ -477,7 +518,7 @@ void run_evaluate_finish(run_t *r, run_stream_t *s) {
     run_log(&r->log, DD_CONFIG_LOG_DEBUG,
             "stream %s: evaluation %" PRIu64 ", window of %" PRIu64 " records ending %" PRId64
             " (merging the panes %.2f ms, judging %.2f ms)",
-            s->cfg->name, s->evaluations, dd_sketch_set_rows(s->current), s->merged_end_ms,
+            s->name, s->evaluations, dd_sketch_set_rows(s->current), s->merged_end_ms,
             s->merge_seconds * 1e3, judging * 1e3);
 }
 
@@ -514,7 +555,7 @@ static const uint8_t *get_state(const uint8_t *p, dd_alert_state_t *st) {
     return p + ALERT_BYTES;
 }
 
-static size_t alerts_size(const run_stream_t *s) {
+size_t run_alerts_size(const run_stream_t *s) {
     return 1 + 4 + (RUN_S_N + s->n_fields * (1 + RUN_Q_N)) * ALERT_BYTES + TIMES_BYTES;
 }
 
@@ -531,11 +572,14 @@ static int64_t get_i64(const uint8_t *p) {
 }
 
 size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap) {
-    const size_t need = alerts_size(s);
+    const size_t own = run_alerts_size(s);
+    const size_t need = own + (s->parent != NULL ? run_keys_encode(s, NULL, 0) : 0);
     if (buf == NULL || cap < need)
         return need;
+    if (s->parent != NULL)
+        run_keys_encode(s, buf + own, need - own);
     uint8_t *p = buf;
-    *p++ = ALERTS_MAGIC;
+    *p++ = s->parent != NULL ? RUN_ALERTS_MAGIC_KEYED : ALERTS_MAGIC;
     for (int b = 0; b < 4; b++)
         *p++ = (uint8_t)(s->n_fields >> (8 * b));
     for (int c = 0; c < RUN_S_N; c++)
@@ -555,8 +599,11 @@ size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap) {
 
 int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len) {
     const int v1 = buf != NULL && len > 0 && buf[0] == ALERTS_MAGIC_V1;
-    if (buf == NULL || len != alerts_size(s) - (v1 ? TIMES_BYTES : 0) ||
-        (buf[0] != ALERTS_MAGIC && !v1))
+    /* a key's states are followed by its key (read by run_keys_restore) */
+    const int keyed = buf != NULL && len > 0 && buf[0] == RUN_ALERTS_MAGIC_KEYED;
+    if (buf == NULL || (keyed != (s->parent != NULL)) ||
+        (keyed ? len <= run_alerts_size(s) : len != run_alerts_size(s) - (v1 ? TIMES_BYTES : 0)) ||
+        (buf[0] != ALERTS_MAGIC && !v1 && !keyed))
         return -1;
     size_t n = 0;
     for (int b = 0; b < 4; b++)

@@ -28,6 +28,8 @@
 #define RUN_NAME_BYTES_MAX 128u /* longer spellings are not remembered */
 #define RUN_NAMES_SAMPLE 64u    /* names are taken from one decoded record in this many */
 #define RUN_FUTURE_MS (5 * 60 * 1000) /* event times further ahead of the clock are late */
+#define RUN_KEY_BATCH_BYTES (64u << 10) /* a key's batch: rows × columns × 9 bytes within this */
+#define RUN_KEY_VALUE_BYTES 64u /* longer key values are spelled by their hash */
 
 /* ---- logging (run_log.c) ---------------------------------------------------------------------
  * One line per message on stderr: JSON ({"time":…,"level":…,"msg":…}) or text, per log.format;
@@ -43,6 +45,7 @@ void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt,
 /* ---- streams (run_stream.c) ----------------------------------------------------------------- */
 
 typedef struct run_names run_names_t;
+typedef struct run_keys run_keys_t;
 
 enum { RUN_Q_NULL_RATE, RUN_Q_OUT_OF_RANGE, RUN_Q_NEW_CATEGORIES, RUN_Q_N };
 enum { RUN_S_DECODE_ERRORS, RUN_S_VOLUME, RUN_S_IDLE, RUN_S_LAG, RUN_S_N };
@@ -68,7 +71,22 @@ typedef struct run_schema {
 
 typedef struct run_stream {
     const dd_config_stream_t *cfg;
+    const char *name; /* logs, metrics, the state file: cfg->name, or "name{k=v,…}" for a key */
     size_t index;
+    /* Per-key windows (keys:): the configured stream (the parent) decodes every record, keeps the
+     * watermark, the decode-error, schema and freshness checks, and hands each record to the
+     * child of its key values, which holds a window, a reference and field alerts of its own.
+     * A child shares its parent's configuration, field specs, category names and a reference
+     * from a file, snapshot or topic; it has no decoder. */
+    run_keys_t *keys;             /* a parent with keys: its children; NULL otherwise */
+    struct run_stream *parent;    /* a child: its parent; NULL otherwise */
+    uint64_t key_hash;            /* a child: the hash of its key values */
+    const char *key_values[DD_CONFIG_KEYS_MAX]; /* a child: spellings (NULL: a null value) */
+    const char *key_label;        /* a child: "k=v,…", for metrics */
+    char *key_text;               /* a child: storage of name, key_label and key_values */
+    size_t key_columns[DD_CONFIG_KEYS_MAX]; /* a parent with keys: the batch column of each */
+    size_t n_columns; /* of the batch: the fields, the time column, key columns of their own */
+    int reference_shared;         /* the reference is the parent's */
     size_t n_fields;
     run_field_t *fields;
     const char **paths;
@@ -132,6 +150,8 @@ typedef struct run_stream {
     uint64_t eval_decoded, eval_errors; /* decoded and decode_errors when the evaluation began */
     int64_t last_record_ms;                   /* processing time of the newest record */
     uint64_t evaluations, events;
+    uint64_t untracked; /* a parent with keys: records of key values beyond max_key_values */
+    int texts_always;   /* decode: spell every categorical column (a new key's values) */
 } run_stream_t;
 
 struct run;
@@ -176,6 +196,25 @@ size_t run_batches_for(const dd_column_batch_t *b);
 void run_stream_flush(struct run *r, run_stream_t *s);
 /* Copies row `from` of src to row 0 of dst (dst->rows = 1); src may be dst. */
 void run_batch_move_row(dd_column_batch_t *src, size_t from, dd_column_batch_t *dst);
+
+/* Per-key windows. run_stream_add hands a keyed stream's records to its children, making one
+ * for each new combination of key values until max_key_values exist (records of further ones
+ * are counted in `untracked`). Children are listed in r->all too. */
+size_t run_keys_count(const run_stream_t *s);
+run_stream_t *run_keys_child(const run_stream_t *s, size_t i);
+/* A child for a state file's stream "parent{…}" whose opaque bytes (run_alerts_encode) carry
+ * its key; NULL (with the reason in errstr) when the key is not this configuration's or the
+ * parent has max_key_values children already. */
+run_stream_t *run_keys_restore(struct run *r, run_stream_t *parent, const uint8_t *opaque,
+                               size_t opaque_len, char *errstr, size_t errstr_size);
+int run_keys_init(run_stream_t *s, char *errstr, size_t errstr_size);
+void run_keys_free(run_stream_t *s); /* the children too */
+/* Hands row `row` of the parent's batch (decoded, time t) to its key's child. */
+dd_codec_err_t run_keys_route(struct run *r, run_stream_t *parent, const uint8_t *data,
+                              size_t len, size_t row, int64_t t, int64_t now_ms);
+/* A child's key as bytes after its alert states; the size needed (nothing written if cap is
+ * short). */
+size_t run_keys_encode(const run_stream_t *child, uint8_t *buf, size_t cap);
 
 /* ---- the sketch worker (run_worker.c) --------------------------------------------------------
  * A second thread adds full batches to their panes. run_worker_flush hands rows [0, n) of the
@@ -226,9 +265,12 @@ void run_schema_changed(struct run *r, run_stream_t *s, const run_schema_t *old_
 /* Emits an event to every configured sink. 0, or −1 when a sink failed (logged). */
 int run_emit(struct run *r, dd_event_t *e);
 
-/* Alert states as bytes for the checkpoint's opaque part, and back. */
+/* Alert states as bytes for the checkpoint's opaque part, and back (a child's key follows its
+ * alert states: run_keys_encode). */
+#define RUN_ALERTS_MAGIC_KEYED 0x43u /* 'C': alert states, times, then the key */
 size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap);
 int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len);
+size_t run_alerts_size(const run_stream_t *s); /* without a key */
 
 /* ---- the process (run.c) ------------------------------------------------------------------- */
 
@@ -251,8 +293,12 @@ typedef struct run {
     run_log_t log;
     const char *instance;
     dd_registry_t *registry;
-    run_stream_t *streams;
+    run_stream_t *streams; /* as configured */
     size_t n_streams;
+    /* every stream with a window: the configured ones without keys and every key's child (and
+     * the parents with keys, which have none); capacity for all the keys configured */
+    run_stream_t **all;
+    size_t n_all, cap_all;
     rd_kafka_t *consumer, *producer;
     run_worker_t *worker; /* NULL: batches are added on the loop thread */
     /* topic handles seen on messages → stream */

@@ -225,7 +225,7 @@ done:
 
 static int make_plan(run_stream_t *s, const dd_avro_schema_t *schema, dd_avro_plan_t **plan,
                      char *errstr, size_t errstr_size) {
-    const size_t n_cols = s->n_fields + (s->time_column != SIZE_MAX);
+    const size_t n_cols = s->n_columns;
     dd_avro_field_t *f = calloc(n_cols, sizeof(*f));
     if (f == NULL)
         return FAIL("stream %s: %s", s->cfg->name, "out of memory");
@@ -237,6 +237,11 @@ static int make_plan(run_stream_t *s, const dd_avro_schema_t *schema, dd_avro_pl
         f[s->time_column].path = s->cfg->time_field;
         f[s->time_column].kind = DD_COLUMN_NUMERIC;
     }
+    for (size_t k = 0; k < s->cfg->n_keys; k++)
+        if (s->key_columns[k] >= s->n_fields) { /* a key column of its own */
+            f[s->key_columns[k]].path = s->cfg->keys[k];
+            f[s->key_columns[k]].kind = DD_COLUMN_CATEGORICAL;
+        }
     char detail[512] = "";
     const dd_codec_err_t err = dd_avro_plan_new(schema, f, n_cols, NULL, plan, detail,
                                                 sizeof detail);
@@ -323,7 +328,7 @@ static int resolve_kinds(run_stream_t *s, const dd_avro_schema_t *schema, char *
 
 static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_size) {
     const dd_config_stream_t *c = s->cfg;
-    const size_t n_cols = s->n_fields + (s->time_column != SIZE_MAX);
+    const size_t n_cols = s->n_columns;
     dd_column_kind_t *kinds = calloc(n_cols, sizeof(*kinds));
     if (kinds == NULL)
         return FAIL("stream %s: %s", c->name, "out of memory");
@@ -331,6 +336,9 @@ static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_s
         kinds[i] = s->fields[i].kind;
     if (s->time_column != SIZE_MAX) /* an RFC 3339 string is read through its span */
         kinds[s->time_column] = s->time_iso ? DD_COLUMN_CATEGORICAL : DD_COLUMN_NUMERIC;
+    for (size_t k = 0; k < c->n_keys; k++)
+        if (s->key_columns[k] >= s->n_fields)
+            kinds[s->key_columns[k]] = DD_COLUMN_CATEGORICAL;
     int rc = 0;
     if (c->codec == DD_CONFIG_CODEC_JSON) {
         const char **paths = calloc(n_cols, sizeof(*paths));
@@ -342,6 +350,9 @@ static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_s
             paths[i] = s->paths[i];
         if (s->time_column != SIZE_MAX)
             paths[s->time_column] = c->time_field;
+        for (size_t k = 0; k < c->n_keys; k++)
+            if (s->key_columns[k] >= s->n_fields)
+                paths[s->key_columns[k]] = c->keys[k];
         const dd_codec_err_t err = dd_json_plan_new(paths, kinds, n_cols, NULL, &s->json);
         free(paths);
         if (err != DD_CODEC_OK) {
@@ -386,6 +397,10 @@ static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_s
         if (rc == 0) {
             run_schema_t *rs = &s->schemas[0];
             rc = make_plan(s, schema, &rs->plan, errstr, errstr_size);
+            for (size_t k = 0; rc == 0 && k < c->n_keys; k++)
+                if (!dd_avro_plan_found(rs->plan, s->key_columns[k]))
+                    rc = FAIL("stream %s: key field '%s' is not in the writer schema", c->name,
+                              c->keys[k]);
             if (rc == 0) {
                 rs->schema = schema;
                 rs->id = c->has_schema_id ? c->schema_id : 0;
@@ -403,7 +418,8 @@ static int init_decoder(run_t *r, run_stream_t *s, char *errstr, size_t errstr_s
         kinds[i] = s->fields[i].kind;
     if (rc == 0 && dd_batch_new(kinds, n_cols, RUN_BATCH_ROWS, &s->batch) != DD_CODEC_OK)
         rc = FAIL("stream %s: %s", c->name, "out of memory");
-    const size_t n_batches = rc == 0 ? run_batches_for(s->batch) : 0;
+    /* A stream with keys hands every record to a key's batch at once: one batch is enough. */
+    const size_t n_batches = rc != 0 ? 0 : c->n_keys > 0 ? 1 : run_batches_for(s->batch);
     for (size_t i = 0; rc == 0 && i + 1 < n_batches; i++) {
         if (dd_batch_new(kinds, n_cols, RUN_BATCH_ROWS, &s->spare[i]) != DD_CODEC_OK)
             rc = FAIL("stream %s: %s", c->name, "out of memory");
@@ -418,6 +434,7 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
                        char *errstr, size_t errstr_size) {
     memset(s, 0, sizeof(*s));
     s->cfg = cfg;
+    s->name = cfg->name;
     s->index = index;
     s->n_fields = cfg->n_fields;
     s->first_time_ms = INT64_MIN;
@@ -425,10 +442,6 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
     s->next_eval_ms = INT64_MIN;
     s->time_column = SIZE_MAX;
     s->time_to_ms = 1.0;
-    if (cfg->n_keys > 0)
-        return FAIL("stream %s: keys: per-key windows are not supported by this version of "
-                    "driftd run%s",
-                    cfg->name, " (remove keys: to watch the stream as a whole)");
     if (cfg->time_source == DD_CONFIG_TIME_FIELD) {
         if (cfg->time_format == DD_CONFIG_TIME_ISO8601 && cfg->codec != DD_CONFIG_CODEC_JSON)
             return FAIL("stream %s: timestamp format iso8601 is for codec json%s", cfg->name,
@@ -437,6 +450,18 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
         s->time_iso = cfg->time_format == DD_CONFIG_TIME_ISO8601;
         s->time_column = s->n_fields;
         s->time_to_ms = time_unit_to_ms(cfg->time_format);
+    }
+    /* Columns: the fields, the time field, then each key field that is not a field. */
+    s->n_columns = s->n_fields + (s->time_column != SIZE_MAX);
+    for (size_t k = 0; k < cfg->n_keys; k++) {
+        if (cfg->time_source == DD_CONFIG_TIME_FIELD && strcmp(cfg->keys[k], cfg->time_field) == 0)
+            return FAIL("stream %s: key field '%s' is the timestamp field; a key splits the "
+                        "stream by a value such as a model version or a segment",
+                        cfg->name, cfg->keys[k]);
+        size_t col = 0;
+        while (col < s->n_fields && strcmp(cfg->fields[col].path, cfg->keys[k]) != 0)
+            col++;
+        s->key_columns[k] = col < s->n_fields ? col : s->n_columns++;
     }
     s->fields = calloc(s->n_fields, sizeof(*s->fields));
     s->paths = calloc(s->n_fields, sizeof(*s->paths));
@@ -469,7 +494,7 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
     s->names = run_names_new(s->n_fields);
     if (s->names == NULL)
         return FAIL("stream %s: %s", cfg->name, "out of memory");
-    s->texts = calloc(s->n_fields + 1, sizeof(*s->texts));
+    s->texts = calloc(s->n_columns + 1, sizeof(*s->texts));
     if (s->texts == NULL)
         return FAIL("stream %s: %s", cfg->name, "out of memory");
     if (cfg->codec == DD_CONFIG_CODEC_AVRO_CONFLUENT)
@@ -521,6 +546,11 @@ int run_stream_init(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg, si
                     cfg->name, (unsigned)w->n_panes, (unsigned)(ring - w->n_panes),
                     (unsigned)DD_WINDOW_PANES_MAX);
     s->ring_panes = (uint32_t)ring;
+    if (cfg->n_keys > 0) { /* windows per key, made as keys arrive; `current` sizes them */
+        if (dd_sketch_set_new(s->specs, s->n_fields, 0x5eedu, &s->current) != DD_SKETCH_OK)
+            return FAIL("stream %s: %s", cfg->name, "out of memory");
+        return run_keys_init(s, errstr, errstr_size);
+    }
     dd_sketch_err_t err = dd_window_new(s->specs, s->n_fields, s->ring_panes, w->pane_ms, 0x5eedu,
                                         &s->window);
     if (err == DD_SKETCH_OK)
@@ -534,6 +564,17 @@ int run_stream_init(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg, si
 void run_stream_free(run_stream_t *s) {
     if (s == NULL)
         return;
+    run_keys_free(s);
+    if (s->parent != NULL) { /* specs, paths, names and a shared reference are the parent's */
+        s->paths = NULL;
+        s->kinds = NULL;
+        s->specs = NULL;
+        s->edges = NULL;
+        s->names = NULL;
+        free(s->key_text);
+    }
+    if (s->reference_shared)
+        s->reference = NULL;
     for (size_t i = 0; i < s->n_schemas; i++)
         dd_avro_plan_destroy(s->schemas[i].plan);
     dd_avro_schema_destroy(s->own_schema);
@@ -656,10 +697,10 @@ dd_codec_err_t run_stream_decode(run_t *r, run_stream_t *s, const uint8_t *data,
          * time is an RFC 3339 string. */
         const int sample = s->seen % RUN_NAMES_SAMPLE == 0;
         err = dd_json_decode_texts(s->json, data, len, b, &err_offset,
-                                   sample || s->time_iso ? s->texts : NULL);
+                                   sample || s->time_iso || s->texts_always ? s->texts : NULL);
         if (err == DD_CODEC_OK && sample)
             learn_names(s, b, row);
-        if (err == DD_CODEC_OK && s->observe_every > 0 &&
+        if (err == DD_CODEC_OK && s->observe_every > 0 && !s->texts_always &&
             s->seen % s->observe_every == 0)
             dd_json_observe(s->observed_cur, data, len, NULL);
     } else {
@@ -692,7 +733,8 @@ dd_codec_err_t run_stream_decode(run_t *r, run_stream_t *s, const uint8_t *data,
                 }
             }
         }
-        dd_codec_span_t *texts = s->seen % RUN_NAMES_SAMPLE == 0 ? s->texts : NULL;
+        dd_codec_span_t *texts =
+            s->seen % RUN_NAMES_SAMPLE == 0 || s->texts_always ? s->texts : NULL;
         err = dd_avro_decode(rs->plan, body, body_len, b, &err_offset, texts);
         if (err == DD_CODEC_OK && texts != NULL)
             learn_names(s, b, row);
@@ -776,6 +818,8 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
                 s->eval_due = 1;
         }
     }
+    if (s->keys != NULL) /* to the window of the record's key */
+        return run_keys_route(r, s, data, len, row, t, now_ms);
     const int64_t pane = floor_div(t, r->cfg->window.pane_ms);
     if (row == 0) {
         s->batch_pane = pane;

@@ -156,8 +156,8 @@ void run_worker_stop(run_t *r) {
 
 /* Folds what the worker counted into the streams (the loop thread's copies). Lock held. */
 static void fold_counters(run_t *r) {
-    for (size_t i = 0; i < r->n_streams; i++) {
-        run_stream_t *s = &r->streams[i];
+    for (size_t i = 0; i < r->n_all; i++) {
+        run_stream_t *s = r->all[i];
         s->records += s->worker_records;
         s->late += s->worker_late;
         s->worker_records = s->worker_late = 0;
@@ -174,16 +174,17 @@ void run_worker_wait_idle(run_t *r) {
         pthread_mutex_unlock(&w->mu);
     }
     run_evaluations_finish(r); /* every merge is done now */
-    for (size_t i = 0; i < r->n_streams; i++)
-        run_stream_view(r, &r->streams[i]);
+    for (size_t i = 0; i < r->n_all; i++)
+        run_stream_view(r, r->all[i]);
 }
 
 void run_stream_view(run_t *r, run_stream_t *s) {
-    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN) {
+    const int64_t newest = s->parent != NULL ? s->parent->max_time_ms : s->max_time_ms;
+    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && newest != INT64_MIN) {
         /* the window the next evaluation compares: [B − length, B), B the latest boundary */
         s->view_end_ms = run_boundary(r, s);
         s->view_start_ms = s->view_end_ms - r->cfg->window.length_ms;
-    } else {
+    } else if (s->window != NULL) { /* a stream with keys has none: its keys have windows */
         s->view_start_ms = dd_window_start_ms(s->window);
         s->view_end_ms = dd_window_end_ms(s->window);
     }

@@ -912,6 +912,11 @@ static void test_value_rules(void **state) {
                 "max_key_values: 5, fields: [{path: a, kind: numeric}]}\n",
                 "cfg.yaml:3:55: streams[0].max_key_values: max_key_values without keys", NULL);
     parse_error("kafka: {bootstrap.servers: x}\nstreams:\n  - {name: s, topics: t, codec: json, "
+                "keys: [k], max_key_values: 10001, fields: [{path: a, kind: numeric}]}\n",
+                "cfg.yaml:3:66: streams[0].max_key_values: expected an integer from 1 to 10000, "
+                "got '10001'",
+                NULL);
+    parse_error("kafka: {bootstrap.servers: x}\nstreams:\n  - {name: s, topics: t, codec: json, "
                 "timestamp: {source: field, field: ts}, fields: [{path: a, kind: numeric}]}\n",
                 "cfg.yaml:3:50: streams[0].timestamp: missing key 'format'", NULL);
 }
@@ -946,6 +951,28 @@ static void test_limits(void **state) {
     assert_int_equal(cfg->n_streams, 1000);
     dd_config_free(cfg);
 
+    /* every key has a window: the streams' keys come to at most 100,000 windows (10 streams of
+     * 10,000 keys are 100,010) */
+    o = (size_t)sprintf(text, "kafka: {bootstrap.servers: x}\nstreams:\n");
+    for (int i = 0; i < 10; i++)
+        o += (size_t)sprintf(text + o,
+                             "- {name: s%d, topics: t, codec: json, keys: [k], max_key_values: "
+                             "%d, fields: [{path: a, kind: numeric}]}\n",
+                             i, i == 9 ? 9990 : 10000);
+    dd_config_t *ok = NULL;
+    char why[1024];
+    assert_int_equal(dd_config_parse(text, o, "cfg.yaml", &ok, why, sizeof why), 0);
+    dd_config_free(ok);
+    o = (size_t)sprintf(text, "kafka: {bootstrap.servers: x}\nstreams:\n");
+    for (int i = 0; i < 10; i++)
+        o += (size_t)sprintf(text + o,
+                             "- {name: s%d, topics: t, codec: json, keys: [k], max_key_values: "
+                             "%d, fields: [{path: a, kind: numeric}]}\n",
+                             i, i == 9 ? 9991 : 10000);
+    parse_error_n(text, o,
+                  "cfg.yaml:12:65: streams[9].max_key_values: the streams and their "
+                  "max_key_values come to more than 100000 windows",
+                  NULL);
     /* 10,001 fields in one stream; 10,000 load. */
     for (int n = 10000; n <= 10001; n++) {
         o = (size_t)sprintf(text, "kafka: {bootstrap.servers: x}\nstreams:\n- name: s\n  topics: "

@@ -238,6 +238,44 @@ static void test_other_types(void **state) {
     json_decref(root);
 }
 
+/* A stream with keys: a "keys" object (null for a null value), and a compaction key per key with
+ * separators inside names and values encoded; events of two keys have distinct ids. */
+static void test_keys(void **state) {
+    (void)state;
+    dd_event_t e;
+    base(&e, DD_EVENT_DRIFT);
+    e.drift.kind = "numeric";
+    e.drift.statistic = "psi";
+    static const char *const names[] = {"model_version", "seg"};
+    const char *values[] = {"v2,{x=1}", NULL};
+    e.key_names = names;
+    e.key_values = values;
+    e.n_keys = 2;
+    json_t *root = parse(&e);
+    check_common(root, "drift");
+    json_t *keys = json_object_get(root, "keys");
+    assert_true(json_is_object(keys));
+    assert_int_equal(json_object_size(keys), 2);
+    assert_string_equal(json_string_value(json_object_get(keys, "model_version")), "v2,{x=1}");
+    assert_true(json_is_null(json_object_get(keys, "seg")));
+    assert_string_equal(json_string_value(json_object_get(root, "key")),
+                        "features{model_version=v2%2C%7Bx%3D1%7D,seg}/price");
+    assert_string_equal(json_string_value(json_object_get(root, "stream")), "features");
+    char id_a[DD_EVENT_ID_SIZE], id_b[DD_EVENT_ID_SIZE];
+    dd_event_make_id(&e, id_a);
+    values[0] = "v3";
+    dd_event_make_id(&e, id_b);
+    assert_string_not_equal(id_a, id_b);
+    json_decref(root);
+    /* without keys: no "keys" member */
+    base(&e, DD_EVENT_DRIFT);
+    e.drift.kind = "numeric";
+    e.drift.statistic = "psi";
+    root = parse(&e);
+    assert_null(json_object_get(root, "keys"));
+    json_decref(root);
+}
+
 static void test_escaping_and_non_finite(void **state) {
     (void)state;
     dd_event_t e;
@@ -415,6 +453,7 @@ int main(void) {
         cmocka_unit_test(test_drift),
         cmocka_unit_test(test_other_types),
         cmocka_unit_test(test_escaping_and_non_finite),
+        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_ids_and_time),
         cmocka_unit_test(test_headers_and_write),
         cmocka_unit_test(test_fill_from_judgement),

@@ -54,6 +54,7 @@ typedef struct fixture {
     dd_config_t *cfg;
     run_t r;
     run_stream_t s;
+    run_stream_t *all[8];
 } fixture_t;
 
 static int setup(void **state) {
@@ -66,6 +67,10 @@ static int setup(void **state) {
     f->r.log.level = DD_CONFIG_LOG_ERROR;
     assert_int_equal(run_stream_init(&f->r, &f->s, &f->cfg->streams[0], 0, errstr, sizeof errstr),
                      0);
+    f->all[0] = &f->s;
+    f->r.all = f->all;
+    f->r.n_all = 1;
+    f->r.cap_all = 8;
     *state = f;
     return 0;
 }

@@ -1,0 +1,317 @@
+/* test_run_keys.c — per-key windows of `driftd run` (a stream's keys:) without Kafka.
+ *
+ * Properties:
+ * - each record lands in the window of its key values and nowhere else: per key, the window
+ *   holds exactly that key's records (counts, and the value range that only that key has);
+ * - at most max_key_values keys get a window; the records of further keys are counted as
+ *   untracked, and nothing else;
+ * - keys of several fields, a key that is also a watched field (categorical or numeric), and
+ *   null values each make their own key; names are "stream{k=v,…}", and a name that would repeat
+ *   another key's is spelled by the key's hash;
+ * - evaluations judge each key against its own first-window reference: a shift in one key's
+ *   values raises drift for that key only, once, on the parent's evaluation boundaries;
+ * - a key's alert states and key round-trip through the state file's opaque bytes; bytes of
+ *   other key fields, cut short, or a key restored twice are refused;
+ * - with the sketch worker thread every key's window holds the same records as without it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "run_int.h"
+
+#define NOW_MS 1800000000000LL
+#define T0 1700000000000LL
+
+static const char config_text[] =
+    "version: 1\n"
+    "kafka: {bootstrap.servers: 127.0.0.1:9}\n"
+    "streams:\n"
+    "  - name: s\n"
+    "    topics: [t]\n"
+    "    codec: json\n"
+    "    timestamp: {source: field, field: ts, format: millis}\n"
+    "    keys: [%s]\n"
+    "    max_key_values: %d\n"
+    "    fields:\n"
+    "      - {path: x, kind: numeric}\n"
+    "      - {path: c, kind: categorical}\n"
+    "window: {length: 10s, pane: 1s, time: event, watermark: 1s, allowed_lateness: 2s, "
+    "evaluate_every: 1s}\n"
+    "reference: {type: first_window}\n"
+    "events: {stdout: false, file: /dev/null}\n"
+    "alerts: {topic: null}\n"
+    "log: {level: error}\n";
+
+typedef struct fixture {
+    dd_config_t *cfg;
+    run_t r;
+    run_stream_t s;
+    run_stream_t *all[64];
+    dd_run_options_t opt;
+    /* drift events seen, per key value of the first key ("a", "b", other) */
+    int drift[3], other_events;
+    char last_key[256];
+} fixture_t;
+
+static void on_event(const dd_event_t *e, void *ctx) {
+    fixture_t *f = ctx;
+    if (e->type != DD_EVENT_DRIFT) {
+        f->other_events++;
+        return;
+    }
+    assert_int_equal(e->n_keys, 1);
+    assert_string_equal(e->stream, "s");
+    const char *v = e->key_values[0];
+    f->drift[v != NULL && strcmp(v, "a") == 0 ? 0 : v != NULL && strcmp(v, "b") == 0 ? 1 : 2]++;
+    dd_event_key(e, f->last_key, sizeof f->last_key);
+}
+
+static fixture_t *make(const char *keys, int max_key_values) {
+    fixture_t *f = calloc(1, sizeof(*f));
+    char text[2048], errstr[512];
+    const int n = snprintf(text, sizeof text, config_text, keys, max_key_values);
+    assert_int_equal(dd_config_parse(text, (size_t)n, "test.yaml", &f->cfg, errstr, sizeof errstr),
+                     0);
+    f->r.cfg = f->cfg;
+    f->r.log.level = DD_CONFIG_LOG_ERROR;
+    f->opt.on_event = on_event;
+    f->opt.ctx = f;
+    f->r.opt = &f->opt;
+    assert_int_equal(run_stream_init(&f->r, &f->s, &f->cfg->streams[0], 0, errstr, sizeof errstr),
+                     0);
+    f->all[0] = &f->s;
+    f->r.all = f->all;
+    f->r.n_all = 1;
+    f->r.cap_all = 64;
+    return f;
+}
+
+static void destroy(fixture_t *f) {
+    run_worker_stop(&f->r);
+    run_stream_free(&f->s);
+    dd_config_free(f->cfg);
+    free(f->r.scratch);
+    free(f);
+}
+
+static dd_codec_err_t add_json(fixture_t *f, const char *json) {
+    char errstr[256];
+    return run_stream_add(&f->r, &f->s, (const uint8_t *)json, strlen(json), -1, NOW_MS, errstr,
+                          sizeof errstr);
+}
+
+static dd_codec_err_t add(fixture_t *f, int64_t ts, const char *m, double x, const char *c) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "{\"ts\":%lld,\"m\":\"%s\",\"x\":%.17g,\"c\":\"%s\"}",
+             (long long)ts, m, x, c);
+    return add_json(f, msg);
+}
+
+static void flush_keys(fixture_t *f) {
+    for (size_t i = 0; i < run_keys_count(&f->s); i++)
+        run_stream_flush(&f->r, run_keys_child(&f->s, i));
+    run_worker_wait_idle(&f->r);
+}
+
+static run_stream_t *child_named(fixture_t *f, const char *name) {
+    for (size_t i = 0; i < run_keys_count(&f->s); i++)
+        if (strcmp(run_keys_child(&f->s, i)->name, name) == 0)
+            return run_keys_child(&f->s, i);
+    return NULL;
+}
+
+/* The smallest and largest x a key's window holds. */
+static void x_range(run_stream_t *c, double *lo, double *hi) {
+    assert_int_equal(dd_window_merge_live(c->window, c->current), DD_SKETCH_OK);
+    const dd_kll_t *k = dd_sketch_set_kll(c->current, 0);
+    *lo = dd_kll_quantile(k, 0.0);
+    *hi = dd_kll_quantile(k, 1.0);
+}
+
+static void route(fixture_t *f) {
+    static const char *const m[] = {"a", "b", "c", "d"};
+    /* 2,000 records 3 ms apart (6 s: every one inside the ring); key i has x in [1000 i, +1000) */
+    for (int i = 0; i < 2000; i++)
+        assert_int_equal(add(f, T0 + 3 * i, m[i % 4], 1000.0 * (i % 4) + (i / 4) % 1000, "u"),
+                         DD_CODEC_OK);
+    flush_keys(f);
+}
+
+static void check_routed(fixture_t *f) {
+    assert_int_equal(run_keys_count(&f->s), 3); /* max_key_values */
+    assert_int_equal(f->s.untracked, 500);      /* every record of "d" */
+    assert_int_equal(f->s.decoded, 2000);
+    assert_int_equal(f->s.batch->rows, 0);
+    assert_int_equal(f->r.n_all, 4);
+    static const char *const names[] = {"s{m=a}", "s{m=b}", "s{m=c}"};
+    for (int k = 0; k < 3; k++) {
+        run_stream_t *c = run_keys_child(&f->s, (size_t)k);
+        assert_string_equal(c->name, names[k]);
+        assert_ptr_equal(f->r.all[1 + k], c);
+        assert_ptr_equal(c->parent, &f->s);
+        assert_int_equal(c->key_values[0][0], names[k][4]);
+        assert_int_equal(c->key_values[0][1], '\0');
+        assert_int_equal(c->records, 500);
+        assert_int_equal(c->late, 0);
+        assert_int_equal(dd_window_rows(c->window), 500);
+        double lo, hi;
+        x_range(c, &lo, &hi);
+        assert_true(lo >= 1000.0 * k && hi < 1000.0 * (k + 1));
+    }
+    assert_int_equal(f->s.records, 0); /* the parent has no window */
+    assert_null(f->s.window);
+}
+
+static void records_go_to_their_keys(void **state) {
+    (void)state;
+    fixture_t *f = make("m", 3);
+    route(f);
+    check_routed(f);
+    /* a late record (behind the parent's watermark) is counted on the parent */
+    assert_int_equal(add(f, T0, "a", 1, "u"), DD_CODEC_OK);
+    assert_int_equal(f->s.late, 1);
+    destroy(f);
+}
+
+static void records_go_to_their_keys_on_the_worker(void **state) {
+    (void)state;
+    fixture_t *f = make("m", 3);
+    f->r.streams = &f->s;
+    f->r.n_streams = 1;
+    assert_int_equal(run_worker_start(&f->r), 0);
+    route(f);
+    check_routed(f);
+    destroy(f);
+}
+
+static void composite_null_and_numeric_keys(void **state) {
+    (void)state;
+    fixture_t *f = make("m, x", 10); /* x is a watched numeric field: its column is shared */
+    assert_int_equal(add_json(f, "{\"ts\":1700000000000,\"m\":\"a\",\"x\":1,\"c\":\"u\"}"), 0);
+    assert_int_equal(add_json(f, "{\"ts\":1700000000001,\"x\":1,\"c\":\"u\"}"), 0);
+    assert_int_equal(add_json(f, "{\"ts\":1700000000002,\"m\":\"a\",\"x\":2.5,\"c\":\"u\"}"), 0);
+    assert_int_equal(add_json(f, "{\"ts\":1700000000003,\"m\":\"a\",\"x\":1,\"c\":\"v\"}"), 0);
+    assert_int_equal(add_json(f, "{\"ts\":1700000000004,\"m\":\"a\",\"x\":-0.0,\"c\":\"v\"}"), 0);
+    assert_int_equal(add_json(f, "{\"ts\":1700000000005,\"m\":\"a\",\"x\":0,\"c\":\"v\"}"), 0);
+    /* the string "null" is not the null value; its name would be the null key's */
+    assert_int_equal(add_json(f, "{\"ts\":1700000000006,\"m\":\"null\",\"x\":1,\"c\":\"u\"}"), 0);
+    /* a value with escapes (JSON) is spelled by its hash */
+    assert_int_equal(add_json(f, "{\"ts\":1700000000007,\"m\":\"q\\\"q\",\"x\":1,\"c\":\"u\"}"), 0);
+    flush_keys(f);
+    assert_int_equal(run_keys_count(&f->s), 6);
+    run_stream_t *a1 = child_named(f, "s{m=a,x=1}"), *n1 = child_named(f, "s{m=null,x=1}");
+    assert_non_null(a1);
+    assert_non_null(n1);
+    assert_non_null(child_named(f, "s{m=a,x=2.5}"));
+    run_stream_t *zero = child_named(f, "s{m=a,x=0}");
+    assert_non_null(zero);
+    assert_int_equal(a1->records, 2); /* the field c is not a key */
+    assert_int_equal(n1->records, 1);
+    assert_int_equal(zero->records, 2); /* −0 and 0 are one key */
+    assert_null(n1->key_values[0]);
+    assert_string_equal(n1->key_values[1], "1");
+    assert_string_equal(n1->key_label, "m=null,x=1");
+    run_stream_t *by_hash = run_keys_child(&f->s, 4);
+    assert_string_equal(by_hash->key_values[0], "null");
+    assert_int_equal(strncmp(by_hash->name, "s{#", 3), 0);
+    assert_int_equal(strlen(by_hash->name), 3 + 16 + 1);
+    run_stream_t *escaped = run_keys_child(&f->s, 5);
+    assert_int_equal(escaped->key_values[0][0], '#');
+    destroy(f);
+}
+
+/* x: a deterministic stationary pattern; key b's values move by 3 after 14 s. */
+static void each_key_judged_alone(void **state) {
+    (void)state;
+    fixture_t *f = make("m", 5);
+    int evaluations = 0;
+    for (int i = 0; i < 6000; i++) { /* 30 s, 5 ms apart, keys a and b alternating */
+        const int64_t t = T0 + 5 * i;
+        const int b = i % 2;
+        double x = (double)((i / 2) % 97) / 97.0;
+        if (b && t >= T0 + 14000)
+            x += 3.0;
+        assert_int_equal(add(f, t, b ? "b" : "a", x, (i / 2) % 3 ? "u" : "v"), DD_CODEC_OK);
+        if (f->s.eval_due) {
+            run_evaluate(&f->r, &f->s, NOW_MS);
+            evaluations++;
+        }
+    }
+    assert_true(evaluations >= 27);
+    run_stream_t *a = child_named(f, "s{m=a}"), *b = child_named(f, "s{m=b}");
+    assert_non_null(a);
+    assert_non_null(b);
+    /* each took its own first window, [T0, T0 + 10 s): 1,000 records each */
+    assert_non_null(a->reference);
+    assert_non_null(b->reference);
+    assert_ptr_not_equal(a->reference, b->reference);
+    assert_int_equal(dd_sketch_set_rows(a->reference), 1000);
+    assert_int_equal(dd_sketch_set_rows(b->reference), 1000);
+    /* both evaluated on every boundary of the parent */
+    assert_int_equal(a->evaluations, (uint64_t)evaluations);
+    assert_int_equal(b->evaluations, (uint64_t)evaluations);
+    assert_int_equal(f->drift[0], 0);
+    assert_int_equal(f->drift[1], 1);
+    assert_int_equal(f->drift[2], 0);
+    assert_true(b->fields[0].drift.raised);
+    assert_false(b->fields[1].drift.raised);
+    assert_false(a->fields[0].drift.raised);
+    assert_string_equal(f->last_key, "s{m=b}/x");
+    destroy(f);
+}
+
+static void key_state_round_trip(void **state) {
+    (void)state;
+    fixture_t *f = make("m", 3);
+    route(f);
+    run_stream_t *b = child_named(f, "s{m=b}");
+    b->fields[0].drift = (dd_alert_state_t){1, 2, 3, DD_SEVERITY_CRITICAL, 1700000000123, 4};
+    const size_t n = run_alerts_encode(b, NULL, 0);
+    uint8_t *buf = malloc(n);
+    assert_int_equal(run_alerts_encode(b, buf, n), n);
+
+    fixture_t *g = make("m", 3);
+    char errstr[256] = "";
+    run_stream_t *c = run_keys_restore(&g->r, &g->s, buf, n, errstr, sizeof errstr);
+    assert_non_null(c);
+    assert_string_equal(c->name, "s{m=b}");
+    assert_string_equal(c->key_values[0], "b");
+    assert_int_equal(c->key_hash, b->key_hash);
+    assert_int_equal(run_alerts_decode(c, buf, n), 0);
+    assert_int_equal(c->fields[0].drift.raised_at_ms, 1700000000123);
+    /* restored twice, cut short: refused */
+    assert_null(run_keys_restore(&g->r, &g->s, buf, n, errstr, sizeof errstr));
+    assert_null(run_keys_restore(&g->r, &g->s, buf, n - 1, errstr, sizeof errstr));
+    assert_int_equal(run_alerts_decode(&g->s, buf, n), -1); /* a key's states, not the parent's */
+    /* a record of key b goes to the restored window */
+    assert_int_equal(add(g, T0, "b", 1, "u"), DD_CODEC_OK);
+    flush_keys(g);
+    assert_int_equal(run_keys_count(&g->s), 1);
+    assert_int_equal(c->records, 1);
+    destroy(g);
+
+    fixture_t *h = make("n", 3); /* other key fields */
+    assert_null(run_keys_restore(&h->r, &h->s, buf, n, errstr, sizeof errstr));
+    assert_non_null(strstr(errstr, "other key fields"));
+    destroy(h);
+    free(buf);
+    destroy(f);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(records_go_to_their_keys),
+        cmocka_unit_test(records_go_to_their_keys_on_the_worker),
+        cmocka_unit_test(composite_null_and_numeric_keys),
+        cmocka_unit_test(each_key_judged_alone),
+        cmocka_unit_test(key_state_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
