@@ -45,6 +45,7 @@ enum {
     DD_CKPT_C_DECODE_ERRORS = 2, /* records that failed to decode */
     DD_CKPT_C_EVALUATIONS = 3,
     DD_CKPT_C_EVENTS = 4,
+    DD_CKPT_C_UNTRACKED = 5,     /* records of key values beyond max_key_values (keys:) */
 };
 
 typedef struct dd_ckpt_offset {

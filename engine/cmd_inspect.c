@@ -111,8 +111,8 @@ static void json_str(FILE *out, const char *s) {
         dd_json_write_string(out, s, strlen(s));
 }
 
-static const char *const counter_names[] = {"records", "late", "decode_errors", "evaluations",
-                                            "events"};
+static const char *const counter_names[] = {"records",     "late",   "decode_errors",
+                                            "evaluations", "events", "untracked_keys"};
 enum { N_COUNTER_NAMES = sizeof(counter_names) / sizeof(counter_names[0]) };
 
 /* The merge of a stream's live panes (NULL when there is no window or memory). */

@@ -141,8 +141,19 @@ int run_emit(run_t *r, dd_event_t *e) {
     }
     if (rc != 0)
         r->events_failed++;
-    run_log(&r->log, DD_CONFIG_LOG_INFO, "event %s stream=%s field=%s severity=%s",
-            dd_event_type_name(e->type), e->stream, e->field != NULL ? e->field : "-",
+    char keys[512] = "";
+    if (e->n_keys > 0) { /* the key part of the event's key: "{k=v,…}" */
+        dd_event_t bare = *e;
+        bare.field = NULL;
+        bare.condition = NULL;
+        char whole[512];
+        dd_event_key(&bare, whole, sizeof whole);
+        const char *brace = strchr(whole, '{'), *end = strrchr(whole, '}');
+        if (brace != NULL && end != NULL && end > brace)
+            snprintf(keys, sizeof keys, "%.*s", (int)(end - brace + 1), brace);
+    }
+    run_log(&r->log, DD_CONFIG_LOG_INFO, "event %s stream=%s%s field=%s severity=%s",
+            dd_event_type_name(e->type), e->stream, keys, e->field != NULL ? e->field : "-",
             dd_severity_name(e->severity));
     if (r->opt != NULL && r->opt->on_event != NULL)
         r->opt->on_event(e, r->opt->ctx);
@@ -301,6 +312,7 @@ static int checkpoint(run_t *r, const char *why) {
         cs[i].counters[DD_CKPT_C_DECODE_ERRORS] = s->decode_errors;
         cs[i].counters[DD_CKPT_C_EVALUATIONS] = s->evaluations;
         cs[i].counters[DD_CKPT_C_EVENTS] = s->events;
+        cs[i].counters[DD_CKPT_C_UNTRACKED] = s->untracked;
     }
     size_t n_offs = 0;
     for (size_t i = 0; i < r->n_parts; i++)
@@ -431,6 +443,7 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
             s->decode_errors = cs->counters[DD_CKPT_C_DECODE_ERRORS];
             s->evaluations = cs->counters[DD_CKPT_C_EVALUATIONS];
             s->events = cs->counters[DD_CKPT_C_EVENTS];
+            s->untracked = cs->counters[DD_CKPT_C_UNTRACKED];
             s->errors_at_eval = s->decode_errors;
             if (run_alerts_decode(s, cs->opaque, cs->opaque_len) != 0)
                 run_log(&r->log, DD_CONFIG_LOG_WARN,

@@ -6,6 +6,9 @@
  *                                                    without a new message
  *   kafka_tool count BOOTSTRAP TOPIC                 print the sum of the partitions' high
  *                                                    watermarks (messages ever produced)
+ *   kafka_tool produce BOOTSTRAP TOPIC FILE          produce each line of FILE (up to 64 KiB)
+ *                                                    as one message, in order, to partition 0
+ *                                                    (idempotent); exit 0 once all are delivered
  *
  * tail prints {"partition":P,"offset":O,"key":K,"value":V,"headers":{NAME:VALUE,...}}, with key,
  * value and header values as JSON strings (bytes that are not printable ASCII as \u00XX). */
@@ -159,6 +162,63 @@ static int count(const char *bootstrap, const char *topic) {
     return 0;
 }
 
+static int delivery_failures;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    (void)opaque;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        delivery_failures++;
+        fprintf(stderr, "kafka_tool: delivery failed: %s\n", rd_kafka_err2str(m->err));
+    }
+}
+
+static int produce(const char *bootstrap, const char *topic, const char *path) {
+    FILE *in = fopen(path, "r");
+    if (in == NULL) {
+        perror(path);
+        return 2;
+    }
+    char err[512];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    rd_kafka_conf_set(c, "bootstrap.servers", bootstrap, err, sizeof err);
+    rd_kafka_conf_set(c, "enable.idempotence", "true", err, sizeof err);
+    rd_kafka_conf_set(c, "linger.ms", "5", err, sizeof err);
+    rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, err, sizeof err);
+    if (rk == NULL) {
+        fprintf(stderr, "kafka_tool: %s\n", err);
+        fclose(in);
+        return 2;
+    }
+    static char line[65536];
+    long n = 0;
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, in) != NULL) {
+        size_t len = strlen(line);
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        rd_kafka_resp_err_t e;
+        while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                      RD_KAFKA_V_VALUE(line, len), RD_KAFKA_V_END)) ==
+               RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(rk, 100);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            fprintf(stderr, "kafka_tool: produce: %s\n", rd_kafka_err2str(e));
+            rc = 2;
+        }
+        n++;
+        rd_kafka_poll(rk, 0);
+    }
+    fclose(in);
+    if (rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR || delivery_failures > 0)
+        rc = 2;
+    rd_kafka_destroy(rk);
+    fprintf(stderr, "kafka_tool: %ld messages to %s%s\n", n, topic, rc ? " (failed)" : "");
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "create") == 0)
         return create(argv[2], argv[3], atoi(argv[4]));
@@ -166,6 +226,8 @@ int main(int argc, char **argv) {
         return tail(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
     if (argc == 4 && strcmp(argv[1], "count") == 0)
         return count(argv[2], argv[3]);
-    fprintf(stderr, "usage: kafka_tool create|tail|count ... (see the source)\n");
+    if (argc == 5 && strcmp(argv[1], "produce") == 0)
+        return produce(argv[2], argv[3], argv[4]);
+    fprintf(stderr, "usage: kafka_tool create|tail|count|produce ... (see the source)\n");
     return 2;
 }

@@ -20,12 +20,17 @@
 #   topicref    reference: {type: topic}: exactly the records of the time range, no false drift
 #   handover    a member restarts from its state file after another member consumed and
 #               committed its partitions meanwhile: it resumes at the committed offset
+#   keys        per-key windows (keys: [model], max_key_values: 2): a shift of one key's
+#               latency_ms raises exactly one drift event, for that key, and resolves it, across
+#               a restart in the middle of the shift (the key's alert state survives); the other
+#               key raises none; each key's window counts exactly its records and a third key's
+#               records are counted as untracked
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
 tool=$2
 shift 2
-scenarios=${*:-drift stationary schema kill9 rebalance topicref handover}
+scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys}
 home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
 bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
 [ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
@@ -457,6 +462,142 @@ b = json.load(open(sys.argv[2]))["streams"][0]["window"]["rows"]
 print("   member a: %d, member b: %d" % (a, b))
 assert (a, b) == (2000, 1000), (a, b)
 ' "$dir/handover-a.json" "$dir/handover-b.json"
+}
+
+scenario_keys() {
+    say "-- keys: one key's shift raises drift for that key only, across a restart"
+    local topic=$pfx.keys alerts=$pfx.keys.alerts
+    "$tool" create "$bs" "$topic" 1 && "$tool" create "$bs" "$alerts" 1 || { fail "topics"; return; }
+    "$driftd" gen --output "$dir/keys.ref.jsonl" --format json --records 20000 --seed 101 \
+        --start-ms "$t0" --step-ms 5 2>/dev/null &&
+    "$driftd" gen --output "$dir/keys.v1.jsonl" --format json --records 24000 --seed 202 \
+        --start-ms "$t0" --step-ms 5 2>/dev/null &&
+    "$driftd" gen --output "$dir/keys.v2.jsonl" --format json --records 24000 --seed 303 \
+        --start-ms "$t0" --step-ms 5 --shift latency_ms:3 --shift-from 10000 \
+        --shift-until 16000 2>/dev/null || { fail "generating"; return; }
+    # Record i of v1, then of v2 (the same event time), and every 100th a third model, v3: a key
+    # beyond max_key_values. The first 12,000 indices (60 s) in one part, the rest in another.
+    python3 - "$dir" <<'PY' || { fail "interleaving"; return; }
+import json, sys
+d = sys.argv[1]
+v1 = open(d + "/keys.v1.jsonl").read().splitlines()
+v2 = open(d + "/keys.v2.jsonl").read().splitlines()
+parts = [[], []]
+for i, (a, b) in enumerate(zip(v1, v2)):
+    for model, line in [("v1", a), ("v2", b)] + ([("v3", a)] if i % 100 == 0 else []):
+        r = json.loads(line)
+        r["model"] = model
+        parts[i >= 12000].append(json.dumps(r))
+for k, p in enumerate(parts):
+    open(d + "/keys.part%d.jsonl" % (k + 1), "w").write("\n".join(p) + "\n")
+PY
+    { common_kafka "$pfx-keys"
+      cat <<EOF
+streams:
+  - name: features
+    topics: [$topic]
+    codec: json
+    timestamp: {source: field, field: ts, format: millis}
+    keys: [model]
+    max_key_values: 2
+EOF
+      fields
+      cat <<EOF
+window: {length: 10s, pane: 1s, time: event, watermark: 1s, evaluate_every: 1s}
+reference: {type: file, path: $dir/keys.ref.jsonl}
+alerts: {topic: $alerts, min_samples: 200, raise_after: 2, clear_after: 3}
+events: {file: $dir/keys.events.jsonl}
+state: {dir: $dir/keys.state, checkpoint_every: 5s}
+http: {listen: null}
+log: {level: info, format: json}
+EOF
+    } >"$dir/keys.yaml"
+    "$tool" produce "$bs" "$topic" "$dir/keys.part1.jsonl" 2>"$dir/keys.produce1.log" ||
+        { fail "producing part 1"; return; }
+    timeout 300 "$driftd" run -c "$dir/keys.yaml" --stop-when-idle 3000 2>"$dir/keys.run1.log" ||
+        { fail "driftd run (part 1) exited $?"; return; }
+    # The second run restores the keys from the state file, reads the rest, answers /metrics and
+    # stops on SIGTERM.
+    sed 's/^http: .*/http: {listen: "127.0.0.1:0"}/' "$dir/keys.yaml" >"$dir/keys2.yaml"
+    "$tool" produce "$bs" "$topic" "$dir/keys.part2.jsonl" 2>"$dir/keys.produce2.log" ||
+        { fail "producing part 2"; return; }
+    "$driftd" run -c "$dir/keys2.yaml" 2>"$dir/keys.run2.log" &
+    local pid=$! hport="" metrics=""
+    pids+=($pid)
+    for _ in $(seq 100); do
+        hport=$(sed -n 's/.*http: listening on .*(port \([0-9]*\)).*/\1/p' "$dir/keys.run2.log" | head -1)
+        [ -n "$hport" ] && break
+        sleep 0.1
+    done
+    for _ in $(seq 600); do # until both keys' 24,000 records are counted (at most 60 s)
+        metrics=$(curl -s "http://127.0.0.1:$hport/metrics")
+        [ "$(grep -c '^driftd_records_total{stream="features",key="model=v[12]"} 24000$' \
+            <<<"$metrics")" = 2 ] && break
+        sleep 0.1
+    done
+    kill -TERM "$pid"
+    wait "$pid" || { fail "driftd run (part 2) exited $?"; return; }
+    check "the second run restored the keys' windows from the state file" \
+        grep -q 'restored state from' "$dir/keys.run2.log"
+    check "/metrics: records, windows and statistics per key; keys tracked and untracked records" \
+        json '
+import re, sys
+text = sys.stdin.read()
+for m in ("v1", "v2"):
+    assert re.search(r"^driftd_records_total\{stream=\"features\",key=\"model=%s\"\} 24000$" % m,
+                     text, re.M), m
+    assert re.search(r"^driftd_field_drifted\{stream=\"features\",key=\"model=%s\","
+                     r"field=\"latency_ms\"\} 0$" % m, text, re.M), m
+    assert re.search(r"^driftd_field_statistic\{stream=\"features\",key=\"model=%s\","
+                     r"field=\"latency_ms\",statistic=\"\w+\"\} " % m, text, re.M), m
+assert not re.search(r"^driftd_records_total\{stream=\"features\"\}", text, re.M)
+assert re.search(r"^driftd_keys\{stream=\"features\"\} 2$", text, re.M)
+assert re.search(r"^driftd_untracked_key_records_total\{stream=\"features\"\} 240$", text, re.M)
+' <<<"$metrics"
+    "$driftd" inspect "$dir/keys.state/driftd.state" --format json >"$dir/keys.inspect.json" ||
+        { fail "inspect"; return; }
+    check "one drift event, for v2's latency_ms, within two evaluations of its shift and before the restart; none for v1" \
+        json '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+drift = [e for e in ev if e["type"] == "drift"]
+print("   drift events:", [(e["keys"], e["field"], e["window"]["end"]) for e in drift])
+print("   events by key:", {m: len([e for e in ev if e.get("keys", {}).get("model") == m])
+                            for m in ("v1", "v2")})
+assert len(drift) == 1, drift
+d = drift[0]
+assert d["field"] == "latency_ms" and d["keys"] == {"model": "v2"} and d["stream"] == "features", d
+assert d["key"] == "features{model=v2}/latency_ms", d["key"]
+end_ms = ms(d["window"]["end"])
+assert end_ms <= int(sys.argv[2]) + 4000 and end_ms < int(sys.argv[3]), (end_ms, sys.argv[2:])
+assert not [e for e in ev if e.get("keys") == {"model": "v1"} and e["type"] in ("drift", "quality")]
+' "$dir/keys.events.jsonl" "$((t0 + 10000 * 5))" "$((t0 + 12000 * 5))"
+    check "one resolved event for v2's latency_ms drift, after its shift ends" json '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+res = [e for e in ev if e["type"] == "resolved" and e.get("field") == "latency_ms"
+       and e["resolves"] == "drift"]
+assert len(res) == 1 and res[0]["keys"] == {"model": "v2"}, res
+assert ms(res[0]["window"]["end"]) > int(sys.argv[2]), res
+' "$dir/keys.events.jsonl" "$((t0 + 16000 * 5))"
+    check "each key's window counted exactly its 24,000 records; v3's 240 are untracked" json '
+import json, sys
+st = {s["name"]: s for s in json.load(open(sys.argv[1]))["streams"]}
+print("   streams:", {n: s["counters"]["records"] for n, s in st.items()},
+      "untracked:", st["features"]["counters"]["untracked_keys"])
+assert sorted(st) == ["features", "features{model=v1}", "features{model=v2}"], sorted(st)
+for n in ("features{model=v1}", "features{model=v2}"):
+    assert st[n]["counters"]["records"] == 24000 and st[n]["counters"]["late"] == 0, st[n]
+assert st["features"]["window"] is None and st["features"]["counters"]["untracked_keys"] == 240
+assert st["features"]["counters"]["late"] == 0
+' "$dir/keys.inspect.json"
+    "$tool" tail "$bs" "$alerts" 1000 5000 >"$dir/keys.alerts.jsonl"
+    check "the alerts topic has the drift event keyed by stream, key and field" json '
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+d = [m for m in msgs if json.loads(m["value"])["type"] == "drift"]
+assert len(d) == 1 and d[0]["key"] == "features{model=v2}/latency_ms", d
+' "$dir/keys.alerts.jsonl"
 }
 
 for s in $scenarios; do

@@ -73,7 +73,7 @@ assert w == {"pane_ms": 60000, "panes": 4, "live_panes": 4, "start_ms": 17899999
              "end_ms": 1790000220000, "rows": 240}, w
 assert s[0]["reference"] == {"rows": 100, "time_ms": 1789999000000}
 assert s[0]["counters"] == {"records": 240, "late": 3, "decode_errors": 1, "evaluations": 2,
-                            "events": 1}
+                            "events": 1, "untracked_keys": 0}
 assert s[0]["opaque_bytes"] == 4
 f = s[0]["fields"]
 assert [(x["path"], x["kind"]) for x in f] == [("amount", "numeric"), ("country", "categorical")]
