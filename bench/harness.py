@@ -103,9 +103,11 @@ def parse_args(argv):
                     "many bytes of message bodies a fields or size point (default 200000000)")
     ap.add_argument("--scaling-cat-records", type=int, default=1_000_000, help="scaling: records a "
                     "categories point, or its category count if larger (default 1000000)")
-    ap.add_argument("--scaling-dims", default="fields,panes,categories,size,window", help="scaling: "
-                    "the dimensions to run, comma-separated (default fields,panes,categories,size,"
-                    "window)")
+    ap.add_argument("--scaling-key-records", type=int, default=400_000, help="scaling: records a "
+                    "keys point (default 400000)")
+    ap.add_argument("--scaling-dims", default="fields,panes,categories,size,window,keys",
+                    help="scaling: the dimensions to run, comma-separated (default fields,panes,"
+                    "categories,size,window,keys)")
     ap.add_argument("--rebuild", action="store_true", help="run `cmake --build build` first even when "
                     "driftd is built (bench/run does it; by default it builds only what is missing)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (default build)")

@@ -1240,7 +1240,7 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
     run_log(&r.log, DD_CONFIG_LOG_DEBUG, "loop thread CPU: %.3f s user, %.3f s system",
             (double)main_thread.ru_utime.tv_sec + (double)main_thread.ru_utime.tv_usec * 1e-6,
             (double)main_thread.ru_stime.tv_sec + (double)main_thread.ru_stime.tv_usec * 1e-6);
-    const double span = r.last_message_s - r.first_message_s;
+    const double span = r.messages > 0 ? r.last_message_s - r.first_message_s : 0.0;
     run_log(&r.log, DD_CONFIG_LOG_INFO,
             "throughput: %" PRIu64 " messages, %.3f s from the first to the last, %.0f messages/s; "
             "max resident size %.1f MiB",

@@ -30,6 +30,10 @@ The dimensions (records are seeded; every topic is written once, before the roun
   full 1 min window (and the first-window reference) holds about W = 1,000, 3,000, 9,000, 30,000
   records: the judging cost of a two-sample KS test depends on the sample sizes, exact up to
   10,000 and asymptotic above (sketches/pvalues.c).
+- keys (per-key windows): JSON records {"ts", "model": "m<j>", "f0".."f9"} with j = i mod K,
+  K = 1, 10, 100, 1,000, the ten numbers watched and `keys: [model]`, `max_key_values: K`: every
+  key has a window of its own (and its own first-window reference); x = 0 is the K = 1 data
+  without `keys:`, for the cost of routing. --scaling-key-records records over 2 min.
 """
 import json
 import os
@@ -56,7 +60,9 @@ SPAN_PANES_MS = 2 * 3600 * 1000
 PANES_RECORDS = 200000
 MULTIPLIER = 2654435761           # odd and not a multiple of 5: k -> k x M mod 10^j is a bijection
 WINDOW_RECORDS = (1000, 3000, 9000, 30000)  # records per window (and in the reference)
-DIMENSIONS = ("fields", "panes", "categories", "size", "window")
+KEYS = (0, 1, 10, 100, 1000)      # 0: the data of 1, without keys:
+KEY_FIELDS = 10
+DIMENSIONS = ("fields", "panes", "categories", "size", "window", "keys")
 
 THROUGHPUT_RE = re.compile(r"throughput: (\d+) messages, ([0-9.]+) s from the first to the last, "
                            r"(\d+) messages/s; max resident size ([0-9.]+) MiB")
@@ -76,12 +82,14 @@ def _avro_wide_bytes(n_fields, ts_ms):
     return _varint_len((ts_ms << 1) ^ (ts_ms >> 63)) + 8 * n_fields
 
 
-def _config(path, bootstrap, group, topic, codec, schema, fields, window):
+def _config(path, bootstrap, group, topic, codec, schema, fields, window, keys=0):
     lines = ["version: 1", "kafka:", "  bootstrap.servers: %s" % bootstrap, "  group.id: %s" % group,
              "  auto.offset.reset: earliest", "streams:", "  - name: s", "    topics: [%s]" % topic,
              "    codec: %s" % codec]
     if schema:
         lines.append("    schema: {file: %s}" % schema)
+    if keys:
+        lines += ["    keys: [model]", "    max_key_values: %d" % keys]
     lines += ["    timestamp: {source: field, field: ts, format: millis}", "    fields:"]
     lines += ["      - {path: %s, kind: %s}" % f for f in fields]
     lines += ["window: %s" % window, "reference: {type: first_window}", "alerts: {topic: null}",
@@ -144,7 +152,17 @@ def _points(a):
     for w in WINDOW_RECORDS:
         pts.append({"dim": "window", "x": w, "wide": 100, "records": 2 * w, "watched": 100,
                     "span_ms": SPAN_SHORT_MS, "window": WINDOW_SHORT})
+    for k in KEYS:
+        pts.append({"dim": "keys", "x": k, "keyed": max(k, 1), "records": a.scaling_key_records,
+                    "watched": KEY_FIELDS, "span_ms": SPAN_SHORT_MS, "window": WINDOW_SHORT})
     return pts
+
+
+def _keyed_line(ts, i, k):
+    """A record of the keys dimension: model m<i mod k> and ten numbers."""
+    f = ",".join('"f%d":%d.%d' % (j, (i * MULTIPLIER + j * 7919) % 1000, (i + j) % 10)
+                 for j in range(KEY_FIELDS))
+    return '{"ts":%d,"model":"m%d",%s}\n' % (ts, i % k, f)
 
 
 def _make_topic(ctx, p, bootstrap, stamp, start_ms, work, made):
@@ -171,15 +189,21 @@ def _make_topic(ctx, p, bootstrap, stamp, start_ms, work, made):
         summary = json.loads(g.stderr.strip().splitlines()[-1])
         cmd = "build/driftd gen --brokers BOOTSTRAP --topic TOPIC " + " ".join(argv[9:])
     else:
-        key = "cat%d-%d" % (p["categories"], p["records"])
+        keyed = "keyed" in p
+        key = ("keys%d-%d" % (p["keyed"], p["records"]) if keyed else
+               "cat%d-%d" % (p["categories"], p["records"]))
         if key in made:
             return made[key]
         topic = "bench-scaling-%s-%d" % (key, stamp)
         schema = None
         jsonl = os.path.join(work, key + ".jsonl")
-        c = p["categories"]
+        c = p["keyed"] if keyed else p["categories"]
         with open(jsonl, "w") as f:
             for lo in range(0, p["records"], 65536):
+                if keyed:
+                    f.write("".join(_keyed_line(start_ms + int(i * step), i, c)
+                                    for i in range(lo, min(lo + 65536, p["records"]))))
+                    continue
                 f.write("".join('{"ts":%d,"cat":"c%d"}\n' % (start_ms + int(i * step),
                                                               (i * MULTIPLIER) % c)
                                 for i in range(lo, min(lo + 65536, p["records"]))))
@@ -193,6 +217,10 @@ def _make_topic(ctx, p, bootstrap, stamp, start_ms, work, made):
         os.remove(jsonl)
         cmd = ('bench/quality/produce.py BOOTSTRAP TOPIC FILE  (FILE: %d lines {"ts":MS,"cat":"c<k>"},'
                ' k = i x %d mod %d)' % (p["records"], MULTIPLIER, c))
+        if keyed:
+            cmd = ('bench/quality/produce.py BOOTSTRAP TOPIC FILE  (FILE: %d lines {"ts":MS,'
+                   '"model":"m<i mod %d>","f0".."f%d"}: bench/scaling/suite.py _keyed_line)'
+                   % (p["records"], c, KEY_FIELDS - 1))
     made[key] = (topic, schema, round(time.perf_counter() - t0, 2), summary, cmd)
     return made[key]
 
@@ -237,6 +265,8 @@ def run(ctx):
             res["produce"][topic] = {"seconds": secs, "summary": summary, "command": cmd}
             if "wide" in p:
                 p["body_bytes"] = _avro_wide_bytes(p["wide"], start_ms)
+            elif "keyed" in p:
+                p["body_bytes"] = len(_keyed_line(start_ms, 12345, p["keyed"])) - 1
             else:
                 p["body_bytes"] = len('{"ts":%d,"cat":"c%d"}' % (start_ms, p["categories"] // 2))
             print("   %s: %d records in %s (%.1f s)" % (_key(p), p["records"], topic, secs),
@@ -251,7 +281,7 @@ def run(ctx):
                 cfg = os.path.join(work, "%s-%s-%d.yaml" % (p["dim"], p["x"], rnd))
                 _config(cfg, bootstrap, "bench-scaling-%s-%d-%d-%d" % (p["dim"], p["x"], stamp, rnd),
                         p["topic"], "avro" if p["schema"] else "json", p["schema"], fields,
-                        p["window"])
+                        p["window"], p["x"] if p["dim"] == "keys" else 0)
                 log = os.path.join(work, "%s-%s-%d.log" % (p["dim"], p["x"], rnd))
                 # Through sh, which forks driftd: Linux carries a process's peak RSS across
                 # exec, so driftd forked straight from this harness would report at least the
@@ -331,7 +361,8 @@ def _n(v):
 
 
 LABEL = {"fields": "numeric fields", "panes": "panes (1 h window)",
-         "categories": "distinct categories", "size": "message size", "window": "records per window (100 fields)"}
+         "categories": "distinct categories", "size": "message size", "window": "records per window (100 fields)",
+         "keys": "keys (10 fields each)"}
 
 
 def markdown(res):
@@ -389,8 +420,8 @@ def plot(res, png_path):
         return
     fig, axes = plt.subplots(3, len(dims), figsize=(3.6 * len(dims), 8.4), squeeze=False)
     for j, d in enumerate(dims):
-        pts = sorted((v for v in res["points"].values() if v["dimension"] == d),
-                     key=lambda v: v["x"])
+        pts = sorted((v for v in res["points"].values() if v["dimension"] == d and v["x"] > 0),
+                     key=lambda v: v["x"])  # keys = 0 (no keys:) is in the table only
         xs = [v["body_bytes"] if d == "size" else v["x"] for v in pts]
         ax = axes[0][j]
         ax.plot(xs, [1e6 / v["records_per_second"] if v["records_per_second"] else None
