@@ -259,8 +259,7 @@ static void maybe_take_reference(run_t *r, run_stream_t *s, int64_t now_ms) {
     if (s->reference == NULL && r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME) {
         /* the first window that starts at or after the pane of the first record */
         const int64_t pane = r->cfg->window.pane_ms;
-        const int64_t first = s->first_time_ms >= 0 ? s->first_time_ms / pane * pane
-                                                    : -((-s->first_time_ms + pane - 1) / pane) * pane;
+        const int64_t first = run_floor_div(s->first_time_ms, pane) * pane;
         take = s->merged_start_ms >= first;
     } else if (s->reference == NULL) {
         take = newest - s->first_time_ms >= length;
@@ -422,8 +421,7 @@ static const run_stream_t *clock_of(const run_stream_t *s) {
 
 int64_t run_boundary(const run_t *r, const run_stream_t *s) {
     const int64_t every = r->cfg->window.evaluate_every_ms;
-    const int64_t w = clock_of(s)->max_time_ms - r->cfg->window.watermark_ms;
-    return (w >= 0 ? w / every : -((-w + every - 1) / every)) * every; /* floor, also below 0 */
+    return run_floor_div(clock_of(s)->max_time_ms - r->cfg->window.watermark_ms, every) * every;
 }
 
 /* A stream with keys: every key's window, then the checks of the stream as a whole (decode

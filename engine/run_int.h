@@ -342,6 +342,12 @@ typedef struct dd_run_options {
  * the final checkpoint failed, 2 when it could not start (the reason is logged). */
 int dd_run(const dd_config_t *cfg, dd_run_options_t *opt);
 
+/* a / b rounded down (also below 0), b > 0: pane and evaluation boundaries. */
+static inline int64_t run_floor_div(int64_t a, int64_t b) {
+    const int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
 /* Wall clock in Unix ms; a monotonic clock in seconds (durations). */
 int64_t run_now_ms(void);
 double run_monotonic_s(void);

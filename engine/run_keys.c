@@ -312,13 +312,6 @@ static void append_row(const dd_column_batch_t *src, size_t row, dd_column_batch
     dst->rows = at + 1;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
 dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, size_t len,
                               size_t row, int64_t t, int64_t now_ms) {
     dd_column_batch_t *b = p->batch;
@@ -359,7 +352,7 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
             return DD_CODEC_OK;
         }
     }
-    const int64_t pane = floor_div(t, r->cfg->window.pane_ms);
+    const int64_t pane = run_floor_div(t, r->cfg->window.pane_ms);
     if (c->batch->rows > 0 && pane != c->batch_pane)
         run_stream_flush(r, c); /* the rows before go to their pane */
     if (c->batch->rows == 0)

@@ -599,13 +599,6 @@ void run_stream_free(run_stream_t *s) {
 
 /* ---- records -------------------------------------------------------------------------------- */
 
-static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
 size_t run_batches_for(const dd_column_batch_t *b) {
     /* 8 bytes a value and a null bit, per row and column */
     const size_t bytes = RUN_BATCH_ROWS * (b->n_columns > 0 ? b->n_columns : 1) * 9;
@@ -813,14 +806,14 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
             const int64_t every = r->cfg->window.evaluate_every_ms;
             const int64_t watermark = t - r->cfg->window.watermark_ms;
             if (s->next_eval_ms == INT64_MIN)
-                s->next_eval_ms = (floor_div(watermark, every) + 1) * every;
+                s->next_eval_ms = (run_floor_div(watermark, every) + 1) * every;
             else if (watermark >= s->next_eval_ms)
                 s->eval_due = 1;
         }
     }
     if (s->keys != NULL) /* to the window of the record's key */
         return run_keys_route(r, s, data, len, row, t, now_ms);
-    const int64_t pane = floor_div(t, r->cfg->window.pane_ms);
+    const int64_t pane = run_floor_div(t, r->cfg->window.pane_ms);
     if (row == 0) {
         s->batch_pane = pane;
     } else if (pane != s->batch_pane) {
