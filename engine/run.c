@@ -378,13 +378,20 @@ static int restore(run_t *r, char *errstr, size_t errstr_size) {
     /* A state file decodes to at most what this configuration's windows and references take
      * (twice, for slack) or the readers' default, whichever is more: a crafted file cannot make
      * the reader allocate beyond that. */
-    uint64_t budget = 64u << 20;
+    double bound = (double)(64u << 20); /* in double: keys × panes × fields may pass 2^64 */
     for (size_t i = 0; i < r->n_streams; i++) /* a stream with keys: a window per key */
-        budget += 2 * ((uint64_t)r->streams[i].ring_panes + 2) *
-                  dd_sketch_set_memory_bound(r->streams[i].current) *
-                  (r->streams[i].keys != NULL ? r->streams[i].cfg->max_key_values : 1);
+        bound += 2.0 * ((double)r->streams[i].ring_panes + 2) *
+                 (double)dd_sketch_set_memory_bound(r->streams[i].current) *
+                 (r->streams[i].keys != NULL ? (double)r->streams[i].cfg->max_key_values : 1.0);
     /* At least the readers' default: a file written with more panes or streams than this
-     * configuration has (it is carried over or reset stream by stream below) still reads. */
+     * configuration has (it is carried over or reset stream by stream below) still reads. At
+     * most the machine's memory (or the default, if more): many keys allowed by max_key_values
+     * must not lift the bound altogether. */
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    double most = pages > 0 && page > 0 ? (double)pages * (double)page : 1e18;
+    if (most < (double)DD_CKPT_MEMORY_DEFAULT)
+        most = (double)DD_CKPT_MEMORY_DEFAULT;
+    uint64_t budget = bound >= most ? (uint64_t)most : (uint64_t)bound;
     if (budget < DD_CKPT_MEMORY_DEFAULT)
         budget = DD_CKPT_MEMORY_DEFAULT;
     dd_ckpt_t *ck = NULL;

@@ -8,9 +8,11 @@
  * A child is made (allocated) the first time its key values are seen, up to max_key_values; the
  * records of further combinations are counted as untracked.
  *
- * A child's name is "parent{k=v,…}" (a key value longer than RUN_KEY_VALUE_BYTES, unspellable,
- * or a name that would be taken or too long is spelled by the key's hash instead); the state
- * file keeps each child under its name with its key in the stream's opaque bytes. */
+ * A child's name is "parent{k=v,…}". A value longer than RUN_KEY_VALUE_BYTES, with a NUL byte,
+ * or a JSON string with escapes is spelled "#<the value's hash>" (in the name and in events); a
+ * name that would repeat another key's or pass 255 bytes is "parent{#<the key's hash>}" (events
+ * still carry the values). The state file keeps each child under its name with its key in the
+ * stream's opaque bytes. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -197,7 +199,7 @@ static run_stream_t *child_new(run_t *r, run_stream_t *p, uint64_t h, const spel
     c->key_hash = h;
     c->key_text = spell(p, h, sp, &c->key_label, c->key_values);
     if (c->key_text == NULL)
-        goto oom;
+        goto oom_child;
     c->name = c->key_text;
     c->n_fields = p->n_fields;
     c->paths = p->paths; /* shared, as are kinds, specs, edges, names */
@@ -318,8 +320,9 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
     const uint64_t h = key_hash(p, b, row);
     run_stream_t *c = lookup(p->keys, h);
     if (c == NULL) {
-        char errstr[256] = "";
+        char errstr[256];
         const size_t errstr_size = sizeof errstr;
+        errstr[0] = '\0';
         if (p->keys->n < p->keys->cap) {
             /* The values' spellings: the record again, with texts (once per key). */
             p->texts_always = 1;
@@ -377,9 +380,11 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
  * value (1 byte: 0 null, 1 a value), each a 1-byte length and the bytes. */
 
 size_t run_keys_encode(const run_stream_t *c, uint8_t *buf, size_t cap) {
+    /* paths are at most 255 bytes (config), values at most RUN_KEY_VALUE_BYTES or a hash */
     size_t need = 9;
     for (size_t i = 0; i < c->cfg->n_keys; i++)
-        need += 3 + strlen(c->cfg->keys[i]) + (c->key_values[i] ? strlen(c->key_values[i]) : 0);
+        need += 3 + (strlen(c->cfg->keys[i]) & 0xff) +
+                (c->key_values[i] ? strlen(c->key_values[i]) & 0xff : 0);
     if (buf == NULL || cap < need)
         return need;
     uint8_t *q = buf;
@@ -404,7 +409,17 @@ size_t run_keys_encode(const run_stream_t *c, uint8_t *buf, size_t cap) {
 run_stream_t *run_keys_restore(run_t *r, run_stream_t *p, const uint8_t *opaque, size_t len,
                                char *errstr, size_t errstr_size) {
     const size_t at = run_alerts_size(p);
-    if (opaque == NULL || len < at + 9 || opaque[0] != RUN_ALERTS_MAGIC_KEYED) {
+    if (opaque == NULL || len < 5 || opaque[0] != RUN_ALERTS_MAGIC_KEYED) {
+        SAY("no key in its saved state");
+        return NULL;
+    }
+    const size_t saved_fields = (size_t)opaque[1] | (size_t)opaque[2] << 8 |
+                                (size_t)opaque[3] << 16 | (size_t)opaque[4] << 24;
+    if (saved_fields != p->n_fields) {
+        SAY("saved with %zu fields, configured with %zu", saved_fields, p->n_fields);
+        return NULL;
+    }
+    if (len < at + 9) {
         SAY("no key in its saved state");
         return NULL;
     }

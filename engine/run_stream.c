@@ -651,6 +651,12 @@ static run_schema_t *schema_for(run_t *r, run_stream_t *s, uint32_t id, char *er
     }
     rs->id = id;
     rs->schema = schema;
+    for (size_t k = 0; k < s->cfg->n_keys; k++) /* once per writer schema, not per record */
+        if (!dd_avro_plan_found(rs->plan, s->key_columns[k]))
+            run_log(&r->log, DD_CONFIG_LOG_WARN,
+                    "stream %s: writer schema %" PRIu32 " has no key field '%s': its records "
+                    "have a null value there",
+                    s->cfg->name, id, s->cfg->keys[k]);
     if (s->time_column != SIZE_MAX) {
         const char *lt = dd_avro_schema_path_logical(schema, s->cfg->time_field);
         rs->time_in_seconds = lt != NULL && strncmp(lt, "timestamp", 9) == 0;

@@ -290,6 +290,10 @@ static void key_state_round_trip(void **state) {
     assert_null(run_keys_restore(&g->r, &g->s, buf, n, errstr, sizeof errstr));
     assert_null(run_keys_restore(&g->r, &g->s, buf, n - 1, errstr, sizeof errstr));
     assert_int_equal(run_alerts_decode(&g->s, buf, n), -1); /* a key's states, not the parent's */
+    buf[1] ^= 1; /* saved with another number of fields */
+    assert_null(run_keys_restore(&g->r, &g->s, buf, n, errstr, sizeof errstr));
+    assert_non_null(strstr(errstr, "saved with 3 fields, configured with 2"));
+    buf[1] ^= 1;
     /* a record of key b goes to the restored window */
     assert_int_equal(add(g, T0, "b", 1, "u"), DD_CODEC_OK);
     flush_keys(g);
