@@ -836,6 +836,12 @@ static void render_metrics(run_t *r, dd_prom_t *p) {
             if (r->streams[i].keys != NULL)
                 dd_prom_sample_u64(p, "driftd_keys", sl, &r->streams[i].cfg->name, 1,
                                    run_keys_count(&r->streams[i]));
+        dd_prom_family(p, "driftd_evicted_keys_total", "counter",
+                       "Keys that gave up their window to a new key after a window without records");
+        for (size_t i = 0; i < r->n_streams; i++)
+            if (r->streams[i].keys != NULL)
+                dd_prom_sample_u64(p, "driftd_evicted_keys_total", sl, &r->streams[i].cfg->name, 1,
+                                   run_keys_evicted(&r->streams[i]));
         dd_prom_family(p, "driftd_untracked_key_records_total", "counter",
                        "Records of key values beyond max_key_values (counted, not judged)");
         for (size_t i = 0; i < r->n_streams; i++)

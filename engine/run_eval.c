@@ -520,6 +520,30 @@ void run_evaluate_finish(run_t *r, run_stream_t *s) {
             s->merge_seconds * 1e3, judging * 1e3);
 }
 
+void run_resolve_all(run_t *r, run_stream_t *s, int64_t now_ms) {
+    static const dd_event_type_t stream_types[RUN_S_N] = {DD_EVENT_QUALITY, DD_EVENT_VOLUME,
+                                                          DD_EVENT_FRESHNESS, DD_EVENT_FRESHNESS};
+    r->sequence++;
+    for (size_t i = 0; i < s->n_fields; i++) {
+        run_field_t *f = &s->fields[i];
+        if (f->drift.raised)
+            emit_resolved(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift, f->statistic,
+                          NAN, f->threshold, now_ms);
+        for (int q = 0; q < RUN_Q_N; q++)
+            if (f->quality[q].raised)
+                emit_resolved(r, s, f->cfg->path, quality_names[q], DD_EVENT_QUALITY,
+                              &f->quality[q], NULL, NAN, NAN, now_ms);
+        memset(&f->drift, 0, sizeof f->drift);
+        memset(f->quality, 0, sizeof f->quality);
+    }
+    for (int c = 0; c < RUN_S_N; c++) {
+        if (s->stream_alerts[c].raised)
+            emit_resolved(r, s, NULL, stream_condition_names[c], stream_types[c],
+                          &s->stream_alerts[c], NULL, NAN, NAN, now_ms);
+        memset(&s->stream_alerts[c], 0, sizeof s->stream_alerts[c]);
+    }
+}
+
 /* ---- alert states in checkpoints ------------------------------------------------------------ */
 
 #define ALERT_BYTES 30u

@@ -198,9 +198,11 @@ void run_stream_flush(struct run *r, run_stream_t *s);
 void run_batch_move_row(dd_column_batch_t *src, size_t from, dd_column_batch_t *dst);
 
 /* Per-key windows. run_stream_add hands a keyed stream's records to its children, making one
- * for each new combination of key values until max_key_values exist (records of further ones
- * are counted in `untracked`). Children are listed in r->all too. */
+ * for each new combination of key values until max_key_values exist; then a new combination
+ * takes the window of a key that has been quiet for a whole window, or its records are counted
+ * in `untracked`. Children are listed in r->all too. */
 size_t run_keys_count(const run_stream_t *s);
+uint64_t run_keys_evicted(const run_stream_t *s); /* keys that gave up their window */
 run_stream_t *run_keys_child(const run_stream_t *s, size_t i);
 /* A child for a state file's stream "parent{…}" whose opaque bytes (run_alerts_encode) carry
  * its key; NULL (with the reason in errstr) when the key is not this configuration's or the
@@ -262,6 +264,8 @@ void run_freshness(struct run *r, run_stream_t *s, int64_t now_ms);
 /* A Confluent stream's writer schema changed: one schema event per changed field. */
 void run_schema_changed(struct run *r, run_stream_t *s, const run_schema_t *old_schema,
                         const run_schema_t *new_schema, int64_t now_ms);
+/* Resolves every raised condition of the stream (a key's window going away) and clears them. */
+void run_resolve_all(struct run *r, run_stream_t *s, int64_t now_ms);
 /* Emits an event to every configured sink. 0, or −1 when a sink failed (logged). */
 int run_emit(struct run *r, dd_event_t *e);
 

@@ -5,8 +5,9 @@
  * most half) finds the key's child stream, and the record's field values are copied from the
  * parent's batch into the child's, which goes to its panes like any stream's batch. Per record:
  * one hash per key field, one probe, one row copy; no allocation, no lock, no string compare.
- * A child is made (allocated) the first time its key values are seen, up to max_key_values; the
- * records of further combinations are counted as untracked.
+ * A child is made (allocated) the first time its key values are seen, up to max_key_values; then
+ * a new combination takes the slot of the key quiet the longest, if that one has had no record
+ * for a whole window (evict_quiet), else its records are counted as untracked.
  *
  * A child's name is "parent{k=v,…}". A value longer than RUN_KEY_VALUE_BYTES, with a NUL byte,
  * or a JSON string with escapes is spelled "#<the value's hash>" (in the name and in events); a
@@ -27,6 +28,8 @@ struct run_keys {
     uint64_t *hashes; /* table slots: 0 = empty */
     uint32_t *slots;  /* the child index of each taken slot */
     size_t mask;
+    int64_t next_evict_check; /* no key was quiet enough: look again from this clock on */
+    uint64_t evicted;
 };
 
 #define FAIL(...) (snprintf(errstr, errstr_size, __VA_ARGS__), -1)
@@ -40,6 +43,10 @@ static uint64_t mix64(uint64_t z) {
 
 size_t run_keys_count(const run_stream_t *s) {
     return s->keys != NULL ? s->keys->n : 0;
+}
+
+uint64_t run_keys_evicted(const run_stream_t *s) {
+    return s->keys != NULL ? s->keys->evicted : 0;
 }
 
 run_stream_t *run_keys_child(const run_stream_t *s, size_t i) {
@@ -56,6 +63,7 @@ int run_keys_init(run_stream_t *s, char *errstr, size_t errstr_size) {
     while (slots < 2 * k->cap)
         slots *= 2;
     k->mask = slots - 1;
+    k->next_evict_check = INT64_MIN;
     k->children = calloc(k->cap, sizeof(*k->children));
     k->hashes = calloc(slots, sizeof(*k->hashes));
     k->slots = calloc(slots, sizeof(*k->slots));
@@ -86,6 +94,30 @@ static run_stream_t *lookup(const run_keys_t *k, uint64_t h) {
         if (k->hashes[slot] == 0)
             return NULL;
     }
+}
+
+static size_t slot_of(const run_keys_t *k, uint64_t h) {
+    size_t slot = h & k->mask;
+    while (k->hashes[slot] != h)
+        slot = (slot + 1) & k->mask;
+    return slot;
+}
+
+/* Takes h (present) out of the table, moving the entries after it back so that every lookup
+ * still finds its entry before the first empty slot (linear probing without tombstones). */
+static void table_remove(run_keys_t *k, uint64_t h) {
+    size_t hole = slot_of(k, h);
+    for (size_t j = (hole + 1) & k->mask; k->hashes[j] != 0; j = (j + 1) & k->mask) {
+        const size_t home = k->hashes[j] & k->mask;
+        /* j's entry may fill the hole unless its home lies cyclically in (hole, j] */
+        const int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            k->hashes[hole] = k->hashes[j];
+            k->slots[hole] = k->slots[j];
+            hole = j;
+        }
+    }
+    k->hashes[hole] = 0;
 }
 
 /* The key of row `row`: every key column's value (hash, number bits or null) mixed in order. */
@@ -314,6 +346,55 @@ static void append_row(const dd_column_batch_t *src, size_t row, dd_column_batch
     dst->rows = at + 1;
 }
 
+/* Every slot is taken and a new key arrived: the key quiet the longest — no record for a window,
+ * evaluate_every and (event time) the watermark, by the stream's clock — gives up its slot: its
+ * raised conditions are resolved, its window dropped. 1 when a slot was freed. When no key is
+ * that quiet, the keys are looked at again only after evaluate_every (records of new keys keep
+ * coming while the slots are busy: no scan per record). */
+static int evict_quiet(run_t *r, run_stream_t *p, int64_t now_ms) {
+    run_keys_t *k = p->keys;
+    const dd_config_window_t *w = &r->cfg->window;
+    const int event_time = w->time == DD_CONFIG_WINDOW_EVENT_TIME;
+    const int64_t clock = event_time ? p->max_time_ms : now_ms;
+    if (clock < k->next_evict_check)
+        return 0;
+    const int64_t quiet = w->length_ms + w->evaluate_every_ms + (event_time ? w->watermark_ms : 0);
+    size_t victim = SIZE_MAX;
+    int64_t oldest = INT64_MAX;
+    for (size_t i = 0; i < k->n; i++) {
+        const run_stream_t *c = k->children[i];
+        const int64_t last = event_time ? c->max_time_ms : c->last_record_ms;
+        if ((last == INT64_MIN || clock - last > quiet) && last < oldest) {
+            victim = i;
+            oldest = last;
+        }
+    }
+    if (victim == SIZE_MAX) {
+        k->next_evict_check = clock + w->evaluate_every_ms;
+        return 0;
+    }
+    run_stream_t *c = k->children[victim];
+    run_worker_wait_idle(r); /* nothing of c's in flight on the sketch worker */
+    run_log(&r->log, DD_CONFIG_LOG_INFO,
+            "stream %s: key %s gives up its window (no record for more than %" PRId64
+            " ms; %zu keys tracked)",
+            p->cfg->name, c->key_label, quiet, k->n);
+    run_resolve_all(r, c, now_ms);
+    table_remove(k, c->key_hash);
+    k->children[victim] = k->children[--k->n];
+    if (victim < k->n)
+        k->slots[slot_of(k, k->children[victim]->key_hash)] = (uint32_t)victim;
+    for (size_t i = 0; r->all != NULL && i < r->n_all; i++)
+        if (r->all[i] == c) {
+            r->all[i] = r->all[--r->n_all];
+            break;
+        }
+    k->evicted++;
+    run_stream_free(c);
+    free(c);
+    return 1;
+}
+
 dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, size_t len,
                               size_t row, int64_t t, int64_t now_ms) {
     dd_column_batch_t *b = p->batch;
@@ -323,6 +404,8 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
         char errstr[256];
         const size_t errstr_size = sizeof errstr;
         errstr[0] = '\0';
+        if (p->keys->n == p->keys->cap)
+            evict_quiet(r, p, now_ms);
         if (p->keys->n < p->keys->cap) {
             /* The values' spellings: the record again, with texts (once per key). */
             p->texts_always = 1;

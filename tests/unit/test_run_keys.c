@@ -10,6 +10,9 @@
  *   another key's is spelled by the key's hash;
  * - evaluations judge each key against its own first-window reference: a shift in one key's
  *   values raises drift for that key only, once, on the parent's evaluation boundaries;
+ * - with every slot taken, a new key takes the window of the key quiet the longest, once that key
+ *   has had no record for a window + evaluate_every + watermark; its raised conditions are
+ *   resolved; while every key is busy, a new key's records are untracked;
  * - a key's alert states and key round-trip through the state file's opaque bytes; bytes of
  *   other key fields, cut short, or a key restored twice are refused;
  * - with the sketch worker thread every key's window holds the same records as without it. */
@@ -53,10 +56,10 @@ typedef struct fixture {
     dd_config_t *cfg;
     run_t r;
     run_stream_t s;
-    run_stream_t *all[64];
+    run_stream_t *all[128];
     dd_run_options_t opt;
     /* drift events seen, per key value of the first key ("a", "b", other) */
-    int drift[3], other_events;
+    int drift[3], other_events, resolved_b;
     char last_key[256];
 } fixture_t;
 
@@ -64,6 +67,8 @@ static void on_event(const dd_event_t *e, void *ctx) {
     fixture_t *f = ctx;
     if (e->type != DD_EVENT_DRIFT) {
         f->other_events++;
+        f->resolved_b += e->type == DD_EVENT_RESOLVED && e->n_keys == 1 &&
+                         e->key_values[0] != NULL && strcmp(e->key_values[0], "b") == 0;
         return;
     }
     assert_int_equal(e->n_keys, 1);
@@ -89,7 +94,7 @@ static fixture_t *make(const char *keys, int max_key_values) {
     f->all[0] = &f->s;
     f->r.all = f->all;
     f->r.n_all = 1;
-    f->r.cap_all = 64;
+    f->r.cap_all = 128;
     return f;
 }
 
@@ -267,6 +272,109 @@ static void each_key_judged_alone(void **state) {
     destroy(f);
 }
 
+static void quiet_keys_give_up_their_windows(int worker) {
+    fixture_t *f = make("m", 2);
+    if (worker) {
+        f->r.streams = &f->s;
+        f->r.n_streams = 1;
+        assert_int_equal(run_worker_start(&f->r), 0);
+    }
+    /* a and b for 5 s, then a alone for 20 s: b has been quiet for 20 s > 10 + 1 + 1 s */
+    for (int i = 0; i < 500; i++)
+        assert_int_equal(add(f, T0 + 10 * i, i % 2 ? "b" : "a", 1, "u"), DD_CODEC_OK);
+    run_stream_t *b = child_named(f, "s{m=b}");
+    assert_non_null(b);
+    b->fields[0].drift = (dd_alert_state_t){.raised = 1, .severity = DD_SEVERITY_WARNING,
+                                            .raised_at_ms = T0 + 1000, .raises = 1};
+    for (int i = 0; i < 2000; i++)
+        assert_int_equal(add(f, T0 + 5000 + 10 * i, "a", 1, "u"), DD_CODEC_OK);
+    const int resolved_before = f->resolved_b;
+    assert_int_equal(add(f, T0 + 25000, "c", 1, "u"), DD_CODEC_OK);
+    flush_keys(f);
+    assert_int_equal(run_keys_count(&f->s), 2);
+    assert_null(child_named(f, "s{m=b}"));
+    assert_non_null(child_named(f, "s{m=a}"));
+    assert_int_equal(child_named(f, "s{m=c}")->records, 1);
+    assert_int_equal(f->s.untracked, 0);
+    assert_int_equal(run_keys_evicted(&f->s), 1);
+    assert_int_equal(f->r.n_all, 3);
+    assert_int_equal(f->resolved_b, resolved_before + 1); /* b's raised drift, resolved */
+    /* a and c are busy: d's records are counted, not tracked; the table still finds a and c */
+    assert_int_equal(add(f, T0 + 25010, "d", 1, "u"), DD_CODEC_OK);
+    assert_int_equal(add(f, T0 + 25020, "a", 1, "u"), DD_CODEC_OK);
+    assert_int_equal(add(f, T0 + 25030, "c", 1, "u"), DD_CODEC_OK);
+    flush_keys(f);
+    assert_int_equal(f->s.untracked, 1);
+    assert_int_equal(child_named(f, "s{m=c}")->records, 2);
+    assert_int_equal(child_named(f, "s{m=a}")->records, 250 + 2000 + 1);
+    destroy(f);
+}
+
+static void quiet_keys_give_up_their_windows_loop(void **state) {
+    (void)state;
+    quiet_keys_give_up_their_windows(0);
+}
+
+static void quiet_keys_give_up_their_windows_worker(void **state) {
+    (void)state;
+    quiet_keys_give_up_their_windows(1);
+}
+
+/* 64 keys in a table of 128 slots, half of them replaced by new keys, round after round: every
+ * key is still found (no key made twice, none lost), whatever runs of slots the removals cut
+ * through. Round r keeps keys of generation r busy and brings generation r + 1. */
+static void evictions_keep_the_table_whole(void **state) {
+    (void)state;
+    fixture_t *f = make("m", 64);
+    char key[32];
+    int64_t t = T0;
+    for (int i = 0; i < 64; i++, t += 10) { /* generation 0: g0k0 .. g0k63 */
+        snprintf(key, sizeof key, "g0k%d", i);
+        assert_int_equal(add(f, t, key, 1, "u"), DD_CODEC_OK);
+    }
+    /* the live keys: (generation, index) per slot of `live` */
+    int gen[64], idx[64];
+    for (int i = 0; i < 64; i++)
+        gen[i] = 0, idx[i] = i;
+    for (int round = 1; round <= 12; round++) {
+        /* the even (odd) half of `live` busy for 15 s, the other half quiet */
+        for (int i = 0; i < 1500; i++, t += 10) {
+            const int j = 2 * (i % 32) + (round & 1);
+            snprintf(key, sizeof key, "g%dk%d", gen[j], idx[j]);
+            assert_int_equal(add(f, t, key, 1, "u"), DD_CODEC_OK);
+        }
+        for (int i = 0; i < 32; i++, t += 10) { /* new keys take the quiet half's windows */
+            const int j = 2 * i + !(round & 1);
+            gen[j] = round;
+            idx[j] = 1000 * round + i;
+            snprintf(key, sizeof key, "g%dk%d", gen[j], idx[j]);
+            assert_int_equal(add(f, t, key, 1, "u"), DD_CODEC_OK);
+        }
+        assert_int_equal(run_keys_evicted(&f->s), (uint64_t)(32 * round));
+        assert_int_equal(run_keys_count(&f->s), 64);
+        assert_int_equal(f->s.untracked, 0);
+        flush_keys(f);
+        uint64_t before[64];
+        for (int j = 0; j < 64; j++) {
+            snprintf(key, sizeof key, "s{m=g%dk%d}", gen[j], idx[j]);
+            run_stream_t *c = child_named(f, key);
+            assert_non_null(c);
+            before[j] = c->records;
+        }
+        for (int j = 0; j < 64; j++, t += 1) { /* one more record of every live key */
+            snprintf(key, sizeof key, "g%dk%d", gen[j], idx[j]);
+            assert_int_equal(add(f, t, key, 1, "u"), DD_CODEC_OK);
+        }
+        flush_keys(f);
+        assert_int_equal(f->s.untracked, 0);
+        for (int j = 0; j < 64; j++) {
+            snprintf(key, sizeof key, "s{m=g%dk%d}", gen[j], idx[j]);
+            assert_int_equal(child_named(f, key)->records, before[j] + 1);
+        }
+    }
+    destroy(f);
+}
+
 static void key_state_round_trip(void **state) {
     (void)state;
     fixture_t *f = make("m", 3);
@@ -315,6 +423,9 @@ int main(void) {
         cmocka_unit_test(records_go_to_their_keys_on_the_worker),
         cmocka_unit_test(composite_null_and_numeric_keys),
         cmocka_unit_test(each_key_judged_alone),
+        cmocka_unit_test(quiet_keys_give_up_their_windows_loop),
+        cmocka_unit_test(quiet_keys_give_up_their_windows_worker),
+        cmocka_unit_test(evictions_keep_the_table_whole),
         cmocka_unit_test(key_state_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
