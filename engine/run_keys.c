@@ -29,6 +29,7 @@ struct run_keys {
     uint32_t *slots;  /* the child index of each taken slot */
     size_t mask;
     int64_t next_evict_check; /* no key was quiet enough: look again from this clock on */
+    int64_t next_create;      /* a window could not be made: try again from this clock on */
     uint64_t evicted;
 };
 
@@ -64,6 +65,7 @@ int run_keys_init(run_stream_t *s, char *errstr, size_t errstr_size) {
         slots *= 2;
     k->mask = slots - 1;
     k->next_evict_check = INT64_MIN;
+    k->next_create = INT64_MIN;
     k->children = calloc(k->cap, sizeof(*k->children));
     k->hashes = calloc(slots, sizeof(*k->hashes));
     k->slots = calloc(slots, sizeof(*k->slots));
@@ -406,7 +408,12 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
         errstr[0] = '\0';
         if (p->keys->n == p->keys->cap)
             evict_quiet(r, p, now_ms);
-        if (p->keys->n < p->keys->cap) {
+        /* the clock idleness and retries are measured on: the stream's newest time, or now */
+        const int64_t clock =
+            r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME ? p->max_time_ms : now_ms;
+        if (p->keys->n < p->keys->cap && clock < p->keys->next_create) {
+            snprintf(errstr, errstr_size, "no memory for a window a moment ago");
+        } else if (p->keys->n < p->keys->cap) {
             /* The values' spellings: the record again, with texts (once per key). */
             p->texts_always = 1;
             b->rows = row;
@@ -423,6 +430,8 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
                 if (c != NULL)
                     run_log(&r->log, DD_CONFIG_LOG_INFO, "stream %s: new key %s (%zu of %zu)",
                             p->cfg->name, c->key_label, p->keys->n, p->keys->cap);
+                else /* out of memory: not again for every record of new keys */
+                    p->keys->next_create = clock + r->cfg->window.evaluate_every_ms;
             }
         }
         if (c == NULL) {

@@ -13,6 +13,7 @@
  * - with every slot taken, a new key takes the window of the key quiet the longest, once that key
  *   has had no record for a window + evaluate_every + watermark; its raised conditions are
  *   resolved; while every key is busy, a new key's records are untracked;
+ * - a window that cannot be made is tried again only evaluate_every later;
  * - a key's alert states and key round-trip through the state file's opaque bytes; bytes of
  *   other key fields, cut short, or a key restored twice are refused;
  * - with the sketch worker thread every key's window holds the same records as without it. */
@@ -375,6 +376,25 @@ static void evictions_keep_the_table_whole(void **state) {
     destroy(f);
 }
 
+/* A window that cannot be made (here: no room left in r->all) is not tried again for every
+ * record: the next try is evaluate_every later, by the stream's clock. */
+static void failed_window_is_retried_later(void **state) {
+    (void)state;
+    fixture_t *f = make("m", 3);
+    f->r.cap_all = 1;
+    assert_int_equal(add(f, T0, "a", 1, "u"), DD_CODEC_OK);
+    assert_int_equal(run_keys_count(&f->s), 0);
+    assert_int_equal(f->s.untracked, 1);
+    f->r.cap_all = 128;
+    assert_int_equal(add(f, T0 + 500, "a", 1, "u"), DD_CODEC_OK); /* within evaluate_every */
+    assert_int_equal(run_keys_count(&f->s), 0);
+    assert_int_equal(f->s.untracked, 2);
+    assert_int_equal(add(f, T0 + 1000, "a", 1, "u"), DD_CODEC_OK);
+    assert_int_equal(run_keys_count(&f->s), 1);
+    assert_int_equal(f->s.untracked, 2);
+    destroy(f);
+}
+
 static void key_state_round_trip(void **state) {
     (void)state;
     fixture_t *f = make("m", 3);
@@ -426,6 +446,7 @@ int main(void) {
         cmocka_unit_test(quiet_keys_give_up_their_windows_loop),
         cmocka_unit_test(quiet_keys_give_up_their_windows_worker),
         cmocka_unit_test(evictions_keep_the_table_whole),
+        cmocka_unit_test(failed_window_is_retried_later),
         cmocka_unit_test(key_state_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
