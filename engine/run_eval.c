@@ -47,12 +47,18 @@ static void event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *fie
     e->window_end_ms = s->view_end_ms;
 }
 
+/* samples: the values on each side of the evaluation that cleared it (NULL: none) */
 static void emit_resolved(run_t *r, run_stream_t *s, const char *field, const char *condition,
                           dd_event_type_t resolves, const dd_alert_state_t *st,
-                          const char *statistic, double value, double threshold, int64_t now_ms) {
+                          const char *statistic, double value, double threshold,
+                          const uint64_t *samples, int64_t now_ms) {
     dd_event_t e;
     dd_event_init(&e, DD_EVENT_RESOLVED);
     event_base(r, s, &e, field, condition, now_ms);
+    if (samples != NULL) {
+        e.n_reference = samples[0];
+        e.n_current = samples[1];
+    }
     e.resolved.resolves = resolves;
     e.resolved.raised_at_ms = st->raised_at_ms;
     e.resolved.statistic = statistic;
@@ -100,8 +106,9 @@ static void quality_step(run_t *r, run_stream_t *s, run_field_t *f, int q,
         if (run_emit(r, &e) == 0)
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
+        const uint64_t samples[2] = {p->n_reference, p->n_current};
         emit_resolved(r, s, f->cfg->path, quality_names[q], DD_EVENT_QUALITY, st, NULL,
-                      p->current_rate, p->threshold, now_ms);
+                      p->current_rate, p->threshold, samples, now_ms);
     }
 }
 
@@ -150,8 +157,9 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
         if (run_emit(r, &e) == 0)
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
+        const uint64_t samples[2] = {j->n_reference, j->n_current};
         emit_resolved(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift,
-                      dd_method_name(j->method), j->value, f->threshold, now_ms);
+                      dd_method_name(j->method), j->value, f->threshold, samples, now_ms);
     }
 
     /* Quality: rises against the reference, and the configured ceiling on the null rate. */
@@ -183,8 +191,9 @@ static void stream_step(run_t *r, run_stream_t *s, int c, dd_observation_t obs, 
         if (run_emit(r, raised) == 0)
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
+        const uint64_t samples[2] = {raised->n_reference, raised->n_current};
         emit_resolved(r, s, NULL, stream_condition_names[c], raised->type, st, statistic, value,
-                      threshold, now_ms);
+                      threshold, samples, now_ms);
     }
 }
 
@@ -528,18 +537,18 @@ void run_resolve_all(run_t *r, run_stream_t *s, int64_t now_ms) {
         run_field_t *f = &s->fields[i];
         if (f->drift.raised)
             emit_resolved(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift, f->statistic,
-                          NAN, f->threshold, now_ms);
+                          NAN, f->threshold, NULL, now_ms);
         for (int q = 0; q < RUN_Q_N; q++)
             if (f->quality[q].raised)
                 emit_resolved(r, s, f->cfg->path, quality_names[q], DD_EVENT_QUALITY,
-                              &f->quality[q], NULL, NAN, NAN, now_ms);
+                              &f->quality[q], NULL, NAN, NAN, NULL, now_ms);
         memset(&f->drift, 0, sizeof f->drift);
         memset(f->quality, 0, sizeof f->quality);
     }
     for (int c = 0; c < RUN_S_N; c++) {
         if (s->stream_alerts[c].raised)
             emit_resolved(r, s, NULL, stream_condition_names[c], stream_types[c],
-                          &s->stream_alerts[c], NULL, NAN, NAN, now_ms);
+                          &s->stream_alerts[c], NULL, NAN, NAN, NULL, now_ms);
         memset(&s->stream_alerts[c], 0, sizeof s->stream_alerts[c]);
     }
 }

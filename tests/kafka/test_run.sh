@@ -579,6 +579,8 @@ res = [e for e in ev if e["type"] == "resolved" and e.get("field") == "latency_m
        and e["resolves"] == "drift"]
 assert len(res) == 1 and res[0]["keys"] == {"model": "v2"}, res
 assert ms(res[0]["window"]["end"]) > int(sys.argv[2]), res
+# the samples of the evaluation that cleared it: the reference file and the window
+assert res[0]["samples"]["reference"] == 20000 and res[0]["samples"]["current"] >= 1000, res
 ' "$dir/keys.events.jsonl" "$((t0 + 16000 * 5))"
     check "each key's window counted exactly its 24,000 records; v3's 240 are untracked" json '
 import json, sys
