@@ -461,12 +461,6 @@ static int ocf_block(FILE *f, const uint8_t *data, size_t len, uint64_t records,
                : -1;
 }
 
-static uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static int write_file(const gen_cli_t *c, const dd_gen_t *g, uint8_t *buf, size_t cap) {
     const int to_stdout = strcmp(c->output, "-") == 0;
     FILE *f = to_stdout ? stdout : fopen(c->output, "wb");
@@ -476,7 +470,7 @@ static int write_file(const gen_cli_t *c, const dd_gen_t *g, uint8_t *buf, size_
     }
     const int ocf = c->o.format != DD_GEN_JSON;
     uint8_t sync[16];
-    const uint64_t s0 = mix64(c->o.seed ^ 0x243f6a8885a308d3ull), s1 = mix64(s0 + 1);
+    const uint64_t s0 = dd_mix64(c->o.seed ^ 0x243f6a8885a308d3ull), s1 = dd_mix64(s0 + 1);
     for (int k = 0; k < 8; k++) {
         sync[k] = (uint8_t)(s0 >> (8 * k));
         sync[8 + k] = (uint8_t)(s1 >> (8 * k));

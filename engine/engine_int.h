@@ -24,6 +24,13 @@ extern const dd_command_t dd_command_inspect;
 extern const dd_command_t dd_command_run;
 extern const dd_command_t dd_command_baseline;
 
+/* splitmix64's finalizer: a bijective mix of 64 bits (random streams, ids, key hashes). */
+static inline uint64_t dd_mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 /* Parses a decimal integer option value in [min, max]. On failure prints
  * "driftd CMD: OPTION expects ..." to stderr and returns -1. */
 int dd_cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min,

@@ -124,12 +124,6 @@ size_t dd_event_key(const dd_event_t *e, char *buf, size_t cap) {
     return dd_json_buf_finish(&b);
 }
 
-static uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = data;
     for (size_t i = 0; i < n; i++) {
@@ -153,7 +147,7 @@ void dd_event_make_id(const dd_event_t *e, char out[DD_EVENT_ID_SIZE]) {
         h[i] = fnv1a(h[i], key, klen + 1);
         h[i] = fnv1a(h[i], &t, sizeof(t));
         h[i] = fnv1a(h[i], &e->sequence, sizeof(e->sequence));
-        h[i] = mix64(h[i] + (uint64_t)i);
+        h[i] = dd_mix64(h[i] + (uint64_t)i);
     }
     /* Version 8 (custom) and the RFC 9562 variant. */
     h[0] = (h[0] & ~0xF000ull) | 0x8000ull;

@@ -7,6 +7,8 @@
  * caller's buffer: no state per record, no allocation per record. */
 #include "gen.h"
 
+#include "engine_int.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,24 +151,18 @@ struct dd_gen {
 
 /* ---- random numbers ------------------------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 typedef struct rng {
     uint64_t s;
 } rng_t;
 
 static rng_t rng_stream(uint64_t record_key, uint64_t stream) {
-    rng_t r = {mix64(record_key + (stream + 1) * 0xd1b54a32d192ed03ull)};
+    rng_t r = {dd_mix64(record_key + (stream + 1) * 0xd1b54a32d192ed03ull)};
     return r;
 }
 
 static uint64_t next_u64(rng_t *r) {
     r->s += GOLDEN;
-    return mix64(r->s);
+    return dd_mix64(r->s);
 }
 
 /* Uniform on (0, 1): never 0, so logs are finite. */
@@ -519,7 +515,7 @@ static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) 
 int dd_gen_record(const dd_gen_t *g, uint64_t i, uint8_t *buf, size_t cap, size_t *len,
                   int64_t *ts_ms, int *poison) {
     out_t w = {buf, buf + cap, 0};
-    const uint64_t key = mix64(g->seed_key ^ (i * GOLDEN));
+    const uint64_t key = dd_mix64(g->seed_key ^ (i * GOLDEN));
     const int is_poison = g->o.poison_every > 0 && i % g->o.poison_every == g->o.poison_every - 1;
     if (is_poison) {
         write_poison(g, i, key, &w);
@@ -694,7 +690,7 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
     g->o.null_field = NULL;
     g->shift_index = -1;
     g->null_index = -1;
-    g->seed_key = mix64(o->seed ^ 0x6a09e667f3bcc909ull);
+    g->seed_key = dd_mix64(o->seed ^ 0x6a09e667f3bcc909ull);
     if ((o->wide > 0 ? build_wide(g) : build_standard(g)) != 0) {
         snprintf(errstr, errstr_size, "out of memory");
         dd_gen_destroy(g);

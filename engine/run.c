@@ -782,6 +782,23 @@ static void window_samples(run_t *r, dd_prom_t *p, const char *family,
     }
 }
 
+/* A counter or gauge per stream with keys (streams without keys have none of these). */
+static void keyed_samples(run_t *r, dd_prom_t *p, const char *family, const char *type,
+                          const char *help, uint64_t (*value)(const run_stream_t *)) {
+    dd_prom_family(p, family, type, help);
+    const char *sl[] = {"stream"};
+    for (size_t i = 0; i < r->n_streams; i++)
+        if (r->streams[i].keys != NULL)
+            dd_prom_sample_u64(p, family, sl, &r->streams[i].cfg->name, 1, value(&r->streams[i]));
+}
+
+static uint64_t keys_of(const run_stream_t *s) {
+    return run_keys_count(s);
+}
+static uint64_t untracked_of(const run_stream_t *s) {
+    return s->untracked;
+}
+
 static uint64_t records_of(const run_stream_t *s) {
     return s->records + s->batch->rows;
 }
@@ -830,24 +847,14 @@ static void render_metrics(run_t *r, dd_prom_t *p) {
     for (size_t i = 0; i < r->n_streams; i++)
         any_keys |= r->streams[i].keys != NULL;
     if (any_keys) {
-        dd_prom_family(p, "driftd_keys", "gauge",
-                       "Key value combinations with a window of their own (keys:)");
-        for (size_t i = 0; i < r->n_streams; i++)
-            if (r->streams[i].keys != NULL)
-                dd_prom_sample_u64(p, "driftd_keys", sl, &r->streams[i].cfg->name, 1,
-                                   run_keys_count(&r->streams[i]));
-        dd_prom_family(p, "driftd_evicted_keys_total", "counter",
-                       "Keys that gave up their window to a new key after a window without records");
-        for (size_t i = 0; i < r->n_streams; i++)
-            if (r->streams[i].keys != NULL)
-                dd_prom_sample_u64(p, "driftd_evicted_keys_total", sl, &r->streams[i].cfg->name, 1,
-                                   run_keys_evicted(&r->streams[i]));
-        dd_prom_family(p, "driftd_untracked_key_records_total", "counter",
-                       "Records of key values beyond max_key_values (counted, not judged)");
-        for (size_t i = 0; i < r->n_streams; i++)
-            if (r->streams[i].keys != NULL)
-                dd_prom_sample_u64(p, "driftd_untracked_key_records_total", sl,
-                                   &r->streams[i].cfg->name, 1, r->streams[i].untracked);
+        keyed_samples(r, p, "driftd_keys", "gauge",
+                      "Key value combinations with a window of their own (keys:)", keys_of);
+        keyed_samples(r, p, "driftd_evicted_keys_total", "counter",
+                      "Keys that gave up their window to a new key after a window without records",
+                      run_keys_evicted);
+        keyed_samples(r, p, "driftd_untracked_key_records_total", "counter",
+                      "Records of key values beyond max_key_values (counted, not judged)",
+                      untracked_of);
     }
     dd_prom_family(p, "driftd_window_records", "gauge",
                    "Records in the window the next evaluation compares");

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "checkpoint.h"
+#include "engine_int.h"
 #include "run_int.h"
 
 struct run_keys {
@@ -35,12 +36,6 @@ struct run_keys {
 
 #define FAIL(...) (snprintf(errstr, errstr_size, __VA_ARGS__), -1)
 #define SAY(...) snprintf(errstr, errstr_size, __VA_ARGS__)
-
-static uint64_t mix64(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 size_t run_keys_count(const run_stream_t *s) {
     return s->keys != NULL ? s->keys->n : 0;
@@ -137,11 +132,11 @@ static uint64_t key_hash(const run_stream_t *s, const dd_column_batch_t *b, size
             if (isnan(x))
                 x = NAN;
             memcpy(&v, &x, sizeof v);
-            v = mix64(v ^ 0x6e756d62ull);
+            v = dd_mix64(v ^ 0x6e756d62ull);
         } else {
             v = c->hashes[row];
         }
-        h = mix64(h ^ mix64(v + i + 1));
+        h = dd_mix64(h ^ dd_mix64(v + i + 1));
     }
     return h != 0 ? h : 1;
 }
@@ -350,14 +345,14 @@ static void append_row(const dd_column_batch_t *src, size_t row, dd_column_batch
 
 /* Every slot is taken and a new key arrived: the key quiet the longest — no record for a window,
  * evaluate_every and (event time) the watermark, by the stream's clock — gives up its slot: its
- * raised conditions are resolved, its window dropped. 1 when a slot was freed. When no key is
+ * raised conditions are resolved, its window dropped. `clock` is the stream's newest event time
+ * (event time) or now. 1 when a slot was freed. When no key is
  * that quiet, the keys are looked at again only after evaluate_every (records of new keys keep
  * coming while the slots are busy: no scan per record). */
-static int evict_quiet(run_t *r, run_stream_t *p, int64_t now_ms) {
+static int evict_quiet(run_t *r, run_stream_t *p, int64_t clock, int64_t now_ms) {
     run_keys_t *k = p->keys;
     const dd_config_window_t *w = &r->cfg->window;
     const int event_time = w->time == DD_CONFIG_WINDOW_EVENT_TIME;
-    const int64_t clock = event_time ? p->max_time_ms : now_ms;
     if (clock < k->next_evict_check)
         return 0;
     const int64_t quiet = w->length_ms + w->evaluate_every_ms + (event_time ? w->watermark_ms : 0);
@@ -406,11 +401,11 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
         char errstr[256];
         const size_t errstr_size = sizeof errstr;
         errstr[0] = '\0';
-        if (p->keys->n == p->keys->cap)
-            evict_quiet(r, p, now_ms);
         /* the clock idleness and retries are measured on: the stream's newest time, or now */
         const int64_t clock =
             r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME ? p->max_time_ms : now_ms;
+        if (p->keys->n == p->keys->cap)
+            evict_quiet(r, p, clock, now_ms);
         if (p->keys->n < p->keys->cap && clock < p->keys->next_create) {
             snprintf(errstr, errstr_size, "no memory for a window a moment ago");
         } else if (p->keys->n < p->keys->cap) {
