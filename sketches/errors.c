@@ -1,4 +1,4 @@
-/* errors.c — names for dd_sketch_err_t. */
+/* errors.c — names for dd_sketch_err_t, and DD_ASSERT's failure report. */
 #include "sketches.h"
 
 const char *dd_sketch_strerror(dd_sketch_err_t err) {
@@ -30,3 +30,17 @@ const char *dd_sketch_strerror(dd_sketch_err_t err) {
     }
     return "unknown sketch error";
 }
+
+#if defined(DD_ASSERTS) && DD_ASSERTS
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dd_base.h"
+
+/* DD_ASSERT's failure path: the only output of this library, in builds that check invariants. */
+_Noreturn void dd_assert_fail(const char *expr, const char *file, int line, const char *func) {
+    fprintf(stderr, "driftd: invariant violated: %s (%s:%d, %s)\n", expr, file, line, func);
+    fflush(stderr);
+    abort();
+}
+#endif

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_int.h"
+#include "json.h"
 #include "events.h"
 
 static json_t *parse(const dd_event_t *e) {

@@ -1,0 +1,778 @@
+/* gen.c — the synthetic record generator behind `driftd gen` and `driftd demo` (docs/gen.md).
+ *
+ * Every random number of record i comes from a splitmix64 stream keyed by (seed, i, stream), and
+ * each field has streams of its own (its value, its shift decision, its null decision), so record
+ * i is a pure function of the options and i, and shifting or nulling one field leaves every other
+ * field's values byte for byte as they were. Values are drawn and written straight into the
+ * caller's buffer: no state per record, no allocation per record. */
+#include "gen.h"
+
+#include "dd_base.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GOLDEN 0x9e3779b97f4a7c15ull
+#define STREAM_SHIFT (1ull << 24) /* + field index: does the categorical shift hit this value */
+#define STREAM_NULL (2ull << 24)  /* + field index: is this value nulled */
+#define STREAM_POISON (3ull << 24)
+#define NUMERIC_SHIFT_MAX 1e6 /* standard deviations: keeps shifted ints inside int32 */
+#define PI 3.14159265358979323846
+
+typedef enum field_type {
+    T_TIMESTAMP, /* long, timestamp-millis */
+    T_DOUBLE,
+    T_FLOAT,
+    T_INT,
+    T_LONG,
+    T_NULLABLE_DOUBLE, /* ["null","double"] */
+    T_STRING,
+    T_ENUM,
+    T_BOOLEAN,
+} field_type_t;
+
+typedef enum field_id {
+    F_TS,
+    F_LATENCY_MS,
+    F_AMOUNT,
+    F_SCORE,
+    F_AGE,
+    F_ITEMS,
+    F_BALANCE,
+    F_TEMPERATURE,
+    F_CLICKS,
+    F_SESSION_S,
+    F_RATIO,
+    F_ACCOUNT_DAYS,
+    F_COUNTRY,
+    F_DEVICE,
+    F_PLAN,
+    F_IS_RETURNING,
+    F_CHANNEL, /* version 2 */
+    F_STANDARD_COUNT
+} field_id_t;
+
+typedef struct category {
+    const char *name;
+    double weight;
+} category_t;
+
+/* Skewed on purpose: a few heavy hitters and a tail, as real categorical features are. */
+static const category_t countries[] = {{"US", 0.30}, {"IN", 0.15}, {"BR", 0.10}, {"DE", 0.08},
+                                       {"GB", 0.08}, {"FR", 0.07}, {"JP", 0.07}, {"CA", 0.06},
+                                       {"MX", 0.05}, {"NG", 0.04}};
+/* In enum symbol order; "kiosk" is declared but produced only by a shift. */
+static const category_t devices[] = {{"ios", 0.35}, {"android", 0.45}, {"web", 0.15},
+                                     {"other", 0.05}};
+static const category_t plans[] = {{"free", 0.70}, {"pro", 0.22}, {"team", 0.08}};
+static const category_t channels[] = {{"web", 0.55}, {"app", 0.30}, {"email", 0.10},
+                                      {"partner", 0.05}};
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define DEVICE_SHIFT_SYMBOL 4 /* index of "kiosk" */
+#define P_RETURNING 0.6
+#define P_BALANCE_NULL 0.02
+#define GEOMETRIC_P 0.2
+#define ITEMS_LAMBDA 4.0
+#define ITEMS_MAX 20
+
+typedef struct standard_field { /* names: standard_names */
+    const char *json_key; /* "name": (after a comma but for the first) */
+    field_type_t type;
+    const char *shift_category; /* categorical: the value a shift brings in */
+} standard_field_t;
+
+static const standard_field_t standard[F_STANDARD_COUNT] = {
+    {"\"ts\":", T_TIMESTAMP, NULL},
+    {",\"latency_ms\":", T_DOUBLE, NULL},
+    {",\"amount\":", T_DOUBLE, NULL},
+    {",\"score\":", T_DOUBLE, NULL},
+    {",\"age\":", T_INT, NULL},
+    {",\"items\":", T_INT, NULL},
+    {",\"balance\":", T_NULLABLE_DOUBLE, NULL},
+    {",\"temperature\":", T_FLOAT, NULL},
+    {",\"clicks\":", T_LONG, NULL},
+    {",\"session_s\":", T_DOUBLE, NULL},
+    {",\"ratio\":", T_DOUBLE, NULL},
+    {",\"account_days\":", T_INT, NULL},
+    {",\"country\":", T_STRING, "ZZ"},
+    {",\"device\":", T_ENUM, "kiosk"},
+    {",\"plan\":", T_STRING, "enterprise"},
+    {",\"is_returning\":", T_BOOLEAN, "false"},
+    {",\"channel\":", T_STRING, "fax"},
+};
+
+static const char *const standard_names[F_STANDARD_COUNT] = {
+    "ts",      "latency_ms",  "amount", "score",     "age",   "items",
+    "balance", "temperature", "clicks", "session_s", "ratio", "account_days",
+    "country", "device",      "plan",   "is_returning",       "channel"};
+static const int standard_numeric[F_STANDARD_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                       1, 1, 1, 0, 0, 0, 0, 0};
+
+static const char schema_head[] =
+    "{\"type\":\"record\",\"name\":\"Features\",\"namespace\":\"driftd.gen\",\"fields\":["
+    "{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},"
+    "{\"name\":\"latency_ms\",\"type\":\"double\"},"
+    "{\"name\":\"amount\",\"type\":\"double\"},"
+    "{\"name\":\"score\",\"type\":\"double\"},"
+    "{\"name\":\"age\",\"type\":\"int\"},"
+    "{\"name\":\"items\",\"type\":\"int\"},"
+    "{\"name\":\"balance\",\"type\":[\"null\",\"double\"],\"default\":null},"
+    "{\"name\":\"temperature\",\"type\":\"float\"},"
+    "{\"name\":\"clicks\",\"type\":\"long\"},"
+    "{\"name\":\"session_s\",\"type\":\"double\"},"
+    "{\"name\":\"ratio\",\"type\":\"double\"},"
+    "{\"name\":\"account_days\",\"type\":\"int\"},"
+    "{\"name\":\"country\",\"type\":\"string\"},"
+    "{\"name\":\"device\",\"type\":{\"type\":\"enum\",\"name\":\"Device\","
+    "\"symbols\":[\"ios\",\"android\",\"web\",\"other\",\"kiosk\"]}},"
+    "{\"name\":\"plan\",\"type\":\"string\"},"
+    "{\"name\":\"is_returning\",\"type\":\"boolean\"}";
+static const char schema_v2_tail[] = ",{\"name\":\"channel\",\"type\":\"string\",\"default\":\"web\"}";
+
+struct dd_gen {
+    dd_gen_options_t o;
+    uint64_t seed_key;
+    size_t n_fields;
+    const char *const *names;
+    const int *numeric;
+    char **wide_names; /* wide: "f0".. (owned) */
+    int *wide_numeric;
+    char *schema;
+    long shift_index; /* −1: none */
+    long null_index;
+    int shift_categorical;
+    double shift_add;          /* numeric shift: shift × the field's standard deviation */
+    double items_cdf[ITEMS_MAX]; /* P(items ≤ k + 1) */
+    double stddev[F_STANDARD_COUNT];
+    char shift_name[64], null_name[64];
+};
+
+/* ---- random numbers ------------------------------------------------------------------------ */
+
+typedef struct rng {
+    uint64_t s;
+} rng_t;
+
+static rng_t rng_stream(uint64_t record_key, uint64_t stream) {
+    rng_t r = {dd_mix64(record_key + (stream + 1) * 0xd1b54a32d192ed03ull)};
+    return r;
+}
+
+static uint64_t next_u64(rng_t *r) {
+    r->s += GOLDEN;
+    return dd_mix64(r->s);
+}
+
+/* Uniform on (0, 1): never 0, so logs are finite. */
+static double uniform(rng_t *r) {
+    return ((double)(next_u64(r) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+static double normal(rng_t *r) {
+    const double u1 = uniform(r), u2 = uniform(r);
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * PI * u2);
+}
+
+static size_t pick(const category_t *c, size_t n, double u) {
+    double acc = 0;
+    for (size_t k = 0; k + 1 < n; k++) {
+        acc += c[k].weight;
+        if (u < acc)
+            return k;
+    }
+    return n - 1;
+}
+
+/* ---- writing ------------------------------------------------------------------------------- */
+
+typedef struct out {
+    uint8_t *p, *end;
+    int overflow;
+} out_t;
+
+static void put(out_t *w, const void *bytes, size_t n) {
+    if ((size_t)(w->end - w->p) < n) {
+        w->overflow = 1;
+        w->p = w->end;
+        return;
+    }
+    memcpy(w->p, bytes, n);
+    w->p += n;
+}
+
+static void put_byte(out_t *w, uint8_t b) {
+    put(w, &b, 1);
+}
+
+static void put_cstr(out_t *w, const char *s) {
+    put(w, s, strlen(s));
+}
+
+static void avro_long(out_t *w, int64_t v) {
+    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    uint8_t b[10];
+    size_t n = 0;
+    while (z >= 0x80) {
+        b[n++] = (uint8_t)(z | 0x80);
+        z >>= 7;
+    }
+    b[n++] = (uint8_t)z;
+    put(w, b, n);
+}
+
+static void avro_double(out_t *w, double v) {
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    uint8_t b[8];
+    for (int k = 0; k < 8; k++)
+        b[k] = (uint8_t)(bits >> (8 * k));
+    put(w, b, 8);
+}
+
+static void avro_float(out_t *w, float v) {
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    const uint8_t b[4] = {(uint8_t)bits, (uint8_t)(bits >> 8), (uint8_t)(bits >> 16),
+                          (uint8_t)(bits >> 24)};
+    put(w, b, 4);
+}
+
+static void avro_string(out_t *w, const char *s) {
+    const size_t n = strlen(s);
+    avro_long(w, (int64_t)n);
+    put(w, s, n);
+}
+
+/* %.17g reads back as the same double; %.9g as the same float. */
+static void json_double(out_t *w, double v) {
+    char text[32];
+    const int n = snprintf(text, sizeof text, "%.17g", v);
+    put(w, text, (size_t)n);
+}
+
+static void json_float(out_t *w, float v) {
+    char text[32];
+    const int n = snprintf(text, sizeof text, "%.9g", (double)v);
+    put(w, text, (size_t)n);
+}
+
+static void json_integer(out_t *w, int64_t v) {
+    char text[24];
+    const int n = snprintf(text, sizeof text, "%lld", (long long)v);
+    put(w, text, (size_t)n);
+}
+
+static void json_quoted(out_t *w, const char *s) {
+    put_byte(w, '"');
+    put_cstr(w, s); /* generated names and categories: nothing to escape */
+    put_byte(w, '"');
+}
+
+/* ---- values -------------------------------------------------------------------------------- */
+
+typedef struct value {
+    int is_null;
+    double number;  /* T_DOUBLE, T_FLOAT, T_NULLABLE_DOUBLE */
+    int64_t integer; /* T_TIMESTAMP, T_INT, T_LONG, T_ENUM index, T_BOOLEAN */
+    const char *text; /* T_STRING, T_ENUM symbol */
+} value_t;
+
+static int in_range(const dd_gen_t *g, uint64_t i) {
+    return i >= g->o.shift_from && (g->o.shift_until == 0 || i < g->o.shift_until);
+}
+
+int64_t dd_gen_ts(const dd_gen_t *g, uint64_t i) {
+    /* unsigned: wraps rather than overflows for absurd indices */
+    return (int64_t)((uint64_t)g->o.time_start_ms +
+                     (uint64_t)(int64_t)llround((double)i * g->o.time_step_ms));
+}
+
+/* The value of standard field f in record i, shift and null injection applied. */
+static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_t f) {
+    value_t v = {0, 0.0, 0, NULL};
+    rng_t r = rng_stream(key, f);
+    switch ((field_id_t)f) {
+    case F_TS: v.integer = dd_gen_ts(g, i); break;
+    case F_LATENCY_MS: v.number = 120.0 + 15.0 * normal(&r); break;
+    case F_AMOUNT: v.number = exp(3.0 + 0.5 * normal(&r)); break;
+    case F_SCORE: v.number = uniform(&r); break;
+    case F_AGE: /* u × 73 can round up to 73 when u is within 2^-53 of 1 */
+        v.integer = 18 + (int64_t)(uniform(&r) * 73.0);
+        v.integer = v.integer > 90 ? 90 : v.integer;
+        break;
+    case F_ITEMS: {
+        const double u = uniform(&r);
+        int64_t k = 0;
+        while (k + 1 < ITEMS_MAX && u > g->items_cdf[k])
+            k++;
+        v.integer = k + 1;
+        break;
+    }
+    case F_BALANCE:
+        v.is_null = uniform(&r) < P_BALANCE_NULL;
+        v.number = 1000.0 + 300.0 * normal(&r);
+        break;
+    case F_TEMPERATURE: v.number = 20.0 + 5.0 * normal(&r); break;
+    case F_CLICKS: v.integer = (int64_t)floor(log(uniform(&r)) / log(1.0 - GEOMETRIC_P)); break;
+    case F_SESSION_S: v.number = -300.0 * log(uniform(&r)); break;
+    case F_RATIO: v.number = sqrt(1.0 - pow(uniform(&r), 0.2)); break; /* Kumaraswamy(2, 5) */
+    case F_ACCOUNT_DAYS:
+        v.integer = (int64_t)(uniform(&r) * 3651.0);
+        v.integer = v.integer > 3650 ? 3650 : v.integer;
+        break;
+    case F_COUNTRY: v.text = countries[pick(countries, N_OF(countries), uniform(&r))].name; break;
+    case F_DEVICE:
+        v.integer = (int64_t)pick(devices, N_OF(devices), uniform(&r));
+        v.text = devices[v.integer].name;
+        break;
+    case F_PLAN: v.text = plans[pick(plans, N_OF(plans), uniform(&r))].name; break;
+    case F_IS_RETURNING: v.integer = uniform(&r) < P_RETURNING; break;
+    case F_CHANNEL: v.text = channels[pick(channels, N_OF(channels), uniform(&r))].name; break;
+    case F_STANDARD_COUNT: break;
+    }
+    if ((long)f == g->shift_index && in_range(g, i)) {
+        if (!g->shift_categorical) {
+            if (standard[f].type == T_INT || standard[f].type == T_LONG)
+                v.integer += (int64_t)llround(g->shift_add);
+            else
+                v.number += g->shift_add;
+        } else {
+            rng_t s = rng_stream(key, STREAM_SHIFT + f);
+            if (uniform(&s) < g->o.shift) {
+                if (f == F_IS_RETURNING)
+                    v.integer = 0;
+                else if (f == F_DEVICE)
+                    v.integer = DEVICE_SHIFT_SYMBOL;
+                v.text = standard[f].shift_category;
+            }
+        }
+    }
+    if ((long)f == g->null_index && in_range(g, i)) {
+        rng_t s = rng_stream(key, STREAM_NULL + f);
+        if (uniform(&s) < g->o.null_rate)
+            v.is_null = 1;
+    }
+    return v;
+}
+
+static void write_standard(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w,
+                           int corrupt_enum) {
+    const size_t n = g->n_fields;
+    const int json = g->o.format == DD_GEN_JSON;
+    if (json)
+        put_byte(w, '{');
+    for (size_t f = 0; f < n; f++) {
+        const value_t v = standard_value(g, i, key, f);
+        const field_type_t t = standard[f].type;
+        if (json) {
+            put_cstr(w, standard[f].json_key);
+            if (v.is_null) {
+                put_cstr(w, "null");
+                continue;
+            }
+            switch (t) {
+            case T_TIMESTAMP:
+            case T_INT:
+            case T_LONG: json_integer(w, v.integer); break;
+            case T_DOUBLE:
+            case T_NULLABLE_DOUBLE: json_double(w, v.number); break;
+            case T_FLOAT: json_float(w, (float)v.number); break;
+            case T_STRING:
+            case T_ENUM: json_quoted(w, v.text); break;
+            case T_BOOLEAN: put_cstr(w, v.integer ? "true" : "false"); break;
+            }
+            continue;
+        }
+        switch (t) { /* only balance can be null in Avro (dd_gen_new refuses the rest) */
+        case T_TIMESTAMP:
+        case T_INT:
+        case T_LONG: avro_long(w, v.integer); break;
+        case T_DOUBLE: avro_double(w, v.number); break;
+        case T_NULLABLE_DOUBLE:
+            avro_long(w, v.is_null ? 0 : 1);
+            if (!v.is_null)
+                avro_double(w, v.number);
+            break;
+        case T_FLOAT: avro_float(w, (float)v.number); break;
+        case T_STRING: avro_string(w, v.text); break;
+        case T_ENUM: avro_long(w, corrupt_enum ? 100 + (int64_t)(key % 50) : v.integer); break;
+        case T_BOOLEAN: put_byte(w, v.integer ? 1 : 0); break;
+        }
+    }
+    if (json)
+        put_byte(w, '}');
+}
+
+static void write_wide(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) {
+    const int json = g->o.format == DD_GEN_JSON;
+    const int64_t ts = dd_gen_ts(g, i);
+    if (json) {
+        put_cstr(w, "{\"ts\":");
+        json_integer(w, ts);
+    } else {
+        avro_long(w, ts);
+    }
+    const int shifted = in_range(g, i);
+    for (size_t f = 1; f < g->n_fields; f++) {
+        rng_t r = rng_stream(key, f);
+        double x = normal(&r);
+        if (shifted && (long)f == g->shift_index)
+            x += g->shift_add;
+        int is_null = 0;
+        if (shifted && (long)f == g->null_index) {
+            rng_t s = rng_stream(key, STREAM_NULL + f);
+            is_null = uniform(&s) < g->o.null_rate;
+        }
+        if (json) {
+            put_cstr(w, ",\"");
+            put_cstr(w, g->names[f]);
+            put_cstr(w, "\":");
+            if (is_null)
+                put_cstr(w, "null");
+            else
+                json_double(w, x);
+        } else {
+            avro_double(w, x);
+        }
+    }
+    if (json)
+        put_byte(w, '}');
+}
+
+static void write_body(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w, int corrupt_enum) {
+    if (g->o.wide > 0)
+        write_wide(g, i, key, w);
+    else
+        write_standard(g, i, key, w, corrupt_enum);
+}
+
+static void confluent_header(const dd_gen_t *g, out_t *w, uint8_t magic) {
+    const uint32_t id = g->o.schema_id;
+    const uint8_t h[5] = {magic, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8),
+                          (uint8_t)id};
+    put(w, h, 5);
+}
+
+static void put_junk(out_t *w, rng_t *r, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        put_byte(w, (uint8_t)(next_u64(r) | 0x80)); /* high bit: no ASCII, no valid UTF-8 start */
+}
+
+/* A record no decoder accepts, one of three kinds chosen by (seed, i). */
+static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) {
+    rng_t r = rng_stream(key, STREAM_POISON);
+    const unsigned kind = (unsigned)(next_u64(&r) % 3);
+    uint8_t *const start = w->p;
+    if (g->o.format == DD_GEN_JSON) {
+        if (kind == 0) { /* cut short: a strict prefix of an object is never valid JSON */
+            write_body(g, i, key, w, 0);
+            const size_t len = (size_t)(w->p - start);
+            if (!w->overflow)
+                w->p = start + 1 + next_u64(&r) % (len - 1);
+        } else if (kind == 1) { /* garbage where a value belongs */
+            put_cstr(w, "{\"ts\":");
+            put_junk(w, &r, 4 + next_u64(&r) % 12);
+            put_byte(w, '}');
+        } else { /* NaN is not JSON */
+            put_cstr(w, "{\"ts\":");
+            json_integer(w, dd_gen_ts(g, i));
+            put_cstr(w, ",\"latency_ms\":NaN}");
+        }
+        return;
+    }
+    if (g->o.format == DD_GEN_AVRO_CONFLUENT) {
+        if (kind == 0) { /* a wrong magic byte, then junk */
+            put_byte(w, (uint8_t)(1 + next_u64(&r) % 255));
+            put_junk(w, &r, 8 + next_u64(&r) % 32);
+        } else if (kind == 1) { /* the right header, a body cut short */
+            confluent_header(g, w, 0);
+            uint8_t *const body = w->p;
+            write_body(g, i, key, w, 0);
+            if (!w->overflow)
+                w->p = body + next_u64(&r) % (size_t)(w->p - body);
+        } else { /* too short for the header */
+            put_byte(w, 0);
+            put_junk(w, &r, 1 + next_u64(&r) % 3);
+        }
+        return;
+    }
+    if (kind == 0 || (kind == 2 && g->o.wide > 0)) { /* cut short: at least one byte */
+        write_body(g, i, key, w, 0);
+        const size_t len = (size_t)(w->p - start);
+        if (!w->overflow)
+            w->p = start + 1 + next_u64(&r) % (len - 1);
+    } else if (kind == 1) { /* `ts` as a varint longer than 10 bytes */
+        for (int k = 0; k < 11; k++)
+            put_byte(w, 0xff);
+        put_junk(w, &r, 4);
+    } else { /* an enum index outside the enum */
+        write_standard(g, i, key, w, 1);
+    }
+}
+
+int dd_gen_record(const dd_gen_t *g, uint64_t i, uint8_t *buf, size_t cap, size_t *len,
+                  int64_t *ts_ms, int *poison) {
+    out_t w = {buf, buf + cap, 0};
+    const uint64_t key = dd_mix64(g->seed_key ^ (i * GOLDEN));
+    const int is_poison = g->o.poison_every > 0 && i % g->o.poison_every == g->o.poison_every - 1;
+    if (is_poison) {
+        write_poison(g, i, key, &w);
+    } else {
+        if (g->o.format == DD_GEN_AVRO_CONFLUENT)
+            confluent_header(g, &w, 0);
+        write_body(g, i, key, &w, 0);
+    }
+    if (w.overflow)
+        return -1;
+    *len = (size_t)(w.p - buf);
+    if (ts_ms != NULL)
+        *ts_ms = dd_gen_ts(g, i);
+    if (poison != NULL)
+        *poison = is_poison;
+    return 0;
+}
+
+/* ---- set-up -------------------------------------------------------------------------------- */
+
+void dd_gen_options_default(dd_gen_options_t *o) {
+    memset(o, 0, sizeof *o);
+    o->seed = 42;
+    o->format = DD_GEN_JSON;
+    o->schema_id = 1;
+    o->schema_version = 1;
+    o->time_start_ms = DD_GEN_DEFAULT_START_MS;
+    o->time_step_ms = 1.0;
+}
+
+void dd_gen_destroy(dd_gen_t *g) {
+    if (g == NULL)
+        return;
+    if (g->wide_names != NULL)
+        for (size_t f = 0; f < g->n_fields; f++)
+            free(g->wide_names[f]);
+    free(g->wide_names);
+    free(g->wide_numeric);
+    free(g->schema);
+    free(g);
+}
+
+static long find_field(const dd_gen_t *g, const char *name) {
+    for (size_t f = 0; f < g->n_fields; f++)
+        if (strcmp(g->names[f], name) == 0)
+            return (long)f;
+    return -1;
+}
+
+static void unknown_field(const dd_gen_t *g, const char *what, const char *name, char *errstr,
+                          size_t errstr_size) {
+    if (g->o.wide > 0)
+        snprintf(errstr, errstr_size, "unknown %s field '%s' (the wide record has ts and f0 to "
+                 "f%u)", what, name, g->o.wide - 1);
+    else
+        snprintf(errstr, errstr_size, "unknown %s field '%s' (fields: ts, latency_ms, amount, "
+                 "score, age, items, balance, temperature, clicks, session_s, ratio, "
+                 "account_days, country, device, plan, is_returning%s)", what, name,
+                 g->n_fields > F_CHANNEL ? ", channel" : "");
+}
+
+static int build_wide(dd_gen_t *g) {
+    const size_t n = (size_t)g->o.wide + 1;
+    g->wide_names = calloc(n, sizeof(char *));
+    g->wide_numeric = calloc(n, sizeof(int));
+    const size_t schema_cap = 256 + n * 48;
+    g->schema = malloc(schema_cap);
+    if (g->wide_names == NULL || g->wide_numeric == NULL || g->schema == NULL)
+        return -1;
+    g->n_fields = n;
+    size_t used = (size_t)snprintf(
+        g->schema, schema_cap,
+        "{\"type\":\"record\",\"name\":\"Wide\",\"namespace\":\"driftd.gen\",\"fields\":["
+        "{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}}");
+    for (size_t f = 0; f < n; f++) {
+        char name[16];
+        if (f == 0)
+            snprintf(name, sizeof name, "ts");
+        else
+            snprintf(name, sizeof name, "f%zu", f - 1);
+        if ((g->wide_names[f] = strdup(name)) == NULL)
+            return -1;
+        g->wide_numeric[f] = 1;
+        if (f > 0)
+            used += (size_t)snprintf(g->schema + used, schema_cap - used,
+                                     ",{\"name\":\"%s\",\"type\":\"double\"}", name);
+    }
+    snprintf(g->schema + used, schema_cap - used, "]}");
+    g->names = (const char *const *)g->wide_names;
+    g->numeric = g->wide_numeric;
+    return 0;
+}
+
+static int build_standard(dd_gen_t *g) {
+    g->n_fields = g->o.schema_version == 2 ? F_STANDARD_COUNT : F_CHANNEL;
+    g->names = standard_names;
+    g->numeric = standard_numeric;
+    const size_t cap = sizeof schema_head + sizeof schema_v2_tail + 4;
+    if ((g->schema = malloc(cap)) == NULL)
+        return -1;
+    snprintf(g->schema, cap, "%s%s]}", schema_head, g->o.schema_version == 2 ? schema_v2_tail : "");
+    /* items: 1 + Poisson(4), the tail above 20 folded into 20 */
+    double p = exp(-ITEMS_LAMBDA), acc = 0;
+    for (int k = 0; k < ITEMS_MAX; k++) {
+        acc += p;
+        g->items_cdf[k] = k + 1 == ITEMS_MAX ? 1.0 : acc;
+        p *= ITEMS_LAMBDA / (k + 1);
+    }
+    /* Standard deviations of the unshifted distributions (docs/gen.md). */
+    const double kb = 5.0, ka = 2.0; /* Kumaraswamy(a, b): E[X^n] = b B(1 + n/a, b) */
+    const double m1 = kb * exp(lgamma(1 + 1 / ka) + lgamma(kb) - lgamma(1 + 1 / ka + kb));
+    const double m2 = kb * exp(lgamma(1 + 2 / ka) + lgamma(kb) - lgamma(1 + 2 / ka + kb));
+    g->stddev[F_LATENCY_MS] = 15.0;
+    g->stddev[F_AMOUNT] = exp(3.0 + 0.125) * sqrt(expm1(0.25));
+    g->stddev[F_SCORE] = sqrt(1.0 / 12.0);
+    g->stddev[F_AGE] = sqrt((73.0 * 73.0 - 1.0) / 12.0);
+    g->stddev[F_ITEMS] = sqrt(ITEMS_LAMBDA);
+    g->stddev[F_BALANCE] = 300.0;
+    g->stddev[F_TEMPERATURE] = 5.0;
+    g->stddev[F_CLICKS] = sqrt(1.0 - GEOMETRIC_P) / GEOMETRIC_P;
+    g->stddev[F_SESSION_S] = 300.0;
+    g->stddev[F_RATIO] = sqrt(m2 - m1 * m1);
+    g->stddev[F_ACCOUNT_DAYS] = sqrt((3651.0 * 3651.0 - 1.0) / 12.0);
+    return 0;
+}
+
+double dd_gen_field_stddev(const dd_gen_t *g, const char *field) {
+    const long f = find_field(g, field);
+    if (f <= 0 || !g->numeric[f])
+        return 0.0;
+    return g->o.wide > 0 ? 1.0 : g->stddev[f];
+}
+
+int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t errstr_size) {
+    if (errstr_size > 0)
+        errstr[0] = '\0';
+    if (o == NULL || out == NULL) {
+        snprintf(errstr, errstr_size, "no options");
+        return -1;
+    }
+    *out = NULL;
+    if (o->format != DD_GEN_JSON && o->format != DD_GEN_AVRO && o->format != DD_GEN_AVRO_CONFLUENT) {
+        snprintf(errstr, errstr_size, "unknown format %d", (int)o->format);
+        return -1;
+    }
+    if (o->schema_version != 1 && o->schema_version != 2) {
+        snprintf(errstr, errstr_size, "schema version must be 1 or 2, got %d", o->schema_version);
+        return -1;
+    }
+    if (o->wide > DD_GEN_WIDE_MAX) {
+        snprintf(errstr, errstr_size, "a wide record has at most %u fields, got %u",
+                 DD_GEN_WIDE_MAX, o->wide);
+        return -1;
+    }
+    if (o->wide > 0 && o->schema_version != 1) {
+        snprintf(errstr, errstr_size, "schema version 2 applies to the standard record, not to a "
+                 "wide one");
+        return -1;
+    }
+    if (!isfinite(o->time_step_ms) || o->time_step_ms < 0 || o->time_step_ms > 1e12) {
+        snprintf(errstr, errstr_size, "the time step must be from 0 to 1e12 ms, got %g",
+                 o->time_step_ms);
+        return -1;
+    }
+    dd_gen_t *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    g->o = *o;
+    g->o.shift_field = NULL;
+    g->o.null_field = NULL;
+    g->shift_index = -1;
+    g->null_index = -1;
+    g->seed_key = dd_mix64(o->seed ^ 0x6a09e667f3bcc909ull);
+    if ((o->wide > 0 ? build_wide(g) : build_standard(g)) != 0) {
+        snprintf(errstr, errstr_size, "out of memory");
+        dd_gen_destroy(g);
+        return -1;
+    }
+    const int ranged = (o->shift_field != NULL) || (o->null_field != NULL);
+    if (ranged && o->shift_until != 0 && o->shift_until <= o->shift_from) {
+        snprintf(errstr, errstr_size, "the drift range [%llu, %llu) is empty",
+                 (unsigned long long)o->shift_from, (unsigned long long)o->shift_until);
+        goto fail;
+    }
+    if (o->shift_field != NULL) {
+        const long f = find_field(g, o->shift_field);
+        if (f < 0) {
+            unknown_field(g, "shift", o->shift_field, errstr, errstr_size);
+            goto fail;
+        }
+        if (f == 0) {
+            snprintf(errstr, errstr_size, "'ts' is the event time and cannot be shifted");
+            goto fail;
+        }
+        g->shift_index = f;
+        g->shift_categorical = !g->numeric[f];
+        snprintf(g->shift_name, sizeof g->shift_name, "%s", o->shift_field);
+        g->o.shift_field = g->shift_name;
+        if (g->shift_categorical && !(o->shift > 0 && o->shift <= 1)) {
+            snprintf(errstr, errstr_size, "'%s' is categorical: its shift is the share of values "
+                     "replaced, in (0, 1], got %g", o->shift_field, o->shift);
+            goto fail;
+        }
+        if (!g->shift_categorical &&
+            !(isfinite(o->shift) && fabs(o->shift) <= NUMERIC_SHIFT_MAX)) {
+            snprintf(errstr, errstr_size, "'%s' is numeric: its shift is in standard deviations, "
+                     "from -1e6 to 1e6, got %g", o->shift_field, o->shift);
+            goto fail;
+        }
+        if (!g->shift_categorical)
+            g->shift_add = o->shift * dd_gen_field_stddev(g, o->shift_field);
+    }
+    if (o->null_field != NULL) {
+        const long f = find_field(g, o->null_field);
+        if (f < 0) {
+            unknown_field(g, "null", o->null_field, errstr, errstr_size);
+            goto fail;
+        }
+        if (!(o->null_rate >= 0 && o->null_rate <= 1)) {
+            snprintf(errstr, errstr_size, "the null rate must be from 0 to 1, got %g",
+                     o->null_rate);
+            goto fail;
+        }
+        if (o->format != DD_GEN_JSON && (o->wide > 0 || f != F_BALANCE)) {
+            snprintf(errstr, errstr_size, "'%s' is not nullable in the Avro schema (only "
+                     "'balance' is, in the standard record); use the json format to make it "
+                     "null", o->null_field);
+            goto fail;
+        }
+        g->null_index = f;
+        snprintf(g->null_name, sizeof g->null_name, "%s", o->null_field);
+        g->o.null_field = g->null_name;
+    }
+    *out = g;
+    return 0;
+fail:
+    dd_gen_destroy(g);
+    return -1;
+}
+
+const char *dd_gen_schema(const dd_gen_t *g) {
+    return g->schema;
+}
+
+size_t dd_gen_fields(const dd_gen_t *g, const char *const **names, const int **numeric) {
+    if (names != NULL)
+        *names = g->names;
+    if (numeric != NULL)
+        *numeric = g->numeric;
+    return g->n_fields;
+}
+
+size_t dd_gen_record_bytes_max(const dd_gen_t *g) {
+    /* JSON: a field is at most , "name" : and a 24-character number or a 10-character string;
+     * Avro: at most 10 bytes a field, plus the header and the poison junk. */
+    size_t per_field = g->o.format == DD_GEN_JSON ? 48 : 16;
+    return 128 + g->n_fields * per_field;
+}

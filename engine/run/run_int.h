@@ -1,0 +1,395 @@
+/* run_int.h — private to engine/run/: the process state shared by its files.
+ *
+ * One thread owns everything here: the poll loop decodes messages into per-stream column
+ * batches, flushes a batch into the window pane of its records' time, evaluates every stream
+ * against its reference on a processing-time tick, emits events, and checkpoints windows and
+ * offsets together. The HTTP thread (http.c) sees only text this thread publishes. */
+#ifndef DRIFTD_ENGINE_RUN_INT_H
+#define DRIFTD_ENGINE_RUN_INT_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "codecs.h"
+#include "config.h"
+#include "dd_base.h"
+#include "events.h"
+#include "hysteresis.h"
+#include "judge.h"
+#include "run.h"
+#include "sketches.h"
+
+#define RUN_BATCH_ROWS 1024u
+#define RUN_BATCHES_MIN 4u  /* per stream: one filling, the others queued for the sketch worker */
+#define RUN_BATCHES_MAX 32u /* enough to keep decoding through a merge of the window (~10 ms) */
+#define RUN_BATCH_BYTES (16u << 20) /* per stream: batches beyond the minimum stay within this */
+#define RUN_SCHEMAS_MAX 64u /* writer schema ids a stream keeps plans for at once */
+#define RUN_NAMES_MAX 1024u     /* category names remembered per field */
+#define RUN_NAME_BYTES_MAX 128u /* longer spellings are not remembered */
+#define RUN_NAMES_SAMPLE 64u    /* names are taken from one decoded record in this many */
+#define RUN_FUTURE_MS (5 * 60 * 1000) /* event times further ahead of the clock are late */
+#define RUN_KEY_BATCH_BYTES (64u << 10) /* a key's batch: rows × columns × 9 bytes within this */
+#define RUN_KEY_VALUE_BYTES 64u /* longer key values are spelled by their hash */
+
+/* ---- logging (run_log.c) ---------------------------------------------------------------------
+ * One line per message on stderr: JSON ({"time":…,"level":…,"msg":…}) or text, per log.format;
+ * messages below log.level are dropped. Never called per record. */
+typedef struct run_log {
+    dd_config_log_level_t level;
+    dd_config_log_format_t format;
+} run_log_t;
+
+void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- streams (run_stream.c) ----------------------------------------------------------------- */
+
+typedef struct run_names run_names_t;
+typedef struct run_keys run_keys_t;
+
+enum { RUN_Q_NULL_RATE, RUN_Q_OUT_OF_RANGE, RUN_Q_NEW_CATEGORIES, RUN_Q_N };
+enum { RUN_S_DECODE_ERRORS, RUN_S_VOLUME, RUN_S_IDLE, RUN_S_LAG, RUN_S_N };
+
+typedef struct run_field {
+    const dd_config_field_t *cfg;
+    dd_column_kind_t kind;
+    dd_judge_options_t judge;
+    dd_alert_state_t drift;
+    dd_alert_state_t quality[RUN_Q_N];
+    /* the latest evaluation, for metrics */
+    int judged;
+    double value, threshold;
+    const char *statistic;
+} run_field_t;
+
+typedef struct run_schema {
+    uint32_t id;
+    dd_avro_plan_t *plan;
+    const dd_avro_schema_t *schema; /* owned by the registry client, or by the stream */
+    int time_in_seconds;            /* the time column is an Avro timestamp (seconds) */
+} run_schema_t;
+
+typedef struct run_stream {
+    const dd_config_stream_t *cfg;
+    const char *name; /* logs, metrics, the state file: cfg->name, or "name{k=v,…}" for a key */
+    size_t index;
+    /* Per-key windows (keys:): the configured stream (the parent) decodes every record, keeps the
+     * watermark, the decode-error, schema and freshness checks, and hands each record to the
+     * child of its key values, which holds a window, a reference and field alerts of its own.
+     * A child shares its parent's configuration, field specs, category names and a reference
+     * from a file, snapshot or topic; it has no decoder. */
+    run_keys_t *keys;             /* a parent with keys: its children; NULL otherwise */
+    struct run_stream *parent;    /* a child: its parent; NULL otherwise */
+    uint64_t key_hash;            /* a child: the hash of its key values */
+    const char *key_values[DD_CONFIG_KEYS_MAX]; /* a child: spellings (NULL: a null value) */
+    const char *key_label;        /* a child: "k=v,…", for metrics */
+    char *key_text;               /* a child: storage of name, key_label and key_values */
+    size_t key_columns[DD_CONFIG_KEYS_MAX]; /* a parent with keys: the batch column of each */
+    size_t n_columns; /* of the batch: the fields, the time column, key columns of their own */
+    int reference_shared;         /* the reference is the parent's */
+    size_t n_fields;
+    run_field_t *fields;
+    const char **paths;
+    dd_field_kind_t *kinds;
+    dd_field_spec_t *specs;
+    double *edges;       /* all fields' histogram edges, back to back (specs point in) */
+    /* decoding */
+    dd_json_plan_t *json;
+    dd_avro_schema_t *own_schema; /* codec avro with a schema file */
+    run_schema_t schemas[RUN_SCHEMAS_MAX];
+    size_t n_schemas;
+    run_schema_t *active; /* the plan of the last record's schema */
+    size_t time_column;   /* SIZE_MAX: Kafka timestamps or processing time */
+    int time_iso;         /* the time column holds RFC 3339 strings (codec json) */
+    double time_to_ms;    /* time column value × this = Unix ms (per the configured format) */
+    dd_column_batch_t *batch; /* the one being filled (loop thread) */
+    int64_t batch_pane;   /* pane index of the rows in batch (batch->rows > 0) */
+    dd_column_batch_t *spare[RUN_BATCHES_MAX]; /* free batches (guarded by the worker's mutex) */
+    size_t n_spare;
+    uint64_t worker_records, worker_late; /* counted by the worker, folded in when idle */
+    uint64_t seen;        /* records decoded (loop thread), for sampling */
+    run_names_t *names;   /* category spellings, for events */
+    dd_codec_span_t *texts; /* Avro: the sampled record's categorical values */
+    /* windows and reference */
+    dd_window_t *window;
+    uint32_t ring_panes; /* window panes kept: the compared ones and, in event time, those of the
+                            watermark's delay (the records after an evaluation's end) */
+    dd_sketch_set_t *current; /* evaluation scratch: merge of the live panes */
+    /* An evaluation in flight: the worker merges the window into `current` (in order with the
+     * batches, so it sees exactly the records handed over before it), then the loop thread
+     * judges. `current` and merged_* are the worker's from submission until merge_done. */
+    int eval_pending;          /* loop thread: submitted and not yet judged */
+    int64_t eval_now_ms;       /* processing time the evaluation started at */
+    int merge_done;            /* set by the worker (release), read by the loop (acquire) */
+    int merge_failed;
+    int64_t merge_from_ms, merge_to_ms;     /* the panes to merge; INT64_MIN/MAX: every live one */
+    int64_t merged_start_ms, merged_end_ms; /* the merged window's bounds */
+    double merge_seconds;
+    int64_t view_start_ms, view_end_ms; /* window bounds events carry: the latest the loop saw */
+    dd_sketch_set_t *reference;
+    int64_t reference_time_ms;
+    char reference_id[512];
+    int64_t first_time_ms;      /* first record's window time; INT64_MIN before */
+    int64_t max_time_ms;        /* newest window time seen; INT64_MIN before */
+    int64_t trailing_end_ms;    /* TRAILING: end of the window that became the reference */
+    int64_t next_eval_ms;       /* event time: the watermark crossing this evaluates */
+    int eval_due;               /* event time: the watermark crossed next_eval_ms */
+    /* schema tracking */
+    uint32_t last_schema_id;
+    int have_schema_id;
+    dd_json_observer_t *observed_ref, *observed_cur; /* JSON streams: sampled shapes */
+    uint64_t observe_every;
+    /* stream-level alerts */
+    dd_alert_state_t stream_alerts[RUN_S_N];
+    /* counters (since start, or restored) */
+    uint64_t records, bytes, late, decode_errors, type_errors, dead_letters;
+    uint64_t future; /* of the late records: event time ahead of the clock */
+    uint64_t decode_errors_by_reason[64];
+    uint64_t records_at_eval, errors_at_eval; /* at the previous evaluation */
+    uint64_t decoded;                   /* records decoded (loop thread; late ones included) */
+    uint64_t eval_decoded, eval_errors; /* decoded and decode_errors when the evaluation began */
+    int64_t last_record_ms;                   /* processing time of the newest record */
+    uint64_t evaluations, events;
+    uint64_t untracked; /* a parent with keys: records of key values beyond max_key_values */
+    int texts_always;   /* decode: spell every categorical column (a new key's values) */
+} run_stream_t;
+
+struct run;
+typedef struct run_worker run_worker_t;
+
+/* Builds the stream's decoder, specs and window from its configuration and loads its reference
+ * when it is a file or a snapshot. 0, or −1 with the reason in errstr. */
+int run_stream_init(struct run *r, run_stream_t *s, const dd_config_stream_t *cfg, size_t index,
+                    char *errstr, size_t errstr_size);
+void run_stream_free(run_stream_t *s);
+/* The part of run_stream_init that needs no reference and makes no window: fields, kinds
+ * (resolved against an Avro schema file), decoder. For driftd baseline. */
+int run_stream_prepare(struct run *r, run_stream_t *s, const dd_config_stream_t *cfg,
+                       size_t index, char *errstr, size_t errstr_size);
+
+/* Decodes one message as the next row of the stream's batch (which must have room), nothing
+ * more: no time, no pane. track_schema 0 leaves a Confluent stream's schema changes unreported
+ * (reading a reference). *time_to_ms gets the factor from the time column to Unix ms. */
+dd_codec_err_t run_stream_decode(struct run *r, run_stream_t *s, const uint8_t *data, size_t len,
+                                 int track_schema, int64_t now_ms, double *time_to_ms,
+                                 char *errstr, size_t errstr_size);
+/* A reference set from records of topics between two times (reference: {type: topic}): the
+ * stream's own topics or the reference's, [from_ms, to_ms) by Kafka timestamp, read with a
+ * consumer of its own that joins no group. 0, or −1 with the reason in errstr. */
+int run_reference_from_topics(struct run *r, run_stream_t *s, const dd_config_reference_t *ref,
+                              dd_sketch_set_t **out, char *errstr, size_t errstr_size);
+/* Decodes one message into the stream's batch and pane. Returns 0, or the codec error (the
+ * message is then the caller's to dead-letter) with a detail in errstr. now_ms is processing
+ * time; kafka_ts_ms the message timestamp (−1 if none). */
+dd_codec_err_t run_stream_add(struct run *r, run_stream_t *s, const uint8_t *data, size_t len,
+                              int64_t kafka_ts_ms, int64_t now_ms, char *errstr,
+                              size_t errstr_size);
+/* A reference sketch set from a dataset file, with the stream's fields (two passes: the first
+ * picks reference deciles as histogram edges, which also become the stream's specs, so panes
+ * made afterwards share them). */
+int run_reference_from_file(run_stream_t *s, const dd_config_reference_t *ref,
+                            dd_sketch_set_t **out, char *errstr, size_t errstr_size);
+
+/* How many batches a stream with these columns keeps (RUN_BATCHES_MIN to _MAX). */
+size_t run_batches_for(const dd_column_batch_t *b);
+/* Hands the batch's rows to their pane (through the worker when there is one). */
+void run_stream_flush(struct run *r, run_stream_t *s);
+/* Copies row `from` of src to row 0 of dst (dst->rows = 1); src may be dst. */
+void run_batch_move_row(dd_column_batch_t *src, size_t from, dd_column_batch_t *dst);
+
+/* Per-key windows. run_stream_add hands a keyed stream's records to its children, making one
+ * for each new combination of key values until max_key_values exist; then a new combination
+ * takes the window of a key that has been quiet for a whole window, or its records are counted
+ * in `untracked`. Children are listed in r->all too. */
+size_t run_keys_count(const run_stream_t *s);
+uint64_t run_keys_evicted(const run_stream_t *s); /* keys that gave up their window */
+run_stream_t *run_keys_child(const run_stream_t *s, size_t i);
+/* A child for a state file's stream "parent{…}" whose opaque bytes (run_alerts_encode) carry
+ * its key; NULL (with the reason in errstr) when the key is not this configuration's or the
+ * parent has max_key_values children already. */
+run_stream_t *run_keys_restore(struct run *r, run_stream_t *parent, const uint8_t *opaque,
+                               size_t opaque_len, char *errstr, size_t errstr_size);
+int run_keys_init(run_stream_t *s, char *errstr, size_t errstr_size);
+void run_keys_free(run_stream_t *s); /* the children too */
+/* Hands row `row` of the parent's batch (decoded, time t) to its key's child. */
+dd_codec_err_t run_keys_route(struct run *r, run_stream_t *parent, const uint8_t *data,
+                              size_t len, size_t row, int64_t t, int64_t now_ms);
+/* A child's key as bytes after its alert states; the size needed (nothing written if cap is
+ * short). */
+size_t run_keys_encode(const run_stream_t *child, uint8_t *buf, size_t cap);
+
+/* ---- the sketch worker (run_worker.c) --------------------------------------------------------
+ * A second thread adds full batches to their panes. run_worker_flush hands rows [0, n) of the
+ * stream's batch over (carrying row carry_row, unless SIZE_MAX, into the next batch as its row
+ * 0) and gives the stream a free batch, waiting for one when all are in flight; without a
+ * worker it does the work itself. run_worker_merge queues the merge of the stream's live panes
+ * into s->current (after advancing the window to advance_ms unless INT64_MIN) behind the
+ * batches already handed over, and sets s->merge_done when it is there (at once without a
+ * worker). run_worker_wait_idle returns once every handed batch is in its pane and every merge
+ * done, with the worker's counts folded into the streams and the evaluations whose merge is
+ * done judged: call it before reading or changing a window. */
+int run_worker_start(struct run *r);
+void run_worker_stop(struct run *r);
+void run_worker_flush(struct run *r, run_stream_t *s, size_t n, size_t carry_row);
+void run_worker_merge(struct run *r, run_stream_t *s, int64_t advance_ms);
+void run_worker_wait_idle(struct run *r);
+/* Folds the worker's counts into the streams (it may be busy); takes the worker's lock. */
+void run_worker_fold(struct run *r);
+/* Sets the window bounds the stream's events carry to the window its evaluation compares
+ * (event time: the latest boundary's; processing time: the live panes'). Worker idle. */
+void run_stream_view(struct run *r, run_stream_t *s);
+
+/* ---- category names (run_names.c) ------------------------------------------------------------
+ * Per categorical field, hash → the first spelling seen, bounded (RUN_NAMES_MAX names of at
+ * most RUN_NAME_BYTES_MAX bytes); put ignores what does not fit. Loop thread only. */
+run_names_t *run_names_new(size_t n_fields);
+void run_names_free(run_names_t *n);
+void run_names_put(run_names_t *n, size_t field, uint64_t hash, const void *bytes, size_t len);
+const char *run_names_get(const run_names_t *n, size_t field, uint64_t hash); /* or NULL */
+
+/* ---- evaluation (run_eval.c) ----------------------------------------------------------------
+ * run_evaluate judges the window against the reference (processing time: on every
+ * evaluate_every tick; event time: each time the stream's watermark crosses a multiple of
+ * evaluate_every, so a backlog replays its evaluations at the pace it is read). It starts the
+ * merge of the window on the worker and returns; run_evaluate_finish judges once the merge is
+ * done (run_evaluations_finish for every stream whose merge is done: the loop calls it between
+ * polls, run_worker_wait_idle on its way out). run_freshness checks idleness and event-time lag
+ * on the processing-time tick in both modes. */
+void run_evaluate(struct run *r, run_stream_t *s, int64_t now_ms);
+void run_evaluate_finish(struct run *r, run_stream_t *s);
+/* Event time: the latest multiple of evaluate_every the stream's watermark has reached. */
+int64_t run_boundary(const struct run *r, const run_stream_t *s);
+void run_evaluations_finish(struct run *r);
+void run_freshness(struct run *r, run_stream_t *s, int64_t now_ms);
+/* A Confluent stream's writer schema changed: one schema event per changed field. */
+void run_schema_changed(struct run *r, run_stream_t *s, const run_schema_t *old_schema,
+                        const run_schema_t *new_schema, int64_t now_ms);
+/* Resolves every raised condition of the stream (a key's window going away) and clears them. */
+void run_resolve_all(struct run *r, run_stream_t *s, int64_t now_ms);
+/* Emits an event to every configured sink. 0, or −1 when a sink failed (logged). */
+int run_emit(struct run *r, dd_event_t *e);
+
+/* Alert states as bytes for the checkpoint's opaque part, and back (a child's key follows its
+ * alert states: run_keys_encode). */
+#define RUN_ALERTS_MAGIC_KEYED 0x43u /* 'C': alert states, times, then the key */
+size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap);
+int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len);
+size_t run_alerts_size(const run_stream_t *s); /* without a key */
+
+/* ---- the process (run.c and the files below) ------------------------------------------------ */
+
+typedef struct run_partition {
+    char *topic;
+    int32_t partition;
+    int64_t next_offset; /* RD_KAFKA_OFFSET_INVALID before the first message */
+    int assigned;
+    rd_kafka_topic_t *rkt; /* the handle messages carry, once one has arrived */
+} run_partition_t;
+
+typedef struct run_topic {
+    rd_kafka_topic_t *rkt; /* as seen on messages (not owned) */
+    size_t stream;
+} run_topic_t;
+
+typedef struct dd_http dd_http_t; /* out/http.h */
+
+typedef struct run {
+    const dd_config_t *cfg;
+    struct dd_run_options *opt; /* never NULL inside dd_run */
+    run_log_t log;
+    const char *instance;
+    dd_registry_t *registry;
+    run_stream_t *streams; /* as configured */
+    size_t n_streams;
+    /* every stream with a window: the configured ones without keys and every key's child (and
+     * the parents with keys, which have none); capacity for all the keys configured */
+    run_stream_t **all;
+    size_t n_all, cap_all;
+    rd_kafka_t *consumer, *producer;
+    run_worker_t *worker; /* NULL: batches are added on the loop thread */
+    /* topic handles seen on messages → stream */
+    run_topic_t topics[256];
+    size_t n_topics;
+    /* consumed positions */
+    run_partition_t *parts;
+    size_t n_parts, cap_parts, last_part;
+    /* offsets restored from the state file, applied on assignment */
+    run_partition_t *restored;
+    size_t n_restored;
+    FILE *events_file;
+    uint64_t sequence; /* evaluations over all streams: enters event ids */
+    uint64_t events_emitted, events_failed, delivery_failures, dead_letters_failed;
+    uint64_t evaluations;
+    double last_eval_seconds;
+    int64_t last_checkpoint_ms;
+    uint64_t checkpoints, checkpoint_failures;
+    char state_path[4200];
+    int assigned_any;
+    int64_t last_message_ms; /* processing time of the newest message (any stream) */
+    uint64_t messages;       /* messages handled (records, undecodable ones included) */
+    uint64_t stale_messages; /* of partitions revoked from this member: not counted */
+    double first_message_s, last_message_s; /* monotonic, for the throughput log line */
+    volatile int stop;
+    char *scratch; /* event text */
+    size_t scratch_cap;
+    dd_http_t *http;  /* NULL: no http.listen */
+    pthread_t owner;  /* the loop thread: the one thread that may touch this (RUN_OWNED) */
+    int has_owner;    /* owner is set (run_open) */
+} run_t;
+
+/* The loop thread owns every field of run_t and run_stream_t but the few the worker's header
+ * comment lists: functions that read or change them say so with RUN_OWNED(r). Checked where
+ * DD_ASSERT is (sanitizer, fuzz and Debug builds). A run_t made without run_open (the snapshot
+ * of `driftd baseline`, unit tests) has no owner and is not checked. */
+#define RUN_OWNED(r)                                                                               \
+    DD_ASSERT(!(r)->has_owner || pthread_equal((r)->owner, pthread_self()))
+
+/* ---- Kafka clients (run_kafka.c) ---------------------------------------------------------------
+ * run_kafka_open makes the consumer (subscribed to every stream's topics, rebalances through a
+ * callback that sets start offsets and checkpoints before a revocation) and, when an alerts or
+ * dead-letter topic is configured, the idempotent producer. */
+int run_kafka_open(run_t *r, char *errstr, size_t errstr_size);
+/* The consumed position of a partition (create: add it when unknown); NULL when unknown or out
+ * of memory. */
+run_partition_t *run_position(run_t *r, const char *topic, int32_t partition, int create);
+/* The stream reading `topic`: by name, else by a ^regex subscription; SIZE_MAX when none. */
+size_t run_stream_of_topic(run_t *r, const char *topic);
+/* Commits the assigned partitions' positions (async or not). 0, or −1 (logged). */
+int run_commit_offsets(run_t *r, int async);
+
+/* ---- sinks (run_sinks.c) -------------------------------------------------------------------- */
+/* The producer's delivery report: a message Kafka did not take is produced again. */
+void run_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+/* An undecodable message to the dead-letter topic, with the reason in headers. */
+void run_dead_letter(run_t *r, const run_stream_t *s, const rd_kafka_message_t *m,
+                     dd_codec_err_t err, const char *detail);
+
+/* ---- checkpoints (run_checkpoint.c) --------------------------------------------------------- */
+/* Every pending batch into its pane, and the worker idle: windows and counts are exact. */
+void run_flush_all(run_t *r);
+/* Flushes, waits for the producer, writes the state file, commits. 0 or −1 (logged). `why` is
+ * "periodic", "revocation" (commits synchronously) or "shutdown". */
+int run_checkpoint(run_t *r, const char *why);
+/* Windows, references, counters, alert states and offsets from the state file at start. 0, or −1
+ * with the reason in errstr (no file is not an error). */
+int run_restore(run_t *r, char *errstr, size_t errstr_size);
+
+/* ---- metrics (run_metrics.c) ---------------------------------------------------------------- */
+struct dd_prom;
+/* Every metric family of docs/metrics.md into p (reset first). Waits for the worker. */
+void run_render_metrics(run_t *r, struct dd_prom *p);
+
+/* a / b rounded down (also below 0), b > 0: pane and evaluation boundaries. */
+static inline int64_t run_floor_div(int64_t a, int64_t b) {
+    const int64_t q = a / b;
+    return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* Wall clock in Unix ms; a monotonic clock in seconds (durations). */
+int64_t run_now_ms(void);
+double run_monotonic_s(void);
+
+#endif /* DRIFTD_ENGINE_RUN_INT_H */

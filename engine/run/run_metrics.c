@@ -1,0 +1,177 @@
+/* run_metrics.c — the Prometheus text of `driftd run` (docs/metrics.md), rendered on the loop
+ * thread about once a second and handed to the HTTP thread as text. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "prom.h"
+#include "run_int.h"
+
+/* Labels of a stream's samples: its name, and a key's values ("k=v,…") for a key's window. */
+static size_t stream_labels(const run_stream_t *s, const char **names, const char **values) {
+    names[0] = "stream";
+    values[0] = s->cfg->name;
+    if (s->parent == NULL)
+        return 1;
+    names[1] = "key";
+    values[1] = s->key_label;
+    return 2;
+}
+
+/* A counter or gauge per stream with a window (a key's, or a stream without keys). */
+static void window_samples(run_t *r, dd_prom_t *p, const char *family,
+                           uint64_t (*value)(const run_stream_t *)) {
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        if (s->keys != NULL)
+            continue;
+        const char *ln[2], *lv[2];
+        const size_t n = stream_labels(s, ln, lv);
+        dd_prom_sample_u64(p, family, ln, lv, n, value(s));
+    }
+}
+
+/* A counter or gauge per stream with keys (streams without keys have none of these). */
+static void keyed_samples(run_t *r, dd_prom_t *p, const char *family, const char *type,
+                          const char *help, uint64_t (*value)(const run_stream_t *)) {
+    dd_prom_family(p, family, type, help);
+    const char *sl[] = {"stream"};
+    for (size_t i = 0; i < r->n_streams; i++)
+        if (r->streams[i].keys != NULL)
+            dd_prom_sample_u64(p, family, sl, &r->streams[i].cfg->name, 1, value(&r->streams[i]));
+}
+
+static uint64_t keys_of(const run_stream_t *s) {
+    return run_keys_count(s);
+}
+static uint64_t untracked_of(const run_stream_t *s) {
+    return s->untracked;
+}
+
+static uint64_t records_of(const run_stream_t *s) {
+    return s->records + s->batch->rows;
+}
+static uint64_t window_records_of(const run_stream_t *s) {
+    return dd_window_rows_range(s->window, s->view_start_ms, s->view_end_ms);
+}
+static uint64_t reference_records_of(const run_stream_t *s) {
+    return s->reference ? dd_sketch_set_rows(s->reference) : 0;
+}
+
+void run_render_metrics(run_t *r, dd_prom_t *p) {
+    run_worker_wait_idle(r); /* windows and counts settle (batches being filled stay pending) */
+    dd_prom_reset(p);
+    const char *sl[] = {"stream"};
+    dd_prom_family(p, "driftd_records_total", "counter",
+                   "Records decoded and counted into a window");
+    window_samples(r, p, "driftd_records_total", records_of);
+    dd_prom_family(p, "driftd_bytes_total", "counter", "Message bytes decoded");
+    for (size_t i = 0; i < r->n_streams; i++)
+        dd_prom_sample_u64(p, "driftd_bytes_total", sl, &r->streams[i].cfg->name, 1,
+                           r->streams[i].bytes);
+    dd_prom_family(p, "driftd_decode_errors_total", "counter",
+                   "Messages that could not be decoded, by reason");
+    const char *rl[] = {"stream", "reason"};
+    for (size_t i = 0; i < r->n_streams; i++)
+        for (int e = 0; e < 64; e++)
+            if (r->streams[i].decode_errors_by_reason[e] > 0) {
+                const char *v[] = {r->streams[i].cfg->name,
+                                   dd_codec_err_name((dd_codec_err_t)e)};
+                dd_prom_sample_u64(p, "driftd_decode_errors_total", rl, v, 2,
+                                   r->streams[i].decode_errors_by_reason[e]);
+            }
+    dd_prom_family(p, "driftd_late_records_total", "counter",
+                   "Records older than the window or the allowed lateness (counted, not added)");
+    for (size_t i = 0; i < r->n_all; i++) { /* a stream with keys: behind its watermark */
+        const char *ln[2], *lv[2];
+        const size_t n = stream_labels(r->all[i], ln, lv);
+        dd_prom_sample_u64(p, "driftd_late_records_total", ln, lv, n, r->all[i]->late);
+    }
+    dd_prom_family(p, "driftd_future_records_total", "counter",
+                   "Of the late records: dated more than 5 minutes ahead of the clock");
+    for (size_t i = 0; i < r->n_streams; i++)
+        dd_prom_sample_u64(p, "driftd_future_records_total", sl, &r->streams[i].cfg->name, 1,
+                           r->streams[i].future);
+    int any_keys = 0;
+    for (size_t i = 0; i < r->n_streams; i++)
+        any_keys |= r->streams[i].keys != NULL;
+    if (any_keys) {
+        keyed_samples(r, p, "driftd_keys", "gauge",
+                      "Key value combinations with a window of their own (keys:)", keys_of);
+        keyed_samples(r, p, "driftd_evicted_keys_total", "counter",
+                      "Keys that gave up their window to a new key after a window without records",
+                      run_keys_evicted);
+        keyed_samples(r, p, "driftd_untracked_key_records_total", "counter",
+                      "Records of key values beyond max_key_values (counted, not judged)",
+                      untracked_of);
+    }
+    dd_prom_family(p, "driftd_window_records", "gauge",
+                   "Records in the window the next evaluation compares");
+    window_samples(r, p, "driftd_window_records", window_records_of);
+    dd_prom_family(p, "driftd_reference_records", "gauge",
+                   "Records in the reference (0 before it exists)");
+    window_samples(r, p, "driftd_reference_records", reference_records_of);
+    dd_prom_family(p, "driftd_field_statistic", "gauge",
+                   "The latest value of each field's deciding statistic");
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
+            const run_field_t *rf = &s->fields[f];
+            if (!rf->judged)
+                continue;
+            const char *ln[4], *lv[4];
+            const size_t n = stream_labels(s, ln, lv);
+            ln[n] = "field";
+            lv[n] = rf->cfg->path;
+            ln[n + 1] = "statistic";
+            lv[n + 1] = rf->statistic;
+            dd_prom_sample(p, "driftd_field_statistic", ln, lv, n + 2, rf->value);
+        }
+    }
+    dd_prom_family(p, "driftd_field_drifted", "gauge",
+                   "1 while a drift alert is raised on the field");
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
+            const char *ln[3], *lv[3];
+            const size_t n = stream_labels(s, ln, lv);
+            ln[n] = "field";
+            lv[n] = s->fields[f].cfg->path;
+            dd_prom_sample_u64(p, "driftd_field_drifted", ln, lv, n + 1,
+                               (uint64_t)s->fields[f].drift.raised);
+        }
+    }
+    dd_prom_family(p, "driftd_consumer_lag", "gauge",
+                   "Messages between the consumed position and the partition's high watermark");
+    const char *pl[] = {"topic", "partition"};
+    for (size_t i = 0; i < r->n_parts; i++) {
+        const run_partition_t *rp = &r->parts[i];
+        int64_t lo = 0, hi = 0;
+        if (!rp->assigned || rp->next_offset < 0 ||
+            rd_kafka_get_watermark_offsets(r->consumer, rp->topic, rp->partition, &lo, &hi) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            hi < 0)
+            continue;
+        char part[16];
+        snprintf(part, sizeof part, "%" PRId32, rp->partition);
+        const char *v[] = {rp->topic, part};
+        dd_prom_sample_u64(p, "driftd_consumer_lag", pl, v, 2,
+                           hi > rp->next_offset ? (uint64_t)(hi - rp->next_offset) : 0);
+    }
+    dd_prom_family(p, "driftd_events_total", "counter", "Events emitted");
+    dd_prom_sample_u64(p, "driftd_events_total", NULL, NULL, 0, r->events_emitted);
+    dd_prom_family(p, "driftd_event_failures_total", "counter",
+                   "Events or dead letters a sink did not take or Kafka did not confirm");
+    dd_prom_sample_u64(p, "driftd_event_failures_total", NULL, NULL, 0,
+                       r->events_failed + r->delivery_failures + r->dead_letters_failed);
+    dd_prom_family(p, "driftd_evaluations_total", "counter", "Evaluations of all streams");
+    dd_prom_sample_u64(p, "driftd_evaluations_total", NULL, NULL, 0, r->evaluations);
+    dd_prom_family(p, "driftd_evaluation_seconds", "gauge", "Duration of the latest evaluation");
+    dd_prom_sample(p, "driftd_evaluation_seconds", NULL, NULL, 0, r->last_eval_seconds);
+    dd_prom_family(p, "driftd_checkpoints_total", "counter", "State files written");
+    dd_prom_sample_u64(p, "driftd_checkpoints_total", NULL, NULL, 0, r->checkpoints);
+    dd_prom_family(p, "driftd_checkpoint_failures_total", "counter",
+                   "Checkpoints that failed or were postponed");
+    dd_prom_sample_u64(p, "driftd_checkpoint_failures_total", NULL, NULL, 0,
+                       r->checkpoint_failures);
+}
+
