@@ -1,0 +1,32 @@
+# cmake -DBUILD_DIR=DIR -DPROBES="name=header;..." -P check.cmake
+# Builds layering_probe_control (must succeed) and each layering_probe_NAME (must fail, and for
+# want of HEADER: gcc says "HEADER: No such file", clang "'HEADER' file not found").
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${BUILD_DIR} --target layering_probe_control
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the control probe (allowed includes) did not build:\n${out}")
+endif()
+set(failed 0)
+foreach(probe IN LISTS PROBES)
+  if(probe STREQUAL "")
+    continue()
+  endif()
+  string(REPLACE "=" ";" parts "${probe}")
+  list(GET parts 0 name)
+  list(GET parts 1 header)
+  execute_process(COMMAND ${CMAKE_COMMAND} --build ${BUILD_DIR} --target layering_probe_${name}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  string(REPLACE "." "\\." header_re "${header}")
+  if(rc EQUAL 0)
+    message(SEND_ERROR "probe ${name}: including ${header} compiled; the layering is not enforced")
+    set(failed 1)
+  elseif(NOT out MATCHES "${header_re}: No such file|'${header_re}' file not found")
+    message(SEND_ERROR "probe ${name}: failed, but not for want of ${header}:\n${out}")
+    set(failed 1)
+  else()
+    message(STATUS "probe ${name}: including ${header} is refused, as it should be")
+  endif()
+endforeach()
+if(failed)
+  message(FATAL_ERROR "layering probes failed")
+endif()
