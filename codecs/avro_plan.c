@@ -8,6 +8,7 @@
  * length is checked against the bytes left before it is used, and item counts of zero-byte items
  * are capped, so a hostile body costs at most O(its length + items_max) and no allocation. */
 #include "avro_int.h"
+#include "dd_base.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -825,6 +826,7 @@ dd_codec_err_t dd_avro_decode_next(const dd_avro_plan_t *plan, const uint8_t *da
     }
     if (consumed)
         *consumed = used;
+    DD_ASSERT(row < batch->capacity); /* rows grow only when the whole record decoded */
     batch->rows = row + 1;
     return DD_CODEC_OK;
 }

@@ -14,6 +14,7 @@
  * cannot decide (over 19 digits, exponents beyond ±64, halfway cases, subnormals) goes to strtod.
  */
 #include "codecs.h"
+#include "dd_base.h"
 #include "json_int.h"
 #include "json_scan.h"
 
@@ -569,6 +570,7 @@ dd_codec_err_t dd_json_decode_texts(const dd_json_plan_t *plan, const uint8_t *d
     if (d.type_errors > 0)
         for (size_t i = 0; i < plan->n_fields; i++)
             batch->columns[i].type_errors += (uint64_t)is_type_error(&batch->columns[i], row);
+    DD_ASSERT(row < batch->capacity); /* rows grow only when the whole record decoded */
     batch->rows = row + 1;
     return DD_CODEC_OK;
 }

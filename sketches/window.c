@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dd_base.h"
+
 #include "wire.h"
 
 #define NO_PANE INT64_MIN
@@ -30,7 +32,9 @@ static int64_t floor_div(int64_t a, int64_t b) {
 
 static size_t slot_of(const dd_window_t *w, int64_t pane) {
     int64_t m = pane % (int64_t)w->n_panes;
-    return (size_t)(m < 0 ? m + (int64_t)w->n_panes : m);
+    const size_t slot = (size_t)(m < 0 ? m + (int64_t)w->n_panes : m);
+    DD_ASSERT(slot < w->n_panes);
+    return slot;
 }
 
 void dd_window_destroy(dd_window_t *w) {
@@ -108,6 +112,7 @@ dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms) {
     else if (pane <= w->newest - (int64_t)w->n_panes)
         return NULL; /* late: older than the oldest live pane */
     /* advance_to has assigned every live pane its slot. */
+    DD_ASSERT(w->pane_index[slot_of(w, pane)] == pane);
     return w->panes[slot_of(w, pane)];
 }
 

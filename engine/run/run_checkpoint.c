@@ -28,6 +28,7 @@ void run_flush_all(run_t *r) {
  * revocation commits synchronously: the next owner of the partitions must start where this
  * state ends, or it would count records this instance already counted. */
 int run_checkpoint(run_t *r, const char *why) {
+    RUN_OWNED(r); /* also from the rebalance callback, which librdkafka calls from poll */
     const int async = strcmp(why, "revocation") != 0;
     run_flush_all(r);
     if (r->producer != NULL) {

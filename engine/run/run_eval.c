@@ -459,6 +459,7 @@ static void evaluate_keyed(run_t *r, run_stream_t *s, int64_t now_ms) {
 }
 
 void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
+    RUN_OWNED(r);
     if (s->keys != NULL) {
         evaluate_keyed(r, s, now_ms);
         return;

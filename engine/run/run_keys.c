@@ -330,6 +330,7 @@ static void spell_value(const run_stream_t *p, const dd_column_batch_t *b, size_
 static void append_row(const dd_column_batch_t *src, size_t row, dd_column_batch_t *dst,
                        size_t n) {
     const size_t at = dst->rows;
+    DD_ASSERT(at < dst->capacity && n <= dst->n_columns && n <= src->n_columns);
     for (size_t i = 0; i < n; i++) {
         const dd_batch_column_t *c = &src->columns[i];
         dd_batch_column_t *d = &dst->columns[i];

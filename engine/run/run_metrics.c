@@ -58,6 +58,7 @@ static uint64_t reference_records_of(const run_stream_t *s) {
 }
 
 void run_render_metrics(run_t *r, dd_prom_t *p) {
+    RUN_OWNED(r);
     run_worker_wait_idle(r); /* windows and counts settle (batches being filled stay pending) */
     dd_prom_reset(p);
     const char *sl[] = {"stream"};

@@ -55,6 +55,7 @@ static rd_kafka_resp_err_t produce_bounded(run_t *r, const char *topic, const vo
 }
 
 int run_emit(run_t *r, dd_event_t *e) {
+    RUN_OWNED(r);
     size_t need = dd_event_format(e, r->scratch, r->scratch_cap);
     if (need >= r->scratch_cap) {
         char *bigger = realloc(r->scratch, need + 1);

@@ -756,6 +756,8 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
     const size_t row = b->rows;
     double time_to_ms = s->time_to_ms;
     /* The batch always has room: it is handed over as soon as it is full. */
+    RUN_OWNED(r);
+    DD_ASSERT(row < b->capacity);
     const dd_codec_err_t err =
         run_stream_decode(r, s, data, len, 1, now_ms, &time_to_ms, errstr, errstr_size);
     if (err != DD_CODEC_OK)

@@ -85,6 +85,7 @@ static void *worker_main(void *arg) {
             pthread_cond_wait(&w->work, &w->mu);
         if (w->len == 0 && w->stop)
             break;
+        DD_ASSERT(w->head < QUEUE_CAP && w->len <= QUEUE_CAP);
         const job_t job = w->queue[w->head];
         w->head = (w->head + 1) % QUEUE_CAP;
         w->len--;
@@ -106,6 +107,7 @@ static void *worker_main(void *arg) {
         pthread_mutex_lock(&w->mu);
         job.s->worker_records += added;
         job.s->worker_late += late;
+        DD_ASSERT(job.s->n_spare < RUN_BATCHES_MAX); /* every batch has one place to return */
         job.s->spare[job.s->n_spare++] = job.batch;
         w->busy = 0;
         pthread_cond_broadcast(&w->done);
@@ -165,6 +167,7 @@ static void fold_counters(run_t *r) {
 }
 
 void run_worker_wait_idle(run_t *r) {
+    RUN_OWNED(r);
     run_worker_t *w = r->worker;
     if (w != NULL) {
         pthread_mutex_lock(&w->mu);
@@ -200,6 +203,7 @@ void run_worker_fold(run_t *r) {
 }
 
 void run_worker_merge(run_t *r, run_stream_t *s, int64_t advance_ms) {
+    RUN_OWNED(r);
     run_worker_t *w = r->worker;
     __atomic_store_n(&s->merge_done, 0, __ATOMIC_RELAXED);
     if (w == NULL) {
@@ -210,6 +214,7 @@ void run_worker_merge(run_t *r, run_stream_t *s, int64_t advance_ms) {
     pthread_mutex_lock(&w->mu);
     while (w->len == QUEUE_CAP)
         pthread_cond_wait(&w->done, &w->mu);
+    DD_ASSERT(w->len < QUEUE_CAP);
     w->queue[(w->head + w->len) % QUEUE_CAP] = (job_t){s, NULL, advance_ms, 0};
     w->len++;
     pthread_cond_signal(&w->work);
@@ -217,6 +222,8 @@ void run_worker_merge(run_t *r, run_stream_t *s, int64_t advance_ms) {
 }
 
 void run_worker_flush(run_t *r, run_stream_t *s, size_t n, size_t carry_row) {
+    RUN_OWNED(r);
+    DD_ASSERT(n <= s->batch->rows && (carry_row == SIZE_MAX || carry_row < s->batch->rows));
     dd_column_batch_t *full = s->batch;
     run_worker_t *w = r->worker;
     if (w == NULL) { /* no worker thread: the loop thread does the work itself */
@@ -246,6 +253,7 @@ void run_worker_flush(run_t *r, run_stream_t *s, size_t n, size_t carry_row) {
     if (carry_row != SIZE_MAX)
         run_batch_move_row(full, carry_row, next);
     pthread_mutex_lock(&w->mu);
+    DD_ASSERT(w->len < QUEUE_CAP); /* only this thread adds jobs, and it waited for room above */
     w->queue[(w->head + w->len) % QUEUE_CAP] = (job_t){s, full, s->batch_pane, n};
     w->len++;
     pthread_cond_signal(&w->work);
