@@ -33,6 +33,7 @@
 #define RUN_FUTURE_MS (5 * 60 * 1000) /* event times further ahead of the clock are late */
 #define RUN_KEY_BATCH_BYTES (64u << 10) /* a key's batch: rows × columns × 9 bytes within this */
 #define RUN_KEY_VALUE_BYTES 64u /* longer key values are spelled by their hash */
+#define RUN_EDGES_PER_FIELD 9u /* reference deciles as histogram edges */
 
 /* ---- logging (run_log.c) ---------------------------------------------------------------------
  * One line per message on stderr: JSON ({"time":…,"level":…,"msg":…}) or text, per log.format;
@@ -187,6 +188,10 @@ int run_reference_from_topics(struct run *r, run_stream_t *s, const dd_config_re
 dd_codec_err_t run_stream_add(struct run *r, run_stream_t *s, const uint8_t *data, size_t len,
                               int64_t kafka_ts_ms, int64_t now_ms, char *errstr,
                               size_t errstr_size);
+/* A reference sketch set from a snapshot file (driftd baseline): the stream's set in it, checked
+ * against the stream's fields; its edges become the stream's specs. */
+int run_reference_from_snapshot(run_stream_t *s, const dd_config_reference_t *ref,
+                                dd_sketch_set_t **out, char *errstr, size_t errstr_size);
 /* A reference sketch set from a dataset file, with the stream's fields (two passes: the first
  * picks reference deciles as histogram edges, which also become the stream's specs, so panes
  * made afterwards share them). */

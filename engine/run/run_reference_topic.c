@@ -1,4 +1,4 @@
-/* run_reference.c — `reference: {type: topic, from, to}`: the reference is the records of topics
+/* run_reference_topic.c — `reference: {type: topic, from, to}`: the reference is the records of topics
  * whose Kafka timestamps fall in [from, to), read once at start.
  *
  * A consumer of its own assigns every partition at the offset of `from` (offsetsForTimes) and
