@@ -5,15 +5,11 @@
  * it. Distances also need the field's two-sample test to reject "same distribution" at
  * guard_alpha, because a distance's sampling noise alone crosses its threshold on small windows
  * (docs/judging.md has the numbers). */
-#include "judge.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* C11 has neither M_E nor M_LN2. */
-static const double E_CONST = 2.718281828459045235;
-static const double LN2 = 0.693147180559945309417;
+#include "judge_int.h"
 
 static const char *const err_names[] = {
     "success",
@@ -60,356 +56,6 @@ static int categorical_method_ok(dd_method_t m) {
            m == DD_METHOD_HELLINGER || m == DD_METHOD_KL || m == DD_METHOD_TVD;
 }
 
-/* ---- Proportions (quality) --------------------------------------------------------------------- */
-
-/* Fisher's test wants cells below 2^26 for exact integer steps; a larger row is scaled down,
- * which only removes information (the test gets more conservative). */
-static void fit_row(uint64_t *yes, uint64_t *no) {
-    const uint64_t limit = (uint64_t)1 << 26;
-    const uint64_t n = *yes + *no;
-    if (n <= limit)
-        return;
-    const double f = (double)limit / (double)n;
-    *yes = (uint64_t)ceil((double)*yes * f);
-    if (*yes > limit)
-        *yes = limit;
-    *no = limit - *yes;
-}
-
-void dd_judge_proportion(double reference_rate, uint64_t n_reference, double reference_bound,
-                         double current_rate, uint64_t n_current, double current_bound,
-                         double min_increase, double alpha, dd_judge_proportion_t *out) {
-    memset(out, 0, sizeof(*out));
-    out->reference_rate = n_reference ? reference_rate : 0.0;
-    out->current_rate = n_current ? current_rate : NAN;
-    out->reference_bound = n_reference ? reference_bound : 0.0;
-    out->current_bound = current_bound;
-    out->n_reference = n_reference;
-    out->n_current = n_current;
-    out->threshold = min_increase;
-    out->alpha = alpha;
-    out->p_value = 1.0;
-    out->increase = NAN;
-    out->increase_conservative = NAN;
-    if (n_current == 0 || !isfinite(current_rate) || !isfinite(out->reference_rate))
-        return;
-    out->judged = 1;
-    out->increase = current_rate - out->reference_rate;
-    const double cur_low = fmax(0.0, current_rate - current_bound);
-    const double ref_high = fmin(1.0, out->reference_rate + out->reference_bound);
-    out->increase_conservative = cur_low - ref_high;
-    uint64_t cur_yes = (uint64_t)floor(cur_low * (double)n_current + 1e-9);
-    if (cur_yes > n_current)
-        cur_yes = n_current;
-    if (n_reference == 0) {
-        out->p_value = cur_yes > 0 ? 0.0 : 1.0;
-    } else {
-        uint64_t ref_yes = (uint64_t)ceil(ref_high * (double)n_reference - 1e-9);
-        if (ref_yes > n_reference)
-            ref_yes = n_reference;
-        uint64_t cur_no = n_current - cur_yes, ref_no = n_reference - ref_yes;
-        fit_row(&cur_yes, &cur_no);
-        fit_row(&ref_yes, &ref_no);
-        /* Two-sided, so at least the one-sided p-value of "current is higher". */
-        out->p_value = dd_pvalue_fisher_exact_2x2(cur_yes, cur_no, ref_yes, ref_no);
-    }
-    out->breach = out->increase_conservative >= min_increase && out->p_value < alpha;
-}
-
-/* ---- Cells: bins or categories with count intervals ------------------------------------------- */
-
-typedef struct cells {
-    size_t n;
-    uint64_t *ref, *cur;           /* estimated counts */
-    double *ref_lo, *ref_hi;       /* interval holding the true count */
-    double *cur_lo, *cur_hi;
-    double *lower, *upper;         /* numeric bins */
-    uint64_t *hash;                /* categories */
-    double n_ref, n_cur;           /* totals (exact) */
-    int exact;
-    int categorical;               /* last cell is "other" */
-} cells_t;
-
-static int cells_alloc(cells_t *c, size_t n) {
-    memset(c, 0, sizeof(*c));
-    c->n = n;
-    c->ref = calloc(n, sizeof(uint64_t));
-    c->cur = calloc(n, sizeof(uint64_t));
-    c->hash = calloc(n, sizeof(uint64_t));
-    c->ref_lo = calloc(n, sizeof(double));
-    c->ref_hi = calloc(n, sizeof(double));
-    c->cur_lo = calloc(n, sizeof(double));
-    c->cur_hi = calloc(n, sizeof(double));
-    c->lower = calloc(n, sizeof(double));
-    c->upper = calloc(n, sizeof(double));
-    return c->ref && c->cur && c->hash && c->ref_lo && c->ref_hi && c->cur_lo && c->cur_hi &&
-                   c->lower && c->upper
-               ? 0
-               : -1;
-}
-
-static void cells_free(cells_t *c) {
-    free(c->ref);
-    free(c->cur);
-    free(c->hash);
-    free(c->ref_lo);
-    free(c->ref_hi);
-    free(c->cur_lo);
-    free(c->cur_hi);
-    free(c->lower);
-    free(c->upper);
-    memset(c, 0, sizeof(*c));
-}
-
-/* Largest L1 distance between the true share vector and the estimated one, from the intervals. */
-static double l1_deviation(const uint64_t *est, const double *lo, const double *hi, size_t n,
-                           double total) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += fmax((double)est[i] - lo[i], hi[i] - (double)est[i]);
-    return fmin(2.0, s / total);
-}
-
-/* The set of values a share in [lo, hi] can take after the statistics' smoothing (a zero share
- * becomes s, any other share stays): [*a, *b], *a = 0 standing for "arbitrarily close to 0". */
-static void smoothed_range(double lo, double hi, double s, double *a, double *b) {
-    if (hi <= 0) {
-        *a = *b = s;
-    } else if (lo > 0) {
-        *a = lo;
-        *b = hi;
-    } else {
-        *a = 0;
-        *b = fmax(hi, s);
-    }
-}
-
-static double psi_term(double p, double q) {
-    return (q - p) * log(q / p);
-}
-
-/* Lower ends of PSI and KL over every share vector inside the intervals (a box relaxation, so
- * valid though not tight): PSI's term is jointly convex and grows with |q − p|, so its minimum
- * over a box is 0 when the intervals meet, else at their closest corners; KL's term a·ln(a/b)
- * falls as b grows and is smallest at a = b/e. */
-static void divergence_lower(const cells_t *c, double s, double *psi_low, double *kl_low) {
-    double psi = 0, sp_lo = 0, sp_hi = 0, sq_lo = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        double pa, pb, qa, qb;
-        smoothed_range(c->ref_lo[i] / c->n_ref, c->ref_hi[i] / c->n_ref, s, &pa, &pb);
-        smoothed_range(c->cur_lo[i] / c->n_cur, c->cur_hi[i] / c->n_cur, s, &qa, &qb);
-        if (pb < qa)
-            psi += psi_term(pb, qa);
-        else if (qb < pa)
-            psi += psi_term(pa, qb);
-        sp_lo += pa;
-        sp_hi += pb;
-        sq_lo += qa;
-    }
-    /* A smoothed share is never below the true share, so the sums are at least 1. */
-    sp_lo = fmax(sp_lo, 1.0);
-    sq_lo = fmax(sq_lo, 1.0);
-    double kl = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        double pa, pb, qa, qb;
-        smoothed_range(c->ref_lo[i] / c->n_ref, c->ref_hi[i] / c->n_ref, s, &pa, &pb);
-        smoothed_range(c->cur_lo[i] / c->n_cur, c->cur_hi[i] / c->n_cur, s, &qa, &qb);
-        const double a_lo = pa / sp_hi, a_hi = pb / sp_lo, b_hi = qb / sq_lo;
-        const double a = fmin(fmax(b_hi / E_CONST, a_lo), a_hi);
-        if (a > 0)
-            kl += a * log(a / b_hi);
-    }
-    *psi_low = psi;
-    *kl_low = kl;
-}
-
-/* Pearson's chi-square lower end over the intervals: χ² = (n_r·n_c/N)·Σ (p_i − q_i)²/π_i, with
- * |p_i − q_i| at least the gap between the share intervals and π_i (pooled share) at most its
- * upper end. With point intervals it is Pearson's statistic. dof counts every cell that may be
- * non-empty, which can only raise the p-value. */
-static void chi2_lower(const double *rlo, const double *rhi, const double *clo, const double *chi,
-                       size_t k, double n_r, double n_c, double *stat, uint32_t *dof) {
-    const double N = n_r + n_c;
-    double sum = 0;
-    uint32_t cells = 0;
-    for (size_t i = 0; i < k; i++) {
-        if (rhi[i] + chi[i] <= 0)
-            continue;
-        cells++;
-        const double pl = rlo[i] / n_r, ph = rhi[i] / n_r, ql = clo[i] / n_c, qh = chi[i] / n_c;
-        const double gap = fmax(0.0, fmax(pl - qh, ql - ph));
-        sum += gap * gap / ((rhi[i] + chi[i]) / N);
-    }
-    *stat = n_r * n_c / N * sum;
-    *dof = cells > 0 ? cells - 1 : 0;
-}
-
-/* The guard for categorical distances: chi-square after pooling the cells expected below
- * DD_JUDGE_GUARD_MIN_EXPECTED in either row (Cochran's rule), which keeps its p-value calibrated
- * far into the tail on long-tailed categories; conservative over the count intervals unless
- * point estimates are asked for. */
-static double pooled_chi2_p(const cells_t *c, int conservative) {
-    const size_t n = c->n;
-    double *buf = malloc(4 * (n + 1) * sizeof(double));
-    if (buf == NULL)
-        return 1.0;
-    double *rlo = buf, *rhi = buf + n + 1, *clo = buf + 2 * (n + 1), *chi = buf + 3 * (n + 1);
-    size_t k = 0;
-    double prl = 0, prh = 0, pcl = 0, pch = 0;
-    const double N = c->n_ref + c->n_cur;
-    for (size_t i = 0; i < n; i++) {
-        const double both = (double)c->ref[i] + (double)c->cur[i];
-        const double er = c->n_ref * both / N, ec = c->n_cur * both / N;
-        const double a = conservative ? c->ref_lo[i] : (double)c->ref[i];
-        const double b = conservative ? c->ref_hi[i] : (double)c->ref[i];
-        const double d = conservative ? c->cur_lo[i] : (double)c->cur[i];
-        const double e = conservative ? c->cur_hi[i] : (double)c->cur[i];
-        if (fmin(er, ec) < DD_JUDGE_GUARD_MIN_EXPECTED) {
-            prl += a;
-            prh += b;
-            pcl += d;
-            pch += e;
-        } else {
-            rlo[k] = a;
-            rhi[k] = b;
-            clo[k] = d;
-            chi[k] = e;
-            k++;
-        }
-    }
-    rlo[k] = prl;
-    rhi[k] = prh;
-    clo[k] = pcl;
-    chi[k] = pch;
-    k++;
-    double stat;
-    uint32_t dof;
-    chi2_lower(rlo, rhi, clo, chi, k, c->n_ref, c->n_cur, &stat, &dof);
-    free(buf);
-    return dof > 0 ? dd_pvalue_chi2(stat, dof) : 1.0;
-}
-
-/* Per-cell terms of the symmetric distances, on shares that need not sum to 1: each is jointly
- * convex, 0 where p = q and grows with |p − q| in either direction. */
-typedef enum distance_term { TERM_TVD, TERM_HELLINGER, TERM_JSD } distance_term_t;
-
-static double xlogy_ratio(double x, double num, double den) {
-    return x > 0 ? x * log(num / den) : 0.0;
-}
-
-static double distance_term(distance_term_t t, double p, double q) {
-    switch (t) {
-    case TERM_TVD:
-        return 0.5 * fabs(p - q);
-    case TERM_HELLINGER: {
-        const double d = sqrt(p) - sqrt(q);
-        return 0.5 * d * d;
-    }
-    case TERM_JSD: {
-        const double m = p + q;
-        return m > 0 ? 0.5 * (xlogy_ratio(p, 2 * p, m) + xlogy_ratio(q, 2 * q, m)) : 0.0;
-    }
-    }
-    return 0.0;
-}
-
-/* Lowest and highest sum of the terms over every share vector inside the cells' intervals (a box
- * relaxation: valid, if not tight). A convex term's minimum over a box is 0 where the intervals
- * meet, else at their closest corners; its maximum is at a corner. */
-static void distance_range(const cells_t *c, distance_term_t t, double *low, double *high) {
-    double lo_sum = 0, hi_sum = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        const double pa = c->ref_lo[i] / c->n_ref, pb = c->ref_hi[i] / c->n_ref;
-        const double qa = c->cur_lo[i] / c->n_cur, qb = c->cur_hi[i] / c->n_cur;
-        if (pb < qa)
-            lo_sum += distance_term(t, pb, qa);
-        else if (qb < pa)
-            lo_sum += distance_term(t, pa, qb);
-        hi_sum += fmax(fmax(distance_term(t, pa, qa), distance_term(t, pa, qb)),
-                       fmax(distance_term(t, pb, qa), distance_term(t, pb, qb)));
-    }
-    *low = lo_sum;
-    *high = hi_sum;
-}
-
-/* Binned divergences of the cells with their bounds. For total variation, Hellinger and
- * Jensen–Shannon the bound is symmetric: the smaller of (a) the box range above and (b) the
- * metric bound — each distance moves by at most its distance between the true and estimated
- * share vectors of each side, and both are bounded through total variation (JS² ≤ ln 2 · TV,
- * Vajda's bound for f-divergences; H² ≤ TV; TV moves by at most half the L1 deviation). PSI and
- * KL have no finite upper end when a share may be near 0, so their bound is one-sided: how far
- * below the reported value the true one can be, the only side a verdict uses. */
-static void binned_with_bounds(const cells_t *c, double smoothing, dd_field_judgement_t *out) {
-    dd_binned_stats_t bs;
-    if (dd_stat_binned(c->ref, c->cur, c->n, smoothing, &bs) != DD_SKETCH_OK)
-        return;
-    out->n_bins = c->n;
-    out->psi = bs.psi;
-    out->kl = bs.kl;
-    out->jensen_shannon = bs.jensen_shannon;
-    out->hellinger = bs.hellinger;
-    out->total_variation = bs.total_variation;
-    out->stats |= DD_STAT_PSI | DD_STAT_KL | DD_STAT_JENSEN_SHANNON | DD_STAT_HELLINGER |
-                  DD_STAT_TVD;
-    if (c->exact) {
-        out->psi_bound = out->kl_bound = out->jensen_shannon_bound = out->hellinger_bound =
-            out->total_variation_bound = 0.0;
-        return;
-    }
-    const double dr = l1_deviation(c->ref, c->ref_lo, c->ref_hi, c->n, c->n_ref);
-    const double dc = l1_deviation(c->cur, c->cur_lo, c->cur_hi, c->n, c->n_cur);
-    double lo, hi;
-    distance_range(c, TERM_TVD, &lo, &hi);
-    out->total_variation_bound =
-        fmin(0.5 * (dr + dc), fmax(bs.total_variation - lo, hi - bs.total_variation));
-    distance_range(c, TERM_HELLINGER, &lo, &hi);
-    out->hellinger_bound = fmin(sqrt(0.5 * dr) + sqrt(0.5 * dc),
-                                fmax(bs.hellinger - sqrt(lo), sqrt(hi) - bs.hellinger));
-    distance_range(c, TERM_JSD, &lo, &hi);
-    out->jensen_shannon_bound =
-        fmin(sqrt(LN2 * 0.5 * dr) + sqrt(LN2 * 0.5 * dc),
-             fmax(bs.jensen_shannon - sqrt(lo), sqrt(hi) - bs.jensen_shannon));
-    double psi_low, kl_low;
-    divergence_lower(c, smoothing, &psi_low, &kl_low);
-    out->psi_bound = bs.psi - fmin(bs.psi, fmax(0.0, psi_low));
-    out->kl_bound = bs.kl - fmin(bs.kl, fmax(0.0, kl_low));
-}
-
-static void top_moved(const cells_t *c, dd_field_judgement_t *out) {
-    out->n_moved = 0;
-    unsigned char *taken = calloc(c->n ? c->n : 1, 1);
-    if (taken == NULL)
-        return;
-    for (size_t m = 0; m < DD_JUDGE_MOVED_MAX && m < c->n; m++) {
-        size_t best = c->n;
-        double best_d = -1;
-        for (size_t i = 0; i < c->n; i++) {
-            if (taken[i])
-                continue;
-            const double d = fabs((double)c->cur[i] / c->n_cur - (double)c->ref[i] / c->n_ref);
-            if (d > best_d) {
-                best_d = d;
-                best = i;
-            }
-        }
-        if (best == c->n || best_d <= 0)
-            break;
-        taken[best] = 1;
-        dd_judge_moved_t *mv = &out->moved[out->n_moved++];
-        mv->reference_share = (double)c->ref[best] / c->n_ref;
-        mv->current_share = (double)c->cur[best] / c->n_cur;
-        if (c->categorical) {
-            mv->lower = mv->upper = NAN;
-            mv->other = best == c->n - 1;
-            mv->hash = mv->other ? 0 : c->hash[best];
-        } else {
-            mv->lower = c->lower[best];
-            mv->upper = c->upper[best];
-        }
-    }
-    free(taken);
-}
-
 /* ---- Numeric fields ----------------------------------------------------------------------------- */
 
 /* Fraction of the sketch's values < x and its error bound: exact outside [min, max), where the
@@ -435,7 +81,7 @@ static int same_edges(const dd_histogram_t *a, const dd_histogram_t *b) {
 /* Cells from the shared histogram: underflow, bins, overflow; exact counts. */
 static int cells_from_histograms(const dd_histogram_t *hr, const dd_histogram_t *hc, cells_t *c) {
     const size_t bins = dd_histogram_bins(hr);
-    if (cells_alloc(c, bins + 2) != 0)
+    if (judge_cells_alloc(c, bins + 2) != 0)
         return -1;
     const double *e = dd_histogram_edges(hr);
     const uint64_t *r = dd_histogram_counts(hr), *q = dd_histogram_counts(hc);
@@ -508,7 +154,7 @@ static int cells_from_kll(const dd_kll_t *kr, const dd_kll_t *kc, size_t bins, c
             edges[ne++] = q;
     }
     const size_t n_cells = (ne == 1 ? 2 : ne) + 1;
-    if (cells_alloc(c, n_cells) != 0) {
+    if (judge_cells_alloc(c, n_cells) != 0) {
         free(edges);
         return -1;
     }
@@ -637,12 +283,12 @@ static dd_judge_err_t judge_numeric(const dd_sketch_set_t *ref, const dd_sketch_
         rc = cells_from_kll(kr, kc, opt->bins, &c);
     }
     if (rc != 0) {
-        cells_free(&c);
+        judge_cells_free(&c);
         return DD_JUDGE_ERR_NO_MEMORY;
     }
-    binned_with_bounds(&c, opt->smoothing, out);
-    top_moved(&c, out);
-    cells_free(&c);
+    judge_binned_with_bounds(&c, opt->smoothing, out);
+    judge_top_moved(&c, out);
+    judge_cells_free(&c);
     out->guard_p_value = opt->use_error_bounds ? out->ks_p_value_conservative : out->ks_p_value;
     return DD_JUDGE_OK;
 }
@@ -725,15 +371,15 @@ static dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_ske
 
     const size_t n_max = dd_frequent_tracked(fr) + dd_frequent_tracked(fc) + 1;
     cells_t c;
-    if (cells_alloc(&c, n_max) != 0) {
-        cells_free(&c);
+    if (judge_cells_alloc(&c, n_max) != 0) {
+        judge_cells_free(&c);
         return DD_JUDGE_ERR_NO_MEMORY;
     }
     size_t n = 0;
     const dd_sketch_err_t se = dd_stat_align_categories(fr, fc, c.hash, c.ref, c.cur, n_max, &n,
                                                         &out->category_share_error);
     if (se != DD_SKETCH_OK) {
-        cells_free(&c);
+        judge_cells_free(&c);
         return se == DD_SKETCH_ERR_NO_MEMORY ? DD_JUDGE_ERR_NO_MEMORY
                                              : DD_JUDGE_ERR_INVALID_ARGUMENT;
     }
@@ -753,7 +399,7 @@ static dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_ske
             out->chi2_statistic_conservative = out->chi2_statistic;
             out->chi2_dof_conservative = out->chi2_dof;
         } else {
-            chi2_lower(c.ref_lo, c.ref_hi, c.cur_lo, c.cur_hi, n, c.n_ref, c.n_cur,
+            judge_chi2_lower(c.ref_lo, c.ref_hi, c.cur_lo, c.cur_hi, n, c.n_ref, c.n_cur,
                        &out->chi2_statistic_conservative, &out->chi2_dof_conservative);
             out->chi2_statistic_conservative =
                 fmin(out->chi2_statistic_conservative, out->chi2_statistic);
@@ -766,8 +412,8 @@ static dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_ske
                 : 1.0;
         out->stats |= DD_STAT_CHI2;
     }
-    binned_with_bounds(&c, opt->smoothing, out);
-    top_moved(&c, out);
+    judge_binned_with_bounds(&c, opt->smoothing, out);
+    judge_top_moved(&c, out);
 
     /* New categories: counted in the current window, certainly absent from the reference (whose
      * upper bound is 0, i.e. it is exact and never saw them); missing ones the other way round. */
@@ -792,8 +438,8 @@ static dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_ske
                             out->n_current, out->new_share_bound, opt->new_category_share,
                             opt->quality_alpha, &out->new_categories_quality);
     }
-    out->guard_p_value = pooled_chi2_p(&c, opt->use_error_bounds);
-    cells_free(&c);
+    out->guard_p_value = judge_pooled_chi2_p(&c, opt->use_error_bounds);
+    judge_cells_free(&c);
     return DD_JUDGE_OK;
 }
 
@@ -943,69 +589,3 @@ dd_judge_err_t dd_judge_field(const dd_sketch_set_t *ref, const dd_sketch_set_t 
     return DD_JUDGE_OK;
 }
 
-/* ---- Freshness and volume ----------------------------------------------------------------------- */
-
-void dd_judge_freshness(int64_t lag_ms, int64_t lag_max_ms, int64_t idle_ms, int64_t idle_max_ms,
-                        dd_freshness_judgement_t *out) {
-    out->lag_ms = lag_ms;
-    out->lag_max_ms = lag_max_ms;
-    out->idle_ms = idle_ms;
-    out->idle_max_ms = idle_max_ms;
-    out->lag_breach = lag_max_ms > 0 && lag_ms > lag_max_ms;
-    out->idle_breach = idle_max_ms > 0 && idle_ms > idle_max_ms;
-}
-
-/* P(X ≥ k) for X ~ Poisson(λ), k > λ: the terms from k on, summed in a scale where the first is
- * 1 (no underflow before the final multiplication), until the geometric tail is negligible. */
-static double poisson_upper_tail(uint64_t k, double lambda) {
-    if (k == 0)
-        return 1.0;
-    if (lambda <= 0)
-        return 0.0;
-    const double log_first = (double)k * log(lambda) - lambda - lgamma((double)k + 1.0);
-    double sum = 0, term = 1;
-    for (uint64_t j = k; j < k + 100000000u; j++) {
-        sum += term;
-        const double r = lambda / ((double)j + 1.0);
-        term *= r;
-        if (r < 1 && term * r / (1 - r) < 1e-17 * sum)
-            break;
-    }
-    return fmin(1.0, exp(log_first + log(sum)));
-}
-
-void dd_judge_volume(uint64_t records, double window_s, double reference_rate_per_s,
-                     double band_low, double band_high, double min_expected, double alpha,
-                     dd_volume_judgement_t *out) {
-    memset(out, 0, sizeof(*out));
-    out->records = records;
-    out->window_s = window_s;
-    out->reference_rate_per_s = reference_rate_per_s;
-    out->band_low = band_low;
-    out->band_high = band_high;
-    out->alpha = alpha;
-    out->p_value = 1.0;
-    out->rate_per_s = window_s > 0 ? (double)records / window_s : NAN;
-    if (!(window_s > 0) || !(reference_rate_per_s > 0) || !(band_low >= 0) ||
-        !(band_high > band_low)) {
-        out->reason = "no reference rate or window";
-        return;
-    }
-    const double lam_low = band_low * reference_rate_per_s * window_s;
-    const double lam_high = band_high * reference_rate_per_s * window_s;
-    if (reference_rate_per_s * window_s < min_expected) {
-        out->reason = "too few records expected in the window";
-        return;
-    }
-    out->judged = 1;
-    const double x = (double)records;
-    if (x < lam_low) {
-        out->direction = -1;
-        /* P(X ≤ records | λ) = Q(records + 1, λ) = chi2.sf(2λ, 2(records + 1)). */
-        out->p_value = dd_pvalue_chi2(2.0 * lam_low, 2.0 * (x + 1.0));
-    } else if (x > lam_high) {
-        out->direction = 1;
-        out->p_value = poisson_upper_tail(records, lam_high);
-    }
-    out->breach = out->direction != 0 && out->p_value < alpha;
-}

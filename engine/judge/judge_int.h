@@ -1,0 +1,39 @@
+/* judge_int.h — private to engine/judge/: the cells (bins or categories, each with an interval
+ * holding its true count) that judge.c builds from sketches and judge_cells.c turns into binned
+ * statistics with bounds. */
+#ifndef DRIFTD_ENGINE_JUDGE_INT_H
+#define DRIFTD_ENGINE_JUDGE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "judge.h"
+
+typedef struct cells {
+    size_t n;
+    uint64_t *ref, *cur;           /* estimated counts */
+    double *ref_lo, *ref_hi;       /* interval holding the true count */
+    double *cur_lo, *cur_hi;
+    double *lower, *upper;         /* numeric bins */
+    uint64_t *hash;                /* categories */
+    double n_ref, n_cur;           /* totals (exact) */
+    int exact;
+    int categorical;               /* last cell is "other" */
+} cells_t;
+
+/* Allocates every array of c for n cells (zeroed). 0, or −1 when out of memory. */
+int judge_cells_alloc(cells_t *c, size_t n);
+void judge_cells_free(cells_t *c);
+/* The smallest chi-square statistic (and its degrees of freedom) any counts inside the cells'
+ * intervals give: the conservative end of the test. */
+void judge_chi2_lower(const double *rlo, const double *rhi, const double *clo, const double *chi,
+                      size_t k, double n_ref, double n_cur, double *stat, uint32_t *dof);
+/* The chi-square test's p-value over the cells, cells expected below DD_JUDGE_GUARD_MIN_EXPECTED
+ * pooled; conservative: at the end of the intervals least favourable to drift. */
+double judge_pooled_chi2_p(const cells_t *c, int conservative);
+/* PSI, KL, Jensen–Shannon, Hellinger and total variation over the cells, each with its bound. */
+void judge_binned_with_bounds(const cells_t *c, double smoothing, dd_field_judgement_t *out);
+/* The DD_JUDGE_MOVED_MAX cells whose share moved most. */
+void judge_top_moved(const cells_t *c, dd_field_judgement_t *out);
+
+#endif /* DRIFTD_ENGINE_JUDGE_INT_H */
