@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Oracle test: the field judge (engine/judge.c) against scipy on the same samples.
+"""Oracle test: the field judge (engine/judge/judge.c) against scipy on the same samples.
 
 Properties:
 - Accuracy. On generated samples (several distributions, sizes 200 to 1,000,000 a side, with and

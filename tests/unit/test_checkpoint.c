@@ -1,4 +1,4 @@
-/* test_checkpoint.c — the state file and snapshot format (engine/checkpoint.c, docs/state.md).
+/* test_checkpoint.c — the state file and snapshot format (engine/state/, docs/state.md).
  *
  * - a state with 3 streams (numeric and categorical fields, data in several panes, references,
  *   offsets, opaque bytes, a stream without window) decodes to the same contents and encodes

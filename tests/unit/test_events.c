@@ -1,4 +1,4 @@
-/* test_events.c — alert events as JSON (engine/events.c, engine/json_buf.c).
+/* test_events.c — alert events as JSON (engine/out/events.c, engine/out/json_buf.c).
  *
  * - every event type formats to one JSON object that jansson parses, with version 1, its type and
  *   every documented key present (docs/events.md), null where a value does not apply;

@@ -1,4 +1,4 @@
-/* test_gen.c — the synthetic record generator (engine/gen.c, docs/gen.md).
+/* test_gen.c — the synthetic record generator (engine/gen/gen.c, docs/gen.md).
  *
  * Properties:
  * - determinism: record i is the same bytes from any generator with the same options, whatever

@@ -1,4 +1,4 @@
-/* test_http.c — the /metrics, /healthz, /readyz endpoint (engine/http.c), fetched with libcurl.
+/* test_http.c — the /metrics, /healthz, /readyz endpoint (engine/out/http.c), fetched with libcurl.
  *
  * - /metrics: 503 before the first publish, then exactly the latest published text with the
  *   Prometheus content type; HEAD gives the headers and no body; query strings are ignored;

@@ -1,4 +1,4 @@
-/* test_hysteresis.c — alert state per condition (engine/hysteresis.c).
+/* test_hysteresis.c — alert state per condition (engine/judge/hysteresis.c).
  *
  * - a run of breaches raises exactly once, after raise_after of them, however long it lasts;
  * - a run of clean evaluations resolves exactly once, after clear_after of them;

@@ -1,4 +1,4 @@
-/* test_judge.c — judging one field from sketches (engine/judge.c).
+/* test_judge.c — judging one field from sketches (engine/judge/judge.c).
  *
  * - a clearly shifted numeric or categorical field drifts and a same-distribution one does not,
  *   at small (exact sketches, p-value defaults), medium and large (compacted sketches, distance

@@ -1,4 +1,4 @@
-/* test_prom.c — the Prometheus text builder (engine/prom.c).
+/* test_prom.c — the Prometheus text builder (engine/out/prom.c).
  *
  * - output follows the exposition format 0.0.4 grammar, checked line by line by a small parser
  *   written here independently of prom.c (HELP/TYPE before a family's samples, a family's
