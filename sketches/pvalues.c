@@ -604,6 +604,36 @@ double dd_pvalue_ks_2samp(double d, uint64_t n, uint64_t m) {
     return p > 1.0 ? 1.0 : p;
 }
 
+double dd_pvalue_ks_2samp_large(double d, uint64_t n, uint64_t m) {
+    if (n == 0 || m == 0 || isnan(d) || d <= 0.0)
+        return 1.0;
+    if (d >= 1.0)
+        return exp(log(2.0) - (lgamma((double)n + (double)m + 1.0) - lgamma((double)n + 1.0) -
+                               lgamma((double)m + 1.0)));
+    const double en = (double)n * (double)m / ((double)n + (double)m);
+    double nn = nearbyint(en);
+    if (nn < 1.0)
+        nn = 1.0;
+    const double p = exp(kstwo_log_sf((uint64_t)nn, d));
+    return p > 1.0 ? 1.0 : p;
+}
+
+double dd_pvalue_kolmogorov(double lambda) {
+    if (isnan(lambda) || lambda <= 0.0)
+        return 1.0;
+    if (lambda < 0.2) /* the series converges slowly here, and the p-value is 1 to 1e-20 */
+        return 1.0;
+    double sum = 0.0;
+    for (int k = 1; k <= 100; k++) {
+        const double term = exp(-2.0 * (double)k * (double)k * lambda * lambda);
+        sum += (k % 2 == 1) ? term : -term;
+        if (term < 1e-17 * sum)
+            break;
+    }
+    const double p = 2.0 * sum;
+    return p < 0.0 ? 0.0 : (p > 1.0 ? 1.0 : p);
+}
+
 /* ---- Fisher's exact test, 2×2 --------------------------------------------------------------- */
 
 /* With margins fixed, the top-left cell x follows a hypergeometric law on [lo, hi]. Probabilities

@@ -347,6 +347,38 @@ dd_sketch_err_t dd_stat_ks_kll(const dd_kll_t *ref, const dd_kll_t *cur, double 
 dd_sketch_err_t dd_stat_wasserstein1_kll(const dd_kll_t *ref, const dd_kll_t *cur,
                                          double *distance, double *error_bound);
 
+/* Every two-sample statistic of a numeric field in one merge walk (ref = the reference, cur = the
+ * current sample; weighted sorted samples as above, weights standing for tied values):
+ * - ks, wasserstein: as dd_stat_ks and dd_stat_wasserstein1;
+ * - location: the Wilcoxon–Mann–Whitney rank sum of the current sample among the pooled one
+ *   (mid-ranks for ties), as location_z = (sum − E)/sd under its exact permutation moments, so
+ *   z > 0 when the current values are larger; auc = U / (n·m) = P(cur > ref) + ½·P(cur = ref),
+ *   auc_sd its standard deviation under the permutation distribution;
+ * - scale: the sum of |mid-rank − (N+1)/2| over the current sample (an Ansari–Bradley-type
+ *   statistic: large when the current values sit further out in the pooled order), as scale_z
+ *   likewise, z > 0 when the current sample is more spread; dispersion = mean |rank − centre| / N
+ *   (1/4 without ties when nothing changed), dispersion_sd likewise;
+ * - *_skew, *_kurtosis: bounds on the skewness (absolute) and excess kurtosis of each rank sum's
+ *   permutation distribution, from its score population: the normal approximation of a z is
+ *   trusted only where both are small (heavy ties in few values make them large);
+ * - max_tie_share: the largest share of the pooled sample at one value.
+ * O(ref->n + cur->n), no allocation. INVALID_ARGUMENT for an empty sample or zero total weight. */
+typedef struct dd_two_sample_stats {
+    double n_reference, n_current; /* total weights */
+    double ks, wasserstein;
+    double auc, auc_sd, location_z, location_skew, location_kurtosis;
+    double dispersion, dispersion_sd, scale_z, scale_skew, scale_kurtosis;
+    double max_tie_share;
+} dd_two_sample_stats_t;
+
+dd_sketch_err_t dd_stat_two_sample(const dd_weighted_sample_t *ref, const dd_weighted_sample_t *cur,
+                                   dd_two_sample_stats_t *out);
+
+/* ∫ √(F(x)(1 − F(x))) dx of a sample's empirical CDF: by del Barrio, Giné and Matrán (1999) the
+ * mean of √(n·m/(n+m))·W1 between two samples of this distribution tends to √(2/π) times it, the
+ * centre of Wasserstein-1's noise floor. NaN for an empty sample. O(n). */
+double dd_stat_reference_spread(const dd_weighted_sample_t *ref);
+
 /* Category counts of two category-count sketches, aligned for dd_stat_binned / dd_stat_chi2:
  * entry i < *n − 1 is category hashes[i] (the union of both sketches' tracked categories, sorted
  * by hash), entry *n − 1 is "other" (hash 0): what a sketch counted but does not track. n_max must
@@ -415,6 +447,21 @@ double dd_log_pvalue_chi2(double statistic, double dof);
  * Up to ~10^8 arithmetic steps at max(n, m) = 10,000 and d near 1; should an allocation fail,
  * the result comes from the kstwo approximation instead. */
 double dd_pvalue_ks_2samp(double d, uint64_t n, uint64_t m);
+
+/* dd_pvalue_ks_2samp's large-sample branch at any size: the one-sample distribution of D_N at N =
+ * round(n·m/(n+m)) (scipy's kstwo), exact at d = 1. Cheap in the tail (p below about 0.02), a
+ * matrix power above. */
+double dd_pvalue_ks_2samp_large(double d, uint64_t n, uint64_t m);
+/* Kolmogorov's limit P(K > λ) = 2 Σ_{k≥1} (−1)^{k−1} e^{−2k²λ²} (scipy.special.kolmogorov),
+ * 1 for λ < 0.2. O(1). */
+double dd_pvalue_kolmogorov(double lambda);
+
+/* Inverses, for noise floors: the x with 2·Φ(−x)/2 = p, i.e. the standard normal's upper-tail
+ * quantile (scipy.stats.norm.isf(p)), and the chi-square's upper-tail quantile with `dof` > 0
+ * (scipy.stats.chi2.isf(p, dof)). +inf at p = 0; NaN for dof ≤ 0. A few refinement steps each,
+ * no allocation. */
+double dd_quantile_normal_upper(double p);
+double dd_quantile_chi2_upper(double p, double dof);
 
 /* Two-sided Fisher exact test of the 2×2 table [[a, b], [c, d]] with scipy.stats.fisher_exact's
  * rule: the probability, under fixed margins, of the tables no more likely than the observed one
