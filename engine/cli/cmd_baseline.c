@@ -10,23 +10,30 @@
 #include "config.h"
 #include "run.h"
 
-static const char baseline_usage[] =
+static const char baseline_synopsis[] =
     "Usage: driftd baseline -c FILE --from [STREAM=]DATA... -o SNAPSHOT\n"
     "\n"
     "Builds a reference snapshot for `driftd run` from data files: for each stream of the\n"
     "configuration named by --from, the sketches of its declared fields over every record of\n"
     "DATA (an Avro container file .avro, JSON Lines .jsonl/.ndjson/.json, or CSV .csv). A\n"
     "stream then uses it with `reference: {type: snapshot, path: SNAPSHOT}`; `driftd inspect\n"
-    "SNAPSHOT` shows what is in it.\n"
-    "\n"
-    "Options:\n"
-    "  -c, --config FILE        the configuration `driftd run` uses\n"
-    "  --from [STREAM=]DATA     a data file for STREAM (repeat per stream); STREAM may be left\n"
-    "                           out when the configuration has one stream\n"
-    "  -o, --output SNAPSHOT    the snapshot file to write (replaced atomically)\n"
-    "  -h, --help               show this help\n"
-    "\n"
+    "SNAPSHOT` shows what is in it.\n";
+
+static const char baseline_epilogue[] =
     "Exit status: 0 when the snapshot was written, 2 on an error.\n";
+
+enum { OPT_CONFIG, OPT_FROM, OPT_OUTPUT };
+
+static const dd_cli_option_t baseline_options[] = {
+    {OPT_CONFIG, "config", 'c', "FILE", "the configuration `driftd run` uses", NULL},
+    {OPT_FROM, "from", 0, "[STREAM=]DATA",
+     "a data file for STREAM (repeat per stream); STREAM may be left\n"
+     "out when the configuration has one stream",
+     NULL},
+    {OPT_OUTPUT, "output", 'o', "SNAPSHOT", "the snapshot file to write (replaced atomically)",
+     NULL},
+    {0},
+};
 
 #define FROM_MAX 1000
 
@@ -42,37 +49,39 @@ static dd_config_file_format_t format_of(const char *path) {
     return 0;
 }
 
-static int baseline_command(int argc, char **argv) {
-    const char *config_path = NULL, *output = NULL;
+typedef struct baseline_args {
+    const char *config_path, *output;
     const char *from[FROM_MAX];
-    size_t n_from = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(baseline_usage, stdout);
-            return 0;
-        }
-        const int takes = strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 ||
-                          strcmp(a, "--from") == 0 || strcmp(a, "-o") == 0 ||
-                          strcmp(a, "--output") == 0;
-        if (!takes)
-            return dd_cli_unknown_option("baseline", a);
-        if (i + 1 >= argc) {
-            fprintf(stderr, "driftd baseline: %s expects a value\n", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (a[1] == 'c' || strcmp(a, "--config") == 0)
-            config_path = v;
-        else if (a[1] == 'o' || strcmp(a, "--output") == 0)
-            output = v;
-        else if (n_from < FROM_MAX)
-            from[n_from++] = v;
-        else {
+    size_t n_from;
+} baseline_args_t;
+
+static int on_option(void *ctx, const dd_cli_option_t *o, const char *value) {
+    baseline_args_t *a = ctx;
+    switch (o->id) {
+    case OPT_CONFIG:
+        a->config_path = value;
+        return 0;
+    case OPT_OUTPUT:
+        a->output = value;
+        return 0;
+    default: /* OPT_FROM */
+        if (a->n_from == FROM_MAX) {
             fprintf(stderr, "driftd baseline: at most %d --from\n", FROM_MAX);
-            return 2;
+            return -1;
         }
+        a->from[a->n_from++] = value;
+        return 0;
     }
+}
+
+static int baseline_command(int argc, char **argv) {
+    baseline_args_t args = {0};
+    const int rc = dd_cli_parse(&dd_command_baseline, argc, argv, on_option, &args);
+    if (rc != DD_CLI_CONTINUE)
+        return rc;
+    const char *config_path = args.config_path, *output = args.output;
+    const char *const *from = args.from;
+    const size_t n_from = args.n_from;
     if (config_path == NULL || output == NULL || n_from == 0) {
         fprintf(stderr, "driftd baseline: -c FILE, --from DATA and -o SNAPSHOT are required (see "
                         "'driftd baseline --help')\n");
@@ -148,6 +157,8 @@ out:
 const dd_command_t dd_command_baseline = {
     .name = "baseline",
     .summary = "build a reference snapshot from data files (baseline -c FILE --from DATA -o OUT)",
-    .usage = baseline_usage,
+    .synopsis = baseline_synopsis,
+    .epilogue = baseline_epilogue,
+    .options = baseline_options,
     .run = baseline_command,
 };

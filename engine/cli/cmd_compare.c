@@ -11,7 +11,7 @@
 #include "report.h"
 #include "cli_int.h"
 
-static const char compare_usage[] =
+static const char compare_synopsis[] =
     "Usage: driftd compare --reference FILE --current FILE [--format table|json|html]\n"
     "                      [--stats LIST] [--schema FILE] [--output FILE] [--bins N]\n"
     "                      [--drift-share X] [--input-format csv|jsonl|avro]\n"
@@ -21,31 +21,55 @@ static const char compare_usage[] =
     "reaches --drift-share. Files: CSV with a header row (.csv), JSON Lines, one object per\n"
     "line (.jsonl, .ndjson, .json; nested fields become dotted columns), or Avro object\n"
     "container files (.avro; columns from the schema's fields); the two may differ.\n"
-    "Column kinds are inferred (numeric when every non-empty value is a number).\n"
-    "\n"
-    "Options:\n"
-    "  --reference FILE   the baseline, e.g. the training set\n"
-    "  --current FILE     the data to judge\n"
-    "  --format F         table (default; colour on a terminal), json, or html (one\n"
-    "                     self-contained page with plots; docs/compare.md)\n"
-    "  --stats LIST       statistics to report besides the deciding one, comma-separated from\n"
-    "                     ks,wasserstein,psi,jensen_shannon,hellinger,kl,z,chi2,tvd,fisher, or\n"
-    "                     all (default)\n"
-    "  --schema FILE      CSV with header column,kind[,method,threshold]: kind numeric or\n"
-    "                     categorical (empty = infer); method and threshold override the\n"
-    "                     defaults for that column\n"
-    "  --output FILE      write the report there instead of standard output\n"
-    "  --bins N           reference-quantile bins for PSI, KL, JS, Hellinger (default 10)\n"
-    "  --drift-share X    dataset drift when drifted/total >= X (default 0.5)\n"
-    "  --input-format F   csv, jsonl or avro: read both files as F, whatever their names\n"
-    "  -h, --help         show this help\n"
-    "\n"
+    "Column kinds are inferred (numeric when every non-empty value is a number).\n";
+
+static const char compare_epilogue[] =
     "Defaults per column: reference of at most 1000 rows -> KS p-value < 0.05 (numeric),\n"
     "chi-square p-value < 0.05 (categorical); larger -> Wasserstein distance normed by the\n"
     "reference's standard deviation >= 0.1 (numeric), Jensen-Shannon distance >= 0.1\n"
     "(categorical).\n"
     "\n"
     "Exit status: 0 no dataset drift, 1 dataset drift, 2 error.\n";
+
+enum {
+    OPT_REFERENCE,
+    OPT_CURRENT,
+    OPT_FORMAT,
+    OPT_STATS,
+    OPT_SCHEMA,
+    OPT_OUTPUT,
+    OPT_BINS,
+    OPT_DRIFT_SHARE,
+    OPT_INPUT_FORMAT,
+    N_OPTIONS
+};
+
+static const dd_cli_option_t compare_options[] = {
+    {OPT_REFERENCE, "reference", 0, "FILE", "the baseline, e.g. the training set", NULL},
+    {OPT_CURRENT, "current", 0, "FILE", "the data to judge", NULL},
+    {OPT_FORMAT, "format", 0, "F",
+     "table (default; colour on a terminal), json, or html (one\n"
+     "self-contained page with plots; docs/compare.md)",
+     NULL},
+    {OPT_STATS, "stats", 0, "LIST",
+     "statistics to report besides the deciding one, comma-separated from\n"
+     "ks,wasserstein,psi,jensen_shannon,hellinger,kl,z,chi2,tvd,fisher, or\n"
+     "all (default)",
+     NULL},
+    {OPT_SCHEMA, "schema", 0, "FILE",
+     "CSV with header column,kind[,method,threshold]: kind numeric or\n"
+     "categorical (empty = infer); method and threshold override the\n"
+     "defaults for that column",
+     NULL},
+    {OPT_OUTPUT, "output", 0, "FILE", "write the report there instead of standard output", NULL},
+    {OPT_BINS, "bins", 0, "N", "reference-quantile bins for PSI, KL, JS, Hellinger (default 10)",
+     NULL},
+    {OPT_DRIFT_SHARE, "drift-share", 0, "X", "dataset drift when drifted/total >= X (default 0.5)",
+     NULL},
+    {OPT_INPUT_FORMAT, "input-format", 0, "F",
+     "csv, jsonl or avro: read both files as F, whatever their names", NULL},
+    {0},
+};
 
 static const struct {
     const char *name;
@@ -426,50 +450,29 @@ static void write_table(FILE *out, int colour, const char *ref_path, size_t ref_
 }
 
 static int run_compare(int argc, char **argv) {
-    const char *ref_path = NULL, *cur_path = NULL, *format = "table", *schema = NULL,
-               *output = NULL, *input_format = NULL;
-    dd_compare_options_t opt = {DD_STAT_ALL, 10, 0.5, NULL, 0, 0};
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        const int takes_value =
-            strcmp(o, "--reference") == 0 || strcmp(o, "--current") == 0 ||
-            strcmp(o, "--format") == 0 || strcmp(o, "--stats") == 0 || strcmp(o, "--schema") == 0 ||
-            strcmp(o, "--output") == 0 || strcmp(o, "--bins") == 0 || strcmp(o, "--drift-share") == 0 ||
-            strcmp(o, "--input-format") == 0;
-        if (!takes_value)
-            return dd_cli_unknown_option("compare", o);
-        if (i + 1 >= argc) {
-            fprintf(stderr, "driftd compare: %s needs a value\n", o);
+    const char *v[N_OPTIONS] = {0};
+    const int rc = dd_cli_parse(&dd_command_compare, argc, argv, dd_cli_store, v);
+    if (rc != DD_CLI_CONTINUE)
+        return rc;
+    const char *ref_path = v[OPT_REFERENCE], *cur_path = v[OPT_CURRENT],
+               *format = v[OPT_FORMAT] ? v[OPT_FORMAT] : "table", *schema = v[OPT_SCHEMA],
+               *output = v[OPT_OUTPUT], *input_format = v[OPT_INPUT_FORMAT];
+    dd_compare_options_t opt = {.stats = DD_STAT_ALL, .bins = 10, .drift_share = 0.5};
+    uint64_t bins = opt.bins;
+    char *end = NULL;
+    if (v[OPT_STATS] != NULL && parse_stats(v[OPT_STATS], &opt.stats) != 0)
+        return 2;
+    if (v[OPT_BINS] != NULL &&
+        dd_cli_parse_u64("compare", "--bins", v[OPT_BINS], 2, 1000, &bins) != 0)
+        return 2;
+    opt.bins = (size_t)bins;
+    if (v[OPT_DRIFT_SHARE] != NULL) {
+        opt.drift_share = strtod(v[OPT_DRIFT_SHARE], &end);
+        if (end == v[OPT_DRIFT_SHARE] || *end != '\0' ||
+            !(opt.drift_share > 0 && opt.drift_share <= 1)) {
+            fprintf(stderr, "driftd compare: --drift-share expects a number in (0, 1], got '%s'\n",
+                    v[OPT_DRIFT_SHARE]);
             return 2;
-        }
-        const char *v = argv[++i];
-        if (strcmp(o, "--reference") == 0)
-            ref_path = v;
-        else if (strcmp(o, "--current") == 0)
-            cur_path = v;
-        else if (strcmp(o, "--format") == 0)
-            format = v;
-        else if (strcmp(o, "--schema") == 0)
-            schema = v;
-        else if (strcmp(o, "--output") == 0)
-            output = v;
-        else if (strcmp(o, "--input-format") == 0)
-            input_format = v;
-        else if (strcmp(o, "--stats") == 0) {
-            if (parse_stats(v, &opt.stats) != 0)
-                return 2;
-        } else if (strcmp(o, "--bins") == 0) {
-            uint64_t bins;
-            if (dd_cli_parse_u64("compare", o, v, 2, 1000, &bins) != 0)
-                return 2;
-            opt.bins = (size_t)bins;
-        } else {
-            char *end = NULL;
-            opt.drift_share = strtod(v, &end);
-            if (end == v || *end != '\0' || !(opt.drift_share > 0 && opt.drift_share <= 1)) {
-                fprintf(stderr, "driftd compare: --drift-share expects a number in (0, 1], got '%s'\n", v);
-                return 2;
-            }
         }
     }
     if (ref_path == NULL || cur_path == NULL) {
@@ -574,6 +577,8 @@ done:
 const dd_command_t dd_command_compare = {
     .name = "compare",
     .summary = "compare two data files (reference vs current) and report drift per column",
-    .usage = compare_usage,
+    .synopsis = compare_synopsis,
+    .epilogue = compare_epilogue,
+    .options = compare_options,
     .run = run_compare,
 };

@@ -14,7 +14,7 @@
 #define INPUT_BYTES_MAX ((size_t)1 << 30)
 #define FIELDS_MAX 16384
 
-static const char decode_usage[] =
+static const char decode_synopsis[] =
     "Usage: driftd decode [--schema FILE] [--format avro|avro-confluent|json] [--input FILE]\n"
     "                     [--registry URL] [--framing length|concat] [--fields LIST]\n"
     "                     [--max-errors N]\n"
@@ -25,26 +25,50 @@ static const char decode_usage[] =
     "Numeric fields print as numbers (null when absent, null, NaN or infinite), categorical ones\n"
     "as the text driftd hashed (for JSON input, as \"#\" and the 64-bit hash). A record that\n"
     "cannot be decoded is reported on standard error with its byte offset and reason, and\n"
-    "decoding goes on with the next record.\n"
-    "\n"
-    "Options:\n"
-    "  --schema FILE      the Avro writer schema (JSON); its leaf fields, with their kinds, are\n"
-    "                     what is decoded. For JSON input it names the fields to read. Not\n"
-    "                     needed for an Avro object container file, which carries its own.\n"
-    "  --format F         avro (raw Avro bodies, default), avro-confluent (magic byte 0, 4-byte\n"
-    "                     schema id, body), or json (one object per line). An Avro object\n"
-    "                     container file is recognised by its header whatever the format.\n"
-    "  --input FILE       read FILE instead of standard input (at most 1 GiB)\n"
-    "  --framing F        for avro and avro-confluent: length (default; each message preceded\n"
-    "                     by its size as 4 bytes big-endian, as `kcat -C -t TOPIC -f '%R%s'`\n"
-    "                     writes) or concat (records back to back; decoding stops at the first\n"
-    "                     bad record, since nothing marks where the next one starts)\n"
-    "  --registry URL     with avro-confluent: each message's schema id is looked up in this\n"
-    "                     schema registry (e.g. http://127.0.0.1:8081) instead of --schema\n"
-    "  --fields LIST      comma-separated paths to decode (default: every leaf of the schema)\n"
-    "  --max-errors N     stop after N bad records (default 100; 0 = no limit)\n"
-    "\n"
+    "decoding goes on with the next record.\n";
+
+static const char decode_epilogue[] =
     "Exit status: 0 every record decoded, 1 some records could not be decoded, 2 error.\n";
+
+enum {
+    OPT_SCHEMA,
+    OPT_FORMAT,
+    OPT_INPUT,
+    OPT_FRAMING,
+    OPT_REGISTRY,
+    OPT_FIELDS,
+    OPT_MAX_ERRORS,
+    N_OPTIONS
+};
+
+static const dd_cli_option_t decode_options[] = {
+    {OPT_SCHEMA, "schema", 0, "FILE",
+     "the Avro writer schema (JSON); its leaf fields, with their kinds, are\n"
+     "what is decoded. For JSON input it names the fields to read. Not\n"
+     "needed for an Avro object container file, which carries its own.",
+     NULL},
+    {OPT_FORMAT, "format", 0, "F",
+     "avro (raw Avro bodies, default), avro-confluent (magic byte 0, 4-byte\n"
+     "schema id, body), or json (one object per line). An Avro object\n"
+     "container file is recognised by its header whatever the format.",
+     NULL},
+    {OPT_INPUT, "input", 0, "FILE", "read FILE instead of standard input (at most 1 GiB)", NULL},
+    {OPT_FRAMING, "framing", 0, "F",
+     "for avro and avro-confluent: length (default; each message preceded\n"
+     "by its size as 4 bytes big-endian, as `kcat -C -t TOPIC -f '%R%s'`\n"
+     "writes) or concat (records back to back; decoding stops at the first\n"
+     "bad record, since nothing marks where the next one starts)",
+     NULL},
+    {OPT_REGISTRY, "registry", 0, "URL",
+     "with avro-confluent: each message's schema id is looked up in this\n"
+     "schema registry (e.g. http://127.0.0.1:8081) instead of --schema",
+     NULL},
+    {OPT_FIELDS, "fields", 0, "LIST",
+     "comma-separated paths to decode (default: every leaf of the schema)", NULL},
+    {OPT_MAX_ERRORS, "max-errors", 0, "N", "stop after N bad records (default 100; 0 = no limit)",
+     NULL},
+    {0},
+};
 
 typedef enum format { FORMAT_AVRO, FORMAT_CONFLUENT, FORMAT_JSON } format_t;
 
@@ -464,36 +488,18 @@ static dd_avro_schema_t *load_schema_text(const char *json, size_t len, const ch
 }
 
 static int run_decode(int argc, char **argv) {
-    const char *schema_path = NULL, *format_name = "avro", *input = NULL, *framing = "length",
-               *fields = NULL, *registry_url = NULL;
+    const char *v[N_OPTIONS] = {0};
+    const int rc = dd_cli_parse(&dd_command_decode, argc, argv, dd_cli_store, v);
+    if (rc != DD_CLI_CONTINUE)
+        return rc;
+    const char *schema_path = v[OPT_SCHEMA], *input = v[OPT_INPUT], *fields = v[OPT_FIELDS],
+               *registry_url = v[OPT_REGISTRY];
+    const char *format_name = v[OPT_FORMAT] ? v[OPT_FORMAT] : "avro",
+               *framing = v[OPT_FRAMING] ? v[OPT_FRAMING] : "length";
     uint64_t max_errors = 100;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            fputs(decode_usage, stdout);
-            return 0;
-        }
-        const char **slot = strcmp(o, "--schema") == 0     ? &schema_path
-                            : strcmp(o, "--format") == 0   ? &format_name
-                            : strcmp(o, "--input") == 0    ? &input
-                            : strcmp(o, "--framing") == 0  ? &framing
-                            : strcmp(o, "--fields") == 0   ? &fields
-                            : strcmp(o, "--registry") == 0 ? &registry_url
-                                                           : NULL;
-        const int is_max = strcmp(o, "--max-errors") == 0;
-        if (slot == NULL && !is_max)
-            return dd_cli_unknown_option("decode", o);
-        if (i + 1 >= argc) {
-            fprintf(stderr, "driftd decode: %s needs a value\n", o);
-            return 2;
-        }
-        if (is_max) {
-            if (dd_cli_parse_u64("decode", o, argv[++i], 0, UINT32_MAX, &max_errors) != 0)
-                return 2;
-        } else {
-            *slot = argv[++i];
-        }
-    }
+    if (v[OPT_MAX_ERRORS] != NULL && dd_cli_parse_u64("decode", "--max-errors", v[OPT_MAX_ERRORS],
+                                                      0, UINT32_MAX, &max_errors) != 0)
+        return 2;
     decoder_t *d = calloc(1, sizeof(*d));
     if (d == NULL)
         return 2;
@@ -608,8 +614,10 @@ done:
 }
 
 const dd_command_t dd_command_decode = {
-    "decode",
-    "print what driftd decodes from Avro or JSON records, one JSON line each",
-    decode_usage,
-    run_decode,
+    .name = "decode",
+    .summary = "print what driftd decodes from Avro or JSON records, one JSON line each",
+    .synopsis = decode_synopsis,
+    .epilogue = decode_epilogue,
+    .options = decode_options,
+    .run = run_decode,
 };

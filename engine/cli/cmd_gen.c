@@ -20,56 +20,104 @@
 #define OCF_BLOCK_RECORDS 1000
 #define OCF_BLOCK_BYTES ((size_t)1 << 20)
 
-static const char gen_usage[] =
+static const char gen_synopsis[] =
     "Usage: driftd gen (--brokers LIST --topic T | --output FILE) [OPTIONS]\n"
     "       driftd gen --print-schema [--schema-version 1|2] [--wide N]\n"
     "\n"
     "Writes synthetic feature records, reproducibly from a seed: the standard record of 16\n"
     "fields (ts, 11 numeric, 4 categorical; docs/gen.md lists their distributions) or a wide\n"
     "record of N doubles, with drift, nulls and poison records injected on request. Record i is\n"
-    "a pure function of the options and i.\n"
-    "\n"
-    "Where:\n"
-    "  --brokers LIST       Kafka bootstrap servers; with --topic, produce there (idempotent\n"
-    "                       producer, acks=all; each message's timestamp is its record's ts)\n"
-    "  --topic T            the topic (it must exist if --partitions is given)\n"
-    "  --output FILE        write a file instead ('-' for standard output): JSON Lines for\n"
-    "                       json, an Avro object container file (null codec) for avro and\n"
-    "                       avro-confluent. Poison records are skipped in files.\n"
-    "  --print-schema       print the Avro schema of the record and exit\n"
-    "\n"
-    "Options:\n"
-    "  --format F           json (default), avro (raw body) or avro-confluent (magic byte 0,\n"
-    "                       4-byte schema id, body)\n"
-    "  --schema-id N        the schema id avro-confluent writes (default 1)\n"
-    "  --schema-version V   1 (default) or 2, which appends `channel` (string, default \"web\")\n"
-    "  --wide N             a wide record instead: ts and f0..f{N-1}, doubles ~ N(0,1), N up to\n"
-    "                       10000\n"
-    "  --records N          records to write, indices 0..N-1 (default 10000; 0 = until\n"
-    "                       interrupted)\n"
-    "  --rate N             records per second (default 0 = as fast as possible)\n"
-    "  --seed N             random seed (default 42)\n"
-    "  --start-ms N         ts of record 0, Unix ms (default: now, to the second; give it for\n"
-    "                       byte-identical output)\n"
-    "  --step-ms X          ts advance per record, ms (default 1; fractions allowed)\n"
-    "  --shift FIELD:X      drift: a numeric field gains X standard deviations; a categorical\n"
-    "                       one has a share X in (0,1] of its values replaced by a category it\n"
-    "                       never has otherwise (country ZZ, device kiosk, plan enterprise,\n"
-    "                       channel fax; is_returning becomes false)\n"
-    "  --shift-from N       first record index of the shift and of --null (default 0)\n"
-    "  --shift-until N      record index where they end (default 0 = never)\n"
-    "  --null FIELD:RATE    that field is null with probability RATE (in Avro only balance is\n"
-    "                       nullable; json allows any field)\n"
-    "  --poison-every N     record i is poison (bytes no decoder accepts) when i % N == N-1\n"
-    "  --partitions N       Kafka: round-robin over partitions 0..N-1 (default: the\n"
-    "                       partitioner chooses)\n"
-    "  --kafka KEY=VALUE    a librdkafka producer setting (repeatable; applied last)\n"
-    "  -h, --help           show this help\n"
-    "\n"
+    "a pure function of the options and i.\n";
+
+static const char gen_epilogue[] =
     "At the end one JSON line goes to standard error, e.g. for Kafka\n"
     "  {\"records\":N,\"delivered\":N,\"poison\":K,\"failed\":F,\"seconds\":S,"
     "\"records_per_second\":R}\n"
     "Exit status: 0 every record written (and, for Kafka, delivered), 2 on an error.\n";
+
+enum {
+    OPT_BROKERS,
+    OPT_TOPIC,
+    OPT_OUTPUT,
+    OPT_PRINT_SCHEMA,
+    OPT_FORMAT,
+    OPT_SCHEMA_ID,
+    OPT_SCHEMA_VERSION,
+    OPT_WIDE,
+    OPT_RECORDS,
+    OPT_RATE,
+    OPT_SEED,
+    OPT_START_MS,
+    OPT_STEP_MS,
+    OPT_SHIFT,
+    OPT_SHIFT_FROM,
+    OPT_SHIFT_UNTIL,
+    OPT_NULL,
+    OPT_POISON_EVERY,
+    OPT_PARTITIONS,
+    OPT_KAFKA,
+};
+
+static const dd_cli_option_t gen_options[] = {
+    {OPT_BROKERS, "brokers", 0, "LIST",
+     "Kafka bootstrap servers; with --topic, produce there (idempotent\n"
+     "producer, acks=all; each message's timestamp is its record's ts)",
+     "Where:"},
+    {OPT_TOPIC, "topic", 0, "T", "the topic (it must exist if --partitions is given)", NULL},
+    {OPT_OUTPUT, "output", 0, "FILE",
+     "write a file instead ('-' for standard output): JSON Lines for\n"
+     "json, an Avro object container file (null codec) for avro and\n"
+     "avro-confluent. Poison records are skipped in files.",
+     NULL},
+    {OPT_PRINT_SCHEMA, "print-schema", 0, NULL, "print the Avro schema of the record and exit",
+     NULL},
+    {OPT_FORMAT, "format", 0, "F",
+     "json (default), avro (raw body) or avro-confluent (magic byte 0,\n"
+     "4-byte schema id, body)",
+     "Options:"},
+    {OPT_SCHEMA_ID, "schema-id", 0, "N", "the schema id avro-confluent writes (default 1)", NULL},
+    {OPT_SCHEMA_VERSION, "schema-version", 0, "V",
+     "1 (default) or 2, which appends `channel` (string, default \"web\")", NULL},
+    {OPT_WIDE, "wide", 0, "N",
+     "a wide record instead: ts and f0..f{N-1}, doubles ~ N(0,1), N up to\n"
+     "10000",
+     NULL},
+    {OPT_RECORDS, "records", 0, "N",
+     "records to write, indices 0..N-1 (default 10000; 0 = until\n"
+     "interrupted)",
+     NULL},
+    {OPT_RATE, "rate", 0, "N", "records per second (default 0 = as fast as possible)", NULL},
+    {OPT_SEED, "seed", 0, "N", "random seed (default 42)", NULL},
+    {OPT_START_MS, "start-ms", 0, "N",
+     "ts of record 0, Unix ms (default: now, to the second; give it for\n"
+     "byte-identical output)",
+     NULL},
+    {OPT_STEP_MS, "step-ms", 0, "X", "ts advance per record, ms (default 1; fractions allowed)",
+     NULL},
+    {OPT_SHIFT, "shift", 0, "FIELD:X",
+     "drift: a numeric field gains X standard deviations; a categorical\n"
+     "one has a share X in (0,1] of its values replaced by a category it\n"
+     "never has otherwise (country ZZ, device kiosk, plan enterprise,\n"
+     "channel fax; is_returning becomes false)",
+     NULL},
+    {OPT_SHIFT_FROM, "shift-from", 0, "N",
+     "first record index of the shift and of --null (default 0)", NULL},
+    {OPT_SHIFT_UNTIL, "shift-until", 0, "N", "record index where they end (default 0 = never)",
+     NULL},
+    {OPT_NULL, "null", 0, "FIELD:RATE",
+     "that field is null with probability RATE (in Avro only balance is\n"
+     "nullable; json allows any field)",
+     NULL},
+    {OPT_POISON_EVERY, "poison-every", 0, "N",
+     "record i is poison (bytes no decoder accepts) when i % N == N-1", NULL},
+    {OPT_PARTITIONS, "partitions", 0, "N",
+     "Kafka: round-robin over partitions 0..N-1 (default: the\n"
+     "partitioner chooses)",
+     NULL},
+    {OPT_KAFKA, "kafka", 0, "KEY=VALUE",
+     "a librdkafka producer setting (repeatable; applied last)", NULL},
+    {0},
+};
 
 typedef struct gen_cli {
     dd_gen_options_t o;
@@ -133,132 +181,118 @@ static int parse_pair(const char *option, const char *text, char *field, size_t 
     return -1;
 }
 
-static int takes_value(const char *option) {
-    static const char *const known[] = {
-        "--brokers", "--topic", "--output", "--format", "--schema-id", "--schema-version",
-        "--wide", "--records", "--rate", "--seed", "--start-ms", "--step-ms", "--shift",
-        "--shift-from", "--shift-until", "--null", "--poison-every", "--partitions", "--kafka"};
-    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-        if (strcmp(option, known[k]) == 0)
-            return 1;
-    return 0;
-}
-
-static int parse_args(int argc, char **argv, gen_cli_t *c) {
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--print-schema") == 0) {
-            c->print_schema = 1;
-            continue;
-        }
-        if (!takes_value(o)) {
-            dd_cli_unknown_option("gen", o);
+static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
+    gen_cli_t *c = ctx;
+    char option[32]; /* "--records", for the messages */
+    snprintf(option, sizeof option, "--%s", opt->name);
+    uint64_t n = 0;
+    switch (opt->id) {
+    case OPT_PRINT_SCHEMA:
+        c->print_schema = 1;
+        return 0;
+    case OPT_BROKERS:
+        c->brokers = v;
+        return 0;
+    case OPT_TOPIC:
+        c->topic = v;
+        return 0;
+    case OPT_OUTPUT:
+        c->output = v;
+        return 0;
+    case OPT_FORMAT:
+        if (strcmp(v, "json") == 0)
+            c->o.format = DD_GEN_JSON;
+        else if (strcmp(v, "avro") == 0)
+            c->o.format = DD_GEN_AVRO;
+        else if (strcmp(v, "avro-confluent") == 0)
+            c->o.format = DD_GEN_AVRO_CONFLUENT;
+        else {
+            fprintf(stderr, "driftd gen: --format expects json, avro or avro-confluent, "
+                    "got '%s'\n", v);
             return -1;
         }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "driftd gen: %s needs a value\n", o);
+        return 0;
+    case OPT_SCHEMA_ID:
+        if (dd_cli_parse_u64("gen", option, v, 0, UINT32_MAX, &n) != 0)
+            return -1;
+        c->o.schema_id = (uint32_t)n;
+        return 0;
+    case OPT_SCHEMA_VERSION:
+        if (dd_cli_parse_u64("gen", option, v, 1, 2, &n) != 0)
+            return -1;
+        c->o.schema_version = (int)n;
+        return 0;
+    case OPT_WIDE:
+        if (dd_cli_parse_u64("gen", option, v, 1, DD_GEN_WIDE_MAX, &n) != 0)
+            return -1;
+        c->o.wide = (uint32_t)n;
+        return 0;
+    case OPT_RECORDS:
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->records);
+    case OPT_RATE:
+        return dd_cli_parse_u64("gen", option, v, 0, 100000000, &c->rate);
+    case OPT_SEED:
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->o.seed);
+    case OPT_START_MS:
+        if (dd_cli_parse_u64("gen", option, v, 0, (uint64_t)1 << 52, &n) != 0)
+            return -1;
+        c->o.time_start_ms = (int64_t)n;
+        c->start_given = 1;
+        return 0;
+    case OPT_STEP_MS: {
+        char *end = NULL;
+        errno = 0;
+        const double x = strtod(v, &end);
+        if (errno != 0 || end == v || *end != '\0' || !(x >= 0 && x <= 1e12)) {
+            fprintf(stderr, "driftd gen: --step-ms expects a number of ms from 0 to 1e12, "
+                    "got '%s'\n", v);
             return -1;
         }
-        const char *v = argv[++i];
-        uint64_t n = 0;
-        if (strcmp(o, "--brokers") == 0) {
-            c->brokers = v;
-        } else if (strcmp(o, "--topic") == 0) {
-            c->topic = v;
-        } else if (strcmp(o, "--output") == 0) {
-            c->output = v;
-        } else if (strcmp(o, "--format") == 0) {
-            if (strcmp(v, "json") == 0)
-                c->o.format = DD_GEN_JSON;
-            else if (strcmp(v, "avro") == 0)
-                c->o.format = DD_GEN_AVRO;
-            else if (strcmp(v, "avro-confluent") == 0)
-                c->o.format = DD_GEN_AVRO_CONFLUENT;
-            else {
-                fprintf(stderr, "driftd gen: --format expects json, avro or avro-confluent, "
-                        "got '%s'\n", v);
-                return -1;
-            }
-        } else if (strcmp(o, "--schema-id") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 0, UINT32_MAX, &n) != 0)
-                return -1;
-            c->o.schema_id = (uint32_t)n;
-        } else if (strcmp(o, "--schema-version") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 1, 2, &n) != 0)
-                return -1;
-            c->o.schema_version = (int)n;
-        } else if (strcmp(o, "--wide") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 1, DD_GEN_WIDE_MAX, &n) != 0)
-                return -1;
-            c->o.wide = (uint32_t)n;
-        } else if (strcmp(o, "--records") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 0, UINT64_MAX, &c->records) != 0)
-                return -1;
-        } else if (strcmp(o, "--rate") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 0, 100000000, &c->rate) != 0)
-                return -1;
-        } else if (strcmp(o, "--seed") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 0, UINT64_MAX, &c->o.seed) != 0)
-                return -1;
-        } else if (strcmp(o, "--start-ms") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 0, (uint64_t)1 << 52, &n) != 0)
-                return -1;
-            c->o.time_start_ms = (int64_t)n;
-            c->start_given = 1;
-        } else if (strcmp(o, "--step-ms") == 0) {
-            char *end = NULL;
-            errno = 0;
-            const double x = strtod(v, &end);
-            if (errno != 0 || end == v || *end != '\0' || !(x >= 0 && x <= 1e12)) {
-                fprintf(stderr, "driftd gen: --step-ms expects a number of ms from 0 to 1e12, "
-                        "got '%s'\n", v);
-                return -1;
-            }
-            c->o.time_step_ms = x;
-        } else if (strcmp(o, "--shift") == 0) {
-            if (c->o.shift_field != NULL) {
-                fprintf(stderr, "driftd gen: --shift given twice (one field at a time)\n");
-                return -1;
-            }
-            if (parse_pair(o, v, c->shift_field, sizeof c->shift_field, &c->o.shift,
-                           "AMOUNT") != 0)
-                return -1;
-            c->o.shift_field = c->shift_field;
-        } else if (strcmp(o, "--shift-from") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 0, UINT64_MAX, &c->o.shift_from) != 0)
-                return -1;
-        } else if (strcmp(o, "--shift-until") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 0, UINT64_MAX, &c->o.shift_until) != 0)
-                return -1;
-        } else if (strcmp(o, "--null") == 0) {
-            if (c->o.null_field != NULL) {
-                fprintf(stderr, "driftd gen: --null given twice (one field at a time)\n");
-                return -1;
-            }
-            if (parse_pair(o, v, c->null_field, sizeof c->null_field, &c->o.null_rate, "RATE") !=
-                0)
-                return -1;
-            c->o.null_field = c->null_field;
-        } else if (strcmp(o, "--poison-every") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 0, UINT64_MAX, &c->o.poison_every) != 0)
-                return -1;
-        } else if (strcmp(o, "--partitions") == 0) {
-            if (dd_cli_parse_u64("gen", o, v, 1, 1000000, &c->partitions) != 0)
-                return -1;
-        } else { /* --kafka */
-            const char *eq = strchr(v, '=');
-            if (eq == NULL || eq == v) {
-                fprintf(stderr, "driftd gen: --kafka expects KEY=VALUE, got '%s'\n", v);
-                return -1;
-            }
-            if (c->n_kafka == KAFKA_SETTINGS_MAX) {
-                fprintf(stderr, "driftd gen: at most %d --kafka settings\n", KAFKA_SETTINGS_MAX);
-                return -1;
-            }
-            c->kafka[c->n_kafka++] = v;
-        }
+        c->o.time_step_ms = x;
+        return 0;
     }
-    return 0;
+    case OPT_SHIFT:
+        if (c->o.shift_field != NULL) {
+            fprintf(stderr, "driftd gen: --shift given twice (one field at a time)\n");
+            return -1;
+        }
+        if (parse_pair(option, v, c->shift_field, sizeof c->shift_field, &c->o.shift, "AMOUNT") !=
+            0)
+            return -1;
+        c->o.shift_field = c->shift_field;
+        return 0;
+    case OPT_SHIFT_FROM:
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->o.shift_from);
+    case OPT_SHIFT_UNTIL:
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->o.shift_until);
+    case OPT_NULL:
+        if (c->o.null_field != NULL) {
+            fprintf(stderr, "driftd gen: --null given twice (one field at a time)\n");
+            return -1;
+        }
+        if (parse_pair(option, v, c->null_field, sizeof c->null_field, &c->o.null_rate, "RATE") !=
+            0)
+            return -1;
+        c->o.null_field = c->null_field;
+        return 0;
+    case OPT_POISON_EVERY:
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->o.poison_every);
+    case OPT_PARTITIONS:
+        return dd_cli_parse_u64("gen", option, v, 1, 1000000, &c->partitions);
+    default: { /* OPT_KAFKA */
+        const char *eq = strchr(v, '=');
+        if (eq == NULL || eq == v) {
+            fprintf(stderr, "driftd gen: --kafka expects KEY=VALUE, got '%s'\n", v);
+            return -1;
+        }
+        if (c->n_kafka == KAFKA_SETTINGS_MAX) {
+            fprintf(stderr, "driftd gen: at most %d --kafka settings\n", KAFKA_SETTINGS_MAX);
+            return -1;
+        }
+        c->kafka[c->n_kafka++] = v;
+        return 0;
+    }
+    }
 }
 
 static void print_summary(const tally_t *t, uint64_t records, double seconds, int to_kafka) {
@@ -550,8 +584,9 @@ static int run_gen(int argc, char **argv) {
     memset(&c, 0, sizeof c);
     dd_gen_options_default(&c.o);
     c.records = 10000;
-    if (parse_args(argc, argv, &c) != 0)
-        return 2;
+    const int rc = dd_cli_parse(&dd_command_gen, argc, argv, on_option, &c);
+    if (rc != DD_CLI_CONTINUE)
+        return rc;
     if (!c.print_schema) {
         if ((c.brokers != NULL) != (c.topic != NULL)) {
             fprintf(stderr, "driftd gen: --brokers and --topic go together\n");
@@ -617,6 +652,8 @@ static int run_gen(int argc, char **argv) {
 const dd_command_t dd_command_gen = {
     .name = "gen",
     .summary = "write synthetic feature records, with drift on request, to Kafka or a file",
-    .usage = gen_usage,
+    .synopsis = gen_synopsis,
+    .epilogue = gen_epilogue,
+    .options = gen_options,
     .run = run_gen,
 };

@@ -12,7 +12,7 @@
 #include "json.h"
 #include "events.h"
 
-static const char inspect_usage[] =
+static const char inspect_synopsis[] =
     "Usage: driftd inspect FILE [--format text|json]\n"
     "\n"
     "Shows what a state file (driftd run's state.dir/driftd.state) or a snapshot (driftd\n"
@@ -20,13 +20,19 @@ static const char inspect_usage[] =
     "and per stream the fields, the window (pane length, panes, live panes, [start, end), rows),\n"
     "the reference, the counters, and a summary of every field in the window and the reference\n"
     "(numeric: count, nulls, mean, min, max, median from the quantile sketch; categorical:\n"
-    "count, nulls, distinct estimate, tracked categories). The file is fully validated first.\n"
-    "\n"
-    "Options:\n"
-    "  --format F   text (default) or json (one object; keys in docs/state.md)\n"
-    "\n"
+    "count, nulls, distinct estimate, tracked categories). The file is fully validated first.\n";
+
+static const char inspect_epilogue[] =
     "Exit status: 0 shown, 2 usage error or a file that is missing or not valid (the message\n"
     "names the byte offset and what was wrong).\n";
+
+enum { OPT_FORMAT };
+
+static const dd_cli_option_t inspect_options[] = {
+    {OPT_FORMAT, "format", 0, "F", "text (default) or json (one object; keys in docs/state.md)",
+     NULL},
+    {0},
+};
 
 typedef struct field_summary {
     int present;
@@ -238,37 +244,35 @@ static void print_text(FILE *out, const char *path, const dd_ckpt_contents_t *c)
     }
 }
 
-static int inspect_command(int argc, char **argv) {
-    const char *path = NULL, *format = "text";
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            fputs(inspect_usage, stdout);
-            return 0;
-        }
-        if (strcmp(o, "--format") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "driftd inspect: --format expects text or json\n");
-                return 2;
-            }
-            format = argv[++i];
-        } else if (strncmp(o, "--format=", 9) == 0) {
-            format = o + 9;
-        } else if (o[0] == '-' && o[1] != '\0') {
-            return dd_cli_unknown_option("inspect", o);
-        } else if (path == NULL) {
-            path = o;
-        } else {
-            fprintf(stderr, "driftd inspect: one FILE expected, got '%s' and '%s'\n", path, o);
-            return 2;
-        }
+typedef struct inspect_args {
+    const char *path, *format;
+} inspect_args_t;
+
+static int on_option(void *ctx, const dd_cli_option_t *o, const char *value) {
+    inspect_args_t *a = ctx;
+    if (o != NULL) { /* OPT_FORMAT */
+        a->format = value;
+    } else if (a->path == NULL) {
+        a->path = value;
+    } else {
+        fprintf(stderr, "driftd inspect: one FILE expected, got '%s' and '%s'\n", a->path, value);
+        return -1;
     }
+    return 0;
+}
+
+static int inspect_command(int argc, char **argv) {
+    inspect_args_t a = {NULL, "text"};
+    const int rc = dd_cli_parse(&dd_command_inspect, argc, argv, on_option, &a);
+    if (rc != DD_CLI_CONTINUE)
+        return rc;
+    const char *path = a.path, *format = a.format;
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
         fprintf(stderr, "driftd inspect: --format expects text or json, got '%s'\n", format);
         return 2;
     }
     if (path == NULL) {
-        fputs(inspect_usage, stderr);
+        dd_cli_print_help(&dd_command_inspect, stderr);
         return 2;
     }
     dd_ckpt_t *ck = NULL;
@@ -293,6 +297,9 @@ static int inspect_command(int argc, char **argv) {
 const dd_command_t dd_command_inspect = {
     .name = "inspect",
     .summary = "show what a state file or snapshot holds (inspect FILE [--format text|json])",
-    .usage = inspect_usage,
+    .synopsis = inspect_synopsis,
+    .epilogue = inspect_epilogue,
+    .options = inspect_options,
+    .operands = 1,
     .run = inspect_command,
 };

@@ -27,7 +27,7 @@
 /* librdkafka's mock cluster keeps about 5 MB per partition and silently drops older messages:
  * 15,000 JSON feature records (~330 bytes) stay below that. */
 
-static const char demo_usage[] =
+static const char demo_synopsis[] =
     "Usage: driftd demo [--records N] [--seed N] [--log]\n"
     "\n"
     "Runs driftd end to end with no external services: starts an in-process mock Kafka\n"
@@ -35,15 +35,19 @@ static const char demo_usage[] =
     "apart) in which 'latency_ms' and the model's 'score' shift for a stretch in the middle,\n"
     "then runs the `driftd run` loop on them: a one-minute event-time window in 5-second panes,\n"
     "judged every 5 seconds of event time against the first full window. Each event is printed\n"
-    "as it fires; the demo ends once both topics are read and says what happened.\n"
-    "\n"
-    "Options:\n"
-    "  --records N   records per stream, 10000 to 15000 (default 14000)\n"
-    "  --seed N      random seed for the synthetic streams (default 42)\n"
-    "  --log         also show driftd's own log lines (stderr)\n"
-    "  -h, --help    show this help\n"
-    "\n"
+    "as it fires; the demo ends once both topics are read and says what happened.\n";
+
+static const char demo_epilogue[] =
     "Exit status: 0 when the run completed, 2 on an error.\n";
+
+enum { OPT_RECORDS, OPT_SEED, OPT_LOG, N_OPTIONS };
+
+static const dd_cli_option_t demo_options[] = {
+    {OPT_RECORDS, "records", 0, "N", "records per stream, 10000 to 15000 (default 14000)", NULL},
+    {OPT_SEED, "seed", 0, "N", "random seed for the synthetic streams (default 42)", NULL},
+    {OPT_LOG, "log", 0, NULL, "also show driftd's own log lines (stderr)", NULL},
+    {0},
+};
 
 typedef struct demo {
     uint64_t delivered, failed;
@@ -214,32 +218,17 @@ static const char config_template[] =
     "log: {level: %s}\n";
 
 static int run_demo(int argc, char **argv) {
+    const char *v[N_OPTIONS] = {0};
+    const int rc = dd_cli_parse(&dd_command_demo, argc, argv, dd_cli_store, v);
+    if (rc != DD_CLI_CONTINUE)
+        return rc;
     uint64_t records = 14000, seed = 42;
-    int show_log = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *opt = argv[i];
-        if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0) {
-            fputs(demo_usage, stdout);
-            return 0;
-        }
-        if (strcmp(opt, "--log") == 0) {
-            show_log = 1;
-            continue;
-        }
-        if ((strcmp(opt, "--records") == 0 || strcmp(opt, "--seed") == 0) && i + 1 >= argc) {
-            fprintf(stderr, "driftd demo: %s needs a value\n", opt);
-            return 2;
-        }
-        if (strcmp(opt, "--records") == 0) {
-            if (dd_cli_parse_u64("demo", opt, argv[++i], 10000, 15000, &records) != 0)
-                return 2;
-        } else if (strcmp(opt, "--seed") == 0) {
-            if (dd_cli_parse_u64("demo", opt, argv[++i], 0, UINT64_MAX, &seed) != 0)
-                return 2;
-        } else {
-            return dd_cli_unknown_option("demo", opt);
-        }
-    }
+    if ((v[OPT_RECORDS] != NULL &&
+         dd_cli_parse_u64("demo", "--records", v[OPT_RECORDS], 10000, 15000, &records) != 0) ||
+        (v[OPT_SEED] != NULL &&
+         dd_cli_parse_u64("demo", "--seed", v[OPT_SEED], 0, UINT64_MAX, &seed) != 0))
+        return 2;
+    const int show_log = v[OPT_LOG] != NULL;
     demo_t d;
     memset(&d, 0, sizeof d);
     char errstr[512];
@@ -346,6 +335,8 @@ out:
 const dd_command_t dd_command_demo = {
     .name = "demo",
     .summary = "run the whole loop on a synthetic stream with no external services",
-    .usage = demo_usage,
+    .synopsis = demo_synopsis,
+    .epilogue = demo_epilogue,
+    .options = demo_options,
     .run = run_demo,
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_compare_html_browser.sh DRIFTD [CHROMIUM] — the HTML report as a browser sees it. Headless
+# compare_html_browser.sh DRIFTD [CHROMIUM] — the HTML report as a browser sees it. Headless
 # Chromium loads the page from a file and dumps the DOM it built; the test checks that:
 # - every field of the data has its section, named with its exact (unescaped) name, a hostile
 #   <script> name included, and the browser built no <script> element from it;
@@ -9,25 +9,23 @@
 # - a screenshot of the page is a PNG of real content (larger than a blank page's few KB).
 # Fails, not skips, when Chromium is missing: install the Debian package `chromium`
 # (deploy/install-deps.sh does).
-set -u
 driftd=$1
 chromium=${2:-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if [ -z "$chromium" ]; then
     for c in chromium chromium-browser google-chrome; do
         chromium=$(command -v "$c") && break
     done
 fi
 if [ -z "$chromium" ] || [ ! -x "$chromium" ]; then
-    echo "FAIL: chromium not found (apt-get install chromium, or deploy/install-deps.sh)"
-    exit 1
+    fail "chromium not found (apt-get install chromium, or deploy/install-deps.sh)"
+    finish
 fi
-command -v python3 >/dev/null || { echo "FAIL: python3 not found"; exit 1; }
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+command -v python3 >/dev/null || { fail "python3 not found"; finish; }
 
 # 1500 rows (distance methods): a shifted numeric field, a hostile name, a categorical field that
 # gains a category, an integer field, a steady field, a field with 30 categories.
-python3 - "$dir" <<'EOF'
+python3 - "$tmp" <<'EOF'
 import csv, random, sys
 d = sys.argv[1]
 header = ["steady", "<script>alert('x')</script> & \"q\"", "city", "count", "many", "shifted"]
@@ -43,25 +41,22 @@ for name, seed, shift in (("ref.csv", 1, 0.0), ("cur.csv", 2, 1.0)):
                         f"k{rnd.randint(0, 29)}", f"{rnd.gauss(10 + 3 * shift, 2):.4f}"])
 EOF
 
-"$driftd" compare --reference "$dir/ref.csv" --current "$dir/cur.csv" --format json >"$dir/report.json"
-status=$?
-[ "$status" = 0 ] || [ "$status" = 1 ] || { echo "FAIL: driftd compare --format json exited $status"; exit 1; }
-"$driftd" compare --reference "$dir/ref.csv" --current "$dir/cur.csv" --format html --output "$dir/report.html"
-status=$?
-[ "$status" = 0 ] || [ "$status" = 1 ] || { echo "FAIL: driftd compare --format html exited $status"; exit 1; }
+expect "0|1" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/cur.csv" --format json
+cp "$out" "$tmp/report.json"
+expect "0|1" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/cur.csv" --format html --output "$tmp/report.html"
+[ "$failures" -eq 0 ] || finish
 
 browser() { # a fresh profile per run; no network is needed
     timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
         --disable-extensions --disable-background-networking --hide-scrollbars \
-        --user-data-dir="$dir/profile" "$@" 2>"$dir/chromium.log"
+        --user-data-dir="$tmp/profile" "$@" 2>"$tmp/chromium.log"
 }
-if ! browser --dump-dom "file://$dir/report.html" >"$dir/dom.html" || [ ! -s "$dir/dom.html" ]; then
-    echo "FAIL: chromium --dump-dom produced nothing:"
-    tail -n 20 "$dir/chromium.log"
-    exit 1
+browser --dump-dom "file://$tmp/report.html" >"$tmp/dom.html"
+if ! check "chromium --dump-dom writes the DOM" [ -s "$tmp/dom.html" ]; then
+    tail -n 20 "$tmp/chromium.log"
+    finish
 fi
-fail=0
-python3 - "$dir/report.json" "$dir/dom.html" <<'EOF' || fail=1
+check "the DOM matches the JSON report" python3 - "$tmp/report.json" "$tmp/dom.html" <<'EOF'
 import json, sys
 from html.parser import HTMLParser
 
@@ -141,23 +136,14 @@ print(f"{len(dom.sections)} sections checked, {len(problems)} problem(s)")
 sys.exit(1 if problems else 0)
 EOF
 
-if ! browser --window-size=1280,2400 --screenshot="$dir/shot.png" "file://$dir/report.html" >/dev/null; then
-    echo "FAIL: chromium --screenshot failed:"
-    tail -n 20 "$dir/chromium.log"
-    exit 1
+if ! check "chromium --screenshot succeeds" browser --window-size=1280,2400 --screenshot="$tmp/shot.png" "file://$tmp/report.html" >/dev/null; then
+    tail -n 20 "$tmp/chromium.log"
+    finish
 fi
-size=$(stat -c %s "$dir/shot.png" 2>/dev/null || echo 0)
-if [ "$(head -c 8 "$dir/shot.png" | od -An -tx1 | tr -d ' \n')" != 89504e470d0a1a0a ]; then
-    echo "FAIL: the screenshot is not a PNG"
-    fail=1
-elif [ "$size" -lt 40000 ]; then
-    echo "FAIL: the screenshot is only $size bytes (a blank page is a few KB)"
-    fail=1
-else
-    echo "screenshot: $size bytes"
-fi
+size=$(stat -c %s "$tmp/shot.png" 2>/dev/null || echo 0)
+check "the screenshot is a PNG" [ "$(head -c 8 "$tmp/shot.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+check "the screenshot is $size bytes, more than a blank page's few KB" [ "$size" -ge 40000 ]
 if [ -n "${DRIFTD_KEEP_SCREENSHOT:-}" ]; then
-    cp "$dir/shot.png" "$DRIFTD_KEEP_SCREENSHOT"
+    cp "$tmp/shot.png" "$DRIFTD_KEEP_SCREENSHOT"
 fi
-[ "$fail" -eq 0 ] && echo "browser checks passed"
-exit "$fail"
+finish

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_inspect_cli.sh DRIFTD CKPT_WRITER — `driftd inspect` on files written by ckpt_writer
+# inspect_cli.sh DRIFTD CKPT_WRITER — `driftd inspect` on files written by ckpt_writer
 # (tests/unit/ckpt_writer.c says exactly what they hold):
 # - text output names the kind, instance, offsets, each stream's window (panes, live panes,
 #   rows), reference, counters and per-field summaries (mean, p50, distinct, tracked);
@@ -9,59 +9,48 @@
 # - a snapshot shows kind "snapshot", no offsets, window null;
 # - a damaged file (a flipped byte, a truncated one, not a state file at all, a missing file)
 #   exits 2 with "FILE: offset N: ..." (or the system error) on stderr and nothing on stdout;
-# - usage errors exit 2: no FILE, two FILEs, an unknown --format or option; --help exits 0.
-set -u
+# - usage errors exit 2: no FILE (the help on stderr), two FILEs, an unknown --format or option
+#   (one line each, "did you mean" for a misspelt option); --help and -h exit 0; `--` ends the
+#   options, so a FILE may start with '-'; --format=F works like --format F.
 driftd=$1
 writer=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail=0
-checks=0
-expect() { # STATUS PATTERN STREAM -- COMMAND...
-    local want=$1 pattern=$2 stream=$3
-    shift 4
-    "$@" >"$dir/out" 2>"$dir/err" </dev/null
-    local status=$?
-    checks=$((checks + 1))
-    local file=$dir/out
-    [ "$stream" = stderr ] && file=$dir/err
-    if [ "$status" != "$want" ]; then
-        echo "FAIL: '$*' exited $status, expected $want; stderr: $(head -c 300 "$dir/err")"
-        fail=$((fail + 1))
-    elif ! grep -Eq -- "$pattern" "$file"; then
-        echo "FAIL: '$*' $stream lacks /$pattern/: $(head -c 600 "$file")"
-        fail=$((fail + 1))
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 json_check() { # FILE PYTHON-ASSERTIONS (j is the parsed object)
-    checks=$((checks + 1))
-    if ! python3 -c '
+    check "JSON check: $2 on $(head -c 600 "$1")" python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
-exec(sys.argv[2])' "$1" "$2"; then
-        echo "FAIL: JSON check failed: $2 on $(head -c 600 "$1")"
-        fail=$((fail + 1))
-    fi
+exec(sys.argv[2])' "$1" "$2"
 }
 
-"$writer" state "$dir/driftd.state" || { echo "FAIL: ckpt_writer state"; exit 1; }
-"$writer" snapshot "$dir/ref.snapshot" || { echo "FAIL: ckpt_writer snapshot"; exit 1; }
+check "ckpt_writer writes a state file" "$writer" state "$tmp/driftd.state" || finish
+check "ckpt_writer writes a snapshot" "$writer" snapshot "$tmp/ref.snapshot" || finish
 
 # Text.
-expect 0 'driftd state file, format version 1' stdout -- "$driftd" inspect "$dir/driftd.state"
-expect 0 'instance: +ckpt_writer' stdout -- "$driftd" inspect "$dir/driftd.state"
-expect 0 'features \[1\] next offset 200' stdout -- "$driftd" inspect "$dir/driftd.state"
-expect 0 'window: +4 panes of 60000 ms, 4 live, .*240 rows' stdout -- "$driftd" inspect "$dir/driftd.state"
-expect 0 'reference: 100 rows' stdout -- "$driftd" inspect "$dir/driftd.state"
-expect 0 'records 240, late 3, decode_errors 1, evaluations 2, events 1' stdout -- "$driftd" inspect "$dir/driftd.state"
-expect 0 'window +count 240, nulls 0, mean 4.5, min 0, max 9, p50 4' stdout -- "$driftd" inspect "$dir/driftd.state"
-expect 0 'window +count 240, nulls 0, distinct ~3, tracked categories 3' stdout -- "$driftd" inspect "$dir/driftd.state"
-expect 0 'window: +2 panes of 1000 ms, no pane open yet' stdout -- "$driftd" inspect "$dir/driftd.state" --format text
-expect 0 'driftd snapshot' stdout -- "$driftd" inspect "$dir/ref.snapshot"
+expect 0 "$driftd" inspect "$tmp/driftd.state"
+expect_out 'driftd state file, format version 1'
+expect 0 "$driftd" inspect "$tmp/driftd.state"
+expect_out 'instance: +ckpt_writer'
+expect 0 "$driftd" inspect "$tmp/driftd.state"
+expect_out 'features \[1\] next offset 200'
+expect 0 "$driftd" inspect "$tmp/driftd.state"
+expect_out 'window: +4 panes of 60000 ms, 4 live, .*240 rows'
+expect 0 "$driftd" inspect "$tmp/driftd.state"
+expect_out 'reference: 100 rows'
+expect 0 "$driftd" inspect "$tmp/driftd.state"
+expect_out 'records 240, late 3, decode_errors 1, evaluations 2, events 1'
+expect 0 "$driftd" inspect "$tmp/driftd.state"
+expect_out 'window +count 240, nulls 0, mean 4.5, min 0, max 9, p50 4'
+expect 0 "$driftd" inspect "$tmp/driftd.state"
+expect_out 'window +count 240, nulls 0, distinct ~3, tracked categories 3'
+expect 0 "$driftd" inspect "$tmp/driftd.state" --format text
+expect_out 'window: +2 panes of 1000 ms, no pane open yet'
+expect 0 "$driftd" inspect "$tmp/ref.snapshot"
+expect_out 'driftd snapshot'
 
 # JSON.
-expect 0 '^\{"kind":"state"' stdout -- "$driftd" inspect "$dir/driftd.state" --format json
-json_check "$dir/out" '
+expect 0 "$driftd" inspect "$tmp/driftd.state" --format json
+expect_out '^\{"kind":"state"'
+json_check "$out" '
 assert j["kind"] == "state" and j["version"] == 1 and j["created_ms"] == 1790000000000
 assert j["instance"] == "ckpt_writer"
 assert j["offsets"] == [{"topic": "features", "partition": 0, "offset": 100},
@@ -85,8 +74,9 @@ assert s[1]["window"]["rows"] == 0 and s[1]["window"]["live_panes"] == 0
 assert s[1]["reference"] is None
 assert s[1]["fields"][0]["reference"] is None and s[1]["fields"][0]["window"]["count"] == 0
 '
-expect 0 '"kind":"snapshot"' stdout -- "$driftd" inspect --format=json "$dir/ref.snapshot"
-json_check "$dir/out" '
+expect 0 "$driftd" inspect --format=json "$tmp/ref.snapshot"
+expect_out '"kind":"snapshot"'
+json_check "$out" '
 assert j["kind"] == "snapshot" and j["offsets"] == []
 s = j["streams"][0]
 assert s["window"] is None and s["reference"]["rows"] == 100
@@ -99,21 +89,30 @@ import sys
 b = bytearray(open(sys.argv[1], "rb").read())
 b[len(b) // 2] ^= 0x20
 open(sys.argv[2], "wb").write(b)
-open(sys.argv[3], "wb").write(b[: len(b) - 100])' "$dir/driftd.state" "$dir/flipped" "$dir/short"
-expect 2 'flipped: offset [0-9]+: checksum mismatch' stderr -- "$driftd" inspect "$dir/flipped"
-checks=$((checks + 1))
-[ -s "$dir/out" ] && { echo "FAIL: output for a damaged file"; fail=$((fail + 1)); }
-expect 2 'short: offset 16: .*truncated' stderr -- "$driftd" inspect "$dir/short" --format json
-echo 'hello' >"$dir/text"
-expect 2 'text: offset 0: not a driftd state file' stderr -- "$driftd" inspect "$dir/text"
-expect 2 'missing: No such file' stderr -- "$driftd" inspect "$dir/missing"
+open(sys.argv[3], "wb").write(b[: len(b) - 100])' "$tmp/driftd.state" "$tmp/flipped" "$tmp/short"
+expect_error 'flipped: offset [0-9]+: checksum mismatch' "$driftd" inspect "$tmp/flipped"
+expect_error 'short: offset 16: .*truncated' "$driftd" inspect "$tmp/short" --format json
+echo 'hello' >"$tmp/text"
+expect_error 'text: offset 0: not a driftd state file' "$driftd" inspect "$tmp/text"
+expect_error 'missing: No such file' "$driftd" inspect "$tmp/missing"
 
 # Usage.
-expect 2 'Usage: driftd inspect' stderr -- "$driftd" inspect
-expect 2 'one FILE expected' stderr -- "$driftd" inspect "$dir/driftd.state" "$dir/ref.snapshot"
-expect 2 '--format expects text or json' stderr -- "$driftd" inspect "$dir/driftd.state" --format xml
-expect 2 'unknown option' stderr -- "$driftd" inspect --frobnicate "$dir/driftd.state"
-expect 0 'Usage: driftd inspect' stdout -- "$driftd" inspect --help
+expect 2 "$driftd" inspect
+expect_err 'Usage: driftd inspect'
+expect_error 'one FILE expected' "$driftd" inspect "$tmp/driftd.state" "$tmp/ref.snapshot"
+expect_error '--format expects text or json' "$driftd" inspect "$tmp/driftd.state" --format xml
+expect_error 'unknown option' "$driftd" inspect --frobnicate "$tmp/driftd.state"
+expect 0 "$driftd" inspect --help
+expect_out 'Usage: driftd inspect'
 
-echo "$checks checks, $fail failed"
-[ "$fail" = 0 ]
+# Option syntax: `--` before a FILE named like an option; --format=F as well as --format F.
+cp "$tmp/ref.snapshot" "$tmp/-snap"
+expect 0 env -C "$tmp" "$driftd" inspect --format json -- -snap
+expect_out '"kind":"snapshot"'
+expect_error "^driftd inspect: unknown option '-s' \(see 'driftd inspect --help'\)$" env -C "$tmp" "$driftd" inspect -snap
+expect_error "^driftd inspect: --format expects F$" "$driftd" inspect "$tmp/ref.snapshot" --format
+expect_error "^driftd inspect: unknown option '--fromat'; did you mean '--format'\? \(see 'driftd inspect --help'\)$" "$driftd" inspect --fromat=json "$tmp/ref.snapshot"
+expect 0 "$driftd" inspect -h
+expect_out '^Usage: driftd inspect'
+
+finish
