@@ -1,16 +1,14 @@
-/* config.c — loading the `driftd run` configuration: the file, the top-level sections (kafka,
- * schema_registry, window, alerts, events, state, http, log) and the checks that span sections.
- * Streams and references are in config_streams.c, typed values in config_values.c, the YAML tree
- * in config_yaml.c. docs/config.md is the reference for every key. */
+/* config.c — the document: dd_config_parse, the top-level keys (cfg_sections, one entry per key
+ * of the file), kafka (whose keys are librdkafka's, so librdkafka's own parser checks them), the
+ * descriptor tables of the sections of scalars (schema_registry, window, alerts, events, state,
+ * http, log) with the checks that span their keys, and the checks that span sections. The tables
+ * are where a key, its default, bounds and doc live; docs/config.md follows them, and
+ * tests/unit/test_config.c fails when it does not. */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config_int.h"
 #include "sketches.h"
@@ -157,7 +155,7 @@ static int read_kafka(cfg_ctx_t *c, const cfg_node_t *n) {
     return 0;
 }
 
-/* ---- schema_registry ------------------------------------------------------------------------ */
+/* ---- Sections of scalars: the tables -------------------------------------------------------- */
 
 static int url_ok(const char *u) {
     const char *rest = strncmp(u, "http://", 7) == 0    ? u + 7
@@ -171,366 +169,217 @@ static int url_ok(const char *u) {
     return 1;
 }
 
-static int read_registry(cfg_ctx_t *c, const cfg_node_t *n) {
-    static const char *const keys[] = {
-        "url",      "username",   "password", "ca_file",         "cert_file",
-        "key_file", "verify_tls", "timeout",  "connect_timeout", "retries"};
-    if (cfg_expect_mapping(c, n, "a mapping with a url, e.g. {url: http://127.0.0.1:8081}") != 0 ||
-        cfg_check_keys(c, n, keys, sizeof(keys) / sizeof(keys[0]), NULL) != 0)
-        return -1;
-    dd_config_registry_t *r = &c->cfg->schema_registry;
-    r->verify_tls = 1;
-    r->retries = 3;
-    int64_t timeout = 5000, connect_timeout = 2000;
-    const unsigned subst = CFG_STR_SUBST;
-    const int has_url = cfg_opt_string(c, n, "url", subst, 2048, &r->url);
-    if (has_url < 0)
-        return -1;
-    if (has_url == 0)
-        return cfg_missing(c, n, "url", "the registry's http:// or https:// address");
-    if (!url_ok(r->url)) {
-        char shown[128];
-        cfg_shown(c, r->url, shown, sizeof(shown));
-        cfg_path_key(c, "url");
-        return cfg_fail(c, cfg_map_get(n, "url"),
-                        "%s is not a URL; expected http://HOST[:PORT] "
-                        "or https://HOST[:PORT]",
-                        shown);
-    }
-    const int has_user = cfg_opt_string(c, n, "username", subst, 1024, &r->username);
-    const int has_password =
-        has_user < 0 ? -1 : cfg_opt_string(c, n, "password", subst, 4096, &r->password);
-    if (has_user < 0 || has_password < 0)
-        return -1;
-    if (has_user != has_password)
-        return cfg_fail(c, n, "%s; expected both username and password, or neither",
-                        has_user ? "a username without a password"
-                                 : "a password without a "
-                                   "username");
-    if (cfg_opt_string(c, n, "ca_file", subst | CFG_STR_PATH, DD_CONFIG_PATH_BYTES_MAX,
-                       &r->ca_file) < 0 ||
-        cfg_opt_string(c, n, "cert_file", subst | CFG_STR_PATH, DD_CONFIG_PATH_BYTES_MAX,
-                       &r->cert_file) < 0 ||
-        cfg_opt_string(c, n, "key_file", subst | CFG_STR_PATH, DD_CONFIG_PATH_BYTES_MAX,
-                       &r->key_file) < 0 ||
-        cfg_opt_bool(c, n, "verify_tls", &r->verify_tls) < 0 ||
-        cfg_opt_duration(c, n, "timeout", 100, 600000, &timeout) < 0 ||
-        cfg_opt_duration(c, n, "connect_timeout", 100, 600000, &connect_timeout) < 0 ||
-        cfg_opt_u32(c, n, "retries", 0, 10, &r->retries) < 0)
-        return -1;
-    if ((r->cert_file == NULL) != (r->key_file == NULL))
-        return cfg_fail(c, n, "%s; expected both cert_file and key_file, or neither",
-                        r->cert_file ? "a cert_file without a key_file"
-                                     : "a key_file without a cert_file");
-    r->timeout_ms = (uint32_t)timeout;
-    r->connect_timeout_ms = (uint32_t)connect_timeout;
-    return 0;
+static int registry_url(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const dd_config_registry_t *r = section;
+    if (url_ok(r->url))
+        return 0;
+    char shown[128];
+    cfg_shown(c, r->url, shown, sizeof(shown));
+    return cfg_fail_key(
+        c, n, "url", "%s is not a URL; expected http://HOST[:PORT] or https://HOST[:PORT]", shown);
 }
 
-/* ---- window --------------------------------------------------------------------------------- */
-
-static int read_window(cfg_ctx_t *c, const cfg_node_t *n) {
-    dd_config_window_t *w = &c->cfg->window;
-    w->length_ms = 3600000;
-    w->pane_ms = 60000;
-    w->time = DD_CONFIG_WINDOW_EVENT_TIME;
-    w->watermark_ms = 30000;
-    w->allowed_lateness_ms = 0;
-    if (n == NULL) {
-        w->n_panes = 60;
-        w->evaluate_every_ms = w->pane_ms;
+static int both_or_neither(cfg_ctx_t *c, const cfg_node_t *n, const char *a, const char *a_value,
+                           const char *b, const char *b_value) {
+    if ((a_value == NULL) == (b_value == NULL))
         return 0;
-    }
-    static const char *const keys[] = {"length",           "pane",          "time", "watermark",
-                                       "allowed_lateness", "evaluate_every"};
-    if (cfg_expect_mapping(c, n, "a mapping, e.g. {length: 1h, pane: 1m}") != 0 ||
-        cfg_check_keys(c, n, keys, sizeof(keys) / sizeof(keys[0]), NULL) != 0)
-        return -1;
-    static const char *const times[] = {"event", "processing"};
-    size_t time = 0;
-    if (cfg_opt_duration(c, n, "length", 1000, DD_CONFIG_DURATION_MS_MAX, &w->length_ms) < 0 ||
-        cfg_opt_duration(c, n, "pane", 100, DD_CONFIG_DURATION_MS_MAX, &w->pane_ms) < 0 ||
-        cfg_opt_enum(c, n, "time", times, 2, &time) < 0)
-        return -1;
-    w->time = time == 0 ? DD_CONFIG_WINDOW_EVENT_TIME : DD_CONFIG_WINDOW_PROCESSING_TIME;
-    const cfg_node_t *length = cfg_map_get(n, "length"), *pane = cfg_map_get(n, "pane");
+    return cfg_fail(c, n, "a %s without a %s; expected both %s and %s, or neither", a_value ? a : b,
+                    a_value ? b : a, a, b);
+}
+
+static int registry_login(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const dd_config_registry_t *r = section;
+    return both_or_neither(c, n, "username", r->username, "password", r->password);
+}
+
+static int registry_client_cert(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const dd_config_registry_t *r = section;
+    return both_or_neither(c, n, "cert_file", r->cert_file, "key_file", r->key_file);
+}
+
+static int no_registry(const dd_config_t *cfg, const void *section) {
+    (void)cfg;
+    return ((const dd_config_registry_t *)section)->url == NULL;
+}
+
+#define REGISTRY(member) CFG_AT(dd_config_registry_t, member)
+static const cfg_key_t registry_keys[] = {
+    {"url", CFG_T_STRING, CFG_K_SUBST | CFG_K_REQUIRED, REGISTRY(url), .max_len = 2048,
+     .check = registry_url, .doc_default = "**required**",
+     .doc = "the registry's http:// or https:// address"},
+    {"username", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT, REGISTRY(username), .max_len = 1024,
+     .doc_default = "none", .doc = "HTTP basic authentication, with password"},
+    {"password", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT | CFG_K_SECRET, REGISTRY(password),
+     .max_len = 4096, .check = registry_login, .doc_default = "none",
+     .doc = "HTTP basic authentication, with username"},
+    {"ca_file", CFG_T_PATH, CFG_K_NO_DEFAULT, REGISTRY(ca_file), .doc_default = "system CAs",
+     .doc = "the CA certificates the registry's certificate is checked against"},
+    {"cert_file", CFG_T_PATH, CFG_K_NO_DEFAULT, REGISTRY(cert_file), .doc_default = "none",
+     .doc = "a TLS client certificate, with key_file"},
+    {"key_file", CFG_T_PATH, CFG_K_NO_DEFAULT | CFG_K_SECRET, REGISTRY(key_file),
+     .check = registry_client_cert, .doc_default = "none",
+     .doc = "the client certificate's private key"},
+    {"verify_tls", CFG_T_BOOL, 0, REGISTRY(verify_tls), .def = 1, .doc_default = "`true`",
+     .doc = "whether the registry's certificate is verified"},
+    {"timeout", CFG_T_DURATION, 0, REGISTRY(timeout_ms), .def = 5000, .min = 100, .max = 600000,
+     .doc_default = "`5s`", .doc = "for a whole request"},
+    {"connect_timeout", CFG_T_DURATION, 0, REGISTRY(connect_timeout_ms), .def = 2000, .min = 100,
+     .max = 600000, .doc_default = "`2s`", .doc = "for connecting"},
+    {"retries", CFG_T_INT, 0, REGISTRY(retries), .def = 3, .min = 0, .max = 10,
+     .doc_default = "`3`", .doc = "attempts after the first"},
+};
+
+/* Length, pane and time decide the rest: panes per window, which keys apply, their defaults. */
+static int window_shape(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    dd_config_window_t *w = section;
+    const cfg_node_t *pane = cfg_map_get(n, "pane");
     char len_text[48], pane_text[48];
     cfg_format_duration(w->length_ms, len_text, sizeof(len_text));
     cfg_format_duration(w->pane_ms, pane_text, sizeof(pane_text));
     if (w->length_ms % w->pane_ms != 0) {
-        if (pane != NULL) {
-            cfg_path_key(c, "pane");
-            return cfg_fail(c, pane,
-                            "%s does not divide the window length %s; expected a pane "
-                            "length that does, e.g. 1m for 1h",
-                            pane_text, len_text);
-        }
-        cfg_path_key(c, "length");
-        return cfg_fail(c, length,
-                        "%s is not a whole number of panes of %s (the default); "
-                        "expected a multiple of it, or window.pane set",
-                        len_text, pane_text);
+        if (pane != NULL)
+            return cfg_fail_key(c, n, "pane",
+                                "%s does not divide the window length %s; expected a pane "
+                                "length that does, e.g. 1m for 1h",
+                                pane_text, len_text);
+        return cfg_fail_key(c, n, "length",
+                            "%s is not a whole number of panes of %s (the default); "
+                            "expected a multiple of it, or window.pane set",
+                            len_text, pane_text);
     }
     const int64_t panes = w->length_ms / w->pane_ms;
     if (panes > (int64_t)DD_WINDOW_PANES_MAX) {
-        cfg_path_key(c, pane != NULL ? "pane" : "length");
-        return cfg_fail(c, pane != NULL ? pane : length,
-                        "%lld panes of %s in %s; expected at most %u panes per window (a longer "
-                        "pane)",
-                        (long long)panes, pane_text, len_text, DD_WINDOW_PANES_MAX);
+        return cfg_fail_key(
+            c, n, pane != NULL ? "pane" : "length",
+            "%lld panes of %s in %s; expected at most %u panes per window (a longer "
+            "pane)",
+            (long long)panes, pane_text, len_text, DD_WINDOW_PANES_MAX);
     }
     w->n_panes = (uint32_t)panes;
-    const cfg_node_t *watermark = cfg_map_get(n, "watermark");
-    const cfg_node_t *lateness = cfg_map_get(n, "allowed_lateness");
-    if (w->time == DD_CONFIG_WINDOW_PROCESSING_TIME && (watermark != NULL || lateness != NULL)) {
-        const cfg_node_t *bad = watermark != NULL ? watermark : lateness;
-        cfg_path_key(c, watermark != NULL ? "watermark" : "allowed_lateness");
-        return cfg_fail(c, bad,
-                        "applies to event time only; expected it absent with time: "
-                        "processing");
-    }
-    if (w->time == DD_CONFIG_WINDOW_PROCESSING_TIME)
-        w->watermark_ms = 0;
-    else if (w->watermark_ms > w->length_ms)
-        w->watermark_ms = w->length_ms; /* the default, for windows shorter than 30s */
-    if (cfg_opt_duration(c, n, "watermark", 0, w->length_ms, &w->watermark_ms) < 0 ||
-        cfg_opt_duration(c, n, "allowed_lateness", 0, w->length_ms, &w->allowed_lateness_ms) < 0)
-        return -1;
-    w->evaluate_every_ms = w->pane_ms;
-    const int has_every =
-        cfg_opt_duration(c, n, "evaluate_every", w->pane_ms, w->length_ms, &w->evaluate_every_ms);
-    if (has_every < 0)
-        return -1;
-    if (w->evaluate_every_ms % w->pane_ms != 0) {
-        char every[48];
-        cfg_format_duration(w->evaluate_every_ms, every, sizeof(every));
-        cfg_path_key(c, "evaluate_every");
-        return cfg_fail(c, cfg_map_get(n, "evaluate_every"),
+    if (w->time != DD_CONFIG_WINDOW_PROCESSING_TIME)
+        return 0;
+    if (cfg_map_get(n, "watermark") != NULL || cfg_map_get(n, "allowed_lateness") != NULL)
+        return cfg_fail_key(c, n,
+                            cfg_map_get(n, "watermark") != NULL ? "watermark" : "allowed_lateness",
+                            "applies to event time only; expected it absent with time: "
+                            "processing");
+    w->watermark_ms = 0;
+    return 0;
+}
+
+static int window_every(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const dd_config_window_t *w = section;
+    if (w->evaluate_every_ms % w->pane_ms == 0)
+        return 0;
+    char every[48], pane[48];
+    cfg_format_duration(w->evaluate_every_ms, every, sizeof(every));
+    cfg_format_duration(w->pane_ms, pane, sizeof(pane));
+    return cfg_fail_key(c, n, "evaluate_every",
                         "%s is not a whole number of panes of %s; expected a multiple of the "
                         "pane (evaluations happen as panes close)",
-                        every, pane_text);
-    }
-    return 0;
+                        every, pane);
 }
 
-/* ---- alerts --------------------------------------------------------------------------------- */
-
-static int read_severity(cfg_ctx_t *c, const cfg_node_t *n) {
-    dd_config_alerts_t *a = &c->cfg->alerts;
-    static const char *const keys[] = {"warning", "critical"};
-    if (cfg_expect_mapping(c, n, "{warning: SCORE, critical: SCORE}") != 0 ||
-        cfg_check_keys(c, n, keys, 2, NULL) != 0)
-        return -1;
-    static const char *const names[] = {"warning", "critical"};
-    double *values[] = {&a->severity_warning, &a->severity_critical};
-    for (int i = 0; i < 2; i++) {
-        const cfg_node_t *v = cfg_map_get(n, names[i]);
-        if (v == NULL)
-            continue;
-        const size_t mark = cfg_path_key(c, names[i]);
-        if (cfg_get_double(c, v, values[i]) != 0)
-            return -1;
-        if (!(*values[i] >= 1 && *values[i] <= 1e6))
-            return cfg_fail(c, v,
-                            "%g is out of range; expected a drift score from 1 (the "
-                            "test's threshold) to 1e6",
-                            *values[i]);
-        cfg_path_pop(c, mark);
-    }
-    if (a->severity_critical < a->severity_warning) {
-        const cfg_node_t *v = cfg_map_get(n, "critical") ? cfg_map_get(n, "critical") : n;
-        cfg_path_key(c, "critical");
-        return cfg_fail(c, v, "critical (%g) is below warning (%g); expected critical >= warning",
-                        a->severity_critical, a->severity_warning);
-    }
-    return 0;
+static int processing_time(const dd_config_t *cfg, const void *section) {
+    (void)cfg;
+    return ((const dd_config_window_t *)section)->time == DD_CONFIG_WINDOW_PROCESSING_TIME;
 }
 
-static int stream_name_compare(const void *pa, const void *pb) {
-    const dd_config_stream_t *a = *(const dd_config_stream_t *const *)pa;
-    const dd_config_stream_t *b = *(const dd_config_stream_t *const *)pb;
-    return strcmp(a->name, b->name);
-}
+static const char *const window_times[] = {"event", "processing", NULL};
 
-/* The stream named by the first len bytes of name, or NULL; `sorted` is ordered by name. */
-static dd_config_stream_t *find_stream(dd_config_stream_t *const *sorted, size_t count,
-                                       const char *name, size_t len) {
-    size_t lo = 0, hi = count;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        const char *m = sorted[mid]->name;
-        int cmp = strncmp(m, name, len);
-        if (cmp == 0 && m[len] != '\0')
-            cmp = 1;
-        if (cmp == 0)
-            return sorted[mid];
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
+#define WINDOW(member) CFG_AT(dd_config_window_t, member)
+static const cfg_key_t window_keys[] = {
+    {"length", CFG_T_DURATION, 0, WINDOW(length_ms), .def = 3600000, .min = 1000,
+     .max = DD_CONFIG_DURATION_MS_MAX, .doc_default = "`1h`",
+     .doc = "the span of time a window covers"},
+    {"pane", CFG_T_DURATION, 0, WINDOW(pane_ms), .def = 60000, .min = 100,
+     .max = DD_CONFIG_DURATION_MS_MAX, .doc_default = "`1m`",
+     .doc = "the slices a window is kept in; divides length"},
+    {"time", CFG_T_ENUM, 0, WINDOW(time), .def = DD_CONFIG_WINDOW_EVENT_TIME, .names = window_times,
+     .check = window_shape, .doc_default = "`event`",
+     .doc = "record timestamps (event) or arrival (processing)"},
+    {"watermark", CFG_T_DURATION, 0, WINDOW(watermark_ms), .def = 30000, .max_key = "length",
+     .omit = processing_time, .doc_default = "`30s` (or `length` if shorter)",
+     .doc = "how far event time may trail the newest timestamp seen"},
+    {"allowed_lateness", CFG_T_DURATION, 0, WINDOW(allowed_lateness_ms), .max_key = "length",
+     .omit = processing_time, .doc_default = "`0s`",
+     .doc = "how far behind the watermark records still count"},
+    {"evaluate_every", CFG_T_DURATION, 0, WINDOW(evaluate_every_ms), .def_key = "pane",
+     .min_key = "pane", .max_key = "length", .check = window_every, .doc_default = "`pane`",
+     .doc = "how often the window is compared with the reference"},
+};
 
-/* alerts.mute: "STREAM" mutes a stream, "STREAM.PATH" one of its fields; both must exist. */
-static int read_mute(cfg_ctx_t *c, const cfg_node_t *n) {
-    dd_config_t *cfg = c->cfg;
-    if (cfg_expect_sequence(c, n, 0, 100000, "stream or stream.field names") != 0)
-        return -1;
-    const char **mute = cfg_arena_alloc(c->arena, (n->n ? n->n : 1) * sizeof(*mute));
-    dd_config_stream_t **sorted =
-        cfg_arena_alloc(c->arena, (cfg->n_streams ? cfg->n_streams : 1) * sizeof(*sorted));
-    if (mute == NULL || sorted == NULL)
-        return cfg_fail(c, n, "out of memory");
-    for (size_t i = 0; i < cfg->n_streams; i++)
-        sorted[i] = &cfg->streams[i];
-    qsort(sorted, cfg->n_streams, sizeof(*sorted), stream_name_compare);
-    for (size_t i = 0; i < n->n; i++) {
-        const size_t mark = cfg_path_index(c, i);
-        if (cfg_get_string(c, n->items[i], 0,
-                           DD_CONFIG_NAME_BYTES_MAX + 1 + DD_CONFIG_FIELD_PATH_BYTES_MAX,
-                           &mute[i]) != 0)
-            return -1;
-        const char *dot = strchr(mute[i], '.');
-        const size_t name_len = dot ? (size_t)(dot - mute[i]) : strlen(mute[i]);
-        const dd_config_stream_t *found = find_stream(sorted, cfg->n_streams, mute[i], name_len);
-        const size_t si = found ? (size_t)(found - cfg->streams) : 0;
-        char shown[160];
-        cfg_quote(shown, sizeof(shown), mute[i], strlen(mute[i]), 100);
-        if (found == NULL)
-            return cfg_fail(c, n->items[i],
-                            "'%s' names no stream; expected STREAM or "
-                            "STREAM.FIELD_PATH of a declared stream",
-                            shown);
-        if (dot == NULL) {
-            cfg->streams[si].muted = 1;
-            for (size_t f = 0; f < cfg->streams[si].n_fields; f++)
-                cfg->streams[si].fields[f].muted = 1;
-        } else {
-            const long f = cfg_find_field(c, si, dot + 1);
-            if (f < 0)
-                return cfg_fail(c, n->items[i],
-                                "'%s' names no field of stream %s; expected "
-                                "STREAM.FIELD_PATH with a path from its fields",
-                                shown, cfg->streams[si].name);
-            cfg->streams[si].fields[f].muted = 1;
-        }
-        cfg_path_pop(c, mark);
-    }
-    cfg->alerts.mute = mute;
-    cfg->alerts.n_mute = n->n;
-    return 0;
-}
-
-static int read_alerts(cfg_ctx_t *c, const cfg_node_t *n) {
-    dd_config_alerts_t *a = &c->cfg->alerts;
-    a->topic = "driftd.alerts";
-    a->min_samples = 100;
-    a->raise_after = 2;
-    a->clear_after = 3;
-    a->severity_warning = 1.0;
-    a->severity_critical = 2.0;
-    if (n == NULL)
+static int severity_order(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const dd_config_alerts_t *a = section;
+    if (a->severity_critical >= a->severity_warning)
         return 0;
-    static const char *const keys[] = {"topic",       "dead_letter_topic", "min_samples",
-                                       "raise_after", "clear_after",       "severity",
-                                       "mute",        "max_lag",           "max_idle"};
-    if (cfg_expect_mapping(c, n, "a mapping, e.g. {topic: driftd.alerts}") != 0 ||
-        cfg_check_keys(c, n, keys, sizeof(keys) / sizeof(keys[0]), NULL) != 0)
-        return -1;
-    static const char *const topic_keys[] = {"topic", "dead_letter_topic"};
-    const char **topics[] = {&a->topic, &a->dead_letter_topic};
-    for (int i = 0; i < 2; i++) {
-        const cfg_node_t *v = cfg_map_get(n, topic_keys[i]);
-        if (v == NULL)
-            continue;
-        const size_t mark = cfg_path_key(c, topic_keys[i]);
-        if (cfg_is_null(v))
-            *topics[i] = NULL;
-        else if (cfg_get_topic(c, v, 0, topics[i]) != 0)
-            return -1;
-        cfg_path_pop(c, mark);
-    }
-    if (a->topic != NULL && a->dead_letter_topic != NULL &&
-        strcmp(a->topic, a->dead_letter_topic) == 0) {
-        cfg_path_key(c, "dead_letter_topic");
-        return cfg_fail(c, cfg_map_get(n, "dead_letter_topic"),
+    return cfg_fail_key(c, n, "critical",
+                        "critical (%g) is below warning (%g); expected critical >= warning",
+                        a->severity_critical, a->severity_warning);
+}
+
+#define ALERTS(member) CFG_AT(dd_config_alerts_t, member)
+#define SCORE_RANGE "is out of range; expected a drift score from 1 (the test's threshold) to 1e6"
+static const cfg_key_t severity_keys[] = {
+    {"warning", CFG_T_DOUBLE, 0, ALERTS(severity_warning), .def_double = 1, .min_double = 1,
+     .max_double = 1e6, .out_of_range = SCORE_RANGE, .doc = "the score from which drift warns"},
+    {"critical", CFG_T_DOUBLE, 0, ALERTS(severity_critical), .def_double = 2, .min_double = 1,
+     .max_double = 1e6, .out_of_range = SCORE_RANGE, .check = severity_order,
+     .doc = "the score from which drift is critical"},
+};
+static const cfg_table_t severity_table =
+    CFG_TABLE(severity_keys, .expected = "{warning: SCORE, critical: SCORE}");
+
+static int dead_letter_own(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const dd_config_alerts_t *a = section;
+    if (a->topic == NULL || a->dead_letter_topic == NULL ||
+        strcmp(a->topic, a->dead_letter_topic) != 0)
+        return 0;
+    return cfg_fail_key(c, n, "dead_letter_topic",
                         "the same topic as alerts.topic; expected a topic of its own");
-    }
-    if (cfg_opt_u64(c, n, "min_samples", 1, 1000000000, &a->min_samples) < 0 ||
-        cfg_opt_u32(c, n, "raise_after", 1, 1000, &a->raise_after) < 0 ||
-        cfg_opt_u32(c, n, "clear_after", 1, 1000, &a->clear_after) < 0 ||
-        cfg_opt_duration(c, n, "max_lag", 1000, DD_CONFIG_DURATION_MS_MAX, &a->max_lag_ms) < 0 ||
-        cfg_opt_duration(c, n, "max_idle", 1000, DD_CONFIG_DURATION_MS_MAX, &a->max_idle_ms) < 0)
-        return -1;
-    const cfg_node_t *severity = cfg_map_get(n, "severity");
-    if (severity != NULL) {
-        const size_t mark = cfg_path_key(c, "severity");
-        if (read_severity(c, severity) != 0)
-            return -1;
-        cfg_path_pop(c, mark);
-    }
-    const cfg_node_t *mute = cfg_map_get(n, "mute");
-    if (mute != NULL) {
-        const size_t mark = cfg_path_key(c, "mute");
-        if (read_mute(c, mute) != 0)
-            return -1;
-        cfg_path_pop(c, mark);
-    }
-    return 0;
 }
 
-/* The alerts and dead-letter topics must not be read back as input. */
-static int check_topic_loops(cfg_ctx_t *c, const cfg_node_t *alerts) {
-    const dd_config_t *cfg = c->cfg;
-    static const char *const keys[] = {"topic", "dead_letter_topic"};
-    const char *const outs[] = {cfg->alerts.topic, cfg->alerts.dead_letter_topic};
-    for (int k = 0; k < 2; k++) {
-        if (outs[k] == NULL)
-            continue;
-        for (size_t s = 0; s < cfg->n_streams; s++)
-            for (size_t t = 0; t < cfg->streams[s].n_topics; t++)
-                if (strcmp(cfg->streams[s].topics[t], outs[k]) == 0) {
-                    const cfg_node_t *at = alerts ? cfg_map_get(alerts, keys[k]) : NULL;
-                    cfg_path_key(c, "alerts");
-                    cfg_path_key(c, keys[k]);
-                    return cfg_fail(c, at ? at : alerts,
-                                    "stream %s reads this topic too; expected a topic driftd "
-                                    "does not consume",
-                                    cfg->streams[s].name);
-                }
-    }
-    return 0;
-}
+static const cfg_key_t alerts_keys[] = {
+    {"topic", CFG_T_TOPIC, CFG_K_NULLABLE, ALERTS(topic), .def_string = "driftd.alerts",
+     .doc_default = "`driftd.alerts`", .doc = "receives drift, schema and data-quality events"},
+    {"dead_letter_topic", CFG_T_TOPIC, CFG_K_NULLABLE, ALERTS(dead_letter_topic),
+     .check = dead_letter_own, .doc_default = "null",
+     .doc = "receives the records that cannot be decoded"},
+    {"min_samples", CFG_T_INT, 0, ALERTS(min_samples), .def = 100, .min = 1, .max = 1000000000,
+     .doc_default = "`100`", .doc = "no verdict on fewer non-null values"},
+    {"raise_after", CFG_T_INT, 0, ALERTS(raise_after), .def = 2, .min = 1, .max = 1000,
+     .doc_default = "`2`", .doc = "consecutive drifted evaluations that raise an alert"},
+    {"clear_after", CFG_T_INT, 0, ALERTS(clear_after), .def = 3, .min = 1, .max = 1000,
+     .doc_default = "`3`", .doc = "consecutive calm evaluations that clear it"},
+    {"severity", CFG_T_TABLE, 0, .offset = 0, .size = sizeof(dd_config_alerts_t),
+     .table = &severity_table, .doc_default = "`{warning: 1, critical: 2}`",
+     .doc = "drift scores to severities"},
+    {"mute", CFG_T_CUSTOM, 0, ALERTS(mute), .read = cfg_read_mute, .print = cfg_print_mute,
+     .doc_default = "`[]`", .doc = "streams and fields that are judged but raise no alert"},
+    {"max_lag", CFG_T_DURATION, CFG_K_NO_DEFAULT, ALERTS(max_lag_ms), .min = 1000,
+     .max = DD_CONFIG_DURATION_MS_MAX, .doc_default = "none (not checked)",
+     .doc = "freshness: how far event time may trail the clock"},
+    {"max_idle", CFG_T_DURATION, CFG_K_NO_DEFAULT, ALERTS(max_idle_ms), .min = 1000,
+     .max = DD_CONFIG_DURATION_MS_MAX, .doc_default = "the window's `length`",
+     .doc = "freshness: the longest time without a record"},
+};
 
-/* ---- events, state, http, log --------------------------------------------------------------- */
+static const cfg_key_t events_keys[] = {
+    {"stdout", CFG_T_BOOL, 0, CFG_AT(dd_config_events_t, to_stdout), .doc_default = "`false`",
+     .doc = "events to standard output, one JSON object per line"},
+    {"file", CFG_T_PATH, CFG_K_NULLABLE, CFG_AT(dd_config_events_t, file), .doc_default = "null",
+     .doc = "events appended to this file, one JSON object per line"},
+};
 
-static int read_events(cfg_ctx_t *c, const cfg_node_t *n) {
-    static const char *const keys[] = {"stdout", "file"};
-    if (cfg_expect_mapping(c, n, "a mapping, e.g. {stdout: true}") != 0 ||
-        cfg_check_keys(c, n, keys, 2, NULL) != 0)
-        return -1;
-    if (cfg_opt_bool(c, n, "stdout", &c->cfg->events.to_stdout) < 0 ||
-        cfg_opt_string(c, n, "file", CFG_STR_SUBST | CFG_STR_PATH | CFG_STR_NULLABLE,
-                       DD_CONFIG_PATH_BYTES_MAX, &c->cfg->events.file) < 0)
-        return -1;
-    return 0;
-}
+static const cfg_key_t state_keys[] = {
+    {"dir", CFG_T_PATH, CFG_K_NULLABLE, CFG_AT(dd_config_state_t, dir), .doc_default = "null",
+     .doc = "where checkpoints are written"},
+    {"checkpoint_every", CFG_T_DURATION, 0, CFG_AT(dd_config_state_t, checkpoint_every_ms),
+     .def = 30000, .min = 1000, .max = 86400000, .doc_default = "`30s`",
+     .doc = "how often sketches and offsets are checkpointed together"},
+};
 
-static int read_state(cfg_ctx_t *c, const cfg_node_t *n) {
-    static const char *const keys[] = {"dir", "checkpoint_every"};
-    if (cfg_expect_mapping(c, n, "a mapping, e.g. {dir: /var/lib/driftd}") != 0 ||
-        cfg_check_keys(c, n, keys, 2, NULL) != 0)
-        return -1;
-    if (cfg_opt_string(c, n, "dir", CFG_STR_SUBST | CFG_STR_PATH | CFG_STR_NULLABLE,
-                       DD_CONFIG_PATH_BYTES_MAX, &c->cfg->state.dir) < 0 ||
-        cfg_opt_duration(c, n, "checkpoint_every", 1000, 86400000,
-                         &c->cfg->state.checkpoint_every_ms) < 0)
-        return -1;
-    return 0;
-}
-
-/* HOST:PORT with HOST an IPv4 address, [IPv6] or a host name, PORT 1 to 65535. */
+/* HOST:PORT with HOST an IPv4 address, [IPv6] or a host name, PORT 0 to 65535. */
 static int listen_ok(const char *s) {
     const char *colon = strrchr(s, ':');
     if (colon == NULL || colon == s || colon[1] == '\0' || strlen(colon + 1) > 5)
@@ -577,112 +426,137 @@ static int listen_ok(const char *s) {
     return strspn(host, "0123456789.") != host_len;
 }
 
-static int read_http(cfg_ctx_t *c, const cfg_node_t *n) {
-    static const char *const keys[] = {"listen"};
-    if (cfg_expect_mapping(c, n, "a mapping, e.g. {listen: 127.0.0.1:9464}") != 0 ||
-        cfg_check_keys(c, n, keys, 1, NULL) != 0)
-        return -1;
-    const int rc =
-        cfg_opt_string(c, n, "listen", CFG_STR_SUBST | CFG_STR_NULLABLE, 300, &c->cfg->http.listen);
-    if (rc < 0)
-        return -1;
-    if (rc == 1 && c->cfg->http.listen != NULL && !listen_ok(c->cfg->http.listen)) {
-        char shown[128];
-        cfg_shown(c, c->cfg->http.listen, shown, sizeof(shown));
-        cfg_path_key(c, "listen");
-        return cfg_fail(c, cfg_map_get(n, "listen"),
-                        "%s is not an address; expected HOST:PORT, "
-                        "e.g. 127.0.0.1:9464 or [::1]:9464",
-                        shown);
-    }
-    return 0;
-}
-
-static int read_log(cfg_ctx_t *c, const cfg_node_t *n) {
-    static const char *const keys[] = {"level", "format"};
-    if (cfg_expect_mapping(c, n, "a mapping, e.g. {level: info}") != 0 ||
-        cfg_check_keys(c, n, keys, 2, NULL) != 0)
-        return -1;
-    static const char *const levels[] = {"error", "warn", "info", "debug"};
-    static const char *const formats[] = {"text", "json"};
-    size_t level = 2, format = 0;
-    if (cfg_opt_enum(c, n, "level", levels, 4, &level) < 0 ||
-        cfg_opt_enum(c, n, "format", formats, 2, &format) < 0)
-        return -1;
-    c->cfg->log.level = (dd_config_log_level_t)(DD_CONFIG_LOG_ERROR + (int)level);
-    c->cfg->log.format = (dd_config_log_format_t)(DD_CONFIG_LOG_TEXT + (int)format);
-    return 0;
-}
-
-/* ---- The document --------------------------------------------------------------------------- */
-
-/* Reads an optional section with fn, extending the key path. */
-static int section(cfg_ctx_t *c, const cfg_node_t *root, const char *key,
-                   int (*fn)(cfg_ctx_t *, const cfg_node_t *)) {
-    const cfg_node_t *n = cfg_map_get(root, key);
-    if (n == NULL)
+static int http_listen(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const char *listen = ((const dd_config_http_t *)section)->listen;
+    if (listen == NULL || listen_ok(listen))
         return 0;
-    const size_t mark = cfg_path_key(c, key);
-    if (fn(c, n) != 0)
+    char shown[128];
+    cfg_shown(c, listen, shown, sizeof(shown));
+    return cfg_fail_key(
+        c, n, "listen",
+        "%s is not an address; expected HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:9464", shown);
+}
+
+static const cfg_key_t http_keys[] = {
+    {"listen", CFG_T_STRING, CFG_K_SUBST | CFG_K_NULLABLE, CFG_AT(dd_config_http_t, listen),
+     .def_string = "127.0.0.1:9464", .max_len = 300, .check = http_listen,
+     .doc_default = "`127.0.0.1:9464`", .doc = "serves /metrics, /healthz and /readyz"},
+};
+
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const log_formats[] = {"text", "json", NULL};
+static const cfg_key_t log_keys[] = {
+    {"level", CFG_T_ENUM, 0, CFG_AT(dd_config_log_t, level), .def = DD_CONFIG_LOG_INFO,
+     .names = log_levels, .doc_default = "`info`", .doc = "the least severe message logged"},
+    {"format", CFG_T_ENUM, 0, CFG_AT(dd_config_log_t, format), .def = DD_CONFIG_LOG_TEXT,
+     .names = log_formats, .doc_default = "`text`", .doc = "lines of text, or JSON objects"},
+};
+
+static int read_version(cfg_ctx_t *c, const cfg_node_t *n) {
+    uint64_t v = 0;
+    if (cfg_get_u64(c, n, 1, 1, &v) != 0) /* the one version there is */
+        return -1;
+    c->cfg->version = (uint32_t)v;
+    return 0;
+}
+
+/* A section of scalars: its key is its member of dd_config_t and its heading in docs/config.md. */
+#define SECTION(member, rows, what)                                                                \
+    {                                                                                              \
+#member,                                                                                   \
+            .table = &(const cfg_table_t)CFG_TABLE(rows, .expected = what,                         \
+                                                   .doc_heading = "## `" #member "`"),             \
+            .offset = offsetof(dd_config_t, member)                                                \
+    }
+const cfg_section_t cfg_sections[] = {
+    {"version", .read = read_version, .print = cfg_print_version},
+    {"kafka", .read = read_kafka, .print = cfg_print_kafka},
+    {"schema_registry",
+     .table = &(const cfg_table_t)CFG_TABLE(
+         registry_keys, .expected = "a mapping with a url, e.g. {url: http://127.0.0.1:8081}",
+         .doc_heading = "## `schema_registry`"),
+     .offset = offsetof(dd_config_t, schema_registry), .optional = 1, .omit = no_registry},
+    {"streams", .read = cfg_read_streams, .print = cfg_print_streams},
+    SECTION(window, window_keys, "a mapping, e.g. {length: 1h, pane: 1m}"),
+    {"reference", .table = &cfg_reference_table, .offset = offsetof(dd_config_t, reference),
+     .optional = 1},
+    SECTION(alerts, alerts_keys, "a mapping, e.g. {topic: driftd.alerts}"),
+    SECTION(events, events_keys, "a mapping, e.g. {stdout: true}"),
+    SECTION(state, state_keys, "a mapping, e.g. {dir: /var/lib/driftd}"),
+    SECTION(http, http_keys, "a mapping, e.g. {listen: 127.0.0.1:9464}"),
+    SECTION(log, log_keys, "a mapping, e.g. {level: info}"),
+};
+const size_t cfg_n_sections = sizeof(cfg_sections) / sizeof(cfg_sections[0]);
+
+/* A top-level key, with its path: a table's mapping, or the section's own reader. An absent
+ * table section gets its defaults, unless it is optional; other absent sections are not read. */
+static int read_section(cfg_ctx_t *c, const cfg_node_t *root, const char *key) {
+    static const cfg_node_t absent = {.type = CFG_MAPPING};
+    const cfg_section_t *s = cfg_sections;
+    while (strcmp(s->key, key) != 0)
+        s++;
+    const cfg_node_t *n = cfg_map_get(root, key);
+    if (n == NULL && (s->table == NULL || s->optional))
+        return 0;
+    const size_t mark = n != NULL ? cfg_path_key(c, key) : c->path_len;
+    if (s->table != NULL
+            ? cfg_read_table(c, n != NULL ? n : &absent, s->table, (char *)c->cfg + s->offset)
+            : s->read(c, n))
         return -1;
     cfg_path_pop(c, mark);
     return 0;
 }
 
-static int read_top_reference(cfg_ctx_t *c, const cfg_node_t *n) {
-    return cfg_read_reference(c, n, &c->cfg->reference);
+/* ---- Checks across sections ----------------------------------------------------------------- */
+
+/* The alerts and dead-letter topics must not be read back as input. */
+static int check_topic_loops(cfg_ctx_t *c, const cfg_node_t *alerts) {
+    const dd_config_t *cfg = c->cfg;
+    static const char *const keys[] = {"topic", "dead_letter_topic"};
+    const char *const outs[] = {cfg->alerts.topic, cfg->alerts.dead_letter_topic};
+    for (int k = 0; k < 2; k++) {
+        if (outs[k] == NULL)
+            continue;
+        for (size_t s = 0; s < cfg->n_streams; s++)
+            for (size_t t = 0; t < cfg->streams[s].n_topics; t++)
+                if (strcmp(cfg->streams[s].topics[t], outs[k]) == 0) {
+                    cfg_path_key(c, "alerts");
+                    return cfg_fail_key(c, alerts, keys[k],
+                                        "stream %s reads this topic too; expected a topic driftd "
+                                        "does not consume",
+                                        cfg->streams[s].name);
+                }
+    }
+    return 0;
 }
 
-static int read_streams_section(cfg_ctx_t *c, const cfg_node_t *n) {
-    return cfg_read_streams(c, n);
-}
+/* ---- The document --------------------------------------------------------------------------- */
 
 static int convert(cfg_ctx_t *c, const cfg_node_t *root) {
-    static const char *const keys[] = {
-        "version", "kafka",  "schema_registry", "streams", "window", "reference",
-        "alerts",  "events", "state",           "http",    "log"};
-    if (cfg_check_keys(c, root, keys, sizeof(keys) / sizeof(keys[0]), NULL) != 0)
+    const char *keys[sizeof(cfg_sections) / sizeof(cfg_sections[0])];
+    for (size_t i = 0; i < cfg_n_sections; i++)
+        keys[i] = cfg_sections[i].key;
+    if (cfg_check_keys(c, root, keys, cfg_n_sections, NULL) != 0)
         return -1;
     dd_config_t *cfg = c->cfg;
     cfg->version = 1;
     cfg->reference.type = DD_CONFIG_REFERENCE_FIRST_WINDOW;
-    cfg->state.checkpoint_every_ms = 30000;
-    cfg->http.listen = "127.0.0.1:9464";
-    cfg->log.level = DD_CONFIG_LOG_INFO;
-    cfg->log.format = DD_CONFIG_LOG_TEXT;
-    if (cfg_opt_u32(c, root, "version", 1, 1, &cfg->version) < 0)
+    if (read_section(c, root, "version") != 0)
         return -1;
-    const cfg_node_t *kafka = cfg_map_get(root, "kafka");
-    if (kafka == NULL)
+    if (cfg_map_get(root, "kafka") == NULL)
         return cfg_missing(c, root, "kafka", "a kafka section with at least bootstrap.servers");
-    const cfg_node_t *streams = cfg_map_get(root, "streams");
-    if (streams == NULL)
+    if (cfg_map_get(root, "streams") == NULL)
         return cfg_missing(c, root, "streams",
                            "a sequence of streams, each with name, topics, "
                            "codec and fields");
-    if (section(c, root, "kafka", read_kafka) != 0 ||
-        section(c, root, "schema_registry", read_registry) != 0)
-        return -1;
-    const cfg_node_t *window = cfg_map_get(root, "window");
-    size_t mark = window ? cfg_path_key(c, "window") : 0;
-    if (read_window(c, window) != 0)
-        return -1;
-    if (window)
-        cfg_path_pop(c, mark);
-    if (section(c, root, "reference", read_top_reference) != 0 ||
-        section(c, root, "streams", read_streams_section) != 0)
-        return -1;
     const cfg_node_t *alerts = cfg_map_get(root, "alerts");
-    mark = alerts ? cfg_path_key(c, "alerts") : 0;
-    if (read_alerts(c, alerts) != 0)
-        return -1;
-    if (alerts)
-        cfg_path_pop(c, mark);
-    if (check_topic_loops(c, alerts ? alerts : root) != 0)
-        return -1;
-    if (section(c, root, "events", read_events) != 0 ||
-        section(c, root, "state", read_state) != 0 || section(c, root, "http", read_http) != 0 ||
-        section(c, root, "log", read_log) != 0)
+    /* The streams need the registry, window and reference; mute needs the streams. */
+    if (read_section(c, root, "kafka") != 0 || read_section(c, root, "schema_registry") != 0 ||
+        read_section(c, root, "window") != 0 || read_section(c, root, "reference") != 0 ||
+        read_section(c, root, "streams") != 0 || read_section(c, root, "alerts") != 0 ||
+        check_topic_loops(c, alerts ? alerts : root) != 0 || read_section(c, root, "events") != 0 ||
+        read_section(c, root, "state") != 0 || read_section(c, root, "http") != 0 ||
+        read_section(c, root, "log") != 0)
         return -1;
     if (cfg->alerts.topic == NULL && !cfg->events.to_stdout && cfg->events.file == NULL) {
         const cfg_node_t *at = alerts ? cfg_map_get(alerts, "topic") : NULL;
@@ -778,59 +652,4 @@ int dd_config_parse(const char *text, size_t len, const char *name, dd_config_t 
     }
     *out = cfg;
     return 0;
-}
-
-int dd_config_load(const char *path, dd_config_t **out, char *errstr, size_t errstr_size) {
-    char scratch[8];
-    if (errstr == NULL || errstr_size == 0) {
-        errstr = scratch;
-        errstr_size = sizeof(scratch);
-    }
-    *out = NULL;
-    const int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        snprintf(errstr, errstr_size, "%s: %s", path, strerror(EISDIR));
-        return -1;
-    }
-    /* One byte more than allowed tells "too large" without trusting st_size (pipes have none). */
-    char *buf = malloc(DD_CONFIG_BYTES_MAX + 1);
-    if (buf == NULL) {
-        close(fd);
-        snprintf(errstr, errstr_size, "%s: out of memory", path);
-        return -1;
-    }
-    size_t got = 0;
-    while (got < DD_CONFIG_BYTES_MAX + 1) {
-        const ssize_t r = read(fd, buf + got, DD_CONFIG_BYTES_MAX + 1 - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            const int e = errno;
-            close(fd);
-            free(buf);
-            snprintf(errstr, errstr_size, "%s: %s", path, strerror(e));
-            return -1;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (got > DD_CONFIG_BYTES_MAX) {
-        free(buf);
-        snprintf(errstr, errstr_size,
-                 "%s: larger than %zu bytes (1 MiB); a driftd config is at "
-                 "most that",
-                 path, DD_CONFIG_BYTES_MAX);
-        return -1;
-    }
-    const int rc = dd_config_parse(buf, got, path, out, errstr, errstr_size);
-    free(buf);
-    return rc;
 }

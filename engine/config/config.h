@@ -42,6 +42,8 @@
 #define DD_CONFIG_TOPIC_BYTES_MAX 249u      /* Kafka topic names */
 #define DD_CONFIG_DURATION_MS_MAX (366LL * 24 * 3600 * 1000)
 
+/* The enumerations count from 1 in the order their names have in the file (a descriptor table
+ * stores 1 + the index of the name); 0 is "not set". */
 typedef enum dd_config_role {
     DD_CONFIG_ROLE_FEATURES = 1,
     DD_CONFIG_ROLE_PREDICTIONS,
@@ -180,6 +182,25 @@ typedef struct dd_config_alerts {
     size_t n_mute;
 } dd_config_alerts_t;
 
+typedef struct dd_config_events {
+    int to_stdout;
+    const char *file; /* NULL: none */
+} dd_config_events_t;
+
+typedef struct dd_config_state {
+    const char *dir; /* NULL: no checkpoints */
+    int64_t checkpoint_every_ms;
+} dd_config_state_t;
+
+typedef struct dd_config_http {
+    const char *listen; /* "HOST:PORT"; NULL: no HTTP endpoint */
+} dd_config_http_t;
+
+typedef struct dd_config_log {
+    dd_config_log_level_t level;
+    dd_config_log_format_t format;
+} dd_config_log_t;
+
 typedef struct dd_config {
     const char *name; /* the file name used in messages */
     uint32_t version;
@@ -192,21 +213,10 @@ typedef struct dd_config {
     dd_config_window_t window;
     dd_config_reference_t reference; /* top-level default */
     dd_config_alerts_t alerts;
-    struct {
-        int to_stdout;
-        const char *file; /* NULL: none */
-    } events;
-    struct {
-        const char *dir; /* NULL: no checkpoints */
-        int64_t checkpoint_every_ms;
-    } state;
-    struct {
-        const char *listen; /* "HOST:PORT"; NULL: no HTTP endpoint */
-    } http;
-    struct {
-        dd_config_log_level_t level;
-        dd_config_log_format_t format;
-    } log;
+    dd_config_events_t events;
+    dd_config_state_t state;
+    dd_config_http_t http;
+    dd_config_log_t log;
     struct dd_config_private *priv; /* memory and the substituted values */
 } dd_config_t;
 

@@ -1,12 +1,124 @@
-/* config_print.c — the effective configuration as YAML, secrets hidden: what
- * `driftd config check --print` shows. The output reads back with dd_config_parse into the same
- * configuration (apart from the hidden values), so it can also serve as a normalised copy. */
+/* config_print.c — what the loader writes. Its one-line messages, which must point at the
+ * offending node and key path and never quote a substituted value; and the effective
+ * configuration as YAML, secrets hidden (`driftd config check --print`), written through the same
+ * descriptor tables that read it, so that it reads back with dd_config_parse into the same
+ * configuration (apart from the hidden values) and can serve as a normalised copy. */
+#include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
+
+/* ---- Messages ------------------------------------------------------------------------------- */
+
+int cfg_vfail(cfg_ctx_t *c, const cfg_node_t *node, const char *fmt, va_list ap) {
+    char msg[768];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    const char *sep = c->path_len > 0 ? ": " : "";
+    if (node != NULL)
+        snprintf(c->err, c->err_size, "%s:%u:%u: %s%s%s", c->name, node->line, node->column,
+                 c->path, sep, msg);
+    else
+        snprintf(c->err, c->err_size, "%s: %s%s%s", c->name, c->path, sep, msg);
+    return -1;
+}
+
+int cfg_fail(cfg_ctx_t *c, const cfg_node_t *node, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    cfg_vfail(c, node, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+size_t cfg_path_key(cfg_ctx_t *c, const char *key) {
+    const size_t mark = c->path_len;
+    const size_t room = sizeof(c->path) - c->path_len;
+    char quoted[96];
+    cfg_quote(quoted, sizeof(quoted), key, strlen(key), 64);
+    const int w = snprintf(c->path + c->path_len, room, "%s%s", c->path_len ? "." : "", quoted);
+    if (w > 0)
+        c->path_len += (size_t)w < room ? (size_t)w : room - 1;
+    return mark;
+}
+
+size_t cfg_path_index(cfg_ctx_t *c, size_t index) {
+    const size_t mark = c->path_len;
+    const size_t room = sizeof(c->path) - c->path_len;
+    const int w = snprintf(c->path + c->path_len, room, "[%zu]", index);
+    if (w > 0)
+        c->path_len += (size_t)w < room ? (size_t)w : room - 1;
+    return mark;
+}
+
+void cfg_path_pop(cfg_ctx_t *c, size_t mark) {
+    c->path_len = mark;
+    c->path[mark] = '\0';
+}
+
+void cfg_describe(const cfg_node_t *n, char *buf, size_t size) {
+    if (n->type == CFG_MAPPING)
+        snprintf(buf, size, "a mapping");
+    else if (n->type == CFG_SEQUENCE)
+        snprintf(buf, size, "a sequence");
+    else if (cfg_is_null(n))
+        snprintf(buf, size, "null");
+    else if (n->len == 0)
+        snprintf(buf, size, "an empty string");
+    else {
+        char q[96];
+        cfg_quote(q, sizeof(q), n->text, n->len, 60);
+        snprintf(buf, size, "'%s'", q);
+    }
+}
+
+int cfg_expected(cfg_ctx_t *c, const cfg_node_t *n, const char *what) {
+    char got[128];
+    cfg_describe(n, got, sizeof(got));
+    return cfg_fail(c, n, "expected %s, got %s", what, got);
+}
+
+int cfg_is_secret_name(const char *name) {
+    static const char *const words[] = {"password", "secret", "key", "token", "sasl.jaas"};
+    char lower[256];
+    size_t i = 0;
+    for (; name[i] != '\0' && i + 1 < sizeof(lower); i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    lower[i] = '\0';
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+        if (strstr(lower, words[w]) != NULL)
+            return 1;
+    return 0;
+}
+
+int cfg_fail_key(cfg_ctx_t *c, const cfg_node_t *map, const char *key, const char *fmt, ...) {
+    const cfg_node_t *v = cfg_map_get(map, key);
+    va_list ap;
+    cfg_path_key(c, key);
+    va_start(ap, fmt);
+    cfg_vfail(c, v != NULL ? v : map, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int cfg_missing(cfg_ctx_t *c, const cfg_node_t *map, const char *key, const char *expected_text) {
+    return cfg_fail(c, map, "missing key '%s'; expected %s", key, expected_text);
+}
+
+void cfg_shown(const cfg_ctx_t *c, const char *value, char *buf, size_t size) {
+    if (dd_config_is_substituted(c->cfg, value)) {
+        snprintf(buf, size, "the substituted value");
+        return;
+    }
+    char q[96];
+    cfg_quote(q, sizeof(q), value, strlen(value), 60);
+    snprintf(buf, size, "'%s'", q);
+}
+
+/* ---- YAML ----------------------------------------------------------------------------------- */
 
 static const char redacted[] = "***";
 
@@ -114,12 +226,6 @@ static void put_number(FILE *out, double v) {
     fputs(buf, out);
 }
 
-static void put_duration(FILE *out, int64_t ms) {
-    char buf[64];
-    cfg_format_duration(ms, buf, sizeof(buf));
-    fputs(buf, out);
-}
-
 /* y-m-d of days since 1970-01-01 (Howard Hinnant's civil_from_days). */
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
     z += 719468;
@@ -160,110 +266,175 @@ static void put_topics(FILE *out, const dd_config_t *cfg, const char *const *top
     fputc(']', out);
 }
 
-static void put_reference(FILE *out, const dd_config_t *cfg, const dd_config_reference_t *r) {
-    static const char *const formats[] = {"?", "avro", "jsonl", "csv"};
-    fprintf(out, "{type: %s", dd_config_reference_type_name(r->type));
-    switch (r->type) {
-    case DD_CONFIG_REFERENCE_FILE:
-        fputs(", path: ", out);
-        put_value(out, cfg, r->path, 0);
-        fprintf(out, ", format: %s",
-                formats[r->file_format <= DD_CONFIG_FILE_CSV ? r->file_format : 0]);
+/* ---- Keys of the descriptor tables ---------------------------------------------------------- */
+
+static void put_table(FILE *out, const dd_config_t *cfg, const cfg_table_t *t, const void *section,
+                      const char *first, const char *indent);
+
+int cfg_print_key(FILE *out, const dd_config_t *cfg, const cfg_key_t *k, const void *section,
+                  const char *prefix) {
+    const char *p = (const char *)section + k->offset;
+    const char *s = NULL;
+    double d = 0;
+    switch (k->type) {
+    case CFG_T_STRING:
+    case CFG_T_PATH:
+    case CFG_T_TOPIC:
+    case CFG_T_FIELD_PATH:
+        memcpy(&s, p, sizeof(s));
+        if (s == NULL && !(k->flags & CFG_K_NULLABLE))
+            return 0;
+        fprintf(out, "%s ", prefix);
+        if (k->type == CFG_T_FIELD_PATH || (k->type == CFG_T_STRING && !(k->flags & CFG_K_SUBST)))
+            put_quoted(out, s); /* no substitution: a ${ in it is itself */
+        else
+            put_value(out, cfg, s, (k->flags & CFG_K_SECRET) != 0);
+        return 1;
+    case CFG_T_DOUBLE:
+        memcpy(&d, p, sizeof(d));
+        if (isnan(d))
+            return 0;
+        fprintf(out, "%s ", prefix);
+        put_number(out, d);
+        return 1;
+    case CFG_T_BOOL:
+    case CFG_T_INT:
+    case CFG_T_DURATION:
+    case CFG_T_ENUM:
+    case CFG_T_TIMESTAMP:
         break;
-    case DD_CONFIG_REFERENCE_SNAPSHOT:
-        fputs(", path: ", out);
-        put_value(out, cfg, r->path, 0);
-        break;
-    case DD_CONFIG_REFERENCE_TOPIC:
-        if (r->n_topics > 0) {
-            fputs(", topics: ", out);
-            put_topics(out, cfg, r->topics, r->n_topics);
+    case CFG_T_TABLE:
+        fprintf(out, "%s ", prefix);
+        put_table(out, cfg, k->table, p, NULL, NULL);
+        return 1;
+    case CFG_T_CUSTOM:
+        return k->print(out, cfg, section, prefix);
+    }
+    const int64_t v = cfg_key_int(k, section);
+    if (v == 0 && (k->flags & CFG_K_NO_DEFAULT))
+        return 0;
+    fprintf(out, "%s ", prefix);
+    if (k->type == CFG_T_DURATION) {
+        char buf[64];
+        cfg_format_duration(v, buf, sizeof(buf));
+        fputs(buf, out);
+    } else if (k->type == CFG_T_ENUM) {
+        fputs(v >= 1 && (size_t)v <= cfg_enum_count(k->names) ? k->names[v - 1] : "?", out);
+    } else if (k->type == CFG_T_TIMESTAMP) {
+        put_timestamp(out, v);
+    } else if (k->type == CFG_T_BOOL) {
+        fputs(v ? "true" : "false", out);
+    } else {
+        fprintf(out, "%lld", (long long)v);
+    }
+    return 1;
+}
+
+/* Block style, one key a line after `indent` (the first after `first`), or flow style ({k: v})
+ * when indent is NULL. Keys that would not read back in this configuration are left out. */
+static void put_table(FILE *out, const dd_config_t *cfg, const cfg_table_t *t, const void *section,
+                      const char *first, const char *indent) {
+    size_t written = 0;
+    int64_t variant = 0;
+    if (indent == NULL)
+        fputc('{', out);
+    for (size_t i = 0; i < t->n_keys; i++) {
+        const cfg_key_t *k = &t->keys[i];
+        if (t->variant_key != NULL && strcmp(k->name, t->variant_key) == 0)
+            variant = cfg_key_int(k, section);
+        if (!cfg_key_applies(k, variant) || (k->omit != NULL && k->omit(cfg, section)))
+            continue;
+        char prefix[96];
+        snprintf(prefix, sizeof(prefix),
+                 "%s%s:", indent == NULL ? (written ? ", " : "") : (written ? indent : first),
+                 k->name);
+        if (cfg_print_key(out, cfg, k, section, prefix)) {
+            written++;
+            if (indent != NULL)
+                fputc('\n', out);
         }
-        fputs(", from: ", out);
-        put_timestamp(out, r->from_ms);
-        fputs(", to: ", out);
-        put_timestamp(out, r->to_ms);
-        break;
-    case DD_CONFIG_REFERENCE_FIRST_WINDOW:
-    case DD_CONFIG_REFERENCE_TRAILING:
-        break;
     }
-    fputc('}', out);
+    if (indent == NULL)
+        fputc('}', out);
 }
 
-static void put_field(FILE *out, const dd_config_field_t *f) {
-    fputs("      - {path: ", out);
-    put_quoted(out, f->path);
-    if (f->kind != 0)
-        fprintf(out, ", kind: %s", f->kind == DD_COLUMN_NUMERIC ? "numeric" : "categorical");
-    if (f->test != DD_METHOD_AUTO)
-        fprintf(out, ", test: %s", dd_method_name(f->test));
-    if (!isnan(f->threshold)) {
-        fputs(", threshold: ", out);
-        put_number(out, f->threshold);
-    }
-    if (f->has_range) {
-        fputs(", range: [", out);
-        put_number(out, f->range_min);
-        fputs(", ", out);
-        put_number(out, f->range_max);
-        fputc(']', out);
-    }
-    fputs(", max_null_rate: ", out);
-    put_number(out, f->max_null_rate);
-    fputs("}\n", out);
-}
+/* ---- Keys with a structure of their own (CUSTOM rows) --------------------------------------- */
 
-static void put_stream(FILE *out, const dd_config_t *cfg, const dd_config_stream_t *s) {
-    static const char *const time_formats[] = {"?",      "seconds", "millis",
-                                               "micros", "nanos",   "iso8601"};
-    fputs("  - name: ", out);
-    put_quoted(out, s->name);
-    fputs("\n    topics: ", out);
+int cfg_print_topics(FILE *out, const dd_config_t *cfg, const void *stream, const char *prefix) {
+    const dd_config_stream_t *s = stream;
+    fprintf(out, "%s ", prefix);
     put_topics(out, cfg, s->topics, s->n_topics);
-    fprintf(out, "\n    role: %s\n    codec: %s\n", dd_config_role_name(s->role),
-            dd_config_codec_name(s->codec));
-    if (s->schema_file != NULL) {
-        fputs("    schema: {file: ", out);
-        put_value(out, cfg, s->schema_file, 0);
-        fputs("}\n", out);
-    } else if (s->has_schema_id) {
-        fprintf(out, "    schema: {registry_id: %u}\n", (unsigned)s->schema_id);
-    }
-    if (cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME) {
-        if (s->time_source == DD_CONFIG_TIME_FIELD) {
-            fputs("    timestamp: {source: field, field: ", out);
-            put_quoted(out, s->time_field);
-            fprintf(out, ", format: %s}\n",
-                    time_formats[s->time_format <= DD_CONFIG_TIME_ISO8601 ? s->time_format : 0]);
-        } else {
-            fputs("    timestamp: {source: kafka}\n", out);
-        }
-    }
-    if (s->n_keys > 0) {
-        fputs("    keys: [", out);
-        for (size_t i = 0; i < s->n_keys; i++) {
-            if (i > 0)
-                fputs(", ", out);
-            put_quoted(out, s->keys[i]);
-        }
-        fprintf(out, "]\n    max_key_values: %u\n", (unsigned)s->max_key_values);
-    }
-    fputs("    reference: ", out);
-    put_reference(out, cfg, &s->reference);
-    fputs("\n    fields:\n", out);
-    for (size_t i = 0; i < s->n_fields; i++)
-        put_field(out, &s->fields[i]);
+    return 1;
 }
 
-void dd_config_print_redacted(const dd_config_t *cfg, FILE *out) {
-    static const char *const levels[] = {"?", "error", "warn", "info", "debug"};
-    static const char *const log_formats[] = {"?", "text", "json"};
-    fputs("# The effective configuration: defaults filled in, secrets and substituted values "
-          "as ***.\n",
-          out);
-    fprintf(out, "version: %u\n", (unsigned)cfg->version);
+static void put_strings(FILE *out, const char *const *strings, size_t n) {
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            fputs(", ", out);
+        put_quoted(out, strings[i]);
+    }
+    fputc(']', out);
+}
 
+int cfg_print_keys(FILE *out, const dd_config_t *cfg, const void *stream, const char *prefix) {
+    const dd_config_stream_t *s = stream;
+    (void)cfg;
+    if (s->n_keys == 0)
+        return 0;
+    fprintf(out, "%s ", prefix);
+    put_strings(out, s->keys, s->n_keys);
+    return 1;
+}
+
+int cfg_print_fields(FILE *out, const dd_config_t *cfg, const void *stream, const char *prefix) {
+    const dd_config_stream_t *s = stream;
+    fputs(prefix, out);
+    for (size_t i = 0; i < s->n_fields; i++) {
+        fputs("\n      - ", out);
+        put_table(out, cfg, &cfg_field_table, &s->fields[i], NULL, NULL);
+    }
+    return 1;
+}
+
+int cfg_print_reference_topics(FILE *out, const dd_config_t *cfg, const void *reference,
+                               const char *prefix) {
+    const dd_config_reference_t *r = reference;
+    if (r->n_topics == 0)
+        return 0;
+    fprintf(out, "%s ", prefix);
+    put_topics(out, cfg, r->topics, r->n_topics);
+    return 1;
+}
+
+int cfg_print_range(FILE *out, const dd_config_t *cfg, const void *field, const char *prefix) {
+    const dd_config_field_t *f = field;
+    (void)cfg;
+    if (!f->has_range)
+        return 0;
+    fprintf(out, "%s [", prefix);
+    put_number(out, f->range_min);
+    fputs(", ", out);
+    put_number(out, f->range_max);
+    fputc(']', out);
+    return 1;
+}
+
+int cfg_print_mute(FILE *out, const dd_config_t *cfg, const void *alerts, const char *prefix) {
+    const dd_config_alerts_t *a = alerts;
+    (void)cfg;
+    fprintf(out, "%s ", prefix);
+    put_strings(out, a->mute, a->n_mute);
+    return 1;
+}
+
+/* ---- The document --------------------------------------------------------------------------- */
+
+void cfg_print_version(FILE *out, const dd_config_t *cfg) {
+    fprintf(out, "version: %u\n", (unsigned)cfg->version);
+}
+
+void cfg_print_kafka(FILE *out, const dd_config_t *cfg) {
     fputs("kafka:\n", out);
     for (size_t i = 0; i < cfg->n_kafka; i++) {
         /* Names are [a-z0-9._-]; one starting with punctuation is quoted so YAML keeps it a key. */
@@ -277,89 +448,26 @@ void dd_config_print_redacted(const dd_config_t *cfg, FILE *out) {
         put_value(out, cfg, cfg->kafka[i].value, cfg_is_secret_name(cfg->kafka[i].name));
         fputc('\n', out);
     }
+}
 
-    const dd_config_registry_t *r = &cfg->schema_registry;
-    if (r->url != NULL) {
-        static const char *const names[] = {"url",     "username",  "password",
-                                            "ca_file", "cert_file", "key_file"};
-        const char *const values[] = {r->url,     r->username,  r->password,
-                                      r->ca_file, r->cert_file, r->key_file};
-        fputs("schema_registry:\n", out);
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-            if (values[i] == NULL)
-                continue;
-            fprintf(out, "  %s: ", names[i]);
-            put_value(out, cfg, values[i], cfg_is_secret_name(names[i]));
-            fputc('\n', out);
-        }
-        fprintf(out, "  verify_tls: %s\n  timeout: ", r->verify_tls ? "true" : "false");
-        put_duration(out, r->timeout_ms);
-        fputs("\n  connect_timeout: ", out);
-        put_duration(out, r->connect_timeout_ms);
-        fprintf(out, "\n  retries: %u\n", (unsigned)r->retries);
-    }
-
-    const dd_config_window_t *w = &cfg->window;
-    fputs("window:\n  length: ", out);
-    put_duration(out, w->length_ms);
-    fputs("\n  pane: ", out);
-    put_duration(out, w->pane_ms);
-    if (w->time == DD_CONFIG_WINDOW_EVENT_TIME) {
-        fputs("\n  time: event\n  watermark: ", out);
-        put_duration(out, w->watermark_ms);
-        fputs("\n  allowed_lateness: ", out);
-        put_duration(out, w->allowed_lateness_ms);
-    } else {
-        fputs("\n  time: processing", out);
-    }
-    fputs("\n  evaluate_every: ", out);
-    put_duration(out, w->evaluate_every_ms);
-    fputs("\nreference: ", out);
-    put_reference(out, cfg, &cfg->reference);
-    fputc('\n', out);
-
+void cfg_print_streams(FILE *out, const dd_config_t *cfg) {
     fputs("streams:\n", out);
     for (size_t i = 0; i < cfg->n_streams; i++)
-        put_stream(out, cfg, &cfg->streams[i]);
+        put_table(out, cfg, &cfg_stream_table, &cfg->streams[i], "  - ", "    ");
+}
 
-    const dd_config_alerts_t *a = &cfg->alerts;
-    fputs("alerts:\n  topic: ", out);
-    put_value(out, cfg, a->topic, 0);
-    fputs("\n  dead_letter_topic: ", out);
-    put_value(out, cfg, a->dead_letter_topic, 0);
-    fprintf(out, "\n  min_samples: %llu\n  raise_after: %u\n  clear_after: %u\n",
-            (unsigned long long)a->min_samples, (unsigned)a->raise_after, (unsigned)a->clear_after);
-    if (a->max_lag_ms > 0) {
-        fputs("  max_lag: ", out);
-        put_duration(out, a->max_lag_ms);
-        fputc('\n', out);
+void dd_config_print_redacted(const dd_config_t *cfg, FILE *out) {
+    fputs("# The effective configuration: defaults filled in, secrets and substituted values "
+          "as ***.\n",
+          out);
+    for (size_t i = 0; i < cfg_n_sections; i++) {
+        const cfg_section_t *s = &cfg_sections[i];
+        const void *section = (const char *)cfg + s->offset;
+        if (s->table == NULL) {
+            s->print(out, cfg);
+        } else if (s->omit == NULL || !s->omit(cfg, section)) {
+            fprintf(out, "%s:\n", s->key);
+            put_table(out, cfg, s->table, section, "  ", "  ");
+        }
     }
-    if (a->max_idle_ms > 0) {
-        fputs("  max_idle: ", out);
-        put_duration(out, a->max_idle_ms);
-        fputc('\n', out);
-    }
-    fputs("  severity: {warning: ", out);
-    put_number(out, a->severity_warning);
-    fputs(", critical: ", out);
-    put_number(out, a->severity_critical);
-    fputs("}\n  mute: [", out);
-    for (size_t i = 0; i < a->n_mute; i++) {
-        if (i > 0)
-            fputs(", ", out);
-        put_quoted(out, a->mute[i]);
-    }
-    fputs("]\n", out);
-
-    fprintf(out, "events:\n  stdout: %s\n  file: ", cfg->events.to_stdout ? "true" : "false");
-    put_value(out, cfg, cfg->events.file, 0);
-    fputs("\nstate:\n  dir: ", out);
-    put_value(out, cfg, cfg->state.dir, 0);
-    fputs("\n  checkpoint_every: ", out);
-    put_duration(out, cfg->state.checkpoint_every_ms);
-    fputs("\nhttp:\n  listen: ", out);
-    put_value(out, cfg, cfg->http.listen, 0);
-    fprintf(out, "\nlog:\n  level: %s\n  format: %s\n",
-            levels[cfg->log.level <= DD_CONFIG_LOG_DEBUG ? cfg->log.level : 0],
-            log_formats[cfg->log.format <= DD_CONFIG_LOG_JSON ? cfg->log.format : 0]);
 }

@@ -1,11 +1,18 @@
-/* config_yaml.c — one YAML document into a node tree, refusing what a config has no use for and
- * what could make a small file expensive: anchors and aliases (the "billion laughs"), tags,
- * nesting past DD_CONFIG_DEPTH_MAX, more than DD_CONFIG_NODES_MAX nodes, scalars over
- * DD_CONFIG_SCALAR_BYTES_MAX, NUL bytes from escapes, duplicate and non-scalar keys. libyaml's own
- * state grows with nesting only, and parsing stops at the first refused event. */
+/* config_yaml.c — the configuration file's text into memory, where no input may make it
+ * expensive: the file read with a size bound (dd_config_load); one YAML document into a node
+ * tree, refusing anchors and aliases (the "billion laughs"), tags, nesting past
+ * DD_CONFIG_DEPTH_MAX, more than DD_CONFIG_NODES_MAX nodes, scalars over
+ * DD_CONFIG_SCALAR_BYTES_MAX, NUL bytes from escapes, duplicate and non-scalar keys (libyaml's own
+ * state grows with nesting only, and parsing stops at the first refused event); ${ENV:...} and
+ * ${FILE:...} in scalar text, bounded the same way. What the text means is config_values.c's. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "config_int.h"
@@ -407,4 +414,275 @@ int cfg_yaml_parse(const char *text, size_t len, const char *name, cfg_tree_t *t
     }
     yaml_parser_delete(&parser);
     return rc;
+}
+
+/* ---- Files ---------------------------------------------------------------------------------- */
+
+/* Reads fd to its end into a new buffer (the caller frees), at most max + 1 bytes: one more than
+ * allowed tells "too large" without trusting st_size (pipes have none). 0, or an errno. */
+static int read_bounded(int fd, size_t max, char **out, size_t *len) {
+    char *buf = malloc(max + 1);
+    if (buf == NULL)
+        return ENOMEM;
+    size_t got = 0;
+    while (got < max + 1) {
+        const ssize_t r = read(fd, buf + got, max + 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            const int e = errno;
+            free(buf);
+            return e;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    *out = buf;
+    *len = got;
+    return 0;
+}
+
+int dd_config_load(const char *path, dd_config_t **out, char *errstr, size_t errstr_size) {
+    char scratch[8];
+    if (errstr == NULL || errstr_size == 0) {
+        errstr = scratch;
+        errstr_size = sizeof(scratch);
+    }
+    *out = NULL;
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    const int e = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)
+                      ? EISDIR
+                      : read_bounded(fd, DD_CONFIG_BYTES_MAX, &buf, &got);
+    close(fd);
+    if (e != 0) {
+        snprintf(errstr, errstr_size, "%s: %s", path, e == ENOMEM ? "out of memory" : strerror(e));
+        return -1;
+    }
+    if (got > DD_CONFIG_BYTES_MAX) {
+        free(buf);
+        snprintf(errstr, errstr_size,
+                 "%s: larger than %zu bytes (1 MiB); a driftd config is at "
+                 "most that",
+                 path, DD_CONFIG_BYTES_MAX);
+        return -1;
+    }
+    const int rc = dd_config_parse(buf, got, path, out, errstr, errstr_size);
+    free(buf);
+    return rc;
+}
+
+int cfg_is_null(const cfg_node_t *n) {
+    if (n->type != CFG_SCALAR || !n->plain)
+        return 0;
+    return n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
+           strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0;
+}
+
+/* ---- ${ENV:...} and ${FILE:...} ------------------------------------------------------------- */
+
+int cfg_mark_substituted(cfg_ctx_t *c, const char *value) {
+    struct dd_config_private *p = c->cfg->priv;
+    if (p->n_substituted == p->cap_substituted) {
+        const size_t cap = p->cap_substituted ? 2 * p->cap_substituted : 16;
+        const char **grown = cfg_arena_alloc(c->arena, cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        if (p->n_substituted > 0)
+            memcpy(grown, p->substituted, p->n_substituted * sizeof(*grown));
+        p->substituted = grown;
+        p->cap_substituted = cap;
+    }
+    p->substituted[p->n_substituted++] = value;
+    return 0;
+}
+
+typedef struct strbuf {
+    char *data;
+    size_t len, cap;
+} strbuf_t;
+
+static int sb_append(strbuf_t *b, const char *s, size_t n) {
+    if (b->len + n > DD_CONFIG_SCALAR_BYTES_MAX)
+        return -1;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *d = realloc(b->data, cap);
+        if (d == NULL)
+            return -1;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+char *cfg_resolve_path(const cfg_ctx_t *c, const char *path, size_t len) {
+    const size_t base = path[0] == '/' ? 0 : strlen(c->base_dir);
+    char *out = malloc(base + 1 + len + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    if (base > 0) {
+        memcpy(out, c->base_dir, base);
+        o = base;
+        if (out[o - 1] != '/')
+            out[o++] = '/';
+    }
+    memcpy(out + o, path, len);
+    out[o + len] = '\0';
+    return out;
+}
+
+/* Reads a ${FILE:...} file: a regular file of at most DD_CONFIG_SUBST_FILE_BYTES_MAX bytes, one
+ * trailing newline (\n or \r\n) dropped, no NUL. */
+static int read_secret_file(cfg_ctx_t *c, const cfg_node_t *n, const char *path, strbuf_t *out) {
+    char shown[160];
+    cfg_quote(shown, sizeof(shown), path, strlen(path), 120);
+    /* O_NONBLOCK: a FIFO must not hang the process; it is refused below anyway. */
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return cfg_fail(c, n, "cannot read %s (from ${FILE:...}): %s", shown, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cfg_fail(c, n, "cannot read %s (from ${FILE:...}): not a regular file", shown);
+    }
+    char *buf = NULL;
+    size_t got = 0;
+    const int e = read_bounded(fd, DD_CONFIG_SUBST_FILE_BYTES_MAX, &buf, &got);
+    close(fd);
+    if (e == ENOMEM)
+        return cfg_fail(c, n, "out of memory");
+    if (e != 0)
+        return cfg_fail(c, n, "cannot read %s (from ${FILE:...}): %s", shown, strerror(e));
+    int rc = 0;
+    if (got > DD_CONFIG_SUBST_FILE_BYTES_MAX) {
+        rc = cfg_fail(c, n,
+                      "%s (from ${FILE:...}) is larger than %u bytes; expected a small "
+                      "secret file",
+                      shown, DD_CONFIG_SUBST_FILE_BYTES_MAX);
+    } else if (memchr(buf, '\0', got) != NULL) {
+        rc = cfg_fail(c, n, "%s (from ${FILE:...}) contains a NUL byte; expected text", shown);
+    } else {
+        if (got > 0 && buf[got - 1] == '\n') {
+            got--;
+            if (got > 0 && buf[got - 1] == '\r')
+                got--;
+        }
+        if (sb_append(out, buf, got) != 0)
+            rc = cfg_fail(c, n, "the value after substitution is longer than %u bytes",
+                          DD_CONFIG_SCALAR_BYTES_MAX);
+    }
+    free(buf);
+    return rc;
+}
+
+static int valid_env_name(const char *s, size_t len) {
+    if (len == 0 || len > 255 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static const char subst_expected[] =
+    "expected ${ENV:NAME} or ${FILE:PATH} ($${ writes a literal ${)";
+
+/* Appends the scalar's text to out, each ${ENV:NAME} and ${FILE:PATH} replaced. */
+static int substitute(cfg_ctx_t *c, const cfg_node_t *n, strbuf_t *out, int *substituted) {
+    const char *s = n->text;
+    const size_t len = n->len;
+    *substituted = 0;
+    size_t i = 0;
+    while (i < len) {
+        const char *dollar = memchr(s + i, '$', len - i);
+        const size_t lit = dollar ? (size_t)(dollar - (s + i)) : len - i;
+        if (sb_append(out, s + i, lit) != 0)
+            return cfg_fail(c, n, "the value after substitution is longer than %u bytes",
+                            DD_CONFIG_SCALAR_BYTES_MAX);
+        i += lit;
+        if (i >= len)
+            break;
+        if (i + 2 < len && s[i + 1] == '$' && s[i + 2] == '{') { /* $${ → ${ */
+            if (sb_append(out, "${", 2) != 0)
+                return cfg_fail(c, n, "the value is longer than %u bytes",
+                                DD_CONFIG_SCALAR_BYTES_MAX);
+            i += 3;
+            continue;
+        }
+        if (i + 1 >= len || s[i + 1] != '{') {
+            if (sb_append(out, "$", 1) != 0)
+                return cfg_fail(c, n, "the value is longer than %u bytes",
+                                DD_CONFIG_SCALAR_BYTES_MAX);
+            i++;
+            continue;
+        }
+        const char *body = s + i + 2;
+        const char *close = memchr(body, '}', len - (i + 2));
+        if (close == NULL)
+            return cfg_fail(c, n, "an unterminated ${; %s", subst_expected);
+        const size_t body_len = (size_t)(close - body);
+        if (body_len > 4 && memcmp(body, "ENV:", 4) == 0) {
+            const char *name = body + 4;
+            const size_t name_len = body_len - 4;
+            char shown[80];
+            cfg_quote(shown, sizeof(shown), name, name_len, 60);
+            if (!valid_env_name(name, name_len))
+                return cfg_fail(c, n,
+                                "'%s' is not an environment variable name; expected "
+                                "letters, digits and _, not starting with a digit",
+                                shown);
+            char var[256];
+            memcpy(var, name, name_len);
+            var[name_len] = '\0';
+            const char *value = getenv(var);
+            if (value == NULL)
+                return cfg_fail(c, n, "environment variable %s is not set (from ${ENV:%s})", shown,
+                                shown);
+            if (sb_append(out, value, strlen(value)) != 0)
+                return cfg_fail(c, n, "the value after substitution is longer than %u bytes",
+                                DD_CONFIG_SCALAR_BYTES_MAX);
+        } else if (body_len > 5 && memcmp(body, "FILE:", 5) == 0) {
+            char *path = cfg_resolve_path(c, body + 5, body_len - 5);
+            if (path == NULL)
+                return cfg_fail(c, n, "out of memory");
+            const int rc = read_secret_file(c, n, path, out);
+            free(path);
+            if (rc != 0)
+                return rc;
+        } else {
+            char shown[80];
+            cfg_quote(shown, sizeof(shown), body, body_len, 60);
+            return cfg_fail(c, n, "unknown substitution '${%s}'; %s", shown, subst_expected);
+        }
+        *substituted = 1;
+        i = (size_t)(close - s) + 1;
+    }
+    if (out->data == NULL && sb_append(out, "", 0) != 0)
+        return cfg_fail(c, n, "out of memory");
+    return 0;
+}
+
+int cfg_substitute(cfg_ctx_t *c, const cfg_node_t *n, char **out, size_t *len, int *substituted) {
+    strbuf_t b = {0};
+    if (substitute(c, n, &b, substituted) != 0) {
+        free(b.data);
+        return -1;
+    }
+    *out = b.data;
+    *len = b.len;
+    return 0;
 }
