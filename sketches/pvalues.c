@@ -621,7 +621,7 @@ double dd_pvalue_ks_2samp_large(double d, uint64_t n, uint64_t m) {
 double dd_pvalue_kolmogorov(double lambda) {
     if (isnan(lambda) || lambda <= 0.0)
         return 1.0;
-    if (lambda < 0.2) /* the series converges slowly here, and the p-value is 1 to 1e-20 */
+    if (lambda < 0.2) /* the series converges slowly here, and the p-value is 1 to 1e-12 */
         return 1.0;
     double sum = 0.0;
     for (int k = 1; k <= 100; k++) {

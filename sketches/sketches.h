@@ -348,7 +348,10 @@ dd_sketch_err_t dd_stat_wasserstein1_kll(const dd_kll_t *ref, const dd_kll_t *cu
                                          double *distance, double *error_bound);
 
 /* Every two-sample statistic of a numeric field in one merge walk (ref = the reference, cur = the
- * current sample; weighted sorted samples as above, weights standing for tied values):
+ * current sample; weighted sorted samples as above). For KS and W1 an entry of weight w counts as
+ * w values at its value. For the ranks, several entries with one value are a tie (each member
+ * gets the group's mid-rank), but a single entry of weight w takes w consecutive ranks: a sketch
+ * entry stands for w distinct nearby values the sketch merged, not for a repeated value:
  * - ks, wasserstein: as dd_stat_ks and dd_stat_wasserstein1;
  * - location: the Wilcoxon–Mann–Whitney rank sum of the current sample among the pooled one
  *   (mid-ranks for ties), as location_z = (sum − E)/sd under its exact permutation moments, so

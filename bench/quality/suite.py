@@ -12,12 +12,12 @@ driftd: a broker of the suite's own (deploy/kafka.sh, home BUILD/bench-kafka, 12
 port); the records produced in order to a fresh one-partition topic (produce.py); `driftd run -c
 CONFIG --stop-when-idle 2000` reads them as JSON with `ts` as event time, a 10 s window (10,000
 records) of 1 s panes judged every 1 s (1,000 records) against the first window, every other
-setting at its default (so `raise_after: 2`). Its events file gives the alarms (a `drift` event
-for the field, for null_spike a `quality` event of condition `null_rate`); its debug log gives
-every judgement of every field (statistic, verdict, window end), which is also reported as
-"driftd, per evaluation": the verdicts before hysteresis, comparable with the windowed peers, and
-as "point estimate": the distance itself against its threshold, without taking off the sketch's
-error bound (the guard test as driftd logged it).
+setting at its default. Its events file gives the alarms (a `drift` event for the field, for
+null_spike a `quality` event of condition `null_rate`); its debug log gives every verdict of every
+field over every length it judges (the window, its newest evaluate_every and a span in
+between), which is also reported as "driftd, per evaluation": drift when any length's verdict is
+drift, before
+hysteresis, comparable with the windowed peers.
 
 Peers (peers.py, one process each): River fed value by value; Evidently and scipy on the windows
 driftd judges (10,000 records, every 1,000, against the first 10,000).
@@ -49,7 +49,6 @@ WINDOW = "{length: 10s, pane: 1s, time: event, watermark: 0s, evaluate_every: 1s
 TOOLS = [  # name, label, how it runs
     ("driftd", "driftd run (events)", "driftd"),
     ("driftd_verdicts", "driftd, per evaluation", "driftd"),
-    ("driftd_point", "driftd, per evaluation, point estimate", "driftd"),
     ("river_adwin", "River ADWIN", "peer"),
     ("river_kswin", "River KSWIN", "peer"),
     ("river_page_hinkley", "River Page-Hinkley", "peer"),
@@ -112,10 +111,10 @@ def _driftd_results(events_path, log_path):
                               "window_end_record": idx})
     judged = {n: [] for n in names}
     verdicts = {n: [] for n in names}
-    point = {n: [] for n in names}
-    pending, window_rows, stopped = [], [], None
-    field_re = re.compile(r"^stream quality field (\S+): (\w+) = (\S+) \(conservative (\S+), "
-                          r"threshold (\S+), guard p (\S+)\)(: drift)?")
+    pending, window_rows, stopped = {}, [], None
+    # "stream quality field NAME (window|recent N ms): drift (warning): ..." — one per length
+    field_re = re.compile(r"^stream quality field (\S+) \((window|recent[^)]*)\): "
+                          r"(drift|stable|insufficient data)")
     eval_re = re.compile(r"^stream quality: evaluation (\d+), window of (\d+) records ending (\d+)")
     with open(log_path) as f:
         for line in f:
@@ -125,27 +124,23 @@ def _driftd_results(events_path, log_path):
                 continue
             m = field_re.match(msg)
             if m:
-                # The point estimate: the distance itself at its threshold (no sketch bound
-                # taken off), the guard test at driftd's default level 1e-6 as logged.
-                at_point = float(m.group(3)) >= float(m.group(5)) and float(m.group(6)) < 1e-6
-                pending.append((m.group(1), m.group(7) is not None, at_point))
+                # per evaluation: drift when either length's verdict is drift
+                pending[m.group(1)] = pending.get(m.group(1), False) or m.group(3) == "drift"
                 continue
             m = eval_re.match(msg)
             if m:
                 end = _index(int(m.group(3)))
                 window_rows.append(int(m.group(2)))
                 if end > WINDOW_RECORDS:  # the first full window is the reference itself
-                    for name, drift, at_point in pending:
+                    for name, drift in pending.items():
                         judged[name].append(end)
                         if drift:
                             verdicts[name].append(end)
-                        if at_point:
-                            point[name].append(end)
-                pending = []
+                pending = {}
                 continue
             if msg.startswith("stopped:"):
                 stopped = msg
-    return events, judged, verdicts, point, other, window_rows, stopped
+    return events, judged, verdicts, other, window_rows, stopped
 
 
 def _score(alarms, evaluations, n_eval, stationary, records, cp):
@@ -227,16 +222,14 @@ def run(ctx):
             pass
     print("   driftd run: exit %s, %.1f s" % (res["driftd_exit"], res["seconds"]["driftd"]),
           file=sys.stderr, flush=True)
-    events, judged, verdicts, point, other, window_rows, stopped = _driftd_results(events_path,
-                                                                                   log_path)
+    events, judged, verdicts, other, window_rows, stopped = _driftd_results(events_path, log_path)
     res["driftd_log"] = {"stopped": stopped, "evaluations_logged": len(window_rows),
                          "window_records_at_evaluation": sorted(set(window_rows)),
                          "other_events": other}
 
     raw = {"driftd": {n: (events[n], judged[n], None) for n in events},
            "driftd_verdicts": {n: (verdicts[n], judged[n], None) for n in events
-                               if n != "null_spike"},
-           "driftd_point": {n: (point[n], judged[n], None) for n in events if n != "null_spike"}}
+                               if n != "null_spike"}}
     for tool, _, how in TOOLS:
         if how != "peer":
             continue

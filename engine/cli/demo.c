@@ -85,11 +85,15 @@ static void print_event(const dd_event_t *e, void *ctx) {
         d->drift++;
         if (d->n_drifted < 8)
             snprintf(d->drifted[d->n_drifted++], sizeof d->drifted[0], "%s", name);
-        printf("%s  DRIFT     %-24s %s = %.3g %s %.3g (%s; window of %" PRIu64
+        printf("%s  DRIFT     %-24s %s = %.3g, %s p = %.2g (%s; %s of %" PRIu64
                " records vs reference of %" PRIu64 ")\n",
                when, name, e->drift.statistic, e->drift.value,
-               isfinite(e->drift.test_statistic) ? "<" : ">=", e->drift.threshold,
-               dd_severity_name(e->severity), e->n_current, e->n_reference);
+               e->drift.verdict.test != NULL ? e->drift.verdict.test : "test",
+               e->drift.verdict.p_value, dd_severity_name(e->severity),
+               e->drift.verdict.length != NULL && strcmp(e->drift.verdict.length, "recent") == 0
+                   ? "newest span"
+                   : "window",
+               e->n_current, e->n_reference);
         break;
     case DD_EVENT_RESOLVED:
         d->resolved++;

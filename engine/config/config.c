@@ -309,26 +309,7 @@ static const cfg_key_t window_keys[] = {
      .doc = "how often the window is compared with the reference"},
 };
 
-static int severity_order(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
-    const dd_config_alerts_t *a = section;
-    if (a->severity_critical >= a->severity_warning)
-        return 0;
-    return cfg_fail_key(c, n, "critical",
-                        "critical (%g) is below warning (%g); expected critical >= warning",
-                        a->severity_critical, a->severity_warning);
-}
-
 #define ALERTS(member) CFG_AT(dd_config_alerts_t, member)
-#define SCORE_RANGE "is out of range; expected a drift score from 1 (the test's threshold) to 1e6"
-static const cfg_key_t severity_keys[] = {
-    {"warning", CFG_T_DOUBLE, 0, ALERTS(severity_warning), .def_double = 1, .min_double = 1,
-     .max_double = 1e6, .out_of_range = SCORE_RANGE, .doc = "the score from which drift warns"},
-    {"critical", CFG_T_DOUBLE, 0, ALERTS(severity_critical), .def_double = 2, .min_double = 1,
-     .max_double = 1e6, .out_of_range = SCORE_RANGE, .check = severity_order,
-     .doc = "the score from which drift is critical"},
-};
-static const cfg_table_t severity_table =
-    CFG_TABLE(severity_keys, .expected = "{warning: SCORE, critical: SCORE}");
 
 static int dead_letter_own(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
     const dd_config_alerts_t *a = section;
@@ -345,15 +326,17 @@ static const cfg_key_t alerts_keys[] = {
     {"dead_letter_topic", CFG_T_TOPIC, CFG_K_NULLABLE, ALERTS(dead_letter_topic),
      .check = dead_letter_own, .doc_default = "null",
      .doc = "receives the records that cannot be decoded"},
-    {"min_samples", CFG_T_INT, 0, ALERTS(min_samples), .def = 100, .min = 1, .max = 1000000000,
-     .doc_default = "`100`", .doc = "no verdict on fewer non-null values"},
-    {"raise_after", CFG_T_INT, 0, ALERTS(raise_after), .def = 2, .min = 1, .max = 1000,
-     .doc_default = "`2`", .doc = "consecutive drifted evaluations that raise an alert"},
+    {"false_alarm_rate", CFG_T_DOUBLE, 0, ALERTS(false_alarm_rate), .def_double = 0.001,
+     .min_double = 1e-12, .max_double = 0.5,
+     .out_of_range = "is out of range; expected a probability from 1e-12 to 0.5",
+     .doc_default = "`0.001`",
+     .doc = "the probability of any false alarm per stream per window of data"},
+    {"min_samples", CFG_T_INT, 0, ALERTS(min_samples), .def = 1, .min = 1, .max = 1000000000,
+     .doc_default = "`1`", .doc = "no verdict on fewer non-null values, whatever the model says"},
+    {"raise_after", CFG_T_INT, 0, ALERTS(raise_after), .def = 1, .min = 1, .max = 1000,
+     .doc_default = "`1`", .doc = "consecutive drifted evaluations that raise an alert"},
     {"clear_after", CFG_T_INT, 0, ALERTS(clear_after), .def = 3, .min = 1, .max = 1000,
      .doc_default = "`3`", .doc = "consecutive calm evaluations that clear it"},
-    {"severity", CFG_T_TABLE, 0, .offset = 0, .size = sizeof(dd_config_alerts_t),
-     .table = &severity_table, .doc_default = "`{warning: 1, critical: 2}`",
-     .doc = "drift scores to severities"},
     {"mute", CFG_T_CUSTOM, 0, ALERTS(mute), .read = cfg_read_mute, .print = cfg_print_mute,
      .doc_default = "`[]`", .doc = "streams and fields that are judged but raise no alert"},
     {"max_lag", CFG_T_DURATION, CFG_K_NO_DEFAULT, ALERTS(max_lag_ms), .min = 1000,

@@ -173,9 +173,9 @@ typedef struct dd_config_window {
 typedef struct dd_config_alerts {
     const char *topic;             /* NULL: no alerts topic */
     const char *dead_letter_topic; /* NULL: bad records are counted and logged only */
+    double false_alarm_rate; /* per stream per window (docs/judging.md) */
     uint64_t min_samples;
     uint32_t raise_after, clear_after;
-    double severity_warning, severity_critical;
     int64_t max_lag_ms;  /* freshness: event time may trail the clock by this; 0 = not checked */
     int64_t max_idle_ms; /* freshness: longest time without a record; 0 = the window length */
     const char *const *mute; /* as written: "STREAM" or "STREAM.FIELD_PATH" */

@@ -223,7 +223,7 @@ static const cfg_key_t field_keys[] = {
     {"path", CFG_T_FIELD_PATH, CFG_K_REQUIRED, FIELD(path), .doc_default = "**required**",
      .doc = "the field's dotted path, e.g. user.age"},
     {"test", CFG_T_ENUM, CFG_K_NO_DEFAULT, FIELD(test), .names = test_names,
-     .doc_default = "chosen by kind and reference size, as in [compare.md](compare.md#verdicts)",
+     .doc_default = "the default model of [judging.md](judging.md)",
      .doc = "the drift test the field is judged by"},
     {"kind", CFG_T_ENUM, CFG_K_NO_DEFAULT, FIELD(kind), .names = kind_names, .check = field_kind,
      .doc_default = "the Avro schema's (required for `codec: json`)",

@@ -1,11 +1,12 @@
 /* compare.h — public header of engine/judge/: the dataset comparator behind `driftd compare`.
  *
- * Judges every column of a reference dataset against the same column of a current one, with the
- * defaults users of the common Python tools know: small reference (≤ 1000 rows) → a p-value test
- * at 0.05 (KS for numeric, chi-square for categorical); larger → a distance at 0.1 (Wasserstein
- * normed by the reference's standard deviation for numeric, Jensen–Shannon for categorical).
- * Dataset drift = share of drifted columns ≥ 0.5. docs/compare.md has the details. The HTML
- * page of a result is out/report.h's. */
+ * Judges every column of a reference dataset against the same column of a current one with the
+ * judging model of verdict.h, on the exact data: per column a drift verdict (insufficient data,
+ * stable, or drift with a severity) from significance at the budgeted level and the effect size,
+ * and the quality conditions `driftd run` judges (null rate, out-of-range share, new categories)
+ * with the same rules. The dataset drifted when the share of drifted columns among those judged
+ * reaches drift_share. docs/compare.md has the details; the HTML page of a result is
+ * out/report.h's. */
 #ifndef DRIFTD_ENGINE_COMPARE_H
 #define DRIFTD_ENGINE_COMPARE_H
 
@@ -15,11 +16,24 @@
 
 #include "codecs.h"
 #include "methods.h"
+#include "verdict.h"
 
-/* A per-column choice from the schema file: kind, method, threshold (NaN = default). */
+/* What a column is for: judged (the default), or left out and listed as such. */
+typedef enum dd_column_role {
+    DD_ROLE_JUDGE = 0,
+    DD_ROLE_IGNORE, /* --schema kind ignore */
+    DD_ROLE_ID,     /* kind id: an identifier, different in every row by design */
+    DD_ROLE_DATETIME, /* kind datetime: a time, which moves by design */
+} dd_column_role_t;
+
+/* "judge", "ignore", "id", "datetime". */
+const char *dd_column_role_name(dd_column_role_t r);
+
+/* A per-column choice from the schema file: kind or role, method, threshold (NaN = default). */
 typedef struct dd_column_choice {
     char name[256];
     dd_column_kind_t kind; /* 0 = infer */
+    dd_column_role_t role;
     dd_method_t method;    /* AUTO = default */
     double threshold;      /* NaN = the method's default */
 } dd_column_choice_t;
@@ -94,18 +108,38 @@ void dd_plot_categorical_fill(const uint64_t *ref_hashes, size_t n_ref, const ui
                               size_t n_cur, const dd_dataset_t *ref, size_t ref_col,
                               const dd_dataset_t *cur, size_t cur_col, dd_plot_categorical_t *p);
 
+/* The quality conditions, judged as in `driftd run` (verdict.h, dd_verdict_proportion). */
+enum { DD_QUALITY_NULL_RATE, DD_QUALITY_OUT_OF_RANGE, DD_QUALITY_NEW_CATEGORIES, DD_QUALITY_N };
+#define DD_QUALITY_NULL_RATE_CRITICAL 0.05    /* the increases that are critical */
+#define DD_QUALITY_OUT_OF_RANGE_CRITICAL 0.01
+#define DD_QUALITY_NEW_CATEGORIES_CRITICAL 0.01
+
+/* "null_rate", "out_of_range", "new_categories". */
+const char *dd_quality_name(int q);
+
+typedef struct dd_quality_result {
+    int applies;      /* numeric: null rate and out of range; categorical: null rate and new
+                         categories */
+    double reference_rate, current_rate;
+    dd_verdict_t verdict;
+} dd_quality_result_t;
+
 typedef struct dd_feature_result {
     const char *name;
     dd_column_kind_t kind;
+    dd_column_role_t role; /* not DD_ROLE_JUDGE: left out, nothing else is set */
     uint64_t n_reference, n_current; /* values that entered the statistics */
     double null_fraction_reference, null_fraction_current;
     unsigned stats; /* DD_STAT_* bits computed */
     double ks_statistic, ks_p_value;
+    double auc, location_z, scale_z; /* rank tests (dd_stat_two_sample) */
     double wasserstein, wasserstein_normed;
     double psi, jensen_shannon, hellinger, kl, total_variation;
     double z_statistic, z_p_value;
     double chi2_statistic, chi2_p_value;
     uint32_t chi2_dof;
+    double pooled_chi2_statistic; /* the verdict's: categories expected below 5 pooled */
+    uint32_t pooled_chi2_dof;
     double fisher_p_value;
     uint64_t categories_reference, categories_current;
     dd_category_count_t new_categories[DD_COMPARE_CATEGORIES_LISTED];
@@ -113,14 +147,17 @@ typedef struct dd_feature_result {
     dd_category_count_t missing_categories[DD_COMPARE_CATEGORIES_LISTED];
     size_t n_missing_categories;
     dd_method_t method;
-    double threshold;
-    double decided_by; /* the value compared with the threshold */
-    int drift;
-    const char *note; /* why a column could not be judged, or NULL */
+    double threshold;  /* the effect's critical threshold (max of the method's and the noise floor) */
+    double decided_by; /* the effect size */
+    int drift;         /* verdict.status == DD_VERDICT_DRIFT */
+    const char *note;  /* why a column could not be judged at all (no values), or NULL */
+    dd_verdict_t verdict;
+    dd_quality_result_t quality[DD_QUALITY_N];
     const dd_feature_plot_t *plot; /* NULL unless options.plots; owned by the result */
 } dd_feature_result_t;
 
 typedef struct dd_compare_options {
+    double false_alarm_rate;  /* per dataset comparison (verdict.h); 0 = the default */
     unsigned stats;           /* DD_STAT_* to compute (the deciding one is always computed) */
     size_t bins;              /* quantile bins for the binned statistics */
     double drift_share;       /* dataset drift threshold */
@@ -130,11 +167,16 @@ typedef struct dd_compare_options {
 } dd_compare_options_t;
 
 typedef struct dd_compare_result {
-    dd_feature_result_t *features; /* drifted first, then in column order */
+    dd_feature_result_t *features; /* drifted first, then in column order; left-out ones last */
     size_t n_features;
     size_t drifted;
-    double drift_share;
+    size_t judged;       /* columns with a verdict other than insufficient data */
+    size_t insufficient; /* columns too small to judge (not in the dataset verdict) */
+    size_t skipped;      /* columns left out by their role */
+    size_t quality_warnings, quality_critical; /* quality conditions raised */
+    double drift_share;  /* drifted / judged */
     double drift_share_threshold; /* options.drift_share */
+    double false_alarm_rate, alpha; /* the budget and the level of one test */
     int drift;
     dd_feature_plot_t *plots; /* storage behind features[i].plot, or NULL */
 } dd_compare_result_t;

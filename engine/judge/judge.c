@@ -1,10 +1,10 @@
 /* judge.c — one field of a stream against its reference, from sketches only.
  *
- * Every statistic comes with the bound the sketches' guarantees put on it, and the verdict is
- * taken at the end of that bound least favourable to drift: a sketch can hide drift, never invent
- * it. Distances also need the field's two-sample test to reject "same distribution" at
- * guard_alpha, because a distance's sampling noise alone crosses its threshold on small windows
- * (docs/judging.md has the numbers). */
+ * Every statistic comes with the bound the sketches' guarantees put on it; the evidence goes to
+ * verdict.c, the model `driftd compare` uses too, which takes every verdict at the end of those
+ * bounds least favourable to drift: a sketch can hide drift, never invent it. On sketches that
+ * hold every value (small windows) the evidence is the exact data's, so both commands agree
+ * (docs/judging.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +26,21 @@ void dd_judge_options_init(dd_judge_options_t *opt) {
     memset(opt, 0, sizeof(*opt));
     opt->method = DD_METHOD_AUTO;
     opt->threshold = NAN;
+    opt->warning_floor = NAN;
     opt->min_samples = DD_JUDGE_MIN_SAMPLES_DEFAULT;
-    opt->small_reference = DD_JUDGE_SMALL_REFERENCE_DEFAULT;
     opt->bins = DD_JUDGE_BINS_DEFAULT;
     opt->smoothing = DD_STAT_SMOOTHING_DEFAULT;
-    opt->family_size = 1;
-    opt->guard_alpha = DD_JUDGE_GUARD_ALPHA_DEFAULT;
+    opt->alpha = DD_FALSE_ALARM_RATE_DEFAULT / DD_CONDITIONS_PER_FIELD;
+    opt->field_rate = DD_FALSE_ALARM_RATE_DEFAULT;
+    opt->exact_ks_cells = DD_EXACT_KS_CELLS_RUN;
     opt->use_error_bounds = 1;
+    opt->explain = 1;
+    opt->details = 1;
     opt->expected_min = NAN;
     opt->expected_max = NAN;
     opt->null_rate_increase = DD_JUDGE_NULL_RATE_INCREASE_DEFAULT;
     opt->out_of_range_increase = DD_JUDGE_OUT_OF_RANGE_INCREASE_DEFAULT;
     opt->new_category_share = DD_JUDGE_NEW_CATEGORY_SHARE_DEFAULT;
-    opt->quality_alpha = DD_JUDGE_QUALITY_ALPHA_DEFAULT;
 }
 
 int dd_judge_method_is_p_value(dd_method_t m) {
@@ -195,9 +197,9 @@ static void numeric_quality(const dd_sketch_set_t *ref, const dd_sketch_set_t *c
     out->null_rate_current = out->total_current ? (double)miss_c / (double)out->total_current : NAN;
     const int enough = out->total_reference >= opt->min_samples &&
                        out->total_current >= opt->min_samples;
-    dd_judge_proportion(out->null_rate_reference, enough ? out->total_reference : 0, 0.0,
+    dd_judge_proportion_ex(out->null_rate_reference, enough ? out->total_reference : 0, 0.0,
                         out->null_rate_current, enough ? out->total_current : 0, 0.0,
-                        opt->null_rate_increase, opt->quality_alpha, &out->null_rate);
+                        opt->null_rate_increase, opt->alpha, opt->field_rate, opt->explain, &out->null_rate);
 
     out->expected_min = isnan(opt->expected_min) ? finite_or(dd_kll_min(kr), NAN) : opt->expected_min;
     out->expected_max = isnan(opt->expected_max) ? finite_or(dd_kll_max(kr), NAN) : opt->expected_max;
@@ -221,57 +223,73 @@ static void numeric_quality(const dd_sketch_set_t *ref, const dd_sketch_set_t *c
         bound[s] = (eb + ea) * finite_share;
     }
     const int enough_range = n[0] >= opt->min_samples && n[1] >= opt->min_samples;
-    dd_judge_proportion(rate[0], enough_range ? n[0] : 0, bound[0], rate[1],
-                        enough_range ? n[1] : 0, bound[1], opt->out_of_range_increase,
-                        opt->quality_alpha, &out->out_of_range);
+    dd_proportion_evidence_t e;
+    memset(&e, 0, sizeof e);
+    e.reference_rate = rate[0];
+    e.current_rate = rate[1];
+    e.reference_bound = bound[0];
+    e.current_bound = bound[1];
+    e.n_reference = enough_range ? n[0] : 0;
+    e.n_current = enough_range ? n[1] : 0;
+    /* The reference's own [min, max] (exact in the sketch), and no value of it beyond them: the
+     * exact law of exchangeable samples (verdict.h); a configured range, or infinities in the
+     * reference: two proportions. */
+    if (isnan(opt->expected_min) && isnan(opt->expected_max) && mr->pos_inf + mr->neg_inf == 0)
+        e.law = DD_LAW_BEYOND_EXTREMES;
+    dd_judge_proportion_with(&e, opt->out_of_range_increase, opt->alpha, opt->field_rate,
+                             opt->explain, &out->out_of_range);
 }
 
-static dd_judge_err_t judge_numeric(const dd_sketch_set_t *ref, const dd_sketch_set_t *cur,
-                                    size_t field, const dd_judge_options_t *opt,
-                                    dd_field_judgement_t *out) {
+/* The verdict options of a field. */
+static void verdict_options(const dd_judge_options_t *opt, dd_verdict_options_t *vo) {
+    dd_verdict_options_init(vo);
+    vo->alpha = opt->alpha;
+    vo->field_rate = opt->field_rate;
+    vo->method = opt->method;
+    vo->threshold = opt->threshold;
+    vo->warning_floor = opt->warning_floor;
+    vo->min_samples = opt->min_samples;
+    vo->use_error_bounds = opt->use_error_bounds;
+    vo->exact_ks_cells = opt->exact_ks_cells;
+    vo->explain = opt->explain;
+}
+
+/* The binned distance the method names, with its bound; NaN when the method names none. */
+static void binned_choice(dd_method_t m, const dd_field_judgement_t *j, double *value,
+                          double *bound) {
+    *value = *bound = NAN;
+    switch (m) {
+    case DD_METHOD_PSI:
+        *value = j->psi;
+        *bound = j->psi_bound;
+        return;
+    case DD_METHOD_JENSEN_SHANNON:
+        *value = j->jensen_shannon;
+        *bound = j->jensen_shannon_bound;
+        return;
+    case DD_METHOD_HELLINGER:
+        *value = j->hellinger;
+        *bound = j->hellinger_bound;
+        return;
+    case DD_METHOD_KL:
+        *value = j->kl;
+        *bound = j->kl_bound;
+        return;
+    case DD_METHOD_TVD:
+        *value = j->total_variation;
+        *bound = j->total_variation_bound;
+        return;
+    default:
+        return;
+    }
+}
+
+/* The field's binned statistics with bounds (shared histogram bins, else reference-quantile
+ * bins from the quantile sketches) and the bins that moved most; *cells their number. */
+static int numeric_binned(const dd_sketch_set_t *ref, const dd_sketch_set_t *cur, size_t field,
+                          const dd_judge_options_t *opt, dd_field_judgement_t *out,
+                          size_t *cells) {
     const dd_kll_t *kr = dd_sketch_set_kll(ref, field), *kc = dd_sketch_set_kll(cur, field);
-    const dd_moments_t *mr = dd_sketch_set_moments(ref, field), *mc = dd_sketch_set_moments(cur, field);
-    if (kr == NULL || kc == NULL || mr == NULL || mc == NULL) {
-        out->reason = "the field has no quantile sketch";
-        return DD_JUDGE_ERR_INVALID_ARGUMENT;
-    }
-    numeric_quality(ref, cur, field, opt, out);
-    out->n_reference = dd_kll_count(kr);
-    out->n_current = dd_kll_count(kc);
-    if (out->n_reference < opt->min_samples || out->n_current < opt->min_samples) {
-        out->reason = out->n_reference < opt->min_samples ? "too few values in the reference"
-                                                          : "too few values in the current window";
-        return DD_JUDGE_OK;
-    }
-    const uint64_t nr = out->n_reference, nc = out->n_current;
-
-    /* KS, with the p-value at the statistic and at the low end of its bound. */
-    if (dd_stat_ks_kll(kr, kc, &out->ks_statistic, &out->ks_bound) != DD_SKETCH_OK)
-        return DD_JUDGE_ERR_NO_MEMORY;
-    out->ks_p_value = dd_pvalue_ks_2samp(out->ks_statistic, nr, nc);
-    out->ks_p_value_conservative =
-        out->ks_bound > 0 ? dd_pvalue_ks_2samp(fmax(0.0, out->ks_statistic - out->ks_bound), nr, nc)
-                          : out->ks_p_value;
-
-    /* W1: each sketched CDF is within ε of the true one, and equal to it outside the sketch's own
-     * [min, max] (exact there), so the error is at most Σ ε_s·(max_s − min_s). */
-    double unused;
-    if (dd_stat_wasserstein1_kll(kr, kc, &out->wasserstein, &unused) != DD_SKETCH_OK)
-        return DD_JUDGE_ERR_NO_MEMORY;
-    out->wasserstein_bound = dd_kll_rank_error(kr) * (dd_kll_max(kr) - dd_kll_min(kr)) +
-                             dd_kll_rank_error(kc) * (dd_kll_max(kc) - dd_kll_min(kc));
-    out->reference_std = sqrt(dd_moments_variance_population(mr));
-    const double scale = out->reference_std > 0 ? out->reference_std : 1.0;
-    out->wasserstein_normed = out->wasserstein / scale;
-    out->wasserstein_normed_bound = out->wasserstein_bound / scale;
-
-    /* z-test of means from the moments (exact up to rounding). */
-    const double vr = dd_moments_variance_sample(mr), vc = dd_moments_variance_sample(mc);
-    const double se = sqrt((nr > 1 ? vr / (double)nr : 0) + (nc > 1 ? vc / (double)nc : 0));
-    out->z_statistic = se > 0 ? (mc->mean - mr->mean) / se : (mc->mean == mr->mean ? 0.0 : INFINITY);
-    out->z_p_value = dd_pvalue_normal_two_sided(out->z_statistic);
-    out->stats |= DD_STAT_KS | DD_STAT_WASSERSTEIN | DD_STAT_Z;
-
     cells_t c;
     const dd_histogram_t *hr = dd_sketch_set_histogram(ref, field);
     const dd_histogram_t *hc = dd_sketch_set_histogram(cur, field);
@@ -284,12 +302,195 @@ static dd_judge_err_t judge_numeric(const dd_sketch_set_t *ref, const dd_sketch_
     }
     if (rc != 0) {
         judge_cells_free(&c);
-        return DD_JUDGE_ERR_NO_MEMORY;
+        return -1;
     }
     judge_binned_with_bounds(&c, opt->smoothing, out);
     judge_top_moved(&c, out);
+    *cells = c.n;
     judge_cells_free(&c);
-    out->guard_p_value = opt->use_error_bounds ? out->ks_p_value_conservative : out->ks_p_value;
+    return 0;
+}
+
+/* One numeric field's side: its sketch's sorted view and what is derived from it once. */
+typedef struct view {
+    double *values;
+    uint64_t *weights;
+    size_t n;
+    double spread; /* dd_stat_reference_spread */
+} view_t;
+
+struct dd_judge_reference {
+    const dd_sketch_set_t *ref;
+    size_t n_fields;
+    view_t *views; /* numeric fields; values NULL for the others */
+};
+
+static int view_make(const dd_kll_t *k, view_t *v) {
+    v->n = 0;
+    v->spread = NAN;
+    const size_t r = dd_kll_retained(k);
+    v->values = malloc((r ? r : 1) * sizeof(double));
+    v->weights = malloc((r ? r : 1) * sizeof(uint64_t));
+    if (v->values == NULL || v->weights == NULL)
+        return -1;
+    v->n = dd_kll_sorted(k, v->values, v->weights, r);
+    return 0;
+}
+
+static void view_free(view_t *v) {
+    free(v->values);
+    free(v->weights);
+    v->values = NULL;
+    v->weights = NULL;
+}
+
+dd_judge_reference_t *dd_judge_reference_new(const dd_sketch_set_t *ref) {
+    if (ref == NULL)
+        return NULL;
+    dd_judge_reference_t *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    p->ref = ref;
+    p->n_fields = dd_sketch_set_fields(ref);
+    p->views = calloc(p->n_fields ? p->n_fields : 1, sizeof(*p->views));
+    if (p->views == NULL) {
+        free(p);
+        return NULL;
+    }
+    for (size_t f = 0; f < p->n_fields; f++) {
+        const dd_kll_t *k = dd_sketch_set_kind(ref, f) == DD_FIELD_NUMERIC
+                                ? dd_sketch_set_kll(ref, f)
+                                : NULL;
+        if (k == NULL || dd_kll_count(k) == 0)
+            continue;
+        if (view_make(k, &p->views[f]) != 0) {
+            dd_judge_reference_destroy(p);
+            return NULL;
+        }
+        const dd_weighted_sample_t w = {p->views[f].values, p->views[f].weights, p->views[f].n};
+        p->views[f].spread = dd_stat_reference_spread(&w);
+    }
+    return p;
+}
+
+void dd_judge_reference_destroy(dd_judge_reference_t *p) {
+    if (p == NULL)
+        return;
+    for (size_t f = 0; f < p->n_fields; f++)
+        view_free(&p->views[f]);
+    free(p->views);
+    free(p);
+}
+
+static dd_judge_err_t judge_numeric(const dd_judge_reference_t *prep, const dd_sketch_set_t *ref,
+                                    const dd_sketch_set_t *cur, size_t field,
+                                    const dd_judge_options_t *opt, dd_field_judgement_t *out) {
+    const dd_kll_t *kr = dd_sketch_set_kll(ref, field), *kc = dd_sketch_set_kll(cur, field);
+    const dd_moments_t *mr = dd_sketch_set_moments(ref, field), *mc = dd_sketch_set_moments(cur, field);
+    if (kr == NULL || kc == NULL || mr == NULL || mc == NULL) {
+        out->reason = "the field has no quantile sketch";
+        return DD_JUDGE_ERR_INVALID_ARGUMENT;
+    }
+    numeric_quality(ref, cur, field, opt, out);
+    out->n_reference = dd_kll_count(kr);
+    out->n_current = dd_kll_count(kc);
+    dd_verdict_options_t vo;
+    verdict_options(opt, &vo);
+    dd_numeric_evidence_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.distance = ev.distance_bound = NAN;
+    if (out->n_reference == 0 || out->n_current == 0) {
+        ev.s.n_reference = (double)out->n_reference;
+        ev.s.n_current = (double)out->n_current;
+        dd_verdict_numeric(&ev, &vo, &out->verdict);
+        return DD_JUDGE_OK;
+    }
+    const uint64_t nr = out->n_reference, nc = out->n_current;
+
+    /* Every two-sample statistic in one walk over the two sketches' sorted views; the
+     * reference's comes prepared when the caller keeps one. */
+    view_t own_ref = {0}, cv = {0};
+    const view_t *rv = prep != NULL && prep->ref == ref && field < prep->n_fields &&
+                               prep->views[field].values != NULL
+                           ? &prep->views[field]
+                           : NULL;
+    if (rv == NULL) {
+        if (view_make(kr, &own_ref) != 0) {
+            view_free(&own_ref);
+            return DD_JUDGE_ERR_NO_MEMORY;
+        }
+        const dd_weighted_sample_t w = {own_ref.values, own_ref.weights, own_ref.n};
+        own_ref.spread = dd_stat_reference_spread(&w);
+        rv = &own_ref;
+    }
+    if (view_make(kc, &cv) != 0) {
+        view_free(&own_ref);
+        view_free(&cv);
+        return DD_JUDGE_ERR_NO_MEMORY;
+    }
+    const dd_weighted_sample_t sa = {rv->values, rv->weights, rv->n};
+    const dd_weighted_sample_t sb = {cv.values, cv.weights, cv.n};
+    const dd_sketch_err_t se = dd_stat_two_sample(&sa, &sb, &ev.s);
+    ev.reference_spread = rv->spread;
+    view_free(&own_ref);
+    view_free(&cv);
+    if (se != DD_SKETCH_OK)
+        return DD_JUDGE_ERR_INVALID_ARGUMENT;
+    const double er = dd_kll_rank_error(kr), ec = dd_kll_rank_error(kc);
+    /* Each sketched CDF is within ε of the true one (and equal to it outside the sketch's own
+     * [min, max]): KS and the rank statistics move by at most ε_ref + ε_cur, W1 by Σ ε·range. */
+    out->ks_statistic = ev.s.ks;
+    out->ks_bound = ev.ks_bound = er + ec;
+    ev.rank_bound = er + ec;
+    out->ks_p_value = NAN;
+    out->wasserstein = ev.s.wasserstein;
+    out->wasserstein_bound = ev.wasserstein_bound =
+        er * (dd_kll_max(kr) - dd_kll_min(kr)) + ec * (dd_kll_max(kc) - dd_kll_min(kc));
+    out->reference_std = ev.reference_std = sqrt(dd_moments_variance_population(mr));
+    if (!(out->reference_std > 0)) {
+        /* a constant reference: normed by the spread of both sides together (as compare.c) */
+        dd_moments_t pm = *mr;
+        dd_moments_merge(&pm, mc);
+        ev.reference_std = sqrt(dd_moments_variance_population(&pm));
+    }
+    const double scale = ev.reference_std > 0 ? ev.reference_std : 1.0;
+    out->wasserstein_normed = out->wasserstein / scale;
+    out->wasserstein_normed_bound = out->wasserstein_bound / scale;
+    out->auc = ev.s.auc;
+    out->location_z = ev.s.location_z;
+    out->scale_z = ev.s.scale_z;
+
+    /* z-test of means from the moments (exact up to rounding). */
+    const double vr = dd_moments_variance_sample(mr), vc = dd_moments_variance_sample(mc);
+    const double se2 = sqrt((nr > 1 ? vr / (double)nr : 0) + (nc > 1 ? vc / (double)nc : 0));
+    out->z_statistic = se2 > 0 ? (mc->mean - mr->mean) / se2 : (mc->mean == mr->mean ? 0.0 : INFINITY);
+    out->z_p_value = dd_pvalue_normal_two_sided(out->z_statistic);
+    ev.z_statistic = out->z_statistic;
+    ev.z_p_value = out->z_p_value;
+    out->stats |= DD_STAT_KS | DD_STAT_WASSERSTEIN | DD_STAT_Z;
+
+    /* Binned statistics and the bins that moved most: always when asked for details or when
+     * the method's effect is one of them, else only for a drift (its event lists the bins). */
+    double unused_d, unused_b;
+    binned_choice(opt->method, out, &unused_d, &unused_b);
+    const int binned_effect = !isnan(unused_d) || opt->method == DD_METHOD_PSI ||
+                              opt->method == DD_METHOD_JENSEN_SHANNON ||
+                              opt->method == DD_METHOD_HELLINGER || opt->method == DD_METHOD_KL ||
+                              opt->method == DD_METHOD_TVD;
+    if (opt->details || binned_effect) {
+        if (numeric_binned(ref, cur, field, opt, out, &ev.distance_cells) != 0)
+            return DD_JUDGE_ERR_NO_MEMORY;
+        binned_choice(opt->method, out, &ev.distance, &ev.distance_bound);
+    }
+    dd_verdict_numeric(&ev, &vo, &out->verdict);
+    if (!opt->details && !binned_effect && out->verdict.status == DD_VERDICT_DRIFT) {
+        size_t cells;
+        if (numeric_binned(ref, cur, field, opt, out, &cells) != 0)
+            return DD_JUDGE_ERR_NO_MEMORY;
+    }
+    for (uint32_t i = 0; i < out->verdict.tests && i < 4; i++)
+        if (strcmp(out->verdict.test_results[i].name, "ks") == 0)
+            out->ks_p_value = out->ks_p_value_conservative = out->verdict.test_results[i].p_value;
     return DD_JUDGE_OK;
 }
 
@@ -355,17 +556,22 @@ static dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_ske
         out->total_current ? (double)dd_frequent_nulls(fc) / (double)out->total_current : NAN;
     const int enough = out->total_reference >= opt->min_samples &&
                        out->total_current >= opt->min_samples;
-    dd_judge_proportion(out->null_rate_reference, enough ? out->total_reference : 0, 0.0,
+    dd_judge_proportion_ex(out->null_rate_reference, enough ? out->total_reference : 0, 0.0,
                         out->null_rate_current, enough ? out->total_current : 0, 0.0,
-                        opt->null_rate_increase, opt->quality_alpha, &out->null_rate);
+                        opt->null_rate_increase, opt->alpha, opt->field_rate, opt->explain, &out->null_rate);
     out->categories_reference = dd_frequent_tracked(fr);
     out->categories_current = dd_frequent_tracked(fc);
-    dd_judge_proportion(NAN, 0, 0, NAN, 0, 0, opt->new_category_share, opt->quality_alpha,
-                        &out->new_categories_quality);
+    dd_judge_proportion_ex(NAN, 0, 0, NAN, 0, 0, opt->new_category_share, opt->alpha,
+                           opt->field_rate, opt->explain, &out->new_categories_quality);
     out->new_share = out->new_share_bound = NAN;
-    if (out->n_reference < opt->min_samples || out->n_current < opt->min_samples) {
-        out->reason = out->n_reference < opt->min_samples ? "too few values in the reference"
-                                                          : "too few values in the current window";
+    if (out->n_reference == 0 || out->n_current == 0) {
+        dd_categorical_evidence_t none;
+        memset(&none, 0, sizeof none);
+        none.n_reference = (double)out->n_reference;
+        none.n_current = (double)out->n_current;
+        dd_verdict_options_t vo;
+        verdict_options(opt, &vo);
+        dd_verdict_categorical(&none, &vo, &out->verdict);
         return DD_JUDGE_OK;
     }
 
@@ -392,24 +598,9 @@ static dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_ske
     category_side(fc, c.hash, c.cur, n, c.cur_lo, c.cur_hi);
 
     /* Chi-square over every aligned cell, "other" included (scipy's chi2_contingency without
-     * Yates' correction, as driftd compare). */
+     * Yates' correction, as driftd compare reports it). */
     if (dd_stat_chi2(c.ref, c.cur, n, 0, &out->chi2_statistic, &out->chi2_dof) == DD_SKETCH_OK) {
         out->chi2_p_value = out->chi2_dof > 0 ? dd_pvalue_chi2(out->chi2_statistic, out->chi2_dof) : 1.0;
-        if (c.exact) {
-            out->chi2_statistic_conservative = out->chi2_statistic;
-            out->chi2_dof_conservative = out->chi2_dof;
-        } else {
-            judge_chi2_lower(c.ref_lo, c.ref_hi, c.cur_lo, c.cur_hi, n, c.n_ref, c.n_cur,
-                       &out->chi2_statistic_conservative, &out->chi2_dof_conservative);
-            out->chi2_statistic_conservative =
-                fmin(out->chi2_statistic_conservative, out->chi2_statistic);
-            if (out->chi2_dof_conservative < out->chi2_dof)
-                out->chi2_dof_conservative = out->chi2_dof;
-        }
-        out->chi2_p_value_conservative =
-            out->chi2_dof_conservative > 0
-                ? dd_pvalue_chi2(out->chi2_statistic_conservative, out->chi2_dof_conservative)
-                : 1.0;
         out->stats |= DD_STAT_CHI2;
     }
     judge_binned_with_bounds(&c, opt->smoothing, out);
@@ -432,79 +623,68 @@ static dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_ske
     if (dd_frequent_is_exact(fr)) {
         out->new_share = new_count / c.n_cur;
         out->new_share_bound = new_dev / c.n_cur;
-        /* Against Good–Turing's estimate of the share a stationary stream puts in categories the
-         * reference never saw: its singletons over its size. */
-        dd_judge_proportion((double)singletons / c.n_ref, out->n_reference, 0.0, out->new_share,
-                            out->n_current, out->new_share_bound, opt->new_category_share,
-                            opt->quality_alpha, &out->new_categories_quality);
+        /* By the law of categories allocated at random between the two samples: every
+         * tracked category's count in both (verdict.h); "other" (untracked in the current
+         * window) holds categories of unknown counts and is left out. */
+        uint64_t *pooled = malloc((n ? n : 1) * sizeof(uint64_t));
+        if (pooled == NULL) {
+            judge_cells_free(&c);
+            return DD_JUDGE_ERR_NO_MEMORY;
+        }
+        for (size_t i = 0; i + 1 < n; i++)
+            pooled[i] = c.ref[i] + c.cur[i];
+        dd_proportion_evidence_t e;
+        memset(&e, 0, sizeof e);
+        e.reference_rate = (double)singletons / c.n_ref;
+        e.current_rate = out->new_share;
+        e.current_bound = out->new_share_bound;
+        e.n_reference = out->n_reference;
+        e.n_current = out->n_current;
+        e.law = DD_LAW_NEW_CATEGORIES;
+        e.pooled_counts = pooled;
+        e.n_categories = n > 0 ? n - 1 : 0;
+        dd_judge_proportion_with(&e, opt->new_category_share, opt->alpha, opt->field_rate,
+                                 opt->explain, &out->new_categories_quality);
+        free(pooled);
     }
-    out->guard_p_value = judge_pooled_chi2_p(&c, opt->use_error_bounds);
+    /* The verdict's test: chi-square with the categories expected below 5 pooled, at the end of
+     * the count intervals least favourable to drift. */
+    dd_categorical_evidence_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.n_reference = (double)out->n_reference;
+    ev.n_current = (double)out->n_current;
+    judge_pooled_chi2(&c, opt->use_error_bounds, &ev.chi2_statistic, &ev.chi2_dof, &ev.chi2_max);
+    out->chi2_statistic_conservative = ev.chi2_statistic;
+    out->chi2_dof_conservative = ev.chi2_dof;
+    out->chi2_p_value_conservative =
+        ev.chi2_dof > 0 ? dd_pvalue_chi2(ev.chi2_statistic, ev.chi2_dof) : 1.0;
+    const dd_method_t em = opt->method == DD_METHOD_AUTO || opt->method == DD_METHOD_CHI2
+                               ? DD_METHOD_JENSEN_SHANNON
+                               : opt->method;
+    binned_choice(em, out, &ev.distance, &ev.distance_bound);
+    ev.cells = n;
     judge_cells_free(&c);
+    dd_verdict_options_t vo;
+    verdict_options(opt, &vo);
+    dd_verdict_categorical(&ev, &vo, &out->verdict);
     return DD_JUDGE_OK;
 }
 
 /* ---- Verdict ------------------------------------------------------------------------------------ */
 
-static void decide(const dd_judge_options_t *opt, dd_field_judgement_t *out) {
-    const dd_method_t m = out->method;
-    const int p_method = dd_judge_method_is_p_value(m);
-    out->test_statistic = NAN;
-    switch (m) {
-    case DD_METHOD_KS:
-        out->value = out->ks_p_value;
-        out->value_conservative = out->ks_p_value_conservative;
-        out->bound = out->ks_bound;
-        out->test_statistic = out->ks_statistic;
-        break;
-    case DD_METHOD_Z:
-        out->value = out->value_conservative = out->z_p_value;
-        out->bound = 0.0;
-        out->test_statistic = out->z_statistic;
-        break;
-    case DD_METHOD_CHI2:
-        out->value = out->chi2_p_value;
-        out->value_conservative = out->chi2_p_value_conservative;
-        out->bound = out->chi2_statistic - out->chi2_statistic_conservative;
-        out->test_statistic = out->chi2_statistic;
-        break;
-    case DD_METHOD_WASSERSTEIN:
-        out->value = out->wasserstein_normed;
-        out->bound = out->wasserstein_normed_bound;
-        break;
-    case DD_METHOD_PSI:
-        out->value = out->psi;
-        out->bound = out->psi_bound;
-        break;
-    case DD_METHOD_JENSEN_SHANNON:
-        out->value = out->jensen_shannon;
-        out->bound = out->jensen_shannon_bound;
-        break;
-    case DD_METHOD_HELLINGER:
-        out->value = out->hellinger;
-        out->bound = out->hellinger_bound;
-        break;
-    case DD_METHOD_KL:
-        out->value = out->kl;
-        out->bound = out->kl_bound;
-        break;
-    case DD_METHOD_TVD:
-        out->value = out->total_variation;
-        out->bound = out->total_variation_bound;
-        break;
-    case DD_METHOD_AUTO:
-        break;
-    }
-    if (!p_method)
-        out->value_conservative = out->value - out->bound;
-    if (!opt->use_error_bounds)
-        out->value_conservative = out->value;
-    if (p_method) {
-        out->guard_p_value = NAN;
-        out->drift = out->value_conservative < out->threshold_effective;
-    } else {
-        out->drift = out->value_conservative >= out->threshold &&
-                     (opt->guard_alpha >= 1.0 || out->guard_p_value < opt->guard_alpha);
-    }
+/* The judgement's summary fields, from its verdict. */
+static void summarize(dd_field_judgement_t *out) {
+    const dd_verdict_t *v = &out->verdict;
+    out->judged = v->status != DD_VERDICT_INSUFFICIENT;
+    out->reason = out->judged ? NULL : v->reason;
+    out->drift = v->status == DD_VERDICT_DRIFT;
+    out->value = v->effect;
+    out->value_conservative = v->effect_conservative;
+    out->bound = v->effect - v->effect_conservative;
+    out->threshold = v->critical;
+    out->threshold_effective = v->warning_floor;
+    out->test_statistic = v->statistic;
+    out->guard_p_value = v->p_value;
 }
 
 static void init_judgement(dd_field_judgement_t *out) {
@@ -525,13 +705,19 @@ static void init_judgement(dd_field_judgement_t *out) {
     };
     for (size_t i = 0; i < sizeof(all_nan) / sizeof(all_nan[0]); i++)
         *all_nan[i] = nan;
-    dd_judge_proportion(NAN, 0, 0, NAN, 0, 0, NAN, NAN, &out->null_rate);
-    dd_judge_proportion(NAN, 0, 0, NAN, 0, 0, NAN, NAN, &out->out_of_range);
-    dd_judge_proportion(NAN, 0, 0, NAN, 0, 0, NAN, NAN, &out->new_categories_quality);
+    dd_judge_proportion_ex(NAN, 0, 0, NAN, 0, 0, NAN, NAN, NAN, 0, &out->null_rate);
+    dd_judge_proportion_ex(NAN, 0, 0, NAN, 0, 0, NAN, NAN, NAN, 0, &out->out_of_range);
+    dd_judge_proportion_ex(NAN, 0, 0, NAN, 0, 0, NAN, NAN, NAN, 0, &out->new_categories_quality);
 }
 
 dd_judge_err_t dd_judge_field(const dd_sketch_set_t *ref, const dd_sketch_set_t *cur, size_t field,
                               const dd_judge_options_t *opt_in, dd_field_judgement_t *out) {
+    return dd_judge_field_prepared(NULL, ref, cur, field, opt_in, out);
+}
+
+dd_judge_err_t dd_judge_field_prepared(const dd_judge_reference_t *prep, const dd_sketch_set_t *ref,
+                                       const dd_sketch_set_t *cur, size_t field,
+                                       const dd_judge_options_t *opt_in, dd_field_judgement_t *out) {
     if (out == NULL)
         return DD_JUDGE_ERR_INVALID_ARGUMENT;
     init_judgement(out);
@@ -557,35 +743,22 @@ dd_judge_err_t dd_judge_field(const dd_sketch_set_t *ref, const dd_sketch_set_t 
         return DD_JUDGE_ERR_INVALID_ARGUMENT;
     }
     const int numeric = out->kind == DD_FIELD_NUMERIC;
-
-    dd_judge_err_t err = numeric ? judge_numeric(ref, cur, field, &opt, out)
-                                 : judge_categorical(ref, cur, field, &opt, out);
-    if (err != DD_JUDGE_OK)
-        return err;
-
-    dd_method_t method = opt.method;
-    if (method == DD_METHOD_AUTO) {
-        const uint64_t rows = dd_sketch_set_rows(ref) ? dd_sketch_set_rows(ref) : out->total_reference;
-        const int small = rows <= opt.small_reference;
-        method = numeric ? (small ? DD_METHOD_KS : DD_METHOD_WASSERSTEIN)
-                         : (small ? DD_METHOD_CHI2 : DD_METHOD_JENSEN_SHANNON);
-    }
-    if (numeric ? !numeric_method_ok(method) : !categorical_method_ok(method)) {
-        out->judged = 0;
+    const dd_method_t method = opt.method;
+    if (method != DD_METHOD_AUTO &&
+        (numeric ? !numeric_method_ok(method) : !categorical_method_ok(method))) {
         out->reason = numeric ? "the method does not apply to numeric fields"
                               : "the method does not apply to categorical fields";
         return DD_JUDGE_ERR_INVALID_ARGUMENT;
     }
-    out->method = method;
-    const int p_method = dd_judge_method_is_p_value(method);
-    out->threshold = !isnan(opt.threshold) ? opt.threshold : p_method ? 0.05 : 0.1;
-    out->threshold_effective =
-        p_method ? out->threshold / (double)(opt.family_size > 1 ? opt.family_size : 1)
-                 : out->threshold;
-    if (out->reason != NULL)
-        return DD_JUDGE_OK; /* too few values: quality only */
-    out->judged = 1;
-    decide(&opt, out);
+    const dd_judge_err_t err = numeric ? judge_numeric(prep, ref, cur, field, &opt, out)
+                                       : judge_categorical(ref, cur, field, &opt, out);
+    if (err != DD_JUDGE_OK)
+        return err;
+    out->method = method == DD_METHOD_KS || method == DD_METHOD_Z ? DD_METHOD_WASSERSTEIN
+                  : method == DD_METHOD_CHI2                    ? DD_METHOD_JENSEN_SHANNON
+                  : method != DD_METHOD_AUTO                    ? method
+                  : numeric                                     ? DD_METHOD_WASSERSTEIN
+                                                                : DD_METHOD_JENSEN_SHANNON;
+    summarize(out);
     return DD_JUDGE_OK;
 }
-

@@ -3,11 +3,12 @@
  *
  * dd_judge_field reads the field's sketches in a reference sketch set and in a current one (the
  * merge of a window's live panes) and computes the statistics `driftd compare` computes, each with
- * the bound the sketches put on it, then a verdict that holds on the conservative side of that
- * bound. It also measures the field's data quality (null rate, values outside the expected range,
- * categories new to the reference). Freshness and volume have their own small judges below.
- * Methods, defaults and names follow compare.h; docs/judging.md has the reasoning, the bounds and
- * the false-alarm analysis behind the defaults.
+ * the bound the sketches put on it, then the verdict of verdict.h (the same model and code as
+ * `driftd compare`) on the conservative side of those bounds: a sketch may hide drift, never
+ * invent it. It also judges the field's data quality (null rate, values outside the expected
+ * range, categories new to the reference) with the same model. Freshness and volume have their
+ * own small judges below. docs/judging.md has the reasoning, the bounds and the false-alarm
+ * analysis behind the defaults.
  *
  * Everything here is a pure function of its inputs: no I/O, no global state; thread-safe on
  * distinct outputs. Allocation happens per call (evaluation time, never per record). */
@@ -19,6 +20,7 @@
 
 #include "compare.h"
 #include "sketches.h"
+#include "verdict.h"
 
 typedef enum dd_judge_err {
     DD_JUDGE_OK = 0,
@@ -29,39 +31,42 @@ typedef enum dd_judge_err {
 
 const char *dd_judge_strerror(dd_judge_err_t err);
 
-#define DD_JUDGE_MIN_SAMPLES_DEFAULT 200u     /* values on each side before a field is judged */
-#define DD_JUDGE_SMALL_REFERENCE_DEFAULT 1000u /* reference ≤ this → p-value test by default */
-#define DD_JUDGE_BINS_DEFAULT 10u             /* reference-quantile bins (KLL fallback) */
+#define DD_JUDGE_MIN_SAMPLES_DEFAULT 1u /* a hard floor; verdict.h decides what is too small */
+#define DD_JUDGE_BINS_DEFAULT 10u       /* reference-quantile bins (KLL fallback) */
 #define DD_JUDGE_BINS_MAX 1000u
-#define DD_JUDGE_GUARD_ALPHA_DEFAULT 1e-6     /* significance a distance verdict also needs */
-#define DD_JUDGE_QUALITY_ALPHA_DEFAULT 1e-6   /* significance a quality verdict needs */
+/* Quality: the increases that are critical (a warning from a fifth of them), as compare.h's. */
 #define DD_JUDGE_NULL_RATE_INCREASE_DEFAULT 0.05
 #define DD_JUDGE_OUT_OF_RANGE_INCREASE_DEFAULT 0.01
 #define DD_JUDGE_NEW_CATEGORY_SHARE_DEFAULT 0.01
-#define DD_JUDGE_GUARD_MIN_EXPECTED 5.0 /* chi-square guard: cells expected below this are pooled */
+#define DD_JUDGE_GUARD_MIN_EXPECTED 5.0 /* chi-square: cells expected below this are pooled */
 
 enum { DD_JUDGE_MOVED_MAX = 5, DD_JUDGE_CATEGORIES_LISTED = 10 };
 
 /* Per-field options. Start from dd_judge_options_init and override. */
 typedef struct dd_judge_options {
-    dd_method_t method;        /* DD_METHOD_AUTO: by reference size, as driftd compare */
-    double threshold;          /* NaN: 0.05 for p-value methods, 0.1 for distances */
+    dd_method_t method;        /* AUTO: normed W1 (numeric) or JS distance (categorical) as the
+                                  effect; another distance names the effect; ks, z or chi2 make
+                                  that the one test (verdict.h) */
+    double threshold;          /* distance: critical effect (default 0.1); p-value method: its
+                                  level instead of alpha; NaN: the default */
+    double warning_floor;      /* effect a drift needs at least; NaN: threshold / 5 */
     uint64_t min_samples;      /* values needed on each side (≥ 1) */
-    uint64_t small_reference;  /* AUTO picks a p-value test when the reference is ≤ this */
     size_t bins;               /* reference-quantile bins when no shared histogram (1..BINS_MAX) */
     double smoothing;          /* zero-share replacement for PSI and KL */
-    uint32_t family_size;      /* p-value methods compare p with threshold / family_size
-                                  (Bonferroni over the fields judged together; 0 or 1 = none) */
-    double guard_alpha;        /* a distance breaches only if the field's two-sample test (KS,
-                                  pooled chi-square) also gives p < guard_alpha; ≥ 1 = no guard */
+    double alpha;              /* the level of one test (dd_budget_alpha) */
+    double field_rate;         /* the field's share of the false-alarm rate: noise floors */
+    uint64_t exact_ks_cells;   /* KS p-values exact while n·m ≤ this */
     int use_error_bounds;      /* 1: verdicts on the conservative end of each bound (default);
                                   0: on point estimates, as if the sketches were exact */
+    int explain;               /* 1 (default): verdicts' reasons written; 0: left to
+                                  dd_verdict_explain (many fields, few reasons read) */
+    int details;               /* 1 (default): binned statistics and the moved bins always;
+                                  0: only when the method needs them or the field drifted */
     double expected_min, expected_max; /* numeric range for the quality check; NaN = the
                                           reference's exact min / max */
-    double null_rate_increase;     /* quality: null rate rising by at least this ... */
-    double out_of_range_increase;  /* ... out-of-range share rising by at least this ... */
-    double new_category_share;     /* ... share of values in new categories at least this ... */
-    double quality_alpha;          /* ... and significant at this level (one-sided) */
+    double null_rate_increase;     /* quality: critical rise of the null rate ... */
+    double out_of_range_increase;  /* ... of the out-of-range share ... */
+    double new_category_share;     /* ... of the share of values in new categories */
 } dd_judge_options_t;
 
 void dd_judge_options_init(dd_judge_options_t *opt);
@@ -70,27 +75,37 @@ void dd_judge_options_init(dd_judge_options_t *opt);
 int dd_judge_method_is_p_value(dd_method_t m);
 
 /* A proportion that should not rise: current rate against reference rate, each with a bound on
- * its sketch error. breach = (cur − bound_cur) − (ref + bound_ref) ≥ min_increase and Fisher's
- * exact test of the two proportions at those conservative ends gives p < alpha (two-sided, so at
- * least the one-sided p-value; a normal approximation would be far too bold for rare events).
- * With no reference values only the first condition applies, against a reference rate of 0
- * (p is then 0 when the current count is positive). O(counts) at worst, no allocation. */
+ * its sketch error, judged by dd_verdict_proportion (Fisher's exact test on the conservative
+ * counts at alpha; warning from critical_increase / 5, critical from critical_increase or the
+ * noise floor). With no reference values the reference rate is 0. O(counts) at worst, no
+ * allocation. */
 typedef struct dd_judge_proportion {
-    int judged;                 /* 0 when a side has no values */
+    int judged;                 /* 0 when a side has no values or the sizes cannot reach alpha */
     double reference_rate, current_rate;
     double reference_bound, current_bound;
     uint64_t n_reference, n_current;
     double increase;              /* current_rate − reference_rate */
     double increase_conservative; /* (current − bound) − (reference + bound) */
-    double threshold;             /* min_increase */
+    double threshold;             /* the warning floor */
     double p_value;               /* Fisher, on the conservative rates; 1 when not judged */
     double alpha;
-    int breach;
+    int breach;                   /* verdict.status == DD_VERDICT_DRIFT */
+    dd_verdict_t verdict;
 } dd_judge_proportion_t;
 
 void dd_judge_proportion(double reference_rate, uint64_t n_reference, double reference_bound,
                          double current_rate, uint64_t n_current, double current_bound,
-                         double min_increase, double alpha, dd_judge_proportion_t *out);
+                         double critical_increase, double alpha, double field_rate,
+                         dd_judge_proportion_t *out);
+/* The same from full evidence (a law other than two proportions: verdict.h). */
+void dd_judge_proportion_with(const dd_proportion_evidence_t *e, double critical_increase,
+                              double alpha, double field_rate, int explain,
+                              dd_judge_proportion_t *out);
+/* The same, with the verdict's reason written only when `explain` (dd_verdict_explain later). */
+void dd_judge_proportion_ex(double reference_rate, uint64_t n_reference, double reference_bound,
+                            double current_rate, uint64_t n_current, double current_bound,
+                            double critical_increase, double alpha, double field_rate, int explain,
+                            dd_judge_proportion_t *out);
 
 /* A bin or category whose share moved most between reference and current. */
 typedef struct dd_judge_moved {
@@ -112,8 +127,8 @@ typedef struct dd_judge_category {
  * guarantees allow (0 while the sketches are exact; +inf when nothing finite can be said). */
 typedef struct dd_field_judgement {
     dd_field_kind_t kind;
-    int judged;         /* drift statistics computed and a verdict given; else see reason */
-    const char *reason; /* static text when judged == 0, else NULL */
+    int judged;         /* a verdict other than insufficient data; else see reason */
+    const char *reason; /* verdict.reason when judged == 0, else NULL */
 
     uint64_t n_reference, n_current;         /* values that entered the statistics */
     uint64_t total_reference, total_current; /* all values, nulls included */
@@ -125,6 +140,7 @@ typedef struct dd_field_judgement {
     double wasserstein, wasserstein_bound;               /* raw */
     double wasserstein_normed, wasserstein_normed_bound; /* / reference population std */
     double reference_std;
+    double auc, location_z, scale_z; /* rank tests (dd_stat_two_sample) */
     double z_statistic, z_p_value;
     int bins_from_histogram; /* binned statistics over the sets' shared histogram (exact) */
     /* binned (numeric bins or categories) */
@@ -145,15 +161,16 @@ typedef struct dd_field_judgement {
     double new_share, new_share_bound; /* current share in new categories */
 
     /* verdict */
-    dd_method_t method;
-    double threshold;          /* as configured */
-    double threshold_effective; /* p-value methods: threshold / family_size */
-    double value;              /* the deciding quantity (a p-value or a distance) */
-    double bound;              /* distances: bound on value; tests: bound on the test statistic */
-    double value_conservative; /* the end of the bound least favourable to drift */
-    double test_statistic;     /* tests: D, z or chi-square; NaN for distances */
-    double guard_p_value;      /* distances: the guard test's conservative p-value */
-    int drift;                 /* the verdict: breach of the threshold */
+    dd_verdict_t verdict;      /* the whole verdict (verdict.h); the fields below repeat it */
+    dd_method_t method;        /* the effect's method (wasserstein, jensen_shannon, ...) */
+    double threshold;          /* critical effect threshold (verdict.critical) */
+    double threshold_effective; /* warning floor (verdict.warning_floor) */
+    double value;              /* the effect size */
+    double bound;              /* its sketch error bound */
+    double value_conservative; /* the effect less its bound */
+    double test_statistic;     /* the test with the smallest p-value: D, z or chi-square */
+    double guard_p_value;      /* the combined p-value (verdict.p_value) */
+    int drift;                 /* verdict.status == DD_VERDICT_DRIFT */
     size_t n_moved;
     dd_judge_moved_t moved[DD_JUDGE_MOVED_MAX]; /* largest |current − reference share| first */
 
@@ -166,10 +183,23 @@ typedef struct dd_field_judgement {
 
 /* Judges field `field` of `cur` against the same field of `ref` (sets made from the same field
  * kinds; histograms are used only when both sets have identical edges for the field). `opt` NULL
- * means the defaults. Returns DD_JUDGE_OK with out filled (out->judged = 0 and a reason when a
- * side has fewer than min_samples values), or an error (out->reason then says what). */
+ * means the defaults. Returns DD_JUDGE_OK with out filled (out->judged = 0 and a reason when the
+ * sizes are too small to judge), or an error (out->reason then says what). */
 dd_judge_err_t dd_judge_field(const dd_sketch_set_t *ref, const dd_sketch_set_t *cur, size_t field,
                               const dd_judge_options_t *opt, dd_field_judgement_t *out);
+
+/* A reference prepared once for many judgements against it: every numeric field's sorted view
+ * (the quantile sketch's, as dd_kll_sorted gives it) and its spread, so an evaluation sorts and
+ * measures only the current side. Immutable once made; the caller's (dd_judge_reference_destroy)
+ * and valid while `ref` is unchanged. NULL on allocation failure. */
+typedef struct dd_judge_reference dd_judge_reference_t;
+dd_judge_reference_t *dd_judge_reference_new(const dd_sketch_set_t *ref);
+void dd_judge_reference_destroy(dd_judge_reference_t *p); /* NULL is fine */
+
+/* dd_judge_field with a prepared reference (`prep` made from `ref`; NULL: none). */
+dd_judge_err_t dd_judge_field_prepared(const dd_judge_reference_t *prep, const dd_sketch_set_t *ref,
+                                       const dd_sketch_set_t *cur, size_t field,
+                                       const dd_judge_options_t *opt, dd_field_judgement_t *out);
 
 /* ---- Freshness and volume (stream level) ----------------------------------------------------- */
 

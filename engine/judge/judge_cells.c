@@ -131,15 +131,48 @@ void judge_chi2_lower(const double *rlo, const double *rhi, const double *clo, c
  * DD_JUDGE_GUARD_MIN_EXPECTED in either row (Cochran's rule), which keeps its p-value calibrated
  * far into the tail on long-tailed categories; conservative over the count intervals unless
  * point estimates are asked for. */
-double judge_pooled_chi2_p(const cells_t *c, int conservative) {
+void judge_pooled_chi2(const cells_t *c, int conservative, double *stat_out, uint32_t *dof_out,
+                       double *stat_max) {
     const size_t n = c->n;
+    *stat_out = 0.0;
+    *dof_out = 0;
+    *stat_max = 0.0;
     double *buf = malloc(4 * (n + 1) * sizeof(double));
     if (buf == NULL)
-        return 1.0;
+        return;
     double *rlo = buf, *rhi = buf + n + 1, *clo = buf + 2 * (n + 1), *chi = buf + 3 * (n + 1);
     size_t k = 0;
     double prl = 0, prh = 0, pcl = 0, pch = 0;
     const double N = c->n_ref + c->n_cur;
+    /* The largest statistic these sizes allow, for "insufficient data": the current row all in
+     * the kept cell of smallest reference share, cells kept where both rows expect at least
+     * DD_JUDGE_GUARD_MIN_EXPECTED from the reference's shares. */
+    double q_min = INFINITY, q_kept = 0.0;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double q = (double)c->ref[i] / c->n_ref;
+        if (fmin(q * c->n_ref, q * c->n_cur) >= DD_JUDGE_GUARD_MIN_EXPECTED) {
+            kept++;
+            q_kept += q;
+            if (q < q_min)
+                q_min = q;
+        }
+    }
+    if (kept >= 1 && 1.0 - q_kept > 0.0 && (1.0 - q_kept) * c->n_cur >= DD_JUDGE_GUARD_MIN_EXPECTED &&
+        (1.0 - q_kept) * c->n_ref >= DD_JUDGE_GUARD_MIN_EXPECTED) {
+        kept++; /* the pooled rest is a cell of its own */
+        if (1.0 - q_kept < q_min)
+            q_min = 1.0 - q_kept;
+    }
+    if (kept >= 2) {
+        /* Pearson's statistic of the 2×2 collapse (cell j against the rest), a lower bound of the
+         * k-cell one's maximum; with the current row all in j. */
+        const double a = q_min * c->n_ref, b = c->n_ref - a, cc = c->n_cur, d = 0.0;
+        const double col1 = a + cc, col2 = b + d;
+        *stat_max = col1 > 0 && col2 > 0 ? N * pow(a * d - b * cc, 2) /
+                                                 (c->n_ref * c->n_cur * col1 * col2)
+                                         : 0.0;
+    }
     for (size_t i = 0; i < n; i++) {
         const double both = (double)c->ref[i] + (double)c->cur[i];
         const double er = c->n_ref * both / N, ec = c->n_cur * both / N;
@@ -165,10 +198,14 @@ double judge_pooled_chi2_p(const cells_t *c, int conservative) {
     clo[k] = pcl;
     chi[k] = pch;
     k++;
-    double stat;
-    uint32_t dof;
-    judge_chi2_lower(rlo, rhi, clo, chi, k, c->n_ref, c->n_cur, &stat, &dof);
+    judge_chi2_lower(rlo, rhi, clo, chi, k, c->n_ref, c->n_cur, stat_out, dof_out);
     free(buf);
+}
+
+double judge_pooled_chi2_p(const cells_t *c, int conservative) {
+    double stat, max;
+    uint32_t dof;
+    judge_pooled_chi2(c, conservative, &stat, &dof, &max);
     return dof > 0 ? dd_pvalue_chi2(stat, dof) : 1.0;
 }
 

@@ -31,6 +31,11 @@ void judge_chi2_lower(const double *rlo, const double *rhi, const double *clo, c
 /* The chi-square test's p-value over the cells, cells expected below DD_JUDGE_GUARD_MIN_EXPECTED
  * pooled; conservative: at the end of the intervals least favourable to drift. */
 double judge_pooled_chi2_p(const cells_t *c, int conservative);
+/* The same statistic and its degrees of freedom, and the largest statistic the sizes allow (a
+ * 2×2 collapse with the current row in the kept cell of smallest reference share; 0 when fewer
+ * than two cells can be kept): what "insufficient data" is decided on. */
+void judge_pooled_chi2(const cells_t *c, int conservative, double *stat, uint32_t *dof,
+                       double *stat_max);
 /* PSI, KL, Jensen–Shannon, Hellinger and total variation over the cells, each with its bound. */
 void judge_binned_with_bounds(const cells_t *c, double smoothing, dd_field_judgement_t *out);
 /* The DD_JUDGE_MOVED_MAX cells whose share moved most. */

@@ -8,60 +8,62 @@
 
 /* ---- Proportions (quality) --------------------------------------------------------------------- */
 
-/* Fisher's test wants cells below 2^26 for exact integer steps; a larger row is scaled down,
- * which only removes information (the test gets more conservative). */
-static void fit_row(uint64_t *yes, uint64_t *no) {
-    const uint64_t limit = (uint64_t)1 << 26;
-    const uint64_t n = *yes + *no;
-    if (n <= limit)
-        return;
-    const double f = (double)limit / (double)n;
-    *yes = (uint64_t)ceil((double)*yes * f);
-    if (*yes > limit)
-        *yes = limit;
-    *no = limit - *yes;
-}
-
 void dd_judge_proportion(double reference_rate, uint64_t n_reference, double reference_bound,
                          double current_rate, uint64_t n_current, double current_bound,
-                         double min_increase, double alpha, dd_judge_proportion_t *out) {
+                         double critical_increase, double alpha, double field_rate,
+                         dd_judge_proportion_t *out) {
+    dd_judge_proportion_ex(reference_rate, n_reference, reference_bound, current_rate, n_current,
+                           current_bound, critical_increase, alpha, field_rate, 1, out);
+}
+
+void dd_judge_proportion_ex(double reference_rate, uint64_t n_reference, double reference_bound,
+                            double current_rate, uint64_t n_current, double current_bound,
+                            double critical_increase, double alpha, double field_rate, int explain,
+                            dd_judge_proportion_t *out) {
+    dd_proportion_evidence_t e;
+    memset(&e, 0, sizeof e);
+    e.reference_rate = reference_rate;
+    e.current_rate = current_rate;
+    e.reference_bound = reference_bound;
+    e.current_bound = current_bound;
+    e.n_reference = n_reference;
+    e.n_current = n_current;
+    dd_judge_proportion_with(&e, critical_increase, alpha, field_rate, explain, out);
+}
+
+void dd_judge_proportion_with(const dd_proportion_evidence_t *ev, double critical_increase,
+                              double alpha, double field_rate, int explain,
+                              dd_judge_proportion_t *out) {
     memset(out, 0, sizeof(*out));
-    out->reference_rate = n_reference ? reference_rate : 0.0;
-    out->current_rate = n_current ? current_rate : NAN;
-    out->reference_bound = n_reference ? reference_bound : 0.0;
-    out->current_bound = current_bound;
-    out->n_reference = n_reference;
-    out->n_current = n_current;
-    out->threshold = min_increase;
+    dd_proportion_evidence_t e = *ev;
+    if (e.n_reference == 0)
+        e.reference_rate = 0.0, e.reference_bound = 0.0;
+    if (e.n_current == 0)
+        e.current_rate = NAN;
+    out->current_bound = e.current_bound;
+    out->reference_bound = e.reference_bound;
+    out->n_reference = e.n_reference;
+    out->n_current = e.n_current;
     out->alpha = alpha;
     out->p_value = 1.0;
     out->increase = NAN;
     out->increase_conservative = NAN;
-    if (n_current == 0 || !isfinite(current_rate) || !isfinite(out->reference_rate))
+    out->current_rate = e.current_rate;
+    dd_verdict_proportion(&e, critical_increase, alpha, field_rate, explain, &out->verdict);
+    /* the reference rate the verdict compared with (an expected share for some laws) */
+    out->reference_rate = e.law == DD_LAW_TWO_PROPORTIONS || isnan(out->verdict.effect) ||
+                                  isnan(e.current_rate)
+                              ? e.reference_rate
+                              : e.current_rate - out->verdict.effect;
+    out->threshold = out->verdict.warning_floor;
+    if (e.n_current == 0 || !isfinite(e.current_rate) || !isfinite(e.reference_rate))
         return;
-    out->judged = 1;
-    out->increase = current_rate - out->reference_rate;
-    const double cur_low = fmax(0.0, current_rate - current_bound);
-    const double ref_high = fmin(1.0, out->reference_rate + out->reference_bound);
-    out->increase_conservative = cur_low - ref_high;
-    uint64_t cur_yes = (uint64_t)floor(cur_low * (double)n_current + 1e-9);
-    if (cur_yes > n_current)
-        cur_yes = n_current;
-    if (n_reference == 0) {
-        out->p_value = cur_yes > 0 ? 0.0 : 1.0;
-    } else {
-        uint64_t ref_yes = (uint64_t)ceil(ref_high * (double)n_reference - 1e-9);
-        if (ref_yes > n_reference)
-            ref_yes = n_reference;
-        uint64_t cur_no = n_current - cur_yes, ref_no = n_reference - ref_yes;
-        fit_row(&cur_yes, &cur_no);
-        fit_row(&ref_yes, &ref_no);
-        /* Two-sided, so at least the one-sided p-value of "current is higher". */
-        out->p_value = dd_pvalue_fisher_exact_2x2(cur_yes, cur_no, ref_yes, ref_no);
-    }
-    out->breach = out->increase_conservative >= min_increase && out->p_value < alpha;
+    out->judged = out->verdict.status != DD_VERDICT_INSUFFICIENT;
+    out->increase = out->verdict.effect;
+    out->increase_conservative = out->verdict.effect_conservative;
+    out->p_value = out->verdict.p_value;
+    out->breach = out->verdict.status == DD_VERDICT_DRIFT;
 }
-
 
 /* ---- Freshness and volume ----------------------------------------------------------------------- */
 

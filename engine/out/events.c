@@ -24,6 +24,9 @@ void dd_event_init(dd_event_t *e, dd_event_type_t type) {
     e->type = type;
     e->drift.value = e->drift.bound = e->drift.value_conservative = e->drift.threshold = NAN;
     e->drift.test_statistic = e->drift.guard_p_value = NAN;
+    dd_event_verdict_t none = {NULL, NAN, NAN, NAN, NAN, NAN, NULL, NULL};
+    e->drift.verdict = none;
+    e->quality.verdict = none;
     e->schema.backward = e->schema.forward = -1;
     e->schema.old_schema_id = e->schema.new_schema_id = -1;
     e->quality.reference_rate = e->quality.current_rate = e->quality.bound = NAN;
@@ -47,10 +50,13 @@ void dd_event_fill_drift(dd_event_t *e, const dd_field_judgement_t *j, dd_severi
     d->value = j->value;
     d->bound = j->bound;
     d->value_conservative = j->value_conservative;
-    d->threshold = j->method == DD_METHOD_AUTO ? j->threshold : j->threshold_effective;
+    d->threshold = j->threshold_effective;
     d->test_statistic = j->test_statistic;
-    d->dof = j->method == DD_METHOD_CHI2 ? j->chi2_dof : 0;
+    d->dof = j->verdict.test != NULL && strcmp(j->verdict.test, "chi2") == 0
+                 ? j->chi2_dof_conservative
+                 : 0;
     d->guard_p_value = j->guard_p_value;
+    dd_event_fill_verdict(&d->verdict, &j->verdict);
     for (size_t i = 0; i < j->n_moved && i < DD_JUDGE_MOVED_MAX; i++) {
         moved[i] = (dd_event_moved_t){
             .lower = j->moved[i].lower,
@@ -80,6 +86,17 @@ void dd_event_fill_quality(dd_event_t *e, const char *condition, const dd_judge_
     q->increase = p->increase;
     q->threshold = p->threshold;
     q->p_value = p->p_value;
+    dd_event_fill_verdict(&q->verdict, &p->verdict);
+}
+
+void dd_event_fill_verdict(dd_event_verdict_t *out, const dd_verdict_t *v) {
+    out->test = v->test;
+    out->p_value = v->p_value;
+    out->alpha = v->alpha;
+    out->warning_floor = v->warning_floor;
+    out->critical = v->critical;
+    out->noise_floor = v->noise_floor;
+    out->reason = v->reason[0] ? v->reason : NULL;
 }
 
 /* ---- Key, id, time ------------------------------------------------------------------------------ */
@@ -238,6 +255,18 @@ static void open_object(dd_json_buf_t *b, const char *first_name) {
     dd_json_buf_raw(b, "\":", 2);
 }
 
+/* The verdict's members, inside the drift or quality object. */
+static void write_verdict(dd_json_buf_t *b, const dd_event_verdict_t *v) {
+    put_str(b, "test", v->test);
+    put_num(b, "p_value", v->p_value);
+    put_num(b, "alpha", v->alpha);
+    put_num(b, "warning_floor", v->warning_floor);
+    put_num(b, "critical", v->critical);
+    put_num(b, "noise_floor", v->noise_floor);
+    put_str(b, "length", v->length);
+    put_str(b, "reason", v->reason);
+}
+
 static void write_drift(dd_json_buf_t *b, const dd_event_drift_t *d) {
     put_str(b, "kind", d->kind);
     put_str(b, "statistic", d->statistic);
@@ -251,6 +280,7 @@ static void write_drift(dd_json_buf_t *b, const dd_event_drift_t *d) {
     else
         put_str(b, "dof", NULL);
     put_num(b, "guard_p_value", d->guard_p_value);
+    write_verdict(b, &d->verdict);
     key_name(b, "moved");
     dd_json_buf_raw(b, "[", 1);
     for (size_t i = 0; i < d->n_moved && d->moved != NULL; i++) {
@@ -303,9 +333,9 @@ static void write_quality(dd_json_buf_t *b, const dd_event_quality_t *q) {
     put_num(b, "bound", q->bound);
     put_num(b, "increase", q->increase);
     put_num(b, "threshold", q->threshold);
-    put_num(b, "p_value", q->p_value);
     put_num(b, "expected_min", q->expected_min);
     put_num(b, "expected_max", q->expected_max);
+    write_verdict(b, &q->verdict);
     key_name(b, "categories");
     dd_json_buf_raw(b, "[", 1);
     for (size_t i = 0; i < q->n_categories && q->categories != NULL; i++) {
@@ -468,7 +498,8 @@ int dd_event_write(FILE *out, const dd_event_t *e) {
 
 int dd_event_headers(const dd_event_t *e, dd_event_headers_t *out) {
     memset(out, 0, sizeof(*out));
-    snprintf(out->type, sizeof(out->type), "io.driftd.%s.v1", dd_event_type_name(e->type));
+    snprintf(out->type, sizeof(out->type), "io.driftd.%s.v%d", dd_event_type_name(e->type),
+             DD_EVENT_VERSION);
     dd_json_buf_t b;
     dd_json_buf_init(&b, out->source, sizeof(out->source));
     dd_json_buf_cstr(&b, "driftd/");

@@ -17,7 +17,7 @@
 #include "hysteresis.h"
 #include "judge.h"
 
-#define DD_EVENT_VERSION 1
+#define DD_EVENT_VERSION 2
 
 typedef enum dd_event_type {
     DD_EVENT_DRIFT = 1,
@@ -46,13 +46,24 @@ typedef struct dd_event_category {
     uint64_t count;
 } dd_event_category_t;
 
+/* The verdict behind a drift or quality event (verdict.h): the test, its p-value against its
+ * level, the effect against its thresholds, the reason in words. */
+typedef struct dd_event_verdict {
+    const char *test;          /* "ks", "location", "scale", "chi2", "fisher", "z"; NULL: none */
+    double p_value, alpha;
+    double warning_floor, critical, noise_floor;
+    const char *reason;        /* NULL: none */
+    const char *length;        /* "window" or "recent" (the newest evaluate_every); NULL: none */
+} dd_event_verdict_t;
+
 typedef struct dd_event_drift {
     const char *kind;          /* "numeric" or "categorical" */
-    const char *statistic;     /* dd_method_name of the deciding method */
-    double value, bound, value_conservative, threshold;
-    double test_statistic;     /* tests: D, z or chi-square; NaN for distances */
+    const char *statistic;     /* dd_method_name of the effect (wasserstein, jensen_shannon, ...) */
+    double value, bound, value_conservative, threshold; /* the effect; threshold = warning floor */
+    double test_statistic;     /* the deciding test's statistic: D, z or chi-square */
     uint32_t dof;              /* chi-square; 0 otherwise */
-    double guard_p_value;      /* distances; NaN for tests */
+    double guard_p_value;      /* the combined p-value (verdict.p_value) */
+    dd_event_verdict_t verdict;
     const dd_event_moved_t *moved;
     size_t n_moved;
 } dd_event_drift_t;
@@ -69,6 +80,7 @@ typedef struct dd_event_schema {
 
 typedef struct dd_event_quality {
     double reference_rate, current_rate, bound, increase, threshold, p_value;
+    dd_event_verdict_t verdict;
     double expected_min, expected_max;    /* out_of_range; NaN otherwise */
     const dd_event_category_t *categories; /* new_categories: the largest, or NULL */
     size_t n_categories;
@@ -131,6 +143,8 @@ void dd_event_fill_drift(dd_event_t *e, const dd_field_judgement_t *j, dd_severi
                          dd_event_moved_t *moved);
 
 /* Fills the quality part from a proportion judgement (e->type becomes QUALITY). */
+/* The verdict's part of an event (the reason is borrowed from v). */
+void dd_event_fill_verdict(dd_event_verdict_t *out, const dd_verdict_t *v);
 void dd_event_fill_quality(dd_event_t *e, const char *condition, const dd_judge_proportion_t *p,
                            dd_severity_t severity);
 
@@ -158,7 +172,7 @@ size_t dd_event_format(const dd_event_t *e, char *buf, size_t cap);
 int dd_event_write(FILE *out, const dd_event_t *e);
 
 /* CloudEvents attributes for the Kafka binary binding: ce_specversion "1.0", ce_type
- * "io.driftd.<type>.v1", ce_source "driftd/<instance>/<stream>" (parts percent-encoded), ce_id
+ * "io.driftd.<type>.v<DD_EVENT_VERSION>", ce_source "driftd/<instance>/<stream>" (parts percent-encoded), ce_id
  * (the event's id), ce_time, and content-type "application/json". Values point into *out. */
 #define DD_EVENT_HEADERS 6
 

@@ -259,6 +259,7 @@ int run_restore(run_t *r, char *errstr, size_t errstr_size) {
         }
         dd_sketch_set_t *ref = dd_ckpt_take_reference(ck, i);
         if (ref != NULL && s->reference == NULL) {
+            run_reference_changed(s);
             s->reference = ref;
             s->reference_time_ms = cs->reference_time_ms;
             char when[DD_EVENT_TIME_SIZE];
@@ -268,9 +269,7 @@ int run_restore(run_t *r, char *errstr, size_t errstr_size) {
             dd_sketch_set_destroy(ref);
         }
         /* The merge scratch must match the restored panes' specs (histogram edges). */
-        dd_sketch_set_destroy(s->current);
-        s->current = NULL;
-        if (dd_window_new_set(s->window, &s->current) != DD_SKETCH_OK) {
+        if (run_stream_make_scratch(r, s) != 0) {
             snprintf(errstr, errstr_size, "stream %s: out of memory", s->cfg->name);
             dd_ckpt_free(ck);
             return -1;

@@ -13,22 +13,6 @@ static const char *const quality_names[RUN_Q_N] = {"null_rate", "out_of_range", 
 static const char *const stream_condition_names[RUN_S_N] = {"decode_errors", "volume", "idle",
                                                             "lag"};
 
-/* Severity by the configured scores: score ≥ critical → critical, ≥ warning → warning. */
-static dd_severity_t severity_of_score(const run_t *r, double score) {
-    if (!(score >= r->cfg->alerts.severity_warning))
-        return DD_SEVERITY_NONE;
-    return score >= r->cfg->alerts.severity_critical ? DD_SEVERITY_CRITICAL
-                                                     : DD_SEVERITY_WARNING;
-}
-
-static double drift_score(const dd_field_judgement_t *j) {
-    if (dd_judge_method_is_p_value(j->method)) {
-        const double p = j->value_conservative > 1e-300 ? j->value_conservative : 1e-300;
-        return j->threshold_effective / p;
-    }
-    return j->threshold > 0 ? j->value_conservative / j->threshold : INFINITY;
-}
-
 static void event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *field,
                        const char *condition, int64_t now_ms) {
     e->time_ms = now_ms;
@@ -68,18 +52,28 @@ static void emit_resolved(run_t *r, run_stream_t *s, const char *field, const ch
         s->events++;
 }
 
+/* Of the lengths judged (0 the whole window, then the spans), the one a condition is reported
+ * from: a breach before a clean verdict, the more severe breach, and the whole window (then the
+ * shorter span) on a tie. */
+static size_t pick_length(const dd_verdict_t *const *v, size_t n) {
+    size_t best = 0;
+    for (size_t k = 1; k < n; k++) {
+        const int b = v[best]->status == DD_VERDICT_DRIFT, c = v[k]->status == DD_VERDICT_DRIFT;
+        if (c && (!b || v[k]->severity > v[best]->severity))
+            best = k;
+    }
+    return best;
+}
+
 /* One quality proportion through its state machine. */
 static void quality_step(run_t *r, run_stream_t *s, run_field_t *f, int q,
-                         const dd_judge_proportion_t *p, int muted, int64_t now_ms,
+                         const dd_judge_proportion_t *p, size_t length, int muted, int64_t now_ms,
                          const dd_hysteresis_options_t *h, const dd_field_judgement_t *j,
                          size_t field) {
     dd_observation_t obs = DD_OBSERVE_UNKNOWN;
     dd_severity_t sev = DD_SEVERITY_NONE;
     if (p->judged) {
-        sev = p->breach ? severity_of_score(r, p->threshold > 0
-                                                   ? p->increase_conservative / p->threshold
-                                                   : INFINITY)
-                        : DD_SEVERITY_NONE;
+        sev = p->breach ? p->verdict.severity : DD_SEVERITY_NONE;
         obs = sev != DD_SEVERITY_NONE ? DD_OBSERVE_BREACH : DD_OBSERVE_CLEAN;
     }
     dd_alert_state_t *st = &f->quality[q];
@@ -89,6 +83,10 @@ static void quality_step(run_t *r, run_stream_t *s, run_field_t *f, int q,
         dd_event_init(&e, DD_EVENT_QUALITY);
         event_base(r, s, &e, f->cfg->path, quality_names[q], now_ms);
         dd_event_fill_quality(&e, quality_names[q], p, st->severity);
+        e.quality.verdict.reason = dd_verdict_explain((dd_verdict_t *)&p->verdict);
+        e.quality.verdict.length = length > 0 ? "recent" : "window";
+        if (length > 0)
+            e.window_start_ms = e.window_end_ms - s->span_ms[length - 1];
         dd_event_category_t cats[DD_JUDGE_CATEGORIES_LISTED];
         if (q == RUN_Q_NEW_CATEGORIES && j != NULL) { /* name the new ones, largest first */
             size_t n = 0;
@@ -112,36 +110,82 @@ static void quality_step(run_t *r, run_stream_t *s, run_field_t *f, int q,
     }
 }
 
+/* The configured ceiling on a field's null rate, as a proportion against a reference of 0. */
+static void null_ceiling(const run_field_t *f, const dd_field_judgement_t *j,
+                         dd_judge_proportion_t *nulls) {
+    if (f->cfg->max_null_rate >= 1.0 || j->total_current == 0)
+        return;
+    if (nulls->judged == 0 || (j->null_rate_current > f->cfg->max_null_rate && !nulls->breach))
+        dd_judge_proportion(0.0, 0, 0.0, j->null_rate_current, j->total_current, 0.0,
+                            f->cfg->max_null_rate * DD_EFFECT_WARNING_RATIO, f->judge.alpha,
+                            f->judge.field_rate, nulls);
+}
+
+const dd_judge_reference_t *run_reference_prep(run_stream_t *s) {
+    if (s->reference == NULL)
+        return NULL;
+    run_stream_t *owner = s->reference_shared && s->parent != NULL ? s->parent : s;
+    if (owner->prep == NULL || owner->prep_for != s->reference) {
+        dd_judge_reference_destroy(owner->prep);
+        owner->prep = dd_judge_reference_new(s->reference);
+        owner->prep_for = owner->prep != NULL ? s->reference : NULL;
+    }
+    return owner->prep;
+}
+
+void run_reference_changed(run_stream_t *s) {
+    dd_judge_reference_destroy(s->prep);
+    s->prep = NULL;
+    s->prep_for = NULL;
+}
+
+/* Judges field i over the whole window and over its shorter spans (a large change shows in the
+ * newest evaluate_every first); each condition is reported from the length that found it. */
 static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
                         const dd_hysteresis_options_t *h) {
     run_field_t *f = &s->fields[i];
     const int muted = f->cfg->muted || s->cfg->muted;
-    dd_field_judgement_t *j = calloc(1, sizeof(*j));
+    dd_field_judgement_t *j = calloc(1 + RUN_SPANS_MAX, sizeof(*j));
     if (j == NULL)
         return;
-    const dd_judge_err_t err = dd_judge_field(s->reference, s->current, i, &f->judge, j);
+    const dd_judge_reference_t *prep = run_reference_prep(s);
+    const dd_judge_err_t err =
+        dd_judge_field_prepared(prep, s->reference, s->current, i, &f->judge, &j[0]);
     if (err != DD_JUDGE_OK) {
         run_log(&r->log, DD_CONFIG_LOG_WARN, "stream %s field %s: cannot judge: %s",
-                s->name, f->cfg->path, j->reason ? j->reason : dd_judge_strerror(err));
+                s->name, f->cfg->path, j[0].reason ? j[0].reason : dd_judge_strerror(err));
         free(j);
         return;
     }
-    f->judged = j->judged;
-    f->value = j->value;
-    f->threshold = j->judged ? (dd_judge_method_is_p_value(j->method) ? j->threshold_effective
-                                                                      : j->threshold)
-                             : NAN;
-    f->statistic = j->judged ? dd_method_name(j->method) : NULL;
-    run_log(&r->log, DD_CONFIG_LOG_DEBUG,
-            "stream %s field %s: %s = %g (conservative %g, threshold %g, guard p %g)%s",
-            s->name, f->cfg->path, j->judged ? dd_method_name(j->method) : "not judged",
-            j->value, j->value_conservative, f->threshold, j->guard_p_value,
-            j->drift ? ": drift" : "");
+    size_t n = 1; /* judgements made: the window, then each span with records */
+    size_t span_of[1 + RUN_SPANS_MAX] = {0};
+    for (size_t k = 0; k < s->n_spans; k++)
+        if (dd_sketch_set_rows(s->spans[k]) > 0 &&
+            dd_judge_field_prepared(prep, s->reference, s->spans[k], i, &f->judge, &j[n]) ==
+                DD_JUDGE_OK)
+            span_of[n++] = k + 1;
+    const dd_verdict_t *dv[1 + RUN_SPANS_MAX];
+    for (size_t k = 0; k < n; k++)
+        dv[k] = &j[k].verdict;
+    const size_t pick = pick_length(dv, n);
+    const dd_field_judgement_t *d = &j[pick];
+    f->judged = d->judged;
+    f->value = d->value;
+    f->threshold = d->judged ? d->threshold_effective : NAN;
+    f->statistic = d->judged ? dd_method_name(d->method) : NULL;
+    if (r->log.level >= DD_CONFIG_LOG_DEBUG)
+        for (size_t k = 0; k < n; k++) {
+            char what[32] = "window";
+            if (span_of[k] > 0)
+                snprintf(what, sizeof what, "recent %" PRId64 " ms", s->span_ms[span_of[k] - 1]);
+            run_log(&r->log, DD_CONFIG_LOG_DEBUG, "stream %s field %s (%s): %s", s->name,
+                    f->cfg->path, what, dd_verdict_explain(&j[k].verdict));
+        }
 
     dd_observation_t obs = DD_OBSERVE_UNKNOWN;
     dd_severity_t sev = DD_SEVERITY_NONE;
-    if (j->judged) {
-        sev = j->drift ? severity_of_score(r, drift_score(j)) : DD_SEVERITY_NONE;
+    if (d->judged) {
+        sev = d->drift ? d->verdict.severity : DD_SEVERITY_NONE;
         obs = sev != DD_SEVERITY_NONE ? DD_OBSERVE_BREACH : DD_OBSERVE_CLEAN;
     }
     const dd_transition_t t = dd_alert_step(&f->drift, h, obs, sev, muted, now_ms);
@@ -150,34 +194,38 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
         dd_event_moved_t moved[DD_JUDGE_MOVED_MAX];
         dd_event_init(&e, DD_EVENT_DRIFT);
         event_base(r, s, &e, f->cfg->path, NULL, now_ms);
-        dd_event_fill_drift(&e, j, f->drift.severity, moved);
+        dd_verdict_explain(&j[pick].verdict);
+        dd_event_fill_drift(&e, d, f->drift.severity, moved);
+        e.drift.verdict.length = span_of[pick] > 0 ? "recent" : "window";
+        if (span_of[pick] > 0)
+            e.window_start_ms = e.window_end_ms - s->span_ms[span_of[pick] - 1];
         for (size_t k = 0; k < e.drift.n_moved; k++)
             if (!moved[k].other && isnan(moved[k].lower))
                 moved[k].category = run_names_get(s->names, i, moved[k].hash);
         if (run_emit(r, &e) == 0)
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
-        const uint64_t samples[2] = {j->n_reference, j->n_current};
+        const uint64_t samples[2] = {d->n_reference, d->n_current};
         emit_resolved(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift,
-                      dd_method_name(j->method), j->value, f->threshold, samples, now_ms);
+                      dd_method_name(d->method), d->value, f->threshold, samples, now_ms);
     }
 
     /* Quality: rises against the reference, and the configured ceiling on the null rate. */
-    dd_judge_proportion_t nulls = j->null_rate;
-    if (f->cfg->max_null_rate < 1.0 && nulls.judged == 0 && j->total_current > 0) {
-        dd_judge_proportion(0.0, 0, 0.0, j->null_rate_current, j->total_current, 0.0,
-                            f->cfg->max_null_rate, f->judge.quality_alpha, &nulls);
-    } else if (f->cfg->max_null_rate < 1.0 && j->total_current > 0 &&
-               j->null_rate_current > f->cfg->max_null_rate && !nulls.breach) {
-        dd_judge_proportion(0.0, 0, 0.0, j->null_rate_current, j->total_current, 0.0,
-                            f->cfg->max_null_rate, f->judge.quality_alpha, &nulls);
+    dd_judge_proportion_t nulls[1 + RUN_SPANS_MAX];
+    const int q = f->kind == DD_COLUMN_NUMERIC ? RUN_Q_OUT_OF_RANGE : RUN_Q_NEW_CATEGORIES;
+    const dd_verdict_t *nv[1 + RUN_SPANS_MAX], *qv[1 + RUN_SPANS_MAX];
+    for (size_t k = 0; k < n; k++) {
+        nulls[k] = j[k].null_rate;
+        null_ceiling(f, &j[k], &nulls[k]);
+        nv[k] = &nulls[k].verdict;
+        qv[k] = q == RUN_Q_OUT_OF_RANGE ? &j[k].out_of_range.verdict
+                                        : &j[k].new_categories_quality.verdict;
     }
-    quality_step(r, s, f, RUN_Q_NULL_RATE, &nulls, muted, now_ms, h, j, i);
-    if (f->kind == DD_COLUMN_NUMERIC)
-        quality_step(r, s, f, RUN_Q_OUT_OF_RANGE, &j->out_of_range, muted, now_ms, h, j, i);
-    else
-        quality_step(r, s, f, RUN_Q_NEW_CATEGORIES, &j->new_categories_quality, muted, now_ms, h,
-                     j, i);
+    const size_t pn = pick_length(nv, n), pq = pick_length(qv, n);
+    quality_step(r, s, f, RUN_Q_NULL_RATE, &nulls[pn], span_of[pn], muted, now_ms, h, &j[pn], i);
+    quality_step(r, s, f, q,
+                 q == RUN_Q_OUT_OF_RANGE ? &j[pq].out_of_range : &j[pq].new_categories_quality,
+                 span_of[pq], muted, now_ms, h, &j[pq], i);
     free(j);
 }
 
@@ -208,10 +256,10 @@ static void stream_checks(run_t *r, run_stream_t *s, int64_t now_ms,
         const uint64_t bad = s->eval_errors - s->errors_at_eval;
         dd_judge_proportion_t p;
         const uint64_t n = good + bad;
-        dd_judge_proportion(0.0, 0, 0.0, n > 0 ? (double)bad / (double)n : 0.0, n, 0.0, 0.01,
-                            DD_JUDGE_QUALITY_ALPHA_DEFAULT, &p);
-        const dd_severity_t sev =
-            p.breach ? severity_of_score(r, p.increase_conservative / 0.01) : DD_SEVERITY_NONE;
+        /* warning from 1% undecodable, critical from 5% */
+        dd_judge_proportion(0.0, 0, 0.0, n > 0 ? (double)bad / (double)n : 0.0, n, 0.0,
+                            0.01 * DD_EFFECT_WARNING_RATIO, s->alpha, s->field_rate, &p);
+        const dd_severity_t sev = p.breach ? p.verdict.severity : DD_SEVERITY_NONE;
         const dd_observation_t obs = n == 0 ? DD_OBSERVE_UNKNOWN
                                      : sev != DD_SEVERITY_NONE ? DD_OBSERVE_BREACH
                                                                : DD_OBSERVE_CLEAN;
@@ -233,7 +281,7 @@ static void stream_checks(run_t *r, run_stream_t *s, int64_t now_ms,
         dd_judge_volume(dd_sketch_set_rows(s->current), window_s,
                         (double)dd_sketch_set_rows(s->reference) / window_s,
                         DD_VOLUME_BAND_LOW_DEFAULT, DD_VOLUME_BAND_HIGH_DEFAULT,
-                        DD_VOLUME_MIN_EXPECTED_DEFAULT, DD_JUDGE_QUALITY_ALPHA_DEFAULT, &v);
+                        DD_VOLUME_MIN_EXPECTED_DEFAULT, s->alpha, &v);
         dd_event_t e;
         dd_event_init(&e, DD_EVENT_VOLUME);
         event_base(r, s, &e, NULL, stream_condition_names[RUN_S_VOLUME], now_ms);
@@ -285,6 +333,7 @@ static void maybe_take_reference(run_t *r, run_stream_t *s, int64_t now_ms) {
                 s->name);
         return;
     }
+    run_reference_changed(s);
     dd_sketch_set_destroy(s->reference);
     s->reference = ref;
     s->reference_time_ms = now_ms;

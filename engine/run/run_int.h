@@ -34,6 +34,7 @@
 #define RUN_KEY_BATCH_BYTES (64u << 10) /* a key's batch: rows × columns × 9 bytes within this */
 #define RUN_KEY_VALUE_BYTES 64u /* longer key values are spelled by their hash */
 #define RUN_EDGES_PER_FIELD 9u /* reference deciles as histogram edges */
+#define RUN_SPANS_MAX 2u        /* shorter lengths judged besides the window */
 
 /* ---- logging (run_log.c) ---------------------------------------------------------------------
  * One line per message on stderr: JSON ({"time":…,"level":…,"msg":…}) or text, per log.format;
@@ -119,6 +120,14 @@ typedef struct run_stream {
     uint32_t ring_panes; /* window panes kept: the compared ones and, in event time, those of the
                             watermark's delay (the records after an evaluation's end) */
     dd_sketch_set_t *current; /* evaluation scratch: merge of the live panes */
+    /* Shorter spans of the same window ending where it ends, judged too (docs/judging.md,
+     * "Detecting early"): evaluate_every and about √(length / evaluate_every) of them. */
+    dd_sketch_set_t *spans[RUN_SPANS_MAX];
+    int64_t span_ms[RUN_SPANS_MAX];
+    size_t n_spans;
+    /* The false-alarm budget (verdict.h) over the stream's fields, the evaluations per window
+     * length and the lengths judged: the level of one test and a field's share of the rate. */
+    double alpha, field_rate;
     /* An evaluation in flight: the worker merges the window into `current` (in order with the
      * batches, so it sees exactly the records handed over before it), then the loop thread
      * judges. `current` and merged_* are the worker's from submission until merge_done. */
@@ -131,6 +140,8 @@ typedef struct run_stream {
     double merge_seconds;
     int64_t view_start_ms, view_end_ms; /* window bounds events carry: the latest the loop saw */
     dd_sketch_set_t *reference;
+    dd_judge_reference_t *prep; /* the reference prepared for judging (run_reference_prep) */
+    const dd_sketch_set_t *prep_for; /* the reference prep was made from; NULL: none */
     int64_t reference_time_ms;
     char reference_id[512];
     int64_t first_time_ms;      /* first record's window time; INT64_MIN before */
@@ -197,6 +208,12 @@ int run_reference_from_snapshot(run_stream_t *s, const dd_config_reference_t *re
  * made afterwards share them). */
 int run_reference_from_file(run_stream_t *s, const dd_config_reference_t *ref,
                             dd_sketch_set_t **out, char *errstr, size_t errstr_size);
+
+/* (Re)makes the evaluation scratch sets of a stream with a window (current, and the shorter
+ * spans), after the window's specs. 0, or −1 (memory). */
+int run_stream_make_scratch(const struct run *r, run_stream_t *s);
+/* The spans judged besides the window (RUN_SPANS_MAX at most), shortest first; their count. */
+size_t run_span_lengths(const dd_config_window_t *w, int64_t *span_ms);
 
 /* How many batches a stream with these columns keeps (RUN_BATCHES_MIN to _MAX). */
 size_t run_batches_for(const dd_column_batch_t *b);
@@ -272,6 +289,13 @@ void run_freshness(struct run *r, run_stream_t *s, int64_t now_ms);
 /* A Confluent stream's writer schema changed: one schema event per changed field. */
 void run_schema_changed(struct run *r, run_stream_t *s, const run_schema_t *old_schema,
                         const run_schema_t *new_schema, int64_t now_ms);
+/* The stream's reference prepared for judging, made on first use after the reference changed
+ * (a key sharing its parent's reference shares its preparation too); NULL when there is no
+ * reference or no memory (judging then prepares per field). */
+const dd_judge_reference_t *run_reference_prep(run_stream_t *s);
+/* Drops the preparation: call whenever s->reference is replaced. */
+void run_reference_changed(run_stream_t *s);
+
 /* Resolves every raised condition of the stream (a key's window going away) and clears them. */
 void run_resolve_all(struct run *r, run_stream_t *s, int64_t now_ms);
 /* Emits an event to every configured sink. 0, or −1 when a sink failed (logged). */

@@ -265,7 +265,7 @@ static run_stream_t *child_new(run_t *r, run_stream_t *p, uint64_t h, const spel
     free(kinds);
     if (!ok || dd_window_new(p->specs, p->n_fields, p->ring_panes, r->cfg->window.pane_ms,
                              0x5eedu, &c->window) != DD_SKETCH_OK ||
-        dd_window_new_set(c->window, &c->current) != DD_SKETCH_OK)
+        run_stream_make_scratch(r, c) != 0)
         goto oom_child;
     const dd_config_reference_type_t type = p->cfg->reference.type;
     if (type != DD_CONFIG_REFERENCE_FIRST_WINDOW && type != DD_CONFIG_REFERENCE_TRAILING) {

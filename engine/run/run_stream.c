@@ -280,6 +280,20 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
             col++;
         s->key_columns[k] = col < s->n_fields ? col : s->n_columns++;
     }
+    {
+        /* The false-alarm budget: per window of this stream, over its fields, the evaluations
+         * in one window length and the two lengths judged (docs/judging.md). */
+        const dd_config_window_t *w = &r->cfg->window;
+        dd_budget_t b;
+        dd_budget_init(&b, r->cfg->alerts.false_alarm_rate, (uint32_t)s->n_fields);
+        b.evaluations = w->evaluate_every_ms > 0 && w->length_ms > w->evaluate_every_ms
+                            ? (uint32_t)(w->length_ms / w->evaluate_every_ms)
+                            : 1;
+        int64_t spans[RUN_SPANS_MAX];
+        b.lengths = 1 + (uint32_t)run_span_lengths(w, spans);
+        s->alpha = dd_budget_alpha(&b);
+        s->field_rate = dd_budget_field_rate(&b);
+    }
     s->fields = calloc(s->n_fields, sizeof(*s->fields));
     s->paths = calloc(s->n_fields, sizeof(*s->paths));
     s->kinds = calloc(s->n_fields, sizeof(*s->kinds));
@@ -300,7 +314,10 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
         f->judge.method = fc->test;
         f->judge.threshold = fc->threshold;
         f->judge.min_samples = r->cfg->alerts.min_samples > 0 ? r->cfg->alerts.min_samples : 1;
-        f->judge.family_size = (uint32_t)s->n_fields;
+        f->judge.alpha = s->alpha;
+        f->judge.field_rate = s->field_rate;
+        f->judge.explain = 0; /* reasons are written for the events and debug lines that need them */
+        f->judge.details = 0; /* binned statistics only for drift events and binned methods */
         if (fc->has_range) {
             f->judge.expected_min = fc->range_min;
             f->judge.expected_max = fc->range_max;
@@ -370,11 +387,43 @@ int run_stream_init(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg, si
     }
     dd_sketch_err_t err = dd_window_new(s->specs, s->n_fields, s->ring_panes, w->pane_ms, 0x5eedu,
                                         &s->window);
-    if (err == DD_SKETCH_OK)
-        err = dd_window_new_set(s->window, &s->current);
     if (err != DD_SKETCH_OK)
         return FAIL("stream %s: window: %s", cfg->name,
                     dd_sketch_strerror(err));
+    if (run_stream_make_scratch(r, s) != 0)
+        return FAIL("stream %s: %s", cfg->name, "out of memory");
+    return 0;
+}
+
+size_t run_span_lengths(const dd_config_window_t *w, int64_t *span_ms) {
+    const int64_t every = w->evaluate_every_ms;
+    if (every <= 0 || every >= w->length_ms)
+        return 0;
+    size_t n = 0;
+    span_ms[n++] = every;
+    /* the geometric middle between one evaluate_every and the window, in evaluate_everys */
+    const int64_t k = llround(sqrt((double)(w->length_ms / every)));
+    if (k > 1 && k * every < w->length_ms)
+        span_ms[n++] = k * every;
+    return n;
+}
+
+int run_stream_make_scratch(const run_t *r, run_stream_t *s) {
+    dd_sketch_set_destroy(s->current);
+    s->current = NULL;
+    for (size_t i = 0; i < s->n_spans; i++) {
+        dd_sketch_set_destroy(s->spans[i]);
+        s->spans[i] = NULL;
+    }
+    s->n_spans = 0;
+    if (dd_window_new_set(s->window, &s->current) != DD_SKETCH_OK)
+        return -1;
+    const size_t n = run_span_lengths(&r->cfg->window, s->span_ms);
+    for (size_t i = 0; i < n; i++) {
+        if (dd_window_new_set(s->window, &s->spans[i]) != DD_SKETCH_OK)
+            return -1;
+        s->n_spans = i + 1;
+    }
     return 0;
 }
 
@@ -405,6 +454,9 @@ void run_stream_free(run_stream_t *s) {
         dd_batch_destroy(s->spare[i]);
     dd_window_destroy(s->window);
     dd_sketch_set_destroy(s->current);
+    for (size_t i = 0; i < s->n_spans; i++)
+        dd_sketch_set_destroy(s->spans[i]);
+    dd_judge_reference_destroy(s->prep);
     dd_sketch_set_destroy(s->reference);
     free(s->fields);
     free(s->paths);

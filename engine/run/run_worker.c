@@ -74,6 +74,11 @@ static void merge_window(run_stream_t *s, int64_t advance_ms) {
         s->merged_start_ms = s->merge_from_ms;
         s->merged_end_ms = s->merge_to_ms;
     }
+    /* Shorter spans of the same window, ending where it ends: a large change shows there
+     * first. */
+    for (size_t i = 0; i < s->n_spans && !s->merge_failed; i++)
+        s->merge_failed = dd_window_merge_range(s->window, s->merged_end_ms - s->span_ms[i],
+                                                s->merged_end_ms, s->spans[i]) != DD_SKETCH_OK;
     s->merge_seconds = run_monotonic_s() - t0;
 }
 

@@ -169,7 +169,7 @@ assert len(msgs) == len(ev) and len(ev) > 0, (len(msgs), len(ev))
 d = [m for m in msgs if json.loads(m["value"])["type"] == "drift"][0]
 assert d["key"] == "features/latency_ms", d["key"]
 h = d["headers"]
-assert h["ce_specversion"] == "1.0" and h["ce_type"] == "io.driftd.drift.v1", h
+assert h["ce_specversion"] == "1.0" and h["ce_type"] == "io.driftd.drift.v2", h
 assert h["ce_id"] == json.loads(d["value"])["id"], h
 ' "$dir/drift.alerts.jsonl" "$dir/drift.events.jsonl"
 }

@@ -2,6 +2,8 @@
  *
  * Reads one query per line on stdin and writes one result per line (%.17g) on stdout:
  *   normal Z | lognormal Z | chi2 X DOF | logchi2 X DOF | ks D N M | fisher A B C D
+ *   kslarge D N M (dd_pvalue_ks_2samp_large) | kolmogorov LAMBDA | qnorm P
+ *   (dd_quantile_normal_upper) | qchi2 P DOF (dd_quantile_chi2_upper)
  * D is read as a double; N, M, A..D as unsigned 64-bit integers. A malformed line ends the run
  * with exit status 2 naming the line. */
 #include <inttypes.h>
@@ -33,6 +35,15 @@ int main(void) {
         else if (strcmp(op, "ks") == 0 &&
                  sscanf(line, "%*s %lf %" SCNu64 " %" SCNu64, &x, &u[0], &u[1]) == 3)
             result = dd_pvalue_ks_2samp(x, u[0], u[1]);
+        else if (strcmp(op, "kslarge") == 0 &&
+                 sscanf(line, "%*s %lf %" SCNu64 " %" SCNu64, &x, &u[0], &u[1]) == 3)
+            result = dd_pvalue_ks_2samp_large(x, u[0], u[1]);
+        else if (strcmp(op, "kolmogorov") == 0 && sscanf(line, "%*s %lf", &x) == 1)
+            result = dd_pvalue_kolmogorov(x);
+        else if (strcmp(op, "qnorm") == 0 && sscanf(line, "%*s %lf", &x) == 1)
+            result = dd_quantile_normal_upper(x);
+        else if (strcmp(op, "qchi2") == 0 && sscanf(line, "%*s %lf %lf", &x, &y) == 2)
+            result = dd_quantile_chi2_upper(x, y);
         else if (strcmp(op, "fisher") == 0 &&
                  sscanf(line, "%*s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64, &u[0], &u[1],
                         &u[2], &u[3]) == 4)

@@ -5,9 +5,13 @@
  *   stats_tool counts REF.u64 CUR.u64 SMOOTHING          → binned divergences and chi-square
  *   stats_tool kll A.f64 B.f64 K                         → KS and W1 between two KLL sketches of
  *                                                          the samples, with their error bounds
+ *   stats_tool two_sample REF.f64 WR.u64|- CUR.f64 WC.u64|-
+ *                                                        → every member of dd_stat_two_sample
+ *   stats_tool spread REF.f64 WR.u64|-                   → {"spread": dd_stat_reference_spread}
  *
  * Files hold little-endian doubles or unsigned 64-bit integers; samples must be sorted. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,8 +124,59 @@ int main(int argc, char **argv) {
         free(b);
         return 0;
     }
+    if (argc == 6 && strcmp(argv[1], "two_sample") == 0) {
+        dd_weighted_sample_t ref, cur;
+        if (load_sample(argv[2], argv[3], &ref) != 0 || load_sample(argv[4], argv[5], &cur) != 0) {
+            fprintf(stderr, "stats_tool: cannot read the samples\n");
+            return 2;
+        }
+        dd_two_sample_stats_t st;
+        if (dd_stat_two_sample(&ref, &cur, &st) != DD_SKETCH_OK) {
+            fprintf(stderr, "stats_tool: invalid samples\n");
+            return 2;
+        }
+        const struct {
+            const char *name;
+            double v;
+        } out[] = {
+            {"n_reference", st.n_reference}, {"n_current", st.n_current},
+            {"ks", st.ks}, {"wasserstein", st.wasserstein},
+            {"auc", st.auc}, {"auc_sd", st.auc_sd},
+            {"location_z", st.location_z}, {"location_skew", st.location_skew},
+            {"location_kurtosis", st.location_kurtosis}, {"dispersion", st.dispersion},
+            {"dispersion_sd", st.dispersion_sd}, {"scale_z", st.scale_z},
+            {"scale_skew", st.scale_skew}, {"scale_kurtosis", st.scale_kurtosis},
+            {"max_tie_share", st.max_tie_share},
+        };
+        /* Non-finite numbers as strings, so Python's json reads every value back. */
+        for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+            if (isfinite(out[i].v))
+                printf("%s\"%s\":%.17g", i ? "," : "{", out[i].name, out[i].v);
+            else
+                printf("%s\"%s\":\"%g\"", i ? "," : "{", out[i].name, out[i].v);
+        }
+        printf("}\n");
+        free((void *)ref.values);
+        free((void *)ref.weights);
+        free((void *)cur.values);
+        free((void *)cur.weights);
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "spread") == 0) {
+        dd_weighted_sample_t ref;
+        if (load_sample(argv[2], argv[3], &ref) != 0) {
+            fprintf(stderr, "stats_tool: cannot read the sample\n");
+            return 2;
+        }
+        printf("{\"spread\":%.17g}\n", dd_stat_reference_spread(&ref));
+        free((void *)ref.values);
+        free((void *)ref.weights);
+        return 0;
+    }
     fprintf(stderr, "usage: stats_tool samples A.f64 WA.u64|- B.f64 WB.u64|-\n"
                     "       stats_tool counts REF.u64 CUR.u64 SMOOTHING\n"
-                    "       stats_tool kll A.f64 B.f64 K\n");
+                    "       stats_tool kll A.f64 B.f64 K\n"
+                    "       stats_tool two_sample REF.f64 WR.u64|- CUR.f64 WC.u64|-\n"
+                    "       stats_tool spread REF.f64 WR.u64|-\n");
     return 2;
 }

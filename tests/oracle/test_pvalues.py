@@ -36,6 +36,35 @@ Tolerances, and why (u = 2**-53):
   steps from the mode, so the tolerance is relative 1e-12 + 4*u*(spread of the table), spread =
   the number of steps walked (|a - mode| plus the far side), and the set of tables included is
   the same (same 1e-14 tie rule).
+- dd_pvalue_ks_2samp_large(d, n, m) = kstwo.sf(d, round(nm/(n+m))) at every size (3 to 40,000
+  a side, mostly where dd_pvalue_ks_2samp would be exact instead), with the region rule of the
+  large-sample KS group above; at d >= 1 it is the exact 2/C(n+m, n), checked against Python's exact integer
+  binomial: driftd takes it from lgamma, whose three values carry u of their size each, so the
+  relative tolerance is 4u*(lgamma(n+m+1) + lgamma(n+1) + lgamma(m+1)) + 4u. d <= 0, NaN and an
+  empty side give 1.
+- dd_pvalue_kolmogorov(lambda) = scipy.special.kolmogorov(lambda): both sum the alternating
+  series 2 sum (-1)^(k-1) exp(-2 k^2 lambda^2) (scipy uses the cdf's theta series below about
+  lambda = 0.82, exact to rounding too). Each term's exponent carries 3 roundings, so the term a
+  relative (6 k^2 lambda^2 + 2)u, and each addition u of a partial sum <= 1; the series stops
+  once a term is below 1e-17 of the sum. Tolerance: twice (both sides) 2*sum_k term_k*(6 k^2
+  lambda^2 + 2)u + 2*terms*u, plus 2e-17*p. Below lambda = 0.2 driftd returns exactly 1, which
+  must be within 1e-12 of scipy's value (the relative accuracy near 1 used throughout).
+  Where scipy's value underflows to 0 driftd's must be below the smallest normal double.
+- dd_quantile_normal_upper(p) = norm.isf(p), p from 1e-300 to 0.999: driftd refines by Halley
+  steps on Phi from erfc (glibc: at most 5 ulp) and a few roundings, so its residual in the
+  tail probability min(p, 1 - p) is at most 8u of it, i.e. 8u*min(p, 1 - p)/phi(x) in x;
+  scipy's ndtri (Cephes) is within 2u relative, driftd's final rounding u: tolerance
+  8u*min(p, 1 - p)/phi(x) + 8u*|x|.
+- dd_quantile_chi2_upper(p, dof) = chi2.isf(p, dof), p from 1e-300 to 0.999, dof 1 to 10,000:
+  each side inverts its own upper tail; the two tails agree in log space within the chi-square
+  group's tolerance E = 1e-12 + 16u*|log p| above, so the inverses differ by at most E over
+  the log tail's slope, E*Q(x)/f(x) (f the density, Q = p at the quantile), plus 8u*x for the
+  inverses' own rounding. scipy's isf is not always that close in the far tail at large dof (at
+  dof = 10,000, p = 1e-250 its quantile is 8e-12 off in log Q, 4e-11 in x, where driftd's is
+  within 4e-13): where the two differ by more and the dof is even, the exact tail Q(a, y) =
+  e^-y sum_{k<a} y^k/k! is summed in 60-digit decimal arithmetic and driftd's quantile must
+  meet log p within E + u*x*|slope| there (its own tolerance; the case is reported as scipy's).
+  dof <= 0 gives NaN, p = 0 +inf, p >= 1 zero.
 Prints one line per case group and "N passed, M failed"; exits 1 on any failure.
 Usage: test_pvalues.py PVALUES_TOOL
 """
@@ -43,8 +72,11 @@ import math
 import subprocess
 import sys
 
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 U = 2.0 ** -53
 SMALLEST_NORMAL = 2.2250738585072014e-308
@@ -128,6 +160,20 @@ def log_chi2_sf_poisson(x, dof):
     logs = [k * math.log(y) - y - math.lgamma(k + 1.0) for k in range(a)]
     top = max(logs)
     return top + math.log(math.fsum(math.exp(v - top) for v in logs))
+
+
+def log_chi2_sf_decimal(x, dof):
+    """log Q(a, x/2) for integer a = dof/2 from the Poisson sum e^-y sum_{k<a} y^k/k!, in
+    60-digit decimal arithmetic (x is a double, so y is exact)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        y = Decimal(x) / 2
+        term, total = Decimal(1), Decimal(0)
+        for k in range(int(dof) // 2):
+            if k:
+                term = term * y / k
+            total += term
+        return float(total.ln() - y)
 
 
 def check_chi2(tool, rep):
@@ -277,6 +323,129 @@ def check_fisher(tool, rep):
     rep.group(f"Fisher exact 2x2, {len(tables)} tables (ties, zeros, counts to 20,000)", cases)
 
 
+def check_ks_large(tool, rep):
+    lines, meta = [], []
+    sizes = [(5, 5), (3, 7), (8, 13), (20, 30), (50, 50), (100, 100), (140, 141), (280, 280),
+             (141, 40000), (1000, 1000), (1000, 20000), (10000, 10000), (20000, 20000)]
+    # (Larger N: the same function is checked through dd_pvalue_ks_2samp in the group above.)
+    for n, m in sizes:
+        big_n = max(float(np.round(n * m / (n + m))), 1.0)
+        for lam in [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.36, 1.5, 1.63, 1.8, 2.0, 2.5, 3.0, 4.0, 5.0, 6.5,
+                    8.0, 10.0, 13.0, 19.0, 25.0]:
+            d = lam / math.sqrt(big_n)
+            if d < 1.0:
+                lines.append(f"kslarge {d!r} {n} {m}")
+                meta.append((n, m, d, float(stats.kstwo.sf(d, big_n)), f"lambda={lam}"))
+        for d in [0.05, 0.1, 0.3, 0.5, 0.6, 0.9, 0.99]:
+            lines.append(f"kslarge {d!r} {n} {m}")
+            meta.append((n, m, d, float(stats.kstwo.sf(d, big_n)), f"d={d}"))
+    got = run_tool(tool, lines)
+    cases = []
+    for g, (n, m, d, want, label) in zip(got, meta):
+        cases.append((asymptotic_ok(g, d, n, m, want),
+                      f"n={n} m={m} d={d!r} ({label}): got {g!r} want kstwo.sf {want!r}"))
+    # d >= 1: the exact probability of total separation, 2/C(n+m, n).
+    exact_sizes = [(1, 1), (2, 3), (5, 5), (10, 7), (40, 60), (100, 100), (300, 400), (500, 520)]
+    got = run_tool(tool, [f"kslarge 1.0 {n} {m}" for n, m in exact_sizes] +
+                   [f"kslarge 1.5 {n} {m}" for n, m in exact_sizes])
+    for i, (n, m) in enumerate(exact_sizes * 2):
+        want = float(Fraction(2, math.comb(n + m, n)))
+        tol = (4 * U * (math.lgamma(n + m + 1) + math.lgamma(n + 1) + math.lgamma(m + 1)) + 4 * U) * want
+        cases.append((abs(got[i] - want) <= tol, f"d >= 1, n={n} m={m}: got {got[i]!r} want {want!r}"))
+    edge = [("kslarge 0 10 10", 1.0), ("kslarge -0.5 10 10", 1.0), ("kslarge nan 10 10", 1.0),
+            ("kslarge 0.5 0 10", 1.0), ("kslarge 0.5 10 0", 1.0)]
+    got = run_tool(tool, [e for e, _ in edge])
+    for g, (e, want) in zip(got, edge):
+        cases.append((g == want, f"{e}: got {g!r} want {want!r}"))
+    rep.group(f"KS large-sample branch at every size, kstwo.sf and 2/C(n+m, n), {len(cases)} cases", cases)
+
+
+def check_kolmogorov(tool, rep):
+    lams = sorted(set([0.01, 0.1, 0.15, 0.19, 0.1999, 0.2, 0.2001, 0.21, 0.25, 0.3, 0.4, 0.5, 0.6,
+                       0.7, 0.8, 0.82, 0.83, 0.9, 1.0, 1.2, 1.358, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.0,
+                       10.0, 15.0, 19.0, 19.4, 20.0, 27.0, 30.0] +
+                      [float(v) for v in np.linspace(0.2, 6.0, 59)]))
+    got = run_tool(tool, [f"kolmogorov {lam!r}" for lam in lams] +
+                   ["kolmogorov 0", "kolmogorov -1", "kolmogorov nan", "kolmogorov inf"])
+    cases = []
+    for g, lam in zip(got, lams):
+        want = float(special.kolmogorov(lam))
+        if lam < 0.2:
+            ok = g == 1.0 and abs(1.0 - want) <= 1e-12
+        elif want == 0.0:
+            ok = 0.0 <= g < SMALLEST_NORMAL
+        else:
+            err, terms, k = 0.0, 0, 1
+            while True:
+                term = math.exp(-2.0 * k * k * lam * lam)
+                err += 2 * term * (6 * k * k * lam * lam + 2) * U
+                terms += 1
+                if term < 1e-17 * want or k > 100:
+                    break
+                k += 1
+            tol = 2 * (err + 2 * terms * U) + 2e-17 * want
+            if want < 1e-300:  # subnormal results carry an absolute error of their spacing
+                tol += 1e-320
+            ok = abs(g - want) <= tol
+        cases.append((ok, f"lambda={lam!r}: got {g!r} want {want!r}"))
+    for g, (label, want) in zip(got[len(lams):], (("0", 1.0), ("-1", 1.0), ("nan", 1.0), ("inf", 0.0))):
+        cases.append((g == want, f"lambda={label}: got {g!r} want {want!r}"))
+    rep.group(f"Kolmogorov limit, scipy.special.kolmogorov on {len(cases)} values of lambda", cases)
+
+
+def quantile_ps(rng):
+    ps = [1e-300, 1e-250, 1e-200, 1e-150, 1e-100, 1e-50, 1e-30, 1e-20, 1e-15, 1e-10, 1e-6, 1e-4,
+          1e-3, 0.01, 0.02425, 0.05, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.9, 0.95, 0.97575, 0.98, 0.99,
+          0.995, 0.999]
+    ps += [float(10.0 ** v) for v in rng.uniform(-300, math.log10(0.999), 30)]
+    return sorted(set(ps))
+
+
+def check_quantiles(tool, rep):
+    rng = np.random.default_rng(5)
+    ps = quantile_ps(rng)
+    got = run_tool(tool, [f"qnorm {p!r}" for p in ps] + ["qnorm 0", "qnorm 1", "qnorm 0.5"])
+    cases = []
+    for g, p in zip(got, ps):
+        want = float(stats.norm.isf(p))
+        tol = 8 * U * min(p, 1 - p) / float(stats.norm.pdf(want)) + 8 * U * abs(want)
+        cases.append((abs(g - want) <= tol, f"p={p!r}: got {g!r} want {want!r} (tol {tol:.3g})"))
+    tail = got[len(ps):]
+    cases.append((tail[0] == math.inf and tail[1] == -math.inf and tail[2] == 0.0,
+                  f"p = 0, 1, 0.5: got {tail!r}"))
+    rep.group(f"normal upper quantile, norm.isf on {len(cases)} values of p in [1e-300, 0.999]", cases)
+
+    dofs = [1, 2, 3, 4, 5, 7, 10, 17, 30, 100, 300, 1000, 3000, 10000]
+    lines, meta = [], []
+    for dof in dofs:
+        for p in ps:
+            lines.append(f"qchi2 {p!r} {float(dof)!r}")
+            meta.append((p, dof))
+    got = run_tool(tool, lines + ["qchi2 0.5 0", "qchi2 0.5 -1", "qchi2 0 3", "qchi2 1 3"])
+    cases = []
+    for g, (p, dof) in zip(got, meta):
+        want = float(stats.chi2.isf(p, dof))
+        a = dof / 2.0
+        log_f = (a - 1.0) * math.log(want) - want / 2.0 - a * math.log(2.0) - math.lgamma(a)
+        e_log = 1e-12 + 16 * U * abs(math.log(p))
+        tol = e_log * math.exp(math.log(p) - log_f) + 8 * U * want
+        ok = abs(g - want) <= tol
+        note = ""
+        if not ok and dof % 2 == 0 and g > 0:
+            residual = log_chi2_sf_decimal(g, dof) - math.log(p)
+            slope = math.exp(log_f - math.log(p))  # |d log Q/dx| = f/Q at the quantile
+            ok = abs(residual) <= e_log + U * g * slope
+            note = f"; exact log Q(driftd) - log p = {residual:.3g}"
+            if ok:
+                print(f"     note: scipy's chi2.isf({p!r}, {dof}) = {want!r} is {g - want:.3g} from driftd's, "
+                      f"whose exact residual is {residual:.3g}")
+        cases.append((ok, f"p={p!r} dof={dof}: got {g!r} want {want!r} (tol {tol:.3g}){note}"))
+    tail = got[len(meta):]
+    cases.append((math.isnan(tail[0]) and math.isnan(tail[1]) and tail[2] == math.inf and tail[3] == 0.0,
+                  f"dof 0, dof -1, p = 0, p = 1: got {tail!r}"))
+    rep.group(f"chi-square upper quantile, chi2.isf on {len(cases)} (p, dof), dof 1 to 10,000", cases)
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
@@ -287,6 +456,9 @@ def main():
     check_chi2(tool, rep)
     check_ks(tool, rep)
     check_fisher(tool, rep)
+    check_ks_large(tool, rep)
+    check_kolmogorov(tool, rep)
+    check_quantiles(tool, rep)
     print(f"{rep.passed} passed, {rep.failed} failed")
     return 0 if rep.failed == 0 else 1
 

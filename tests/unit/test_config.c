@@ -163,7 +163,7 @@ static const char full_config[] =
     "  min_samples: 1000\n"
     "  raise_after: 3\n"
     "  clear_after: 4\n"
-    "  severity: {warning: 1.5, critical: 3}\n"
+    "  false_alarm_rate: 0.0001\n"
     "  mute: [features.country, labels]\n"
     "  max_lag: 15m\n"
     "  max_idle: 2m\n"
@@ -335,7 +335,7 @@ static void test_full_config(void **state) {
     assert_int_equal(a->min_samples, 1000);
     assert_int_equal(a->raise_after, 3);
     assert_int_equal(a->clear_after, 4);
-    assert_true(a->severity_warning == 1.5 && a->severity_critical == 3);
+    assert_true(a->false_alarm_rate == 0.0001);
     assert_int_equal(a->n_mute, 2);
     assert_string_equal(a->mute[0], "features.country");
     assert_string_equal(a->mute[1], "labels");
@@ -386,10 +386,10 @@ static void test_defaults(void **state) {
     assert_int_equal(cfg->reference.type, DD_CONFIG_REFERENCE_FIRST_WINDOW);
     assert_string_equal(cfg->alerts.topic, "driftd.alerts");
     assert_null(cfg->alerts.dead_letter_topic);
-    assert_int_equal(cfg->alerts.min_samples, 100);
-    assert_int_equal(cfg->alerts.raise_after, 2);
+    assert_int_equal(cfg->alerts.min_samples, 1);
+    assert_int_equal(cfg->alerts.raise_after, 1);
     assert_int_equal(cfg->alerts.clear_after, 3);
-    assert_true(cfg->alerts.severity_warning == 1.0 && cfg->alerts.severity_critical == 2.0);
+    assert_true(cfg->alerts.false_alarm_rate == 0.001);
     assert_int_equal(cfg->alerts.n_mute, 0);
     assert_int_equal(cfg->alerts.max_lag_ms, 0);
     assert_int_equal(cfg->alerts.max_idle_ms, 0);
@@ -885,11 +885,14 @@ static void test_value_rules(void **state) {
                 "cfg.yaml:7:17: alerts.topic: stream s reads this topic too", NULL);
     parse_error(BASE "alerts: {topic: a, dead_letter_topic: a}\n",
                 "cfg.yaml:7:39: alerts.dead_letter_topic: the same topic as alerts.topic", NULL);
-    parse_error(BASE "alerts: {severity: {warning: 2, critical: 1.5}}\n",
-                "cfg.yaml:7:43: alerts.severity.critical: critical (1.5) is below warning (2)",
-                NULL);
-    parse_error(BASE "alerts: {severity: {warning: 0.5}}\n",
-                "cfg.yaml:7:30: alerts.severity.warning: 0.5 is out of range", NULL);
+    parse_error(BASE "alerts: {false_alarm_rate: 0.9}\n",
+                "cfg.yaml:7:28: alerts.false_alarm_rate: 0.9 is out of range", NULL);
+    parse_error(BASE "alerts: {false_alarm_rate: 0}\n",
+                "cfg.yaml:7:28: alerts.false_alarm_rate: 0 is out of range", NULL);
+    /* severity followed a score before the judging model: a configuration that still sets it is
+     * told, not silently ignored */
+    parse_error(BASE "alerts: {severity: {warning: 2, critical: 3}}\n",
+                "cfg.yaml:7:10: alerts: unknown key 'severity'", NULL);
     parse_error(BASE "alerts: {topic: null}\n", "cfg.yaml:7:17: alerts.topic: events go nowhere",
                 NULL);
     parse_error(BASE "reference: {type: file, path: data.parquet}\n",

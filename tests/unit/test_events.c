@@ -1,7 +1,8 @@
 /* test_events.c — alert events as JSON (engine/out/events.c, engine/out/json_buf.c).
  *
- * - every event type formats to one JSON object that jansson parses, with version 1, its type and
- *   every documented key present (docs/events.md), null where a value does not apply;
+ * - every event type formats to one JSON object that jansson parses (duplicate keys rejected),
+ *   with version 2, its type and every documented key present (docs/events.md), null where a
+ *   value does not apply;
  * - keys are "stream/field" for drift and "stream/field/condition" otherwise, with '/' and '%'
  *   inside names percent-encoded; resolved events share the key of what they resolve;
  * - ids are UUID-shaped (version 8), stable for the same event and different for another time,
@@ -9,7 +10,11 @@
  * - strings are escaped (quotes, backslashes, control characters, invalid UTF-8) and non-finite
  *   numbers are null; a buffer too small gets a NUL-terminated prefix and the needed length;
  * - the CloudEvents header set; dd_event_write writes one line;
- * - a drift event filled from a real judgement carries its statistic, bound and moved bins. */
+ * - a drift event filled from a real judgement carries its statistic, bound and moved bins;
+ * - drift and quality events carry the verdict behind them (docs/judging.md): the deciding test,
+ *   its combined p-value and α, the warning floor, critical threshold and noise floor, the window
+ *   length that found it and the reason in words; copied exactly from the judgement's verdict,
+ *   null where unset. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,7 +77,8 @@ static void base(dd_event_t *e, dd_event_type_t type) {
 
 static void check_common(json_t *root, const char *type) {
     has_all(root, common_keys);
-    assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
+    assert_int_equal(json_integer_value(json_object_get(root, "version")), 2); /* docs/events.md */
+    assert_int_equal(DD_EVENT_VERSION, 2);
     assert_string_equal(json_string_value(json_object_get(root, "type")), type);
     assert_string_equal(json_string_value(json_object_get(root, "time")), "2024-05-01T12:00:00.250Z");
     assert_string_equal(json_string_value(json_object_get(root, "source")), "driftd/sidecar-1/features");
@@ -88,6 +94,39 @@ static void check_common(json_t *root, const char *type) {
     assert_true(id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-');
     assert_true(id[14] == '8');
     assert_true(strchr("89ab", id[19]) != NULL);
+}
+
+static const char *const verdict_keys[] = {"test", "p_value", "alpha", "warning_floor", "critical",
+                                           "noise_floor", "length", "reason", NULL};
+
+/* The verdict members of a drift or quality object equal v, member for member. */
+static void check_verdict(json_t *root, const dd_verdict_t *v, const char *length) {
+    has_all(root, verdict_keys);
+    if (v->test == NULL)
+        assert_true(json_is_null(json_object_get(root, "test")));
+    else
+        assert_string_equal(json_string_value(json_object_get(root, "test")), v->test);
+    const struct {
+        const char *key;
+        double want;
+    } nums[] = {{"p_value", v->p_value},         {"alpha", v->alpha},
+                {"warning_floor", v->warning_floor}, {"critical", v->critical},
+                {"noise_floor", v->noise_floor}};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        json_t *x = json_object_get(root, nums[i].key);
+        if (!isfinite(nums[i].want)) {
+            assert_true(json_is_null(x));
+            continue;
+        }
+        if (!json_is_number(x) || json_number_value(x) != nums[i].want)
+            fail_msg("%s: %g in the event, %.17g in the verdict", nums[i].key,
+                     json_number_value(x), nums[i].want);
+    }
+    if (length == NULL)
+        assert_true(json_is_null(json_object_get(root, "length")));
+    else
+        assert_string_equal(json_string_value(json_object_get(root, "length")), length);
+    assert_string_equal(json_string_value(json_object_get(root, "reason")), v->reason);
 }
 
 static void test_drift(void **state) {
@@ -108,6 +147,7 @@ static void test_drift(void **state) {
                                        "threshold", "test_statistic", "dof", "guard_p_value",
                                        "moved", NULL};
     has_all(root, keys);
+    has_all(root, verdict_keys);
     assert_string_equal(json_string_value(json_object_get(root, "key")), "features/price");
     assert_true(json_is_null(json_object_get(root, "condition")));
     assert_true(json_is_null(json_object_get(root, "test_statistic")));
@@ -141,6 +181,36 @@ static void test_drift(void **state) {
     assert_true(json_is_null(json_object_get(json_array_get(m, 1), "category")));
     assert_int_equal(json_integer_value(json_object_get(root, "dof")), 3);
     json_decref(root);
+
+    /* No verdict set (dd_event_init): its members are present and null. */
+    base(&e, DD_EVENT_DRIFT);
+    e.drift.kind = "numeric";
+    e.drift.statistic = "psi";
+    root = parse(&e);
+    has_all(root, verdict_keys);
+    for (const char *const *k = verdict_keys; *k; k++)
+        if (!json_is_null(json_object_get(root, *k)))
+            fail_msg("verdict member '%s' should be null when unset", *k);
+    json_decref(root);
+
+    /* A verdict set by hand: every member written, the reason escaped. */
+    e.drift.guard_p_value = 1e-300;
+    e.drift.verdict = (dd_event_verdict_t){.test = "location", .p_value = 4.2e-11, .alpha = 8.3e-05,
+                                           .warning_floor = 0.02, .critical = 0.1,
+                                           .noise_floor = 0.031, .reason = "drift (warning): \"x\"",
+                                           .length = "recent"};
+    root = parse(&e);
+    assert_string_equal(json_string_value(json_object_get(root, "test")), "location");
+    assert_true(json_real_value(json_object_get(root, "p_value")) == 4.2e-11);
+    assert_true(json_real_value(json_object_get(root, "alpha")) == 8.3e-05);
+    assert_true(json_real_value(json_object_get(root, "warning_floor")) == 0.02);
+    assert_true(json_real_value(json_object_get(root, "critical")) == 0.1);
+    assert_true(json_real_value(json_object_get(root, "noise_floor")) == 0.031);
+    assert_string_equal(json_string_value(json_object_get(root, "length")), "recent");
+    assert_string_equal(json_string_value(json_object_get(root, "reason")),
+                        "drift (warning): \"x\"");
+    assert_true(json_real_value(json_object_get(root, "guard_p_value")) == 1e-300);
+    json_decref(root);
 }
 
 static void test_other_types(void **state) {
@@ -167,8 +237,10 @@ static void test_other_types(void **state) {
     base(&e, DD_EVENT_QUALITY);
     const dd_event_category_t cats[] = {{"Nice", 11, 100}, {NULL, 12, 99}};
     dd_judge_proportion_t p;
-    dd_judge_proportion(0.0, 20000, 0.0, 0.1, 2000, 0.0, 0.01, 1e-6, &p);
-    dd_event_fill_quality(&e, "new_categories", &p, DD_SEVERITY_CRITICAL);
+    dd_judge_proportion(0.0, 20000, 0.0, 0.1, 2000, 0.0, 0.01, 1e-6, 1e-3, &p);
+    assert_true(p.breach);
+    assert_int_equal(p.verdict.severity, DD_SEVERITY_CRITICAL);
+    dd_event_fill_quality(&e, "new_categories", &p, p.verdict.severity);
     e.quality.categories = cats;
     e.quality.n_categories = 2;
     e.quality.categories_total = 2;
@@ -188,6 +260,18 @@ static void test_other_types(void **state) {
     assert_string_equal(json_string_value(json_object_get(root, "severity")), "critical");
     assert_true(json_is_null(json_object_get(root, "expected_min")));
     assert_int_equal(json_array_size(json_object_get(root, "categories")), 2);
+    /* the verdict behind it: Fisher at α = 1e-6, warning from 0.002, critical from 0.01 */
+    check_verdict(root, &p.verdict, NULL);
+    assert_string_equal(json_string_value(json_object_get(root, "test")), "fisher");
+    assert_true(json_real_value(json_object_get(root, "alpha")) == 1e-6);
+    assert_true(json_real_value(json_object_get(root, "warning_floor")) == 0.002);
+    assert_true(json_real_value(json_object_get(root, "threshold")) == 0.002); /* v2: the floor */
+    assert_true(json_real_value(json_object_get(root, "critical")) >= 0.01);
+    assert_non_null(strstr(json_string_value(json_object_get(root, "reason")), "drift (critical)"));
+    json_decref(root);
+    e.quality.verdict.length = "window";
+    root = parse(&e);
+    check_verdict(root, &p.verdict, "window");
     json_decref(root);
 
     base(&e, DD_EVENT_FRESHNESS);
@@ -326,7 +410,7 @@ static void test_escaping_and_non_finite(void **state) {
     memset(small, 'x', sizeof(small));
     assert_int_equal(dd_event_format(&e, small, sizeof(small)), need);
     assert_int_equal(strlen(small), sizeof(small) - 1);
-    assert_memory_equal(small, "{\"version\":1,\"t", 15);
+    assert_memory_equal(small, "{\"version\":2,\"t", 15);
 }
 
 static void test_ids_and_time(void **state) {
@@ -377,7 +461,7 @@ static void test_headers_and_write(void **state) {
     for (size_t i = 0; i < 6; i++)
         assert_string_equal(h.h[i].name, names[i]);
     assert_string_equal(h.h[0].value, "1.0");
-    assert_string_equal(h.h[1].value, "io.driftd.quality.v1");
+    assert_string_equal(h.h[1].value, "io.driftd.quality.v2");
     assert_string_equal(h.h[2].value, "driftd/pod%20a/features");
     assert_string_equal(h.h[4].value, "2024-05-01T12:00:00.250Z");
     assert_string_equal(h.h[5].value, "application/json");
@@ -433,17 +517,46 @@ static void test_fill_from_judgement(void **state) {
     dd_event_t e;
     base(&e, DD_EVENT_DRIFT);
     dd_event_moved_t moved[DD_JUDGE_MOVED_MAX];
-    const dd_severity_t sev =
-        dd_severity_of(dd_judge_method_is_p_value(j.method), j.value_conservative, j.threshold, NULL);
-    assert_int_equal(sev, DD_SEVERITY_CRITICAL);
-    dd_event_fill_drift(&e, &j, sev, moved);
+    assert_int_equal(j.verdict.severity, DD_SEVERITY_CRITICAL);
+    dd_event_fill_drift(&e, &j, j.verdict.severity, moved);
     json_t *root = parse(&e);
     assert_string_equal(json_string_value(json_object_get(root, "statistic")), "wasserstein");
     assert_string_equal(json_string_value(json_object_get(root, "kind")), "numeric");
+    assert_string_equal(json_string_value(json_object_get(root, "severity")), "critical");
     assert_true(json_real_value(json_object_get(root, "value")) == j.value);
+    assert_true(json_real_value(json_object_get(root, "threshold")) == j.verdict.warning_floor);
+    assert_true(json_real_value(json_object_get(root, "guard_p_value")) == j.verdict.p_value);
     assert_true(json_array_size(json_object_get(root, "moved")) == j.n_moved && j.n_moved > 0);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "samples"), "current")), 3000);
+    check_verdict(root, &j.verdict, NULL);
+    assert_non_null(json_string_value(json_object_get(root, "test")));
+    assert_non_null(strstr(json_string_value(json_object_get(root, "reason")), "drift (critical)"));
     json_decref(root);
+    e.drift.verdict.length = "recent";
+    root = parse(&e);
+    check_verdict(root, &j.verdict, "recent");
+    json_decref(root);
+
+    /* A quality event from the same judgement: 40% nulls in a window against none. */
+    dd_sketch_set_t *nullish;
+    assert_int_equal(dd_sketch_set_new(&spec, 1, 3, &nullish), DD_SKETCH_OK);
+    uint8_t bits[3000 / 8];
+    for (size_t i = 0; i < sizeof bits; i++)
+        bits[i] = 0x0F; /* half of each byte: 4 of 8 */
+    for (size_t i = 0; i < 3000; i++)
+        v[i] = (double)(i % 100);
+    dd_sketch_set_update_numeric(nullish, 0, v, bits, 3000);
+    assert_int_equal(dd_judge_field(ref, nullish, 0, NULL, &j), DD_JUDGE_OK);
+    assert_true(j.null_rate.breach);
+    base(&e, DD_EVENT_QUALITY);
+    e.condition = "null_rate";
+    dd_event_fill_quality(&e, "null_rate", &j.null_rate, j.null_rate.verdict.severity);
+    root = parse(&e);
+    check_verdict(root, &j.null_rate.verdict, NULL);
+    assert_string_equal(json_string_value(json_object_get(root, "test")), "fisher");
+    assert_true(json_real_value(json_object_get(root, "current_rate")) == 0.5);
+    json_decref(root);
+    dd_sketch_set_destroy(nullish);
     dd_sketch_set_destroy(ref);
     dd_sketch_set_destroy(cur);
 }

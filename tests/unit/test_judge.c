@@ -1,20 +1,34 @@
-/* test_judge.c — judging one field from sketches (engine/judge/judge.c).
+/* test_judge.c — judging one field from sketches (engine/judge/judge.c, verdict.c), the model of
+ * docs/judging.md: significance (Bonferroni over the field's tests at α) and effect size
+ * (warning floor, critical threshold never below the noise floor).
  *
- * - a clearly shifted numeric or categorical field drifts and a same-distribution one does not,
- *   at small (exact sketches, p-value defaults), medium and large (compacted sketches, distance
- *   defaults) sizes;
- * - the error bound decides borderline cases: a distance whose point estimate crosses the
- *   threshold but whose conservative end does not is not drift (and is with bounds switched off);
- *   distances also need the guard test, so a small-window wobble does not drift;
- * - fewer than min_samples values on a side: not judged, with a reason, while quality (null rate)
- *   is still judged;
- * - method and threshold overrides, Bonferroni over a family, methods that do not fit the kind;
- * - categories new to / missing from the current window are listed and raise the quality check;
- * - a shared histogram gives exact binned statistics (bounds 0);
- * - p-values are never NaN (constant data, infinities, nulls, total separation) and stay > 0 in
- *   the far tail where the doubles allow it;
- * - null-rate spikes and out-of-range values raise quality; rare events on small windows do not;
- * - volume and freshness judges. */
+ * - a numeric field shifted by one standard deviation drifts (critical) and a same-distribution
+ *   one is stable, at small (exact sketches: no bounds), medium and large (compacted) sizes;
+ *   likewise a categorical field whose category shares moved;
+ * - tiny samples are "insufficient data" with a reason, whatever the data (total separation
+ *   included), and never drift; 20 values against 20 of the same distribution drift at most at
+ *   α's rate; fewer than min_samples values: insufficient data naming the side; quality (the
+ *   null rate) is still judged; too few values per category: insufficient data;
+ * - a significant but negligible effect (large n, small shift) is stable, and the reason says it
+ *   is below the warning floor;
+ * - severity: warning from the warning floor (threshold / 5), critical from max(threshold,
+ *   noise floor): a 0.05 σ shift at 60,000 rows is a warning, a 1 σ shift critical, and on 700
+ *   rows an effect above the threshold but below the noise floor only a warning;
+ * - the sketch error bound decides a borderline case: the conservative effect below the floor is
+ *   not drift, and with use_error_bounds = 0 the same data drifts;
+ * - method overrides: a p-value method (ks, z) is the one test and its threshold is its α; a
+ *   distance method names the effect and its threshold is the critical effect; methods that do
+ *   not fit the field's kind, bad field indices and kinds are refused; alpha is the level used;
+ * - categories new to / missing from the window are listed, and the new-categories quality
+ *   condition is raised; past the category sketch's capacity nothing is claimed new;
+ * - a shared histogram gives exact binned statistics (bounds 0, effect = conservative effect);
+ * - p-values are in [0, 1] and never NaN (constant data, infinities, NaN, nulls, total
+ *   separation), and stay > 0 in the far tail where the doubles allow;
+ * - null-rate spikes and out-of-range values raise quality (warning or critical by the rise);
+ *   rare events on small windows do not;
+ * - the rank tests are left out on heavily tied data (a 0/1 field with 1% ones at small n: KS
+ *   alone) and used on continuous data and on the same tied field at large n;
+ * - budget arithmetic; volume (at the α passed) and freshness judges. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,11 +61,16 @@ static double normal(rng_t *r) {
     return sqrt(-2.0 * log(uniform01(r))) * cos(6.283185307179586 * uniform01(r));
 }
 
-static dd_sketch_set_t *numeric_set(const double *edges, size_t n_edges) {
-    dd_field_spec_t spec = {.kind = DD_FIELD_NUMERIC, .edges = edges, .n_edges = n_edges};
+static dd_sketch_set_t *numeric_set_k(const double *edges, size_t n_edges, uint32_t k) {
+    dd_field_spec_t spec = {
+        .kind = DD_FIELD_NUMERIC, .edges = edges, .n_edges = n_edges, .kll_k = k};
     dd_sketch_set_t *s;
     assert_int_equal(dd_sketch_set_new(&spec, 1, 7, &s), DD_SKETCH_OK);
     return s;
+}
+
+static dd_sketch_set_t *numeric_set(const double *edges, size_t n_edges) {
+    return numeric_set_k(edges, n_edges, 0);
 }
 
 static dd_sketch_set_t *categorical_set(uint32_t capacity) {
@@ -68,6 +87,19 @@ static void add_normal(dd_sketch_set_t *s, rng_t *r, size_t n, double mean, doub
         const size_t k = n - done < 1024 ? n - done : 1024;
         for (size_t i = 0; i < k; i++)
             buf[i] = mean + sd * normal(r);
+        assert_int_equal(dd_sketch_set_update_numeric(s, 0, buf, NULL, k), DD_SKETCH_OK);
+        done += k;
+    }
+    dd_sketch_set_add_rows(s, n);
+}
+
+/* n values 0 or 1, each 1 with probability p. */
+static void add_binary(dd_sketch_set_t *s, rng_t *r, size_t n, double p) {
+    double buf[1024];
+    for (size_t done = 0; done < n;) {
+        const size_t k = n - done < 1024 ? n - done : 1024;
+        for (size_t i = 0; i < k; i++)
+            buf[i] = uniform01(r) < p ? 1.0 : 0.0;
         assert_int_equal(dd_sketch_set_update_numeric(s, 0, buf, NULL, k), DD_SKETCH_OK);
         done += k;
     }
@@ -97,48 +129,78 @@ static void add_categories(dd_sketch_set_t *s, rng_t *r, size_t n, size_t k, con
     dd_sketch_set_add_rows(s, n);
 }
 
-static void assert_p(double p) {
+static void assert_p(const char *what, double p) {
     if (!(p >= 0.0 && p <= 1.0))
-        fail_msg("p-value %g outside [0, 1] (NaN?)", p);
+        fail_msg("%s: p-value %g outside [0, 1] (NaN?)", what, p);
 }
 
-static void assert_all_p_values(const dd_field_judgement_t *j) {
+static void assert_verdict_p_values(const dd_verdict_t *v) {
+    assert_p("verdict", v->p_value);
+    assert_p("verdict p_min", v->p_min);
+    for (uint32_t i = 0; i < v->tests && i < 4; i++)
+        assert_p(v->test_results[i].name, v->test_results[i].p_value);
+}
+
+static int has_test(const dd_verdict_t *v, const char *name) {
+    for (uint32_t i = 0; i < v->tests && i < 4; i++)
+        if (strcmp(v->test_results[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every p-value of a judgement in [0, 1], never NaN, and the summary fields agreeing with the
+ * verdict they repeat. */
+static void assert_consistent(const dd_field_judgement_t *j) {
+    assert_verdict_p_values(&j->verdict);
     if (j->kind == DD_FIELD_NUMERIC && j->judged) {
-        assert_p(j->ks_p_value);
-        assert_p(j->ks_p_value_conservative);
-        assert_p(j->z_p_value);
-        if (!dd_judge_method_is_p_value(j->method))
-            assert_p(j->guard_p_value);
+        /* KS's p-value is the verdict's KS test's (NaN when the method left KS out) */
+        if (has_test(&j->verdict, "ks")) {
+            assert_p("ks", j->ks_p_value);
+            assert_p("ks conservative", j->ks_p_value_conservative);
+        } else {
+            assert_true(isnan(j->ks_p_value));
+        }
+        assert_p("z", j->z_p_value);
     }
     if (j->kind == DD_FIELD_CATEGORICAL && j->judged) {
-        assert_p(j->chi2_p_value);
-        assert_p(j->chi2_p_value_conservative);
-        if (!dd_judge_method_is_p_value(j->method))
-            assert_p(j->guard_p_value);
+        assert_p("chi2", j->chi2_p_value);
+        assert_p("chi2 conservative", j->chi2_p_value_conservative);
     }
-    assert_p(j->null_rate.p_value);
-    assert_p(j->out_of_range.p_value);
-    assert_p(j->new_categories_quality.p_value);
+    assert_p("null rate", j->null_rate.p_value);
+    assert_p("out of range", j->out_of_range.p_value);
+    assert_p("new categories", j->new_categories_quality.p_value);
+    assert_int_equal(j->judged, j->verdict.status != DD_VERDICT_INSUFFICIENT);
+    assert_int_equal(j->drift, j->verdict.status == DD_VERDICT_DRIFT);
+    assert_true((j->verdict.severity != DD_SEVERITY_NONE) == j->drift);
+    assert_true(j->verdict.reason[0] != '\0');
+    if (!j->judged) {
+        assert_non_null(j->reason);
+        assert_non_null(strstr(j->reason, "insufficient data"));
+    }
 }
 
 static dd_field_judgement_t judge(const dd_sketch_set_t *ref, const dd_sketch_set_t *cur,
                                   const dd_judge_options_t *opt) {
     dd_field_judgement_t j;
     assert_int_equal(dd_judge_field(ref, cur, 0, opt, &j), DD_JUDGE_OK);
-    assert_all_p_values(&j);
+    assert_consistent(&j);
     return j;
+}
+
+static void assert_reason_has(const dd_verdict_t *v, const char *words) {
+    if (strstr(v->reason, words) == NULL)
+        fail_msg("reason \"%s\" does not say \"%s\"", v->reason, words);
 }
 
 static void test_numeric_sizes(void **state) {
     (void)state;
     static const struct {
         size_t n_ref, n_cur;
-        dd_method_t method;
+        int exact;
     } cases[] = {
-        {400, 300, DD_METHOD_KS},
-        {1000, 1000, DD_METHOD_KS},
-        {5000, 2000, DD_METHOD_WASSERSTEIN},
-        {200000, 50000, DD_METHOD_WASSERSTEIN},
+        {400, 300, 1},       /* both sketches hold every value (k = 800) */
+        {5000, 2000, 0},
+        {200000, 50000, 0},
     };
     rng_t r = {1};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -148,12 +210,29 @@ static void test_numeric_sizes(void **state) {
         add_normal(same, &r, cases[c].n_cur, 10, 2);
         add_normal(moved, &r, cases[c].n_cur, 12, 2); /* one standard deviation */
         dd_field_judgement_t j = judge(ref, same, NULL);
-        assert_true(j.judged);
-        assert_int_equal(j.method, cases[c].method);
-        assert_false(j.drift);
+        assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
+        assert_int_equal(j.method, DD_METHOD_WASSERSTEIN);
+        assert_string_equal(j.verdict.effect_name, "wasserstein_normed");
+        assert_false(j.verdict.significant);
+        assert_reason_has(&j.verdict, "stable");
+        /* continuous data: all three tests, Bonferroni over them */
+        assert_int_equal(j.verdict.tests, 3);
+        assert_true(has_test(&j.verdict, "ks") && has_test(&j.verdict, "location") &&
+                    has_test(&j.verdict, "scale"));
+        if (cases[c].exact) {
+            assert_true(j.ks_bound == 0 && j.wasserstein_bound == 0);
+            assert_true(j.verdict.effect_conservative == j.verdict.effect);
+        } else {
+            assert_true(j.ks_bound > 0 && j.wasserstein_bound > 0);
+            assert_true(j.verdict.effect_conservative < j.verdict.effect);
+        }
         j = judge(ref, moved, NULL);
-        assert_true(j.judged);
-        assert_true(j.drift);
+        assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+        assert_int_equal(j.verdict.severity, DD_SEVERITY_CRITICAL);
+        assert_true(j.verdict.p_value < j.verdict.alpha);
+        assert_true(j.verdict.effect_conservative >= j.verdict.critical);
+        assert_true(fabs(j.verdict.effect - 1.0) < 0.15); /* W1/σ of a 1 σ shift */
+        assert_reason_has(&j.verdict, "drift (critical)");
         assert_true(j.n_moved > 0);
         /* The bin that gained most lies above the reference's median. */
         size_t gained = 0;
@@ -181,82 +260,132 @@ static void test_categorical_sizes(void **state) {
         add_categories(same, &r, sizes[c][1], 5, base);
         add_categories(moved, &r, sizes[c][1], 5, shifted);
         dd_field_judgement_t j = judge(ref, same, NULL);
-        assert_true(j.judged);
-        assert_int_equal(j.method, sizes[c][0] <= 1000 ? DD_METHOD_CHI2 : DD_METHOD_JENSEN_SHANNON);
-        assert_false(j.drift);
+        assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
+        assert_int_equal(j.method, DD_METHOD_JENSEN_SHANNON);
+        assert_string_equal(j.verdict.effect_name, "jensen_shannon");
+        assert_string_equal(j.verdict.test, "chi2");
+        assert_int_equal(j.verdict.tests, 1);
         assert_int_equal(j.chi2_dof, 4);
+        assert_int_equal(j.chi2_dof_conservative, 4); /* every category expected ≥ 5 times */
+        assert_true(j.jensen_shannon_bound == 0); /* exact counts */
         j = judge(ref, moved, NULL);
-        assert_true(j.drift);
+        assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+        assert_int_equal(j.verdict.severity, DD_SEVERITY_CRITICAL);
+        assert_true(j.verdict.effect == j.jensen_shannon);
         assert_true(j.n_moved > 0 && !j.moved[0].other);
         dd_sketch_set_destroy(ref);
         dd_sketch_set_destroy(same);
         dd_sketch_set_destroy(moved);
     }
+
+    /* Past the category sketch's capacity (16 counters, 100 Zipf categories): the counts carry
+     * bounds, an unchanged field stays stable, and moving the three largest categories' shares
+     * (0.3×, 3×, 3×) still drifts at the conservative end. */
+    double zipf[100], zipf_moved[100];
+    for (size_t i = 0; i < 100; i++)
+        zipf[i] = zipf_moved[i] = 1.0 / pow((double)i + 1.0, 1.1);
+    zipf_moved[0] *= 0.3;
+    zipf_moved[1] *= 3;
+    zipf_moved[2] *= 3;
+    dd_sketch_set_t *ref = categorical_set(16), *same = categorical_set(16),
+                    *moved = categorical_set(16);
+    add_categories(ref, &r, 20000, 100, zipf);
+    add_categories(same, &r, 20000, 100, zipf);
+    add_categories(moved, &r, 20000, 100, zipf_moved);
+    dd_field_judgement_t j = judge(ref, same, NULL);
+    assert_true(j.category_share_error > 0 && j.jensen_shannon_bound > 0);
+    assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
+    j = judge(ref, moved, NULL);
+    assert_true(j.jensen_shannon_bound > 0);
+    assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+    assert_true(j.verdict.effect_conservative <= j.jensen_shannon - j.jensen_shannon_bound + 1e-15);
+    dd_sketch_set_destroy(ref);
+    dd_sketch_set_destroy(same);
+    dd_sketch_set_destroy(moved);
 }
 
-/* A 0.12 σ shift on compacted sketches: W1/σ ≈ 0.12 crosses 0.1, but its bound (~0.06 at these
- * sizes) leaves the conservative end below 0.1, so no drift is declared; with bounds switched
- * off (point estimates) the same data drifts. */
-static void test_bound_decides_borderline(void **state) {
+/* At n = m ≤ 8 the smallest p-value the sizes allow (total separation, exact KS: 2/C(2n, n),
+ * times the 3 tests) is above α = 0.001/3: insufficient data however far apart the values are.
+ * At 9 it is below, and that separation drifts. */
+static void test_tiny_samples_are_insufficient(void **state) {
     (void)state;
-    rng_t r = {3};
-    dd_sketch_set_t *ref = numeric_set(NULL, 0), *cur = numeric_set(NULL, 0);
-    add_normal(ref, &r, 200000, 0, 1);
-    add_normal(cur, &r, 50000, 0.12, 1);
-    dd_field_judgement_t j = judge(ref, cur, NULL);
-    assert_int_equal(j.method, DD_METHOD_WASSERSTEIN);
-    assert_true(j.value >= 0.1);
-    assert_true(j.bound > 0.02);
-    assert_true(j.value_conservative < 0.1);
-    assert_true(j.guard_p_value < 1e-6);
-    assert_false(j.drift);
-    dd_judge_options_t opt;
-    dd_judge_options_init(&opt);
-    opt.use_error_bounds = 0;
-    j = judge(ref, cur, &opt);
-    assert_true(j.drift);
-    assert_true(j.value_conservative == j.value);
-    /* The KS bound is ε_ref + ε_cur and the conservative p-value is taken at D − bound. */
-    assert_true(j.ks_bound > 0 && j.ks_p_value_conservative >= j.ks_p_value);
-    dd_sketch_set_destroy(ref);
-    dd_sketch_set_destroy(cur);
+    double v[100];
+    for (size_t n = 1; n <= 9; n++) {
+        dd_sketch_set_t *a = numeric_set(NULL, 0), *b = numeric_set(NULL, 0);
+        for (size_t i = 0; i < n; i++)
+            v[i] = (double)i;
+        dd_sketch_set_update_numeric(a, 0, v, NULL, n);
+        for (size_t i = 0; i < n; i++)
+            v[i] = 1000.0 + (double)i;
+        dd_sketch_set_update_numeric(b, 0, v, NULL, n);
+        const dd_field_judgement_t j = judge(a, b, NULL);
+        if (n <= 8) {
+            assert_int_equal(j.verdict.status, DD_VERDICT_INSUFFICIENT);
+            assert_false(j.judged || j.drift);
+            assert_true(j.verdict.p_min >= j.verdict.alpha);
+            assert_reason_has(&j.verdict, "no test can reach alpha");
+        } else {
+            assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+            assert_true(j.verdict.p_min < j.verdict.alpha);
+        }
+        dd_sketch_set_destroy(a);
+        dd_sketch_set_destroy(b);
+    }
+
+    /* 5 values on each side and 95 nulls in the current window: the values are insufficient
+     * data, the null rate (95% against 0%) is judged and breached. */
+    dd_sketch_set_t *a = numeric_set(NULL, 0), *b = numeric_set(NULL, 0);
+    for (size_t i = 0; i < 5; i++)
+        v[i] = (double)i;
+    dd_sketch_set_update_numeric(a, 0, v, NULL, 5);
+    uint8_t bits[13];
+    memset(bits, 0, sizeof bits);
+    for (size_t i = 5; i < 100; i++)
+        bits[i / 8] |= (uint8_t)(1u << (i % 8));
+    for (size_t i = 0; i < 5; i++)
+        v[i] = 100.0 + (double)i;
+    dd_sketch_set_update_numeric(b, 0, v, bits, 100);
+    const dd_field_judgement_t j = judge(a, b, NULL);
+    assert_false(j.judged || j.drift);
+    assert_true(j.null_rate.judged && j.null_rate.breach);
+    assert_int_equal(j.null_rate.verdict.status, DD_VERDICT_DRIFT);
+    assert_true(fabs(j.null_rate_current - 0.95) < 1e-15);
+    dd_sketch_set_destroy(a);
+    dd_sketch_set_destroy(b);
+
+    /* Six values in three categories on each side: no category is expected 5 times, so no
+     * cell can be tested. */
+    dd_sketch_set_t *ca = categorical_set(0), *cb = categorical_set(0);
+    const uint64_t x[6] = {1, 2, 3, 1, 2, 3}, y[6] = {4, 5, 6, 4, 5, 6};
+    dd_sketch_set_update_categorical(ca, 0, x, NULL, 6);
+    dd_sketch_set_update_categorical(cb, 0, y, NULL, 6);
+    const dd_field_judgement_t jc = judge(ca, cb, NULL);
+    assert_int_equal(jc.verdict.status, DD_VERDICT_INSUFFICIENT);
+    assert_int_equal(jc.chi2_dof_conservative, 0);
+    assert_reason_has(&jc.verdict, "fewer than two categories");
+    dd_sketch_set_destroy(ca);
+    dd_sketch_set_destroy(cb);
 }
 
-/* Exact sketches (n ≤ k) carry no bound: point and conservative values agree. */
-static void test_exact_sketches_have_no_bound(void **state) {
+/* 20 values from the reference's own distribution: stable or insufficient data. Over 200
+ * independent draws a drift verdict has probability at most α = 3.3e-4 each (Bonferroni), so
+ * 3 or more happen with probability below C(200, 3)·α³ < 5e-5. */
+static void test_small_windows_stay_quiet(void **state) {
     (void)state;
-    rng_t r = {4};
-    dd_sketch_set_t *ref = numeric_set(NULL, 0), *cur = numeric_set(NULL, 0);
-    add_normal(ref, &r, 700, 0, 1);
-    add_normal(cur, &r, 600, 0.3, 1);
-    const dd_field_judgement_t j = judge(ref, cur, NULL);
-    assert_true(j.ks_bound == 0 && j.wasserstein_bound == 0 && j.jensen_shannon_bound == 0 &&
-                j.psi_bound == 0);
-    assert_true(j.ks_p_value_conservative == j.ks_p_value);
-    dd_sketch_set_destroy(ref);
-    dd_sketch_set_destroy(cur);
-}
-
-/* With 300 categories, a 1,000-value window's JS distance is about 0.2 from sampling alone;
- * the chi-square guard keeps that from being called drift. */
-static void test_guard_stops_sampling_noise(void **state) {
-    (void)state;
-    rng_t r = {5};
-    dd_sketch_set_t *ref = categorical_set(0), *cur = categorical_set(0);
-    add_categories(ref, &r, 50000, 300, NULL);
-    add_categories(cur, &r, 1000, 300, NULL);
-    dd_field_judgement_t j = judge(ref, cur, NULL);
-    assert_int_equal(j.method, DD_METHOD_JENSEN_SHANNON);
-    assert_true(j.value >= 0.1);
-    assert_true(j.guard_p_value > 1e-6);
-    assert_false(j.drift);
-    dd_judge_options_t opt;
-    dd_judge_options_init(&opt);
-    opt.guard_alpha = 1.0; /* no guard: the threshold alone */
-    j = judge(ref, cur, &opt);
-    assert_true(j.drift);
-    dd_sketch_set_destroy(ref);
-    dd_sketch_set_destroy(cur);
+    rng_t r = {11};
+    unsigned drifts = 0, insufficient = 0;
+    for (int trial = 0; trial < 200; trial++) {
+        dd_sketch_set_t *a = numeric_set(NULL, 0), *b = numeric_set(NULL, 0);
+        add_normal(a, &r, 20, 0, 1);
+        add_normal(b, &r, 20, 0, 1);
+        const dd_field_judgement_t j = judge(a, b, NULL);
+        drifts += j.drift != 0;
+        insufficient += !j.judged;
+        dd_sketch_set_destroy(a);
+        dd_sketch_set_destroy(b);
+    }
+    assert_true(drifts <= 2);
+    assert_int_equal(insufficient, 0); /* 20 against 20 can reach α (2/C(40, 20)·3 ≈ 4e-11) */
 }
 
 static void test_min_samples(void **state) {
@@ -264,22 +393,21 @@ static void test_min_samples(void **state) {
     rng_t r = {6};
     dd_sketch_set_t *ref = numeric_set(NULL, 0), *cur = numeric_set(NULL, 0);
     add_normal(ref, &r, 5000, 0, 1);
-    add_normal(cur, &r, DD_JUDGE_MIN_SAMPLES_DEFAULT - 1, 5, 1);
-    dd_field_judgement_t j = judge(ref, cur, NULL);
-    assert_false(j.judged);
-    assert_false(j.drift);
-    assert_non_null(j.reason);
-    assert_non_null(strstr(j.reason, "current"));
-    assert_true(isnan(j.value));
+    add_normal(cur, &r, 50, 5, 1);
+    dd_field_judgement_t j = judge(ref, cur, NULL); /* default min_samples 1 */
+    assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
     dd_judge_options_t opt;
     dd_judge_options_init(&opt);
     opt.min_samples = 100;
     j = judge(ref, cur, &opt);
-    assert_true(j.judged && j.drift);
+    assert_int_equal(j.verdict.status, DD_VERDICT_INSUFFICIENT);
+    assert_false(j.drift);
+    assert_reason_has(&j.verdict, "needed on each side");
+    assert_reason_has(&j.verdict, "50 values in the current data");
     opt.min_samples = 10000;
     j = judge(ref, cur, &opt);
     assert_false(j.judged);
-    assert_non_null(strstr(j.reason, "reference"));
+    assert_reason_has(&j.verdict, "5000 in the reference");
 
     /* All nulls in the current window: no values to compare, but the null rate is judged. */
     dd_sketch_set_t *nulls = numeric_set(NULL, 0);
@@ -290,66 +418,222 @@ static void test_min_samples(void **state) {
     assert_int_equal(dd_sketch_set_update_numeric(nulls, 0, v, bits, 500), DD_SKETCH_OK);
     j = judge(ref, nulls, NULL);
     assert_false(j.judged);
+    assert_int_equal(j.n_current, 0);
     assert_true(j.null_rate.judged && j.null_rate.breach);
+    assert_int_equal(j.null_rate.verdict.severity, DD_SEVERITY_CRITICAL);
     assert_true(j.null_rate_current == 1.0);
     dd_sketch_set_destroy(ref);
     dd_sketch_set_destroy(cur);
     dd_sketch_set_destroy(nulls);
 }
 
-static void test_overrides(void **state) {
+/* Significant but negligible: with every value in the sketches (k = 65535), a 0.05 σ shift at
+ * 60,000 rows is significant (z ≈ 8.7); against a warning floor of 0.1 (threshold 0.5) it is
+ * stable and the reason says why; with the default floor 0.02 it is a warning, below the
+ * critical 0.1. At a million rows a 0.01 σ shift on point estimates is significant and below
+ * the default floor. */
+static void test_negligible_effect_is_stable(void **state) {
+    (void)state;
+    rng_t r = {12};
+    dd_sketch_set_t *ref = numeric_set_k(NULL, 0, 65535), *cur = numeric_set_k(NULL, 0, 65535);
+    add_normal(ref, &r, 60000, 0, 1);
+    add_normal(cur, &r, 60000, 0.05, 1);
+    dd_judge_options_t opt;
+    dd_judge_options_init(&opt);
+    opt.threshold = 0.5;
+    dd_field_judgement_t j = judge(ref, cur, &opt);
+    assert_true(j.ks_bound == 0 && j.wasserstein_bound == 0); /* exact */
+    assert_true(j.verdict.significant);
+    assert_true(j.verdict.p_value < 1e-10);
+    assert_true(j.verdict.warning_floor == 0.1);
+    assert_true(j.verdict.effect < 0.1 && j.verdict.effect > 0.02);
+    assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
+    assert_reason_has(&j.verdict, "below the warning floor");
+
+    j = judge(ref, cur, NULL);
+    assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+    assert_int_equal(j.verdict.severity, DD_SEVERITY_WARNING);
+    assert_true(j.verdict.warning_floor == 0.02 && j.verdict.critical == 0.1);
+    assert_reason_has(&j.verdict, "drift (warning)");
+    dd_sketch_set_destroy(ref);
+    dd_sketch_set_destroy(cur);
+
+    ref = numeric_set(NULL, 0);
+    cur = numeric_set(NULL, 0);
+    add_normal(ref, &r, 1000000, 0, 1);
+    add_normal(cur, &r, 1000000, 0.01, 1);
+    dd_judge_options_init(&opt);
+    opt.use_error_bounds = 0;
+    j = judge(ref, cur, &opt);
+    assert_true(j.verdict.significant);
+    assert_true(j.verdict.effect < j.verdict.warning_floor);
+    assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
+    assert_reason_has(&j.verdict, "below the warning floor");
+    dd_sketch_set_destroy(ref);
+    dd_sketch_set_destroy(cur);
+}
+
+/* On 700 rows a side the noise floor of W1/σ is about 0.27 (docs/judging.md), above the
+ * threshold 0.1: an effect between them is a warning, one above the floor critical. */
+static void test_severity_and_noise_floor(void **state) {
+    (void)state;
+    rng_t r = {13};
+    int warnings = 0, criticals = 0;
+    for (int c = 0; c < 8; c++) {
+        dd_sketch_set_t *ref = numeric_set(NULL, 0), *cur = numeric_set(NULL, 0);
+        add_normal(ref, &r, 700, 0, 1);
+        add_normal(cur, &r, 700, 0.15 + 0.03 * c, 1);
+        const dd_field_judgement_t j = judge(ref, cur, NULL);
+        assert_true(j.verdict.noise_floor > 0.2 && j.verdict.noise_floor < 0.35);
+        assert_true(j.verdict.critical == fmax(0.1, j.verdict.noise_floor));
+        assert_true(j.verdict.warning_floor == 0.02);
+        if (j.drift) {
+            if (j.verdict.effect_conservative >= j.verdict.critical) {
+                assert_int_equal(j.verdict.severity, DD_SEVERITY_CRITICAL);
+                criticals++;
+            } else {
+                assert_int_equal(j.verdict.severity, DD_SEVERITY_WARNING);
+                assert_true(j.verdict.effect_conservative >= 0.1); /* above the threshold */
+                warnings++;
+            }
+        }
+        dd_sketch_set_destroy(ref);
+        dd_sketch_set_destroy(cur);
+    }
+    assert_true(warnings > 0 && criticals > 0);
+}
+
+/* A 0.05 σ shift on compacted sketches (200,000 / 50,000): W1/σ ≈ 0.05 is above the warning
+ * floor 0.02, but its bound (~0.06 at these sizes) leaves the conservative end at 0, so no drift
+ * is declared; with bounds switched off (point estimates) the same data drifts. */
+static void test_bound_decides_borderline(void **state) {
+    (void)state;
+    rng_t r = {3};
+    dd_sketch_set_t *ref = numeric_set(NULL, 0), *cur = numeric_set(NULL, 0);
+    add_normal(ref, &r, 200000, 0, 1);
+    add_normal(cur, &r, 50000, 0.05, 1);
+    dd_field_judgement_t j = judge(ref, cur, NULL);
+    assert_true(j.value >= 0.02);
+    assert_true(j.bound > 0.02);
+    assert_true(j.value_conservative < 0.02);
+    assert_true(j.verdict.effect_conservative == j.value_conservative);
+    assert_false(j.drift);
+    /* The KS bound is ε_ref + ε_cur and the p-value is taken at D − bound. */
+    assert_true(j.ks_bound > 0);
+    const double p_with_bounds = j.ks_p_value;
+    dd_judge_options_t opt;
+    dd_judge_options_init(&opt);
+    opt.use_error_bounds = 0;
+    j = judge(ref, cur, &opt);
+    assert_true(j.drift);
+    assert_true(j.value_conservative == j.value);
+    assert_true(j.ks_p_value < p_with_bounds);
+    dd_sketch_set_destroy(ref);
+    dd_sketch_set_destroy(cur);
+}
+
+static void test_methods(void **state) {
     (void)state;
     rng_t r = {7};
     dd_sketch_set_t *ref = numeric_set(NULL, 0), *cur = numeric_set(NULL, 0);
     add_normal(ref, &r, 3000, 0, 1);
-    add_normal(cur, &r, 3000, 0.3, 1);
+    add_normal(cur, &r, 3000, 0.1, 1);
     dd_judge_options_t opt;
     dd_judge_options_init(&opt);
     dd_field_judgement_t j = judge(ref, cur, &opt);
-    assert_int_equal(j.method, DD_METHOD_WASSERSTEIN);
-    assert_true(j.threshold == 0.1);
+    assert_true(j.verdict.alpha == opt.alpha);
+    assert_int_equal(j.verdict.tests, 3);
+    /* KS alone at 0.05: the one test, its threshold is α. Its p here lies between 0.05 and the
+     * default α (so the default verdict is not significant through KS). */
+    opt.method = DD_METHOD_KS;
+    opt.threshold = 0.05;
+    j = judge(ref, cur, &opt);
+    assert_true(j.verdict.alpha == 0.05);
+    assert_int_equal(j.verdict.tests, 1);
+    assert_string_equal(j.verdict.test, "ks");
+    assert_true(j.verdict.p_value > DD_FALSE_ALARM_RATE_DEFAULT / 3 && j.verdict.p_value < 0.05);
+    assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+    assert_true(j.test_statistic == j.ks_statistic);
+    assert_string_equal(j.verdict.effect_name, "wasserstein_normed"); /* the effect stays */
+    opt.threshold = 1e-300; /* a level no p-value here reaches */
+    j = judge(ref, cur, &opt);
+    assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
+    /* The z-test of means likewise. */
+    opt.method = DD_METHOD_Z;
+    opt.threshold = 0.05;
+    j = judge(ref, cur, &opt);
+    assert_string_equal(j.verdict.test, "z");
+    assert_int_equal(j.verdict.tests, 1);
+    assert_true(j.verdict.alpha == 0.05);
+    assert_true(j.verdict.p_value == j.z_p_value);
+    /* The level of every test is the alpha option: the combined p here (3 × the rank-sum
+     * test's ≈ 0.014) is below 0.05 and above 0.01. */
+    dd_judge_options_init(&opt);
+    opt.alpha = 0.05;
+    j = judge(ref, cur, &opt);
+    assert_true(j.verdict.alpha == 0.05);
+    assert_true(j.verdict.p_value < 0.05 && j.verdict.p_value > 0.01);
+    assert_true(j.verdict.p_value == fmin(1.0, 3.0 * fmin(fmin(j.verdict.test_results[0].p_value,
+                                                               j.verdict.test_results[1].p_value),
+                                                          j.verdict.test_results[2].p_value)));
+    assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+    opt.alpha = 0.01;
+    j = judge(ref, cur, &opt);
+    assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
 
+    /* A distance names the effect; its threshold is the critical effect, a fifth of it the
+     * warning floor. */
+    dd_judge_options_init(&opt);
     opt.method = DD_METHOD_PSI;
     opt.threshold = 0.05;
     j = judge(ref, cur, &opt);
     assert_int_equal(j.method, DD_METHOD_PSI);
-    assert_true(j.threshold == 0.05);
+    assert_string_equal(j.verdict.effect_name, "psi");
+    assert_true(j.verdict.effect == j.psi);
     assert_true(j.value == j.psi);
-
-    opt.method = DD_METHOD_KS;
+    assert_true(j.verdict.critical == fmax(0.05, j.verdict.noise_floor));
+    assert_true(fabs(j.verdict.warning_floor - 0.01) < 1e-17);
+    opt.method = DD_METHOD_HELLINGER;
     opt.threshold = NAN;
+    opt.warning_floor = 0.005;
     j = judge(ref, cur, &opt);
-    assert_true(j.threshold == 0.05 && j.drift);
-    assert_true(j.test_statistic == j.ks_statistic);
-    opt.threshold = 1e-300; /* a threshold no p-value here reaches */
-    j = judge(ref, cur, &opt);
-    assert_false(j.drift);
+    assert_string_equal(j.verdict.effect_name, "hellinger");
+    assert_true(j.verdict.effect == j.hellinger);
+    assert_true(j.verdict.warning_floor == 0.005);
 
-    opt.method = DD_METHOD_Z;
-    opt.threshold = NAN;
-    opt.family_size = 10;
-    j = judge(ref, cur, &opt);
-    assert_true(j.threshold == 0.05);
-    assert_true(fabs(j.threshold_effective - 0.005) < 1e-18);
-
+    /* Methods that do not fit the kind, bad indices and kinds. */
     opt.method = DD_METHOD_CHI2; /* not for numeric fields */
     assert_int_equal(dd_judge_field(ref, cur, 0, &opt, &j), DD_JUDGE_ERR_INVALID_ARGUMENT);
     assert_non_null(j.reason);
     assert_int_equal(dd_judge_field(ref, cur, 1, NULL, &j), DD_JUDGE_ERR_INVALID_ARGUMENT);
     assert_int_equal(dd_judge_field(ref, NULL, 0, NULL, &j), DD_JUDGE_ERR_INVALID_ARGUMENT);
+    assert_int_equal(dd_judge_field(ref, cur, 0, NULL, NULL), DD_JUDGE_ERR_INVALID_ARGUMENT);
 
     dd_sketch_set_t *cat = categorical_set(0);
     add_categories(cat, &r, 500, 3, NULL);
     assert_int_equal(dd_judge_field(ref, cat, 0, NULL, &j), DD_JUDGE_ERR_INVALID_ARGUMENT);
     dd_sketch_set_t *cref = categorical_set(0);
     add_categories(cref, &r, 500, 3, NULL);
-    opt.method = DD_METHOD_WASSERSTEIN; /* not for categorical fields */
-    assert_int_equal(dd_judge_field(cref, cat, 0, &opt, &j), DD_JUDGE_ERR_INVALID_ARGUMENT);
+    static const dd_method_t numeric_only[] = {DD_METHOD_WASSERSTEIN, DD_METHOD_KS, DD_METHOD_Z};
+    for (size_t i = 0; i < 3; i++) {
+        dd_judge_options_init(&opt);
+        opt.method = numeric_only[i];
+        assert_int_equal(dd_judge_field(cref, cat, 0, &opt, &j), DD_JUDGE_ERR_INVALID_ARGUMENT);
+        assert_non_null(strstr(j.reason, "categorical"));
+    }
+    dd_judge_options_init(&opt);
     opt.method = DD_METHOD_TVD;
-    opt.family_size = 1;
     j = judge(cref, cat, &opt);
     assert_int_equal(j.method, DD_METHOD_TVD);
+    assert_string_equal(j.verdict.effect_name, "tvd");
     assert_true(j.value == j.total_variation);
+    /* chi2 on categories: the one test at its threshold, Jensen–Shannon the effect. */
+    opt.method = DD_METHOD_CHI2;
+    opt.threshold = 0.2;
+    j = judge(cref, cat, &opt);
+    assert_string_equal(j.verdict.test, "chi2");
+    assert_true(j.verdict.alpha == 0.2);
+    assert_string_equal(j.verdict.effect_name, "jensen_shannon");
     dd_sketch_set_destroy(cat);
     dd_sketch_set_destroy(cref);
     dd_sketch_set_destroy(ref);
@@ -374,8 +658,25 @@ static void test_new_and_missing_categories(void **state) {
     assert_true(j.missing_categories[0].hash == 10);
     assert_int_equal(j.missing_categories[0].count, 200);
     assert_true(fabs(j.new_share - 0.1) < 1e-15);
+    /* 10% of the window in categories the reference never saw, against a Good–Turing share of
+     * 0 (no reference singletons): critical (from 0.01). */
     assert_true(j.new_categories_quality.judged && j.new_categories_quality.breach);
+    assert_int_equal(j.new_categories_quality.verdict.severity, DD_SEVERITY_CRITICAL);
+    assert_true(j.new_categories_quality.reference_rate == 0.0);
     assert_true(j.drift);
+    dd_sketch_set_destroy(ref);
+    dd_sketch_set_destroy(cur);
+
+    /* The same categories on both sides: nothing new, nothing missing, no breach. */
+    ref = categorical_set(0);
+    cur = categorical_set(0);
+    rng_t r = {14};
+    add_categories(ref, &r, 5000, 20, NULL);
+    add_categories(cur, &r, 2000, 20, NULL);
+    const dd_field_judgement_t k = judge(ref, cur, NULL);
+    assert_int_equal(k.n_new_categories, 0);
+    assert_int_equal(k.n_missing_categories, 0);
+    assert_true(k.new_categories_quality.judged && !k.new_categories_quality.breach);
     dd_sketch_set_destroy(ref);
     dd_sketch_set_destroy(cur);
 }
@@ -412,8 +713,24 @@ static void test_shared_histogram_is_exact(void **state) {
     assert_int_equal(j.n_bins, 8);
     assert_true(j.psi_bound == 0 && j.jensen_shannon_bound == 0);
     assert_true(j.bound == 0 && j.value_conservative == j.value);
+    assert_true(j.verdict.effect_conservative == j.verdict.effect);
     assert_true(j.drift);
     assert_true(isinf(j.moved[0].lower) || isinf(j.moved[0].upper) || j.moved[0].lower >= -2);
+    /* the same binned statistics as from exact counts: PSI of the 8 cells' shares */
+    dd_binned_stats_t st;
+    uint64_t rc[8], cc[8];
+    const dd_histogram_t *hr = dd_sketch_set_histogram(ref, 0);
+    const dd_histogram_t *hc = dd_sketch_set_histogram(cur, 0);
+    rc[0] = dd_histogram_underflow(hr);
+    cc[0] = dd_histogram_underflow(hc);
+    for (size_t i = 0; i < 6; i++) {
+        rc[i + 1] = dd_histogram_counts(hr)[i];
+        cc[i + 1] = dd_histogram_counts(hc)[i];
+    }
+    rc[7] = dd_histogram_overflow(hr);
+    cc[7] = dd_histogram_overflow(hc);
+    assert_int_equal(dd_stat_binned(rc, cc, 8, DD_STAT_SMOOTHING_DEFAULT, &st), DD_SKETCH_OK);
+    assert_true(st.psi == j.psi && st.jensen_shannon == j.jensen_shannon);
     dd_sketch_set_destroy(ref);
     dd_sketch_set_destroy(cur);
 }
@@ -421,24 +738,25 @@ static void test_shared_histogram_is_exact(void **state) {
 static void test_never_nan(void **state) {
     (void)state;
     double v[600];
-    /* Constant and equal on both sides. */
+    /* Constant and equal on both sides: no rank test has information, KS p is 1. */
     dd_sketch_set_t *a = numeric_set(NULL, 0), *b = numeric_set(NULL, 0);
     for (size_t i = 0; i < 600; i++)
         v[i] = 3.0;
     dd_sketch_set_update_numeric(a, 0, v, NULL, 600);
     dd_sketch_set_update_numeric(b, 0, v, NULL, 600);
     dd_field_judgement_t j = judge(a, b, NULL);
-    assert_true(j.judged && !j.drift);
+    assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
     assert_true(j.ks_p_value == 1.0);
+    assert_false(isnan(j.verdict.effect));
     /* Constant and different: total separation. */
     dd_sketch_set_t *c = numeric_set(NULL, 0);
     for (size_t i = 0; i < 600; i++)
         v[i] = 4.0;
     dd_sketch_set_update_numeric(c, 0, v, NULL, 600);
     j = judge(a, c, NULL);
-    assert_true(j.judged && j.drift);
+    assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
     assert_true(j.ks_statistic == 1.0);
-    /* Far tail: KS with n = m = 400 and D = 1 has p = 2 / C(800, 400) ≈ 2e-239, not 0. */
+    /* Far tail: KS with n = m = 400 and D = 1 has p = 2 / C(800, 400) ≈ 3e-240, not 0. */
     dd_sketch_set_t *d = numeric_set(NULL, 0), *e = numeric_set(NULL, 0);
     for (size_t i = 0; i < 400; i++)
         v[i] = (double)i;
@@ -447,8 +765,8 @@ static void test_never_nan(void **state) {
         v[i] = 1000.0 + (double)i;
     dd_sketch_set_update_numeric(e, 0, v, NULL, 400);
     j = judge(d, e, NULL);
-    assert_int_equal(j.method, DD_METHOD_KS);
-    assert_true(j.value > 0 && j.value < 1e-200);
+    assert_true(j.ks_p_value > 0 && j.ks_p_value < 1e-200);
+    assert_true(j.verdict.p_value > 0 && j.verdict.p_value < 1e-200);
     assert_true(j.drift);
     /* Infinities and NaN in the data: counted apart; out-of-range sees the infinities. */
     dd_sketch_set_t *f = numeric_set(NULL, 0);
@@ -461,12 +779,24 @@ static void test_never_nan(void **state) {
     assert_true(j.out_of_range.judged && j.out_of_range.breach);
     assert_true(j.out_of_range.current_rate == 0.5); /* +inf is out of any range */
     assert_true(fabs(j.null_rate_current - 1.0 / 3.0) < 1e-12);
+    assert_true(j.null_rate.breach); /* NaN counts as null */
+    /* Empty on both sides (nulls only): insufficient data, every p-value still 1. */
+    dd_sketch_set_t *g = numeric_set(NULL, 0), *h = numeric_set(NULL, 0);
+    uint8_t bits[(600 + 7) / 8];
+    memset(bits, 0xFF, sizeof bits);
+    dd_sketch_set_update_numeric(g, 0, v, bits, 600);
+    dd_sketch_set_update_numeric(h, 0, v, bits, 600);
+    j = judge(g, h, NULL);
+    assert_false(j.judged);
+    assert_true(j.verdict.p_value == 1.0);
     dd_sketch_set_destroy(a);
     dd_sketch_set_destroy(b);
     dd_sketch_set_destroy(c);
     dd_sketch_set_destroy(d);
     dd_sketch_set_destroy(e);
     dd_sketch_set_destroy(f);
+    dd_sketch_set_destroy(g);
+    dd_sketch_set_destroy(h);
 }
 
 static void test_quality_checks(void **state) {
@@ -481,6 +811,9 @@ static void test_quality_checks(void **state) {
     dd_sketch_set_update_numeric(cur, 0, v, NULL, 200);
     dd_field_judgement_t j = judge(ref, cur, NULL);
     assert_true(j.out_of_range.breach);
+    assert_int_equal(j.out_of_range.verdict.severity, DD_SEVERITY_CRITICAL);
+    /* the reference's own range: the exact law of values beyond its extremes */
+    assert_string_equal(j.out_of_range.verdict.test, "extremes");
     assert_true(fabs(j.out_of_range.current_rate - 0.1) < 0.01);
     /* An expected range that holds everything: no breach. */
     dd_judge_options_t opt;
@@ -491,7 +824,7 @@ static void test_quality_checks(void **state) {
     assert_false(j.out_of_range.breach);
     assert_true(j.expected_max == 1000);
 
-    /* Nulls: 30% in the window against none in the reference. */
+    /* Nulls: 1 in 3 of 1,000 values in the window against none in the reference. */
     uint8_t bits[25];
     memset(bits, 0, sizeof(bits));
     for (size_t i = 0; i < 200; i += 3)
@@ -505,23 +838,115 @@ static void test_quality_checks(void **state) {
     }
     j = judge(ref, nullish, NULL);
     assert_true(j.null_rate.breach);
+    assert_int_equal(j.null_rate.verdict.severity, DD_SEVERITY_CRITICAL);
     assert_false(j.drift);
 
-    /* Rare events are not a spike: 3 nulls in 300 against 0 in 20,000 (Fisher p ≈ 3e-6). */
+    /* Rare events on a small window are not a spike: 2 nulls in 300 values against none in
+     * 20,000 (a rise of 0.0067, below the warning floor 0.01) at the default α. */
+    dd_sketch_set_t *rare = numeric_set(NULL, 0);
+    memset(bits, 0, sizeof bits);
+    bits[0] = 0x03; /* 2 of these 200 values null */
+    for (size_t i = 0; i < 200; i++)
+        v[i] = normal(&r);
+    dd_sketch_set_update_numeric(rare, 0, v, bits, 200);
+    add_normal(rare, &r, 100, 0, 1);
+    j = judge(ref, rare, NULL);
+    assert_true(j.null_rate.judged);
+    assert_true(fabs(j.null_rate_current - 2.0 / 300.0) < 1e-15);
+    assert_false(j.null_rate.breach);
+    assert_int_equal(j.null_rate.verdict.status, DD_VERDICT_STABLE);
+    dd_sketch_set_destroy(rare);
+
+    /* 3 nulls in 300 against 0 in 20,000 reach the floor, but Fisher's p ≈ 3.2e-6 is above the
+     * α of a stream that spends its budget on more fields and evaluations (1e-6 here). */
     dd_judge_proportion_t p;
-    dd_judge_proportion(0.0, 20000, 0.0, 3.0 / 300.0, 300, 0.0, 0.005, 1e-6, &p);
+    dd_judge_proportion(0.0, 20000, 0.0, 3.0 / 300.0, 300, 0.0, 0.025, 1e-6, 1e-3, &p);
     assert_true(p.judged);
-    assert_true(p.increase_conservative >= 0.005);
+    assert_true(p.threshold == 0.005); /* warning floor: a fifth of the critical rise */
+    assert_true(p.increase_conservative >= p.threshold);
     assert_true(p.p_value > 1e-6);
     assert_false(p.breach);
-    dd_judge_proportion(0.0, 20000, 0.0, 30.0 / 300.0, 300, 0.0, 0.005, 1e-6, &p);
+    assert_int_equal(p.verdict.status, DD_VERDICT_STABLE);
+    /* 30 of them is: critical (0.1 ≥ 0.025). */
+    dd_judge_proportion(0.0, 20000, 0.0, 30.0 / 300.0, 300, 0.0, 0.025, 1e-6, 1e-3, &p);
     assert_true(p.breach);
-    dd_judge_proportion(0.0, 20000, 0.0, NAN, 0, 0.0, 0.005, 1e-6, &p);
+    assert_int_equal(p.verdict.severity, DD_SEVERITY_CRITICAL);
+    /* 9 (a rise of 0.03) against a critical rise of 0.05: a warning. */
+    dd_judge_proportion(0.0, 20000, 0.0, 9.0 / 300.0, 300, 0.0, 0.05, 1e-6, 1e-3, &p);
+    assert_true(p.breach);
+    assert_int_equal(p.verdict.severity, DD_SEVERITY_WARNING);
+    assert_true(p.verdict.critical >= 0.05);
+    /* The critical rise is never below the noise floor: at 300 values a 0.001 threshold is
+     * raised to what sampling alone reaches. */
+    dd_judge_proportion(0.01, 20000, 0.0, 0.05, 300, 0.0, 0.001, 1e-6, 1e-3, &p);
+    assert_true(p.verdict.noise_floor > 0.001);
+    assert_true(p.verdict.critical == p.verdict.noise_floor);
+    /* A sketch bound is taken off the rise and, on both rates, before the test. */
+    dd_judge_proportion(0.0, 20000, 0.0, 30.0 / 300.0, 300, 0.09, 0.025, 1e-6, 1e-3, &p);
+    assert_true(fabs(p.increase_conservative - 0.01) < 1e-12);
+    assert_false(p.breach);
+    /* Nothing in the window: not judged. */
+    dd_judge_proportion(0.0, 20000, 0.0, NAN, 0, 0.0, 0.025, 1e-6, 1e-3, &p);
     assert_false(p.judged || p.breach);
     assert_true(p.p_value == 1.0);
+    assert_int_equal(p.verdict.status, DD_VERDICT_INSUFFICIENT);
     dd_sketch_set_destroy(ref);
     dd_sketch_set_destroy(cur);
     dd_sketch_set_destroy(nullish);
+}
+
+/* A 0/1 field with 1% ones at 500 rows a side: the score populations are two-point and skewed
+ * (skewness ≈ 9.8/√500 ≫ 0.02), so the rank tests are left out and KS decides alone. On
+ * continuous data, and on the same field at a million rows (9.8/√10⁶ < 0.02), all three run. */
+static void test_rank_tests_left_out_on_ties(void **state) {
+    (void)state;
+    rng_t r = {15};
+    dd_sketch_set_t *ref = numeric_set(NULL, 0), *same = numeric_set(NULL, 0),
+                    *moved = numeric_set(NULL, 0);
+    add_binary(ref, &r, 500, 0.01);
+    add_binary(same, &r, 500, 0.01);
+    add_binary(moved, &r, 500, 0.5);
+    dd_field_judgement_t j = judge(ref, same, NULL);
+    assert_int_equal(j.verdict.tests, 1);
+    assert_string_equal(j.verdict.test_results[0].name, "ks");
+    assert_false(has_test(&j.verdict, "location") || has_test(&j.verdict, "scale"));
+    assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
+    j = judge(ref, moved, NULL); /* KS alone sees a large change */
+    assert_int_equal(j.verdict.tests, 1);
+    assert_string_equal(j.verdict.test, "ks");
+    assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+    dd_sketch_set_destroy(ref);
+    dd_sketch_set_destroy(same);
+    dd_sketch_set_destroy(moved);
+
+    ref = numeric_set(NULL, 0);
+    same = numeric_set(NULL, 0);
+    add_binary(ref, &r, 1000000, 0.01);
+    add_binary(same, &r, 1000000, 0.01);
+    j = judge(ref, same, NULL);
+    assert_int_equal(j.verdict.tests, 3);
+    assert_true(has_test(&j.verdict, "location") && has_test(&j.verdict, "scale"));
+    assert_false(j.drift);
+    dd_sketch_set_destroy(ref);
+    dd_sketch_set_destroy(same);
+}
+
+static void test_budget(void **state) {
+    (void)state;
+    dd_budget_t b;
+    dd_budget_init(&b, 1e-3, 10);
+    assert_true(dd_budget_alpha(&b) == 1e-3 / 30.0);
+    assert_true(dd_budget_field_rate(&b) == 1e-4);
+    b.evaluations = 12;
+    b.lengths = 2;
+    assert_true(fabs(dd_budget_alpha(&b) - 1e-3 / (10.0 * 3 * 12 * 2)) < 1e-22);
+    dd_budget_init(&b, 0.0, 0); /* out of range: the defaults */
+    assert_true(b.rate == DD_FALSE_ALARM_RATE_DEFAULT && b.fields == 1);
+    dd_judge_options_t opt;
+    dd_judge_options_init(&opt);
+    assert_true(fabs(opt.alpha - DD_FALSE_ALARM_RATE_DEFAULT / 3.0) < 1e-20);
+    assert_true(opt.field_rate == DD_FALSE_ALARM_RATE_DEFAULT);
+    assert_true(opt.use_error_bounds == 1);
 }
 
 static void test_volume_and_freshness(void **state) {
@@ -531,13 +956,21 @@ static void test_volume_and_freshness(void **state) {
     dd_judge_volume(6100, 60, 100, DD_VOLUME_BAND_LOW_DEFAULT, DD_VOLUME_BAND_HIGH_DEFAULT,
                     DD_VOLUME_MIN_EXPECTED_DEFAULT, 1e-6, &v);
     assert_true(v.judged && !v.breach && v.direction == 0);
+    assert_true(v.alpha == 1e-6);
     dd_judge_volume(1000, 60, 100, 0.5, 2.0, 100, 1e-6, &v);
     assert_true(v.breach && v.direction == -1 && v.p_value < 1e-100 && v.p_value >= 0);
     dd_judge_volume(20000, 60, 100, 0.5, 2.0, 100, 1e-6, &v);
     assert_true(v.breach && v.direction == 1 && v.p_value < 1e-100);
-    /* Just outside the band is not enough evidence. */
+    /* Just outside the band (P(X ≤ 2950 | λ = 3000) ≈ 0.18) is not enough evidence at 1e-6,
+     * and is at a level of 0.5: the alpha passed decides. */
     dd_judge_volume(2950, 60, 100, 0.5, 2.0, 100, 1e-6, &v);
-    assert_true(v.direction == -1 && !v.breach && v.p_value > 1e-6);
+    assert_true(v.direction == -1 && !v.breach && v.p_value > 0.1 && v.p_value < 0.3);
+    dd_judge_volume(2950, 60, 100, 0.5, 2.0, 100, 0.5, &v);
+    assert_true(v.breach && v.alpha == 0.5);
+    dd_judge_volume(12150, 60, 100, 0.5, 2.0, 100, 1e-6, &v); /* λ_high = 12,000: z ≈ 1.4 */
+    assert_true(v.direction == 1 && !v.breach && v.p_value > 0.01 && v.p_value < 0.2);
+    dd_judge_volume(12150, 60, 100, 0.5, 2.0, 100, 0.2, &v);
+    assert_true(v.breach);
     dd_judge_volume(10, 60, 1, 0.5, 2.0, 100, 1e-6, &v);
     assert_false(v.judged);
     assert_non_null(v.reason);
@@ -555,16 +988,20 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numeric_sizes),
         cmocka_unit_test(test_categorical_sizes),
-        cmocka_unit_test(test_bound_decides_borderline),
-        cmocka_unit_test(test_exact_sketches_have_no_bound),
-        cmocka_unit_test(test_guard_stops_sampling_noise),
+        cmocka_unit_test(test_tiny_samples_are_insufficient),
+        cmocka_unit_test(test_small_windows_stay_quiet),
         cmocka_unit_test(test_min_samples),
-        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_negligible_effect_is_stable),
+        cmocka_unit_test(test_severity_and_noise_floor),
+        cmocka_unit_test(test_bound_decides_borderline),
+        cmocka_unit_test(test_methods),
         cmocka_unit_test(test_new_and_missing_categories),
         cmocka_unit_test(test_categories_past_capacity),
         cmocka_unit_test(test_shared_histogram_is_exact),
         cmocka_unit_test(test_never_nan),
         cmocka_unit_test(test_quality_checks),
+        cmocka_unit_test(test_rank_tests_left_out_on_ties),
+        cmocka_unit_test(test_budget),
         cmocka_unit_test(test_volume_and_freshness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,7 @@ static const char json_config[] =
     "evaluate_every: 1s}\n"
     "reference: {type: first_window}\n"
     "events: {stdout: false, file: /dev/null}\n"
-    "alerts: {topic: null}\n"
+    "alerts: {topic: null, raise_after: 2}\n"
     "log: {level: error}\n";
 
 /* The clock the tests' records arrive at: after all their event times (2027-01-15). */
