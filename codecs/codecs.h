@@ -392,21 +392,35 @@ dd_codec_err_t dd_avro_ocf_next_block(dd_avro_ocf_t *f, const uint8_t **block, s
  * For `driftd compare` and reference files: every row of a file, column by column. A numeric
  * column is doubles plus a null bitmap; a categorical one is category hashes plus a null bitmap,
  * with the first spelling of each category kept for reports. Cells that are empty or spell a
- * missing value (NA, N/A, null, NULL, None) are null; "nan"/"inf" parse as NaN/±inf. */
+ * missing value (NA, N/A, null, NULL, None) are null; "nan"/"inf" parse as NaN/±inf.
+ *
+ * Booleans are the same categories in every format: a categorical column whose non-null values
+ * are all boolean spellings — true/false in any letter case (a CSV cell or JSON string, blanks
+ * around it ignored; a JSON literal; an Avro boolean), and 0/1 when at least one word is there
+ * too — is a boolean column: its categories are hashed and named "true" and "false", whatever
+ * the spelling. A column of 0 and 1 only stays numeric; a hint can make it boolean (below). In a
+ * hinted numeric column true/false in any case read as 1/0, in CSV as in JSON and Avro. */
 typedef struct dd_dataset dd_dataset_t;
 
-/* A column's kind chosen by the caller (e.g. from --schema), by name; others are inferred. */
+/* A column's kind chosen by the caller (e.g. from --schema, or the reference's kinds when the
+ * current file is read), by name; others are inferred. `boolean` applies to categorical
+ * columns: DD_BOOLEAN_INFER (0) decides from the values as above, DD_BOOLEAN_YES reads every
+ * boolean spelling, 0 and 1 included, as "true"/"false" (other values stay categories as
+ * written), DD_BOOLEAN_NO keeps every spelling as written. */
+enum { DD_BOOLEAN_NO = -1, DD_BOOLEAN_INFER = 0, DD_BOOLEAN_YES = 1 };
+
 typedef struct dd_column_hint {
     const char *name;
     dd_column_kind_t kind;
+    int boolean; /* DD_BOOLEAN_*: categorical columns only */
 } dd_column_hint_t;
 
 /* Reads a CSV file with a header row. A column is numeric when every non-null cell parses as a
  * number, else categorical, unless a hint names it: then a cell of a numeric column that does not
- * parse is an error. Errors (missing or empty file, a row whose field count differs from the
- * header's, CSV syntax, an unparsable number in a hinted numeric column, a hint naming no column,
- * a duplicate column name) return the error with a message in errstr naming the file, line and
- * column. *out is the caller's (dd_dataset_destroy). */
+ * parse (nor spell true/false, read as 1/0) is an error. Errors (missing or empty file, a row
+ * whose field count differs from the header's, CSV syntax, an unparsable number in a hinted
+ * numeric column, a hint naming no column, a duplicate column name) return the error with a
+ * message in errstr naming the file, line and column. *out is the caller's (dd_dataset_destroy). */
 dd_codec_err_t dd_dataset_load_csv(const char *path, const dd_csv_options_t *opts,
                                    const dd_column_hint_t *hints, size_t n_hints,
                                    dd_dataset_t **out, char *errstr, size_t errstr_size);
@@ -426,6 +440,8 @@ const uint8_t *dd_dataset_nulls(const dd_dataset_t *d, size_t column);
 /* The first spelling seen of a category of this column, or NULL if unknown; NUL-terminated and
  * owned by the dataset. */
 const char *dd_dataset_category_name(const dd_dataset_t *d, size_t column, uint64_t hash);
+/* 1 when the column is a boolean column (categorical, categories "true" and "false"), else 0. */
+int dd_dataset_column_boolean(const dd_dataset_t *d, size_t column);
 
 /* ---- JSON records ------------------------------------------------------------------------------
  * One JSON object (RFC 8259) per call, decoded into a column batch through a plan compiled once
@@ -536,7 +552,8 @@ dd_codec_err_t dd_dataset_load_avro(const char *path, const dd_column_hint_t *hi
  * column. Only JSON null and absence are null. A column is numeric when every non-null value is
  * a number, else categorical, with numbers spelled by their literal text and booleans as
  * "true"/"false"; a hint forces the kind: then a string in a numeric column is an error, true/false
- * are 1/0 there, and numbers in a categorical column are hashed by their literal text. Empty and blank lines are skipped; a UTF-8 byte-order mark
+ * are 1/0 there, and numbers in a categorical column are hashed by their literal text; boolean
+ * columns as for every dataset (above). Empty and blank lines are skipped; a UTF-8 byte-order mark
  * at the start is skipped. Errors (missing file, no records or no fields, a line that is not a
  * valid object within opts' limits, a string in a hinted numeric column, a hint naming no column,
  * more than 16384 columns) return the error with a message in errstr naming the file, line and

@@ -3,7 +3,8 @@
  * Two passes over the memory-mapped file: the first checks the shape and decides each column's
  * kind (numeric when every non-null cell parses), the second fills arrays sized from the first.
  * Category spellings are kept per column in a hash table, up to NAMES_MAX per column, so a
- * report can name categories without keeping every cell. */
+ * report can name categories without keeping every cell; the same table tells, once a file is
+ * read, which categorical columns hold only booleans (dataset_booleans, shared by the loaders). */
 #include "codecs.h"
 #include "dataset_int.h"
 
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -143,6 +145,115 @@ static int parse_number(const char *s, size_t len, double *out) {
     return 0;
 }
 
+/* ---- Booleans ---- */
+
+int dataset_boolean_spelling(const char *s, size_t len) {
+    trim(&s, &len);
+    if (len == 1 && (s[0] == '0' || s[0] == '1'))
+        return s[0] == '1' ? 3 : 2;
+    if (len == 4 && strncasecmp(s, "true", 4) == 0)
+        return 1;
+    if (len == 5 && strncasecmp(s, "false", 5) == 0)
+        return 0;
+    return -1;
+}
+
+/* A numeric cell: a number, or, in a hinted column, true/false in any case as 1/0 (as JSON and
+ * Avro booleans read into a numeric column). */
+static int parse_numeric_cell(const char *s, size_t len, int hinted, double *out) {
+    if (parse_number(s, len, out) == 0)
+        return 0;
+    const int b = hinted ? dataset_boolean_spelling(s, len) : -1;
+    if (b != 0 && b != 1)
+        return -1;
+    *out = b;
+    return 0;
+}
+
+/* Room for every letter-case variant of true and false and both digits, with blanks to spare. */
+enum { SPELLINGS_MAX = 128 };
+
+typedef struct spellings {
+    uint64_t hashes[SPELLINGS_MAX];
+    uint8_t truth[SPELLINGS_MAX];
+    size_t n;
+} spellings_t;
+
+static long spelling_index(const spellings_t *sp, uint64_t h) {
+    for (size_t i = 0; i < sp->n; i++)
+        if (sp->hashes[i] == h)
+            return (long)i;
+    return -1;
+}
+
+/* One column (see dataset_booleans). Returns 0, or −1 when out of memory. */
+static int column_booleans(dataset_column_t *col, size_t rows) {
+    if (col->kind != DD_COLUMN_CATEGORICAL || col->boolean_hint == DD_BOOLEAN_NO)
+        return 0;
+    const int forced = col->boolean_hint == DD_BOOLEAN_YES;
+    dataset_names_t *t = &col->names;
+    /* A names table at its cap may lack spellings: then the values are not all known. */
+    if (!forced && t->used >= NAMES_MAX)
+        return 0;
+    spellings_t sp;
+    sp.n = 0;
+    int words = 0;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (t->names[i] == NULL)
+            continue;
+        const int b = dataset_boolean_spelling(t->names[i], strlen(t->names[i]));
+        if (b < 0 || sp.n == SPELLINGS_MAX) {
+            if (!forced)
+                return 0; /* a value that is not a boolean: an ordinary categorical column */
+            continue;     /* kept as written */
+        }
+        words |= b <= 1;
+        sp.hashes[sp.n] = t->hashes[i];
+        sp.truth[sp.n] = (uint8_t)(b & 1);
+        sp.n++;
+    }
+    if (!forced && !words)
+        return 0; /* 0 and 1 alone are numbers (or codes), not booleans */
+    const uint8_t *nulls = col->nulls;
+    if (!forced) /* every value must be a known spelling (a loader may not have named one) */
+        for (size_t r = 0; r < rows; r++)
+            if (!((nulls[r / 8] >> (r % 8)) & 1) && spelling_index(&sp, col->hashes[r]) < 0)
+                return 0;
+    const uint64_t h_true = dd_codec_hash("true", 4), h_false = dd_codec_hash("false", 5);
+    int seen_true = 0, seen_false = 0;
+    for (size_t r = 0; r < rows; r++) {
+        if ((nulls[r / 8] >> (r % 8)) & 1)
+            continue;
+        const long k = spelling_index(&sp, col->hashes[r]);
+        if (k < 0)
+            continue;
+        col->hashes[r] = sp.truth[k] ? h_true : h_false;
+        seen_true |= sp.truth[k];
+        seen_false |= !sp.truth[k];
+    }
+    /* The names: the canonical two, and (forced) the other categories as written. */
+    dataset_names_t fresh = {0};
+    int status = 0;
+    for (size_t i = 0; i < t->cap && status == 0; i++)
+        if (t->names[i] != NULL && spelling_index(&sp, t->hashes[i]) < 0)
+            status = dataset_names_add(&fresh, t->hashes[i], t->names[i], strlen(t->names[i]));
+    if (status == 0 && seen_true)
+        status = dataset_names_add(&fresh, h_true, "true", 4);
+    if (status == 0 && seen_false)
+        status = dataset_names_add(&fresh, h_false, "false", 5);
+    names_free(t);
+    *t = fresh;
+    col->boolean = 1;
+    return status;
+}
+
+int dataset_booleans(dd_dataset_t *d) {
+    for (size_t c = 0; c < d->n_cols; c++)
+        if (column_booleans(&d->cols[c], d->rows) != 0)
+            return -1;
+    return 0;
+}
+
 /* Memory-maps path read-only; *len 0 gives a NULL map. */
 dd_codec_err_t dataset_map_file(const char *path, const uint8_t **data, size_t *len, char *errstr,
                                 size_t errstr_size) {
@@ -235,7 +346,7 @@ static dd_codec_err_t scan_rows(dd_dataset_t *d, dd_csv_reader_t *r, const char 
             dataset_column_t *col = &d->cols[c];
             double v;
             if (col->kind != DD_COLUMN_NUMERIC || is_null_cell(f[c], len[c]) ||
-                parse_number(f[c], len[c], &v) == 0)
+                parse_numeric_cell(f[c], len[c], col->hinted, &v) == 0)
                 continue;
             if (col->hinted) {
                 say(errstr, errstr_size, "%s:%llu: column %zu ('%s'): '%.*s' is not a number", path,
@@ -277,7 +388,7 @@ static dd_codec_err_t fill_rows(dd_dataset_t *d, dd_csv_reader_t *r) {
                 continue;
             }
             if (col->kind == DD_COLUMN_NUMERIC) {
-                if (parse_number(f[c], len[c], &col->numbers[row]) != 0)
+                if (parse_numeric_cell(f[c], len[c], col->hinted, &col->numbers[row]) != 0)
                     return DD_CODEC_ERR_IO;
             } else {
                 const uint64_t h = dd_codec_hash(f[c], len[c]);
@@ -320,6 +431,7 @@ dd_codec_err_t dd_dataset_load_csv(const char *path, const dd_csv_options_t *opt
         }
         d->cols[c].kind = hints[h].kind;
         d->cols[c].hinted = 1;
+        d->cols[c].boolean_hint = hints[h].boolean;
     }
     if ((err = scan_rows(d, r, path, errstr, errstr_size)) != DD_CODEC_OK)
         goto done;
@@ -331,6 +443,8 @@ dd_codec_err_t dd_dataset_load_csv(const char *path, const dd_csv_options_t *opt
             say(errstr, errstr_size, "%s: the file changed while it was read", path);
         goto done;
     }
+    if (dataset_booleans(d) != 0)
+        err = DD_CODEC_ERR_NO_MEMORY;
 done:
     dd_csv_reader_destroy(r);
     if (data != NULL)
@@ -371,6 +485,9 @@ const uint64_t *dd_dataset_hashes(const dd_dataset_t *d, size_t column) {
 }
 const uint8_t *dd_dataset_nulls(const dd_dataset_t *d, size_t column) {
     return column < d->n_cols ? d->cols[column].nulls : NULL;
+}
+int dd_dataset_column_boolean(const dd_dataset_t *d, size_t column) {
+    return column < d->n_cols && d->cols[column].boolean;
 }
 const char *dd_dataset_category_name(const dd_dataset_t *d, size_t column, uint64_t hash) {
     if (column >= d->n_cols || d->cols[column].names.cap == 0)

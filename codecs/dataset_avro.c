@@ -157,6 +157,7 @@ dd_codec_err_t dd_dataset_load_avro(const char *path, const dd_column_hint_t *hi
         }
         leaves[i].kind = hints[h].kind;
         d->cols[i].hinted = 1;
+        d->cols[i].boolean_hint = hints[h].boolean;
     }
     d->n_cols = n;
     for (size_t i = 0; i < n; i++) {
@@ -236,6 +237,8 @@ dd_codec_err_t dd_dataset_load_avro(const char *path, const dd_column_hint_t *hi
             goto done;
         }
     }
+    if (dataset_booleans(d) != 0)
+        err = DD_CODEC_ERR_NO_MEMORY;
 done:
     if (data != NULL && len > 0)
         munmap((void *)(uintptr_t)data, len);

@@ -20,6 +20,8 @@ typedef struct dataset_column {
     char *name;
     dd_column_kind_t kind;
     int hinted;
+    int boolean_hint; /* DD_BOOLEAN_* from the caller's hint */
+    int boolean;      /* 1: a boolean column, categories "true"/"false" (dataset_booleans) */
     double *numbers;
     uint64_t *hashes;
     uint8_t *nulls;
@@ -35,6 +37,15 @@ struct dd_dataset {
 /* Keeps the first spelling of a hash (len bytes, copied with a NUL); stops adding past the cap
  * silently (names are for reports only). 0, or −1 when out of memory. */
 int dataset_names_add(dataset_names_t *t, uint64_t hash, const char *s, size_t len);
+
+/* "true"/"false" in any letter case, blanks around allowed: 1 or 0; "1"/"0": 3 or 2 (digits,
+ * booleans only beside a word or by hint); anything else −1. */
+int dataset_boolean_spelling(const char *s, size_t len);
+
+/* Makes every categorical column whose values are all boolean spellings a boolean column
+ * (codecs.h, "Datasets"): its hashes become those of "true"/"false" and its names just these.
+ * Every loader calls it once the columns are filled. 0, or −1 when out of memory. */
+int dataset_booleans(dd_dataset_t *d);
 
 /* Memory-maps path read-only (*len 0 gives a NULL map); errors name the file. Unmap with
  * munmap((void *)data, len) when len > 0. */

@@ -125,6 +125,7 @@ static dd_codec_err_t add_column(loader_t *l, const json_leaf_t *leaf, uint64_t 
         if (strcmp(l->hints[i].name, col->name) == 0) {
             col->kind = l->hints[i].kind;
             col->hinted = 1;
+            col->boolean_hint = l->hints[i].boolean;
         }
     l->seen[d->n_cols] = 0;
     d->n_cols++;
@@ -316,6 +317,8 @@ dd_codec_err_t dd_dataset_load_jsonl(const char *path, const dd_json_options_t *
     err = each_record(&l, data, len, &opt, path_buf, fill_leaf);
     if (err == DD_CODEC_OK && l.row != l.d->rows)
         err = DD_CODEC_ERR_IO;
+    if (err == DD_CODEC_OK && dataset_booleans(l.d) != 0)
+        err = DD_CODEC_ERR_NO_MEMORY;
     if (err == DD_CODEC_ERR_IO)
         say(errstr, errstr_size, "%s: the file changed while it was read", path);
 done:

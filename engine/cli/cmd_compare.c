@@ -1,5 +1,7 @@
-/* cmd_compare.c — `driftd compare`: two files in, a drift report out (table, JSON or HTML), and
- * an exit status like diff's: 0 no dataset drift, 1 dataset drift, 2 error. */
+/* cmd_compare.c — `driftd compare`: two files in, a report out (table, JSON or HTML), and an
+ * exit status like diff's: 0 nothing to report, 1 dataset drift or a critical quality condition,
+ * 2 error. The judging is engine/judge/compare.c's; this file reads the options and the files
+ * and writes the table and the JSON report (docs/compare.md). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,28 +10,38 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "json.h"
 #include "report.h"
 #include "cli_int.h"
 
 static const char compare_synopsis[] =
     "Usage: driftd compare --reference FILE --current FILE [--format table|json|html]\n"
     "                      [--stats LIST] [--schema FILE] [--output FILE] [--bins N]\n"
-    "                      [--drift-share X] [--input-format csv|jsonl|avro]\n"
+    "                      [--drift-share X] [--false-alarm-rate RATE]\n"
+    "                      [--input-format csv|jsonl|avro]\n"
     "\n"
-    "Compares every column of FILE --current with the same column of the reference, one\n"
-    "statistic decides per column, and the dataset drifts when the share of drifted columns\n"
-    "reaches --drift-share. Files: CSV with a header row (.csv), JSON Lines, one object per\n"
-    "line (.jsonl, .ndjson, .json; nested fields become dotted columns), or Avro object\n"
-    "container files (.avro; columns from the schema's fields); the two may differ.\n"
-    "Column kinds are inferred (numeric when every non-empty value is a number).\n";
+    "Judges every column of FILE --current against the same column of the reference:\n"
+    "drift when a test is significant at the level the false-alarm rate allows and the\n"
+    "effect is large enough to matter; too few values are \"insufficient data\". Null\n"
+    "rate, values outside the reference's range and new categories are judged the same\n"
+    "way. The dataset drifts when the share of drifted columns among those judged\n"
+    "reaches --drift-share. Files: CSV with a header row (.csv), JSON Lines, one object\n"
+    "per line (.jsonl, .ndjson, .json; nested fields become dotted columns), or Avro\n"
+    "object container files (.avro; columns from the schema's fields); the two may\n"
+    "differ. Column kinds are inferred (numeric when every non-empty value is a number);\n"
+    "true/false columns are the categories \"true\" and \"false\" in every format.\n";
 
 static const char compare_epilogue[] =
-    "Defaults per column: reference of at most 1000 rows -> KS p-value < 0.05 (numeric),\n"
-    "chi-square p-value < 0.05 (categorical); larger -> Wasserstein distance normed by the\n"
-    "reference's standard deviation >= 0.1 (numeric), Jensen-Shannon distance >= 0.1\n"
-    "(categorical).\n"
+    "Per column: numeric columns run KS, rank-sum (location) and absolute-rank (scale)\n"
+    "tests, with the Wasserstein distance over the reference's standard deviation as\n"
+    "effect; categorical columns chi-square, with the Jensen-Shannon distance. Drift\n"
+    "needs p < alpha and an effect of at least a fifth of the threshold (0.1): a\n"
+    "warning; critical from the threshold, or from the effect noise alone reaches at\n"
+    "these sizes when that is larger. alpha = false-alarm rate / (judged columns x 3\n"
+    "conditions). The model: docs/judging.md; the reports: docs/compare.md.\n"
     "\n"
-    "Exit status: 0 no dataset drift, 1 dataset drift, 2 error.\n";
+    "Exit status: 0 no dataset drift and no critical quality condition; 1 dataset drift\n"
+    "or a critical quality condition; 2 error.\n";
 
 enum {
     OPT_REFERENCE,
@@ -40,6 +52,7 @@ enum {
     OPT_OUTPUT,
     OPT_BINS,
     OPT_DRIFT_SHARE,
+    OPT_FALSE_ALARM_RATE,
     OPT_INPUT_FORMAT,
     N_OPTIONS
 };
@@ -52,19 +65,24 @@ static const dd_cli_option_t compare_options[] = {
      "self-contained page with plots; docs/compare.md)",
      NULL},
     {OPT_STATS, "stats", 0, "LIST",
-     "statistics to report besides the deciding one, comma-separated from\n"
-     "ks,wasserstein,psi,jensen_shannon,hellinger,kl,z,chi2,tvd,fisher, or\n"
-     "all (default)",
+     "statistics to report (the verdicts run their own tests), comma-\n"
+     "separated from ks,wasserstein,psi,jensen_shannon,hellinger,kl,z,chi2,\n"
+     "tvd,fisher, or all (default)",
      NULL},
     {OPT_SCHEMA, "schema", 0, "FILE",
-     "CSV with header column,kind[,method,threshold]: kind numeric or\n"
-     "categorical (empty = infer); method and threshold override the\n"
+     "CSV with header column,kind[,method,threshold]: kind numeric,\n"
+     "categorical or empty (infer), or ignore, id or datetime (the column\n"
+     "is skipped and listed as such); method and threshold override the\n"
      "defaults for that column",
      NULL},
     {OPT_OUTPUT, "output", 0, "FILE", "write the report there instead of standard output", NULL},
     {OPT_BINS, "bins", 0, "N", "reference-quantile bins for PSI, KL, JS, Hellinger (default 10)",
      NULL},
-    {OPT_DRIFT_SHARE, "drift-share", 0, "X", "dataset drift when drifted/total >= X (default 0.5)",
+    {OPT_DRIFT_SHARE, "drift-share", 0, "X",
+     "dataset drift when drifted/judged columns >= X (default 0.5)", NULL},
+    {OPT_FALSE_ALARM_RATE, "false-alarm-rate", 0, "RATE",
+     "the probability of any false alarm in one comparison, 0 < RATE < 1\n"
+     "(default 0.001), spent evenly over columns and conditions",
      NULL},
     {OPT_INPUT_FORMAT, "input-format", 0, "F",
      "csv, jsonl or avro: read both files as F, whatever their names", NULL},
@@ -169,9 +187,15 @@ static long load_schema(const char *path, dd_column_choice_t **out) {
             c->kind = DD_COLUMN_NUMERIC;
         else if (strcmp(word, "categorical") == 0)
             c->kind = DD_COLUMN_CATEGORICAL;
+        else if (strcmp(word, "ignore") == 0)
+            c->role = DD_ROLE_IGNORE;
+        else if (strcmp(word, "id") == 0)
+            c->role = DD_ROLE_ID;
+        else if (strcmp(word, "datetime") == 0)
+            c->role = DD_ROLE_DATETIME;
         else if (word[0] != '\0') {
-            fprintf(stderr, "driftd compare: %s:%llu: column 2: kind '%s' is not numeric or "
-                            "categorical\n", path, line, word);
+            fprintf(stderr, "driftd compare: %s:%llu: column 2: kind '%s' is not numeric, "
+                            "categorical, ignore, id or datetime\n", path, line, word);
             status = -1;
             break;
         }
@@ -218,6 +242,14 @@ static long load_schema(const char *path, dd_column_choice_t **out) {
     return n;
 }
 
+/* 1 when the schema leaves the column out (kind ignore, id or datetime). */
+static int skipped_by_schema(const dd_column_choice_t *choices, size_t n, const char *name) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(choices[i].name, name) == 0)
+            return choices[i].role != DD_ROLE_JUDGE;
+    return 0;
+}
+
 static int has_suffix(const char *s, const char *suffix) {
     const size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcmp(s + n - m, suffix) == 0;
@@ -260,27 +292,87 @@ static dd_dataset_t *load(const char *path, const char *input_format, const dd_c
     return d;
 }
 
-/* ---- output ---- */
+/* ---- words shared by the table and the JSON report ---- */
 
-static void json_string(FILE *out, const char *s) {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
+static const char *kind_word(dd_column_kind_t k) {
+    return k == DD_COLUMN_NUMERIC ? "numeric" : "categorical";
 }
 
-/* JSON has no NaN or infinity: those become null. */
-static void json_number(FILE *out, double v) {
-    if (isfinite(v))
-        fprintf(out, "%.17g", v);
-    else
+/* JSON status: "insufficient_data", "stable", "drift"; "skipped" for columns left out. */
+static const char *status_key(const dd_feature_result_t *f) {
+    if (f->role != DD_ROLE_JUDGE)
+        return "skipped";
+    switch (f->verdict.status) {
+    case DD_VERDICT_STABLE:
+        return "stable";
+    case DD_VERDICT_DRIFT:
+        return "drift";
+    case DD_VERDICT_INSUFFICIENT:
+        break;
+    }
+    return "insufficient_data";
+}
+
+/* For people: "insufficient data", "stable", "drift (warning)", "drift (critical)". */
+static const char *verdict_words(const dd_verdict_t *v) {
+    if (v->status != DD_VERDICT_DRIFT)
+        return dd_verdict_status_name(v->status);
+    return v->severity == DD_SEVERITY_CRITICAL ? "drift (critical)" : "drift (warning)";
+}
+
+/* Why a column was left out, in words. */
+static const char *skip_reason(dd_column_role_t role) {
+    switch (role) {
+    case DD_ROLE_ID:
+        return "skipped: kind id in the schema (an identifier differs in every row by design)";
+    case DD_ROLE_DATETIME:
+        return "skipped: kind datetime in the schema (a time moves by design)";
+    case DD_ROLE_IGNORE:
+    case DD_ROLE_JUDGE:
+        break;
+    }
+    return "skipped: kind ignore in the schema";
+}
+
+/* The verdict's effect under the name --schema gives its method: wasserstein is the normed
+ * distance, as it always was in this report. */
+static const char *effect_method(const dd_feature_result_t *f) {
+    const char *e = f->verdict.effect_name;
+    if (e == NULL)
+        return dd_method_name(f->method);
+    return strcmp(e, "wasserstein_normed") == 0 ? "wasserstein" : e;
+}
+
+/* ---- JSON report (docs/compare.md, "JSON report") ---- */
+
+enum { JSON_REPORT_VERSION = 2 };
+
+static void json_key(FILE *out, const char *key) {
+    fprintf(out, ",\"%s\":", key);
+}
+
+static void json_num(FILE *out, const char *key, double v) {
+    json_key(out, key);
+    dd_json_write_number(out, v);
+}
+
+static void json_u64(FILE *out, const char *key, uint64_t v) {
+    json_key(out, key);
+    fprintf(out, "%llu", (unsigned long long)v);
+}
+
+/* A string, or null for NULL. */
+static void json_str(FILE *out, const char *key, const char *s) {
+    json_key(out, key);
+    if (s == NULL)
         fputs("null", out);
+    else
+        dd_json_write_string(out, s, strlen(s));
+}
+
+static void json_bool(FILE *out, const char *key, int v) {
+    json_key(out, key);
+    fputs(v ? "true" : "false", out);
 }
 
 static void json_categories(FILE *out, const char *key, const dd_category_count_t *list,
@@ -288,165 +380,383 @@ static void json_categories(FILE *out, const char *key, const dd_category_count_
     fprintf(out, ",\"%s\":[", key);
     for (size_t i = 0; i < total && i < DD_COMPARE_CATEGORIES_LISTED; i++) {
         fputs(i ? ",{\"name\":" : "{\"name\":", out);
-        json_string(out, list[i].name);
+        dd_json_write_string(out, list[i].name, strlen(list[i].name));
         fprintf(out, ",\"count\":%llu}", (unsigned long long)list[i].count);
     }
     fprintf(out, "],\"%s_total\":%zu", key, total);
 }
 
-static void write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
-                       size_t cur_rows, const dd_compare_result_t *r) {
-    fputs("{\"version\":1,\"reference\":{\"path\":", out);
-    json_string(out, ref_path);
-    fprintf(out, ",\"rows\":%zu},\"current\":{\"path\":", ref_rows);
-    json_string(out, cur_path);
-    fprintf(out, ",\"rows\":%zu},\"features\":[", cur_rows);
-    for (size_t i = 0; i < r->n_features; i++) {
-        const dd_feature_result_t *f = &r->features[i];
-        fputs(i ? ",{\"name\":" : "{\"name\":", out);
-        json_string(out, f->name);
-        fprintf(out, ",\"kind\":\"%s\",\"n_reference\":%llu,\"n_current\":%llu",
-                f->kind == DD_COLUMN_NUMERIC ? "numeric" : "categorical",
-                (unsigned long long)f->n_reference, (unsigned long long)f->n_current);
-        fputs(",\"null_fraction_reference\":", out);
-        json_number(out, f->null_fraction_reference);
-        fputs(",\"null_fraction_current\":", out);
-        json_number(out, f->null_fraction_current);
-        fputs(",\"stats\":{", out);
-        int first = 1;
+static void json_stats(FILE *out, const dd_feature_result_t *f) {
+    fputs(",\"stats\":{", out);
+    int first = 1;
 #define OPEN(name)                                                                                 \
     do {                                                                                           \
         fprintf(out, "%s\"" name "\":{", first ? "" : ",");                                        \
         first = 0;                                                                                 \
     } while (0)
-        if (f->stats & DD_STAT_KS) {
-            OPEN("ks");
-            fputs("\"statistic\":", out);
-            json_number(out, f->ks_statistic);
-            fputs(",\"p_value\":", out);
-            json_number(out, f->ks_p_value);
-            fputc('}', out);
-        }
-        if (f->stats & DD_STAT_WASSERSTEIN) {
-            OPEN("wasserstein");
-            fputs("\"distance\":", out);
-            json_number(out, f->wasserstein);
-            fputs(",\"normed\":", out);
-            json_number(out, f->wasserstein_normed);
-            fputc('}', out);
-        }
-        if (f->stats & DD_STAT_PSI) {
-            OPEN("psi");
-            fputs("\"value\":", out);
-            json_number(out, f->psi);
-            fputc('}', out);
-        }
-        if (f->stats & DD_STAT_JENSEN_SHANNON) {
-            OPEN("jensen_shannon");
-            fputs("\"distance\":", out);
-            json_number(out, f->jensen_shannon);
-            fputc('}', out);
-        }
-        if (f->stats & DD_STAT_HELLINGER) {
-            OPEN("hellinger");
-            fputs("\"distance\":", out);
-            json_number(out, f->hellinger);
-            fputc('}', out);
-        }
-        if (f->stats & DD_STAT_KL) {
-            OPEN("kl");
-            fputs("\"value\":", out);
-            json_number(out, f->kl);
-            fputc('}', out);
-        }
-        if (f->stats & DD_STAT_TVD) {
-            OPEN("total_variation");
-            fputs("\"distance\":", out);
-            json_number(out, f->total_variation);
-            fputc('}', out);
-        }
-        if (f->stats & DD_STAT_Z) {
-            OPEN("z");
-            fputs("\"statistic\":", out);
-            json_number(out, f->z_statistic);
-            fputs(",\"p_value\":", out);
-            json_number(out, f->z_p_value);
-            fputc('}', out);
-        }
-        if (f->stats & DD_STAT_CHI2) {
-            OPEN("chi2");
-            fputs("\"statistic\":", out);
-            json_number(out, f->chi2_statistic);
-            fputs(",\"p_value\":", out);
-            json_number(out, f->chi2_p_value);
-            fprintf(out, ",\"dof\":%u}", f->chi2_dof);
-        }
-        if (f->stats & DD_STAT_FISHER) {
-            OPEN("fisher_exact");
-            fputs("\"p_value\":", out);
-            json_number(out, f->fisher_p_value);
-            fputc('}', out);
-        }
-#undef OPEN
-        fputc('}', out);
-        if (f->kind == DD_COLUMN_CATEGORICAL) {
-            fprintf(out, ",\"categories\":{\"reference\":%llu,\"current\":%llu",
-                    (unsigned long long)f->categories_reference,
-                    (unsigned long long)f->categories_current);
-            json_categories(out, "new", f->new_categories, f->n_new_categories);
-            json_categories(out, "missing", f->missing_categories, f->n_missing_categories);
-            fputc('}', out);
-        }
-        fprintf(out, ",\"method\":\"%s\",\"threshold\":", dd_method_name(f->method));
-        json_number(out, f->threshold);
-        fputs(",\"value\":", out);
-        json_number(out, f->decided_by);
-        fprintf(out, ",\"drift\":%s", f->drift ? "true" : "false");
-        if (f->note != NULL) {
-            fputs(",\"note\":", out);
-            json_string(out, f->note);
-        }
+    if (f->stats & DD_STAT_KS) {
+        OPEN("ks");
+        fputs("\"statistic\":", out);
+        dd_json_write_number(out, f->ks_statistic);
+        json_num(out, "p_value", f->ks_p_value);
         fputc('}', out);
     }
-    fprintf(out, "],\"dataset\":{\"drifted_features\":%zu,\"total_features\":%zu,\"drift_share\":",
-            r->drifted, r->n_features);
-    json_number(out, r->drift_share);
-    fprintf(out, ",\"drift\":%s}}\n", r->drift ? "true" : "false");
+    if (f->stats & DD_STAT_WASSERSTEIN) {
+        OPEN("wasserstein");
+        fputs("\"distance\":", out);
+        dd_json_write_number(out, f->wasserstein);
+        json_num(out, "normed", f->wasserstein_normed);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_PSI) {
+        OPEN("psi");
+        fputs("\"value\":", out);
+        dd_json_write_number(out, f->psi);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_JENSEN_SHANNON) {
+        OPEN("jensen_shannon");
+        fputs("\"distance\":", out);
+        dd_json_write_number(out, f->jensen_shannon);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_HELLINGER) {
+        OPEN("hellinger");
+        fputs("\"distance\":", out);
+        dd_json_write_number(out, f->hellinger);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_KL) {
+        OPEN("kl");
+        fputs("\"value\":", out);
+        dd_json_write_number(out, f->kl);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_TVD) {
+        OPEN("total_variation");
+        fputs("\"distance\":", out);
+        dd_json_write_number(out, f->total_variation);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_Z) {
+        OPEN("z");
+        fputs("\"statistic\":", out);
+        dd_json_write_number(out, f->z_statistic);
+        json_num(out, "p_value", f->z_p_value);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_CHI2) {
+        OPEN("chi2");
+        fputs("\"statistic\":", out);
+        dd_json_write_number(out, f->chi2_statistic);
+        json_num(out, "p_value", f->chi2_p_value);
+        fprintf(out, ",\"dof\":%u}", f->chi2_dof);
+    }
+    if (f->stats & DD_STAT_FISHER) {
+        OPEN("fisher_exact");
+        fputs("\"p_value\":", out);
+        dd_json_write_number(out, f->fisher_p_value);
+        fputc('}', out);
+    }
+#undef OPEN
+    fputc('}', out);
+}
+
+/* The verdict's numbers: the deciding test, α, the effect against its floors, every test. */
+static void json_verdict(FILE *out, const dd_verdict_t *v) {
+    fputs(",\"verdict\":{\"test\":", out);
+    if (v->test != NULL)
+        dd_json_write_string(out, v->test, strlen(v->test));
+    else
+        fputs("null", out);
+    json_num(out, "statistic", v->statistic);
+    json_num(out, "p_value", v->p_value);
+    json_num(out, "alpha", v->alpha);
+    json_num(out, "p_min", v->p_min);
+    json_u64(out, "tests", v->tests);
+    fputs(",\"effect\":{\"name\":", out);
+    if (v->effect_name != NULL)
+        dd_json_write_string(out, v->effect_name, strlen(v->effect_name));
+    else
+        fputs("null", out);
+    json_num(out, "value", v->effect);
+    json_num(out, "conservative", v->effect_conservative);
+    fputc('}', out);
+    json_num(out, "warning_floor", v->warning_floor);
+    json_num(out, "critical", v->critical);
+    json_num(out, "noise_floor", v->noise_floor);
+    json_u64(out, "n_reference", v->n_reference);
+    json_u64(out, "n_current", v->n_current);
+    fputs(",\"test_results\":[", out);
+    const size_t listed = sizeof v->test_results / sizeof v->test_results[0];
+    for (size_t i = 0; i < v->tests && i < listed; i++) {
+        fputs(i ? ",{\"name\":" : "{\"name\":", out);
+        const char *name = v->test_results[i].name ? v->test_results[i].name : "?";
+        dd_json_write_string(out, name, strlen(name));
+        json_num(out, "p_value", v->test_results[i].p_value);
+        json_num(out, "statistic", v->test_results[i].statistic);
+        fputc('}', out);
+    }
+    fputs("]}", out);
+}
+
+/* The quality conditions that apply to the column, keyed by name. */
+static void json_quality(FILE *out, const dd_feature_result_t *f) {
+    fputs(",\"quality\":{", out);
+    int first = 1;
+    for (int q = 0; q < DD_QUALITY_N; q++) {
+        const dd_quality_result_t *c = &f->quality[q];
+        if (!c->applies)
+            continue;
+        const dd_verdict_t *v = &c->verdict;
+        fprintf(out, "%s\"%s\":{\"status\":", first ? "" : ",", dd_quality_name(q));
+        first = 0;
+        const char *status = v->status == DD_VERDICT_DRIFT    ? "drift"
+                             : v->status == DD_VERDICT_STABLE ? "stable"
+                                                              : "insufficient_data";
+        dd_json_write_string(out, status, strlen(status));
+        json_str(out, "severity", dd_severity_name(v->severity));
+        json_num(out, "reference_rate", c->reference_rate);
+        json_num(out, "current_rate", c->current_rate);
+        json_num(out, "increase", v->effect);
+        json_num(out, "p_value", v->p_value);
+        json_num(out, "alpha", v->alpha);
+        json_num(out, "warning_floor", v->warning_floor);
+        json_num(out, "critical", v->critical);
+        json_num(out, "noise_floor", v->noise_floor);
+        json_str(out, "reason", v->reason);
+        fputc('}', out);
+    }
+    fputc('}', out);
+}
+
+static void json_feature(FILE *out, const dd_feature_result_t *f) {
+    fputs("{\"name\":", out);
+    dd_json_write_string(out, f->name, strlen(f->name));
+    json_str(out, "kind", kind_word(f->kind));
+    json_str(out, "role", dd_column_role_name(f->role));
+    json_str(out, "status", status_key(f));
+    if (f->role != DD_ROLE_JUDGE) {
+        json_str(out, "severity", dd_severity_name(DD_SEVERITY_NONE));
+        json_str(out, "reason", skip_reason(f->role));
+        json_bool(out, "drift", 0);
+        fputc('}', out);
+        return;
+    }
+    const dd_verdict_t *v = &f->verdict;
+    json_str(out, "severity", dd_severity_name(v->severity));
+    json_str(out, "reason", v->reason);
+    json_u64(out, "n_reference", f->n_reference);
+    json_u64(out, "n_current", f->n_current);
+    json_num(out, "null_fraction_reference", f->null_fraction_reference);
+    json_num(out, "null_fraction_current", f->null_fraction_current);
+    json_stats(out, f);
+    if (f->kind == DD_COLUMN_CATEGORICAL) {
+        fprintf(out, ",\"categories\":{\"reference\":%llu,\"current\":%llu",
+                (unsigned long long)f->categories_reference,
+                (unsigned long long)f->categories_current);
+        json_categories(out, "new", f->new_categories, f->n_new_categories);
+        json_categories(out, "missing", f->missing_categories, f->n_missing_categories);
+        fputc('}', out);
+    }
+    json_str(out, "method", effect_method(f));
+    json_num(out, "threshold", f->threshold);
+    json_num(out, "value", f->decided_by);
+    json_bool(out, "drift", f->drift);
+    if (f->note != NULL)
+        json_str(out, "note", f->note);
+    json_verdict(out, v);
+    json_quality(out, f);
+    fputc('}', out);
+}
+
+static void write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
+                       size_t cur_rows, const dd_compare_result_t *r) {
+    fprintf(out, "{\"version\":%d,\"reference\":{\"path\":", JSON_REPORT_VERSION);
+    dd_json_write_string(out, ref_path, strlen(ref_path));
+    fprintf(out, ",\"rows\":%zu},\"current\":{\"path\":", ref_rows);
+    dd_json_write_string(out, cur_path, strlen(cur_path));
+    fprintf(out, ",\"rows\":%zu},\"features\":[", cur_rows);
+    for (size_t i = 0; i < r->n_features; i++) {
+        if (i > 0)
+            fputc(',', out);
+        json_feature(out, &r->features[i]);
+    }
+    fprintf(out, "],\"dataset\":{\"drifted_features\":%zu", r->drifted);
+    json_u64(out, "total_features", r->n_features);
+    json_u64(out, "judged", r->judged);
+    json_u64(out, "insufficient", r->insufficient);
+    json_u64(out, "skipped", r->skipped);
+    json_num(out, "drift_share", r->drift_share);
+    json_num(out, "drift_share_threshold", r->drift_share_threshold);
+    json_bool(out, "drift", r->drift);
+    json_u64(out, "quality_warnings", r->quality_warnings);
+    json_u64(out, "quality_critical", r->quality_critical);
+    json_num(out, "false_alarm_rate", r->false_alarm_rate);
+    json_num(out, "alpha", r->alpha);
+    fputs("}}\n", out);
+}
+
+/* ---- table (the default format) ---- */
+
+enum { TABLE_WIDTH = 100, REASON_INDENT = 4 };
+
+/* A token of a reason that reads with both its neighbours ("=", "<", ">=", "->"). */
+static int is_operator(const char *w, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (strchr("=<>!-", w[i]) == NULL)
+            return 0;
+    return len > 0;
+}
+
+/* Writes text from column `at` on, wrapped at spaces before TABLE_WIDTH, never next to an
+ * operator ("m = 40" stays on one line); continuation lines are indented by `indent`. Ends with
+ * a newline. */
+static void wrap(FILE *out, const char *text, size_t at, size_t indent) {
+    size_t col = at;
+    const char *p = text;
+    int first = 1;
+    while (*p != '\0') {
+        /* One chunk: a word, and every "operator word" pair that follows it. */
+        const char *chunk = p;
+        for (;;) {
+            while (*p != '\0' && *p != ' ')
+                p++;
+            const char *next = p;
+            while (*next == ' ')
+                next++;
+            const char *end = next;
+            while (*end != '\0' && *end != ' ')
+                end++;
+            if (*next == '\0' || !is_operator(next, (size_t)(end - next)))
+                break;
+            p = end; /* the operator; the loop takes the word after it */
+            while (*p == ' ')
+                p++;
+        }
+        const size_t len = (size_t)(p - chunk);
+        if (!first && col + 1 + len > TABLE_WIDTH) {
+            fprintf(out, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(chunk, 1, len, out);
+        col += len;
+        first = 0;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', out);
+}
+
+/* A share for people: "0%", "5%", "0.25%", "<0.01%". */
+static const char *percent(char *buf, size_t size, double share) {
+    if (!isfinite(share))
+        snprintf(buf, size, "-");
+    else if (share > 0 && share < 1e-4)
+        snprintf(buf, size, "<0.01%%");
+    else
+        snprintf(buf, size, "%.3g%%", 100.0 * share);
+    return buf;
+}
+
+static const char *number(char *buf, size_t size, double v) {
+    if (isnan(v))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.3g", v);
+    return buf;
+}
+
+/* Text from the data for a terminal: at most max_bytes bytes (0 = all) with control characters
+ * as '?', so a column name cannot move the cursor or recolour the screen. */
+static void plain_text(FILE *out, const char *s, size_t max_bytes) {
+    for (size_t i = 0; s[i] != '\0' && (max_bytes == 0 || i < max_bytes); i++)
+        fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i], out);
 }
 
 static void write_table(FILE *out, int colour, const char *ref_path, size_t ref_rows,
                         const char *cur_path, size_t cur_rows, const dd_compare_result_t *r) {
-    const char *red = colour ? "\033[1;31m" : "", *green = colour ? "\033[32m" : "";
+    const char *red = colour ? "\033[1;31m" : "", *yellow = colour ? "\033[33m" : "";
+    const char *green = colour ? "\033[32m" : "", *dim = colour ? "\033[2m" : "";
     const char *reset = colour ? "\033[0m" : "";
     size_t width = 7;
     for (size_t i = 0; i < r->n_features; i++) {
         const size_t w = strlen(r->features[i].name);
-        width = w > width ? (w > 40 ? 40 : w) : width;
+        width = w > width ? (w > 32 ? 32 : w) : width;
     }
-    fprintf(out, "reference %s (%zu rows)\ncurrent   %s (%zu rows)\n\n", ref_path, ref_rows, cur_path,
-            cur_rows);
-    fprintf(out, "%-*s  %-11s  %-15s  %12s  %9s  %s\n", (int)width, "feature", "kind", "method",
-            "value", "threshold", "verdict");
+    fputs("reference ", out);
+    plain_text(out, ref_path, 0);
+    fprintf(out, " (%zu row%s)\ncurrent   ", ref_rows, ref_rows == 1 ? "" : "s");
+    plain_text(out, cur_path, 0);
+    fprintf(out, " (%zu row%s)\n\n", cur_rows, cur_rows == 1 ? "" : "s");
+    fprintf(out, "%-*s  %-11s  %-18s  %-26s  %-8s  %s\n", (int)width, "feature", "kind", "status",
+            "effect", "test", "p-value");
     for (size_t i = 0; i < r->n_features; i++) {
         const dd_feature_result_t *f = &r->features[i];
-        char value[32];
-        if (isfinite(f->decided_by))
-            snprintf(value, sizeof(value), "%.4g", f->decided_by);
-        else
-            snprintf(value, sizeof(value), "%s", f->decided_by > 0 ? "inf" : "-");
-        fprintf(out, "%-*.*s  %-11s  %-15s  %12s  %9.4g  %s%s%s", (int)width, (int)width, f->name,
-                f->kind == DD_COLUMN_NUMERIC ? "numeric" : "categorical", dd_method_name(f->method),
-                value, f->threshold, f->drift ? red : green, f->drift ? "DRIFT" : "stable", reset);
-        if (f->note)
-            fprintf(out, " (%s)", f->note);
+        const dd_verdict_t *v = &f->verdict;
+        char status[32], effect[64], p[32], a[32], b[32];
+        const char *tint = dim;
+        if (f->role != DD_ROLE_JUDGE) {
+            snprintf(status, sizeof status, "skipped (%s)", dd_column_role_name(f->role));
+            snprintf(effect, sizeof effect, "-");
+            snprintf(p, sizeof p, "-");
+        } else {
+            snprintf(status, sizeof status, "%s", verdict_words(v));
+            if (v->effect_name != NULL && !isnan(v->effect))
+                snprintf(effect, sizeof effect, "%s %s", v->effect_name,
+                         number(a, sizeof a, v->effect));
+            else
+                snprintf(effect, sizeof effect, "-");
+            if (v->test != NULL)
+                number(p, sizeof p, v->p_value);
+            else
+                snprintf(p, sizeof p, "-");
+            tint = v->status == DD_VERDICT_DRIFT
+                       ? (v->severity == DD_SEVERITY_CRITICAL ? red : yellow)
+                   : v->status == DD_VERDICT_STABLE ? green
+                                                    : dim;
+        }
+        const size_t name_len = strlen(f->name) < width ? strlen(f->name) : width;
+        plain_text(out, f->name, name_len);
+        fprintf(out, "%*s  %-11s  %s%-18s%s  %-26s  %-8s  %s", (int)(width - name_len), "",
+                kind_word(f->kind), tint, status, reset, effect,
+                f->role == DD_ROLE_JUDGE && v->test != NULL ? v->test : "-", p);
         if (f->n_new_categories > 0)
-            fprintf(out, " (%zu new categor%s)", f->n_new_categories,
+            fprintf(out, "  (%zu new categor%s)", f->n_new_categories,
                     f->n_new_categories == 1 ? "y" : "ies");
         fputc('\n', out);
+        /* The reason, then each quality condition that was raised, with its own. */
+        fprintf(out, "%*s", REASON_INDENT, "");
+        wrap(out, f->role != DD_ROLE_JUDGE ? skip_reason(f->role) : v->reason, REASON_INDENT,
+             REASON_INDENT + 2);
+        for (int q = 0; q < DD_QUALITY_N; q++) {
+            const dd_quality_result_t *c = &f->quality[q];
+            if (!c->applies || c->verdict.status != DD_VERDICT_DRIFT)
+                continue;
+            char line[DD_VERDICT_REASON_BYTES + 128];
+            snprintf(line, sizeof line, "%s %s -> %s: %s", dd_quality_name(q),
+                     percent(a, sizeof a, c->reference_rate),
+                     percent(b, sizeof b, c->current_rate), c->verdict.reason);
+            fprintf(out, "%*s%s!%s ", REASON_INDENT, "",
+                    c->verdict.severity == DD_SEVERITY_CRITICAL ? red : yellow, reset);
+            wrap(out, line, REASON_INDENT + 2, REASON_INDENT + 2);
+        }
     }
-    fprintf(out, "\n%s%zu of %zu features drifted (%.0f%%): %s%s\n", r->drift ? red : green,
-            r->drifted, r->n_features, 100.0 * r->drift_share,
-            r->drift ? "dataset drift" : "no dataset drift", reset);
+    fprintf(out, "\n%s%zu of %zu judged features drifted (%.0f%%; the dataset drifts from %.0f%%): "
+                 "%s%s\n",
+            r->drift ? red : green, r->drifted, r->judged, 100.0 * r->drift_share,
+            100.0 * r->drift_share_threshold, r->drift ? "dataset drift" : "no dataset drift",
+            reset);
+    fprintf(out, "%zu with insufficient data, %zu skipped; quality conditions raised: %s%zu "
+                 "warning%s, %zu critical%s\n",
+            r->insufficient, r->skipped, r->quality_critical ? red : "", r->quality_warnings,
+            r->quality_warnings == 1 ? "" : "s", r->quality_critical,
+            r->quality_critical ? reset : "");
+    fprintf(out, "false-alarm rate %.3g per comparison, alpha = %.3g per test\n",
+            r->false_alarm_rate, r->alpha);
 }
 
 static int run_compare(int argc, char **argv) {
@@ -457,7 +767,10 @@ static int run_compare(int argc, char **argv) {
     const char *ref_path = v[OPT_REFERENCE], *cur_path = v[OPT_CURRENT],
                *format = v[OPT_FORMAT] ? v[OPT_FORMAT] : "table", *schema = v[OPT_SCHEMA],
                *output = v[OPT_OUTPUT], *input_format = v[OPT_INPUT_FORMAT];
-    dd_compare_options_t opt = {.stats = DD_STAT_ALL, .bins = 10, .drift_share = 0.5};
+    dd_compare_options_t opt = {.false_alarm_rate = DD_FALSE_ALARM_RATE_DEFAULT,
+                                .stats = DD_STAT_ALL,
+                                .bins = 10,
+                                .drift_share = 0.5};
     uint64_t bins = opt.bins;
     char *end = NULL;
     if (v[OPT_STATS] != NULL && parse_stats(v[OPT_STATS], &opt.stats) != 0)
@@ -466,6 +779,16 @@ static int run_compare(int argc, char **argv) {
         dd_cli_parse_u64("compare", "--bins", v[OPT_BINS], 2, 1000, &bins) != 0)
         return 2;
     opt.bins = (size_t)bins;
+    if (v[OPT_FALSE_ALARM_RATE] != NULL) {
+        opt.false_alarm_rate = strtod(v[OPT_FALSE_ALARM_RATE], &end);
+        if (end == v[OPT_FALSE_ALARM_RATE] || *end != '\0' ||
+            !(opt.false_alarm_rate > 0 && opt.false_alarm_rate < 1)) {
+            fprintf(stderr,
+                    "driftd compare: --false-alarm-rate expects a number in (0, 1), got '%s'\n",
+                    v[OPT_FALSE_ALARM_RATE]);
+            return 2;
+        }
+    }
     if (v[OPT_DRIFT_SHARE] != NULL) {
         opt.drift_share = strtod(v[OPT_DRIFT_SHARE], &end);
         if (end == v[OPT_DRIFT_SHARE] || *end != '\0' ||
@@ -507,15 +830,28 @@ static int run_compare(int argc, char **argv) {
     if (hints == NULL)
         goto done;
     for (long i = 0; i < n_choices; i++)
-        if (choices[i].kind != 0)
-            hints[n_hints++] = (dd_column_hint_t){choices[i].name, choices[i].kind};
+        if (choices[i].kind != 0 && choices[i].role == DD_ROLE_JUDGE)
+            hints[n_hints++] =
+                (dd_column_hint_t){choices[i].name, choices[i].kind, DD_BOOLEAN_INFER};
     if ((ref = load(ref_path, input_format, hints, n_hints)) == NULL)
         goto done;
+    /* The loader refuses a kind hint for a column it lacks; a schema row without a kind (a role,
+     * or only a method) is checked here, so no row of the schema is silently ignored. */
+    for (long i = 0; i < n_choices; i++)
+        if (dd_dataset_find_column(ref, choices[i].name) < 0) {
+            fprintf(stderr,
+                    "driftd compare: %s: the schema names column '%s', which is not in %s\n",
+                    schema, choices[i].name, ref_path);
+            goto done;
+        }
     if ((cur = load(cur_path, input_format, NULL, 0)) == NULL)
         goto done;
     /* A column whose kind differs from the reference's (a word in a numeric column, or numbers
      * only in a categorical one) is read again with the reference's kind: the first gives an
-     * error naming the cell, the second hashes the numbers as categories. Only then. */
+     * error naming the cell (true/false read as 1/0), the second hashes the numbers as
+     * categories. So is a categorical column that is boolean in one file and not in the other:
+     * read as the reference has it (0/1 then are "false"/"true" too). Only then. Columns left
+     * out by their role are not read again: they need not agree. */
     free(hints);
     hints = calloc(dd_dataset_columns(ref), sizeof(*hints));
     if (hints == NULL)
@@ -525,10 +861,17 @@ static int run_compare(int argc, char **argv) {
     for (size_t c = 0; c < dd_dataset_columns(ref); c++) {
         const char *name = dd_dataset_column_name(ref, c);
         const long cc = dd_dataset_find_column(cur, name);
-        if (cc < 0)
-            continue; /* the comparator reports it */
-        hints[n_hints++] = (dd_column_hint_t){name, dd_dataset_column_kind(ref, c)};
-        mismatch |= dd_dataset_column_kind(cur, (size_t)cc) != dd_dataset_column_kind(ref, c);
+        if (cc < 0 || skipped_by_schema(choices, (size_t)n_choices, name))
+            continue; /* the comparator reports a missing one */
+        const dd_column_kind_t kind = dd_dataset_column_kind(ref, c);
+        const int boolean = dd_dataset_column_boolean(ref, c);
+        hints[n_hints++] = (dd_column_hint_t){
+            name, kind,
+            kind == DD_COLUMN_CATEGORICAL ? (boolean ? DD_BOOLEAN_YES : DD_BOOLEAN_NO)
+                                          : DD_BOOLEAN_INFER};
+        mismatch |= dd_dataset_column_kind(cur, (size_t)cc) != kind ||
+                    (kind == DD_COLUMN_CATEGORICAL &&
+                     dd_dataset_column_boolean(cur, (size_t)cc) != boolean);
     }
     if (mismatch) {
         dd_dataset_destroy(cur);
@@ -564,7 +907,7 @@ static int run_compare(int argc, char **argv) {
                 strerror(write_errno));
         goto done;
     }
-    status = result.drift ? 1 : 0;
+    status = result.drift || result.quality_critical > 0 ? 1 : 0;
 done:
     dd_compare_result_free(&result);
     dd_dataset_destroy(ref);

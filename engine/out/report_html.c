@@ -126,18 +126,27 @@ static const char style_sheet[] =
     ".banner.stable{background:#dafbe1;color:#116329;border:1px solid #4ac26b}"
     ".badge{display:inline-block;font-size:12px;font-weight:700;padding:1px 8px;"
     "border-radius:10px;margin-left:8px;vertical-align:2px}"
-    ".badge.drift{background:#cf222e;color:#fff}.badge.stable{background:#1a7f37;color:#fff}"
+    ".badge.critical{background:#cf222e;color:#fff}.badge.warning{background:#bf8700;color:#fff}"
+    ".badge.stable{background:#1a7f37;color:#fff}.badge.insufficient{background:#6e7781;"
+    "color:#fff}.badge.skipped{background:#eaeef2;color:#57606a}"
     ".kind{color:#57606a;font-size:13px;margin-left:8px}"
     ".summary th{width:150px}.path{font-family:ui-monospace,monospace;word-break:break-all}"
     ".overview tr+tr td{border-top:1px solid #eaeef2}.overview a{color:#0969da}"
-    "section.field{border-left:5px solid #1a7f37}section.field.drift{border-left-color:#cf222e}"
-    ".decision{margin:6px 0 10px;color:#24292f}"
+    "section.field{border-left:5px solid #1a7f37}section.field.critical{border-left-color:#cf222e}"
+    "section.field.warning{border-left-color:#bf8700}section.field.insufficient,"
+    "section.field.skipped{border-left-color:#8c959f}"
+    ".reason{margin:6px 0 10px;color:#24292f;font-family:ui-monospace,monospace;font-size:13px}"
+    ".quality{margin:0 0 10px}.quality td,.quality th{padding:2px 8px;font-size:13px}"
+    ".quality caption{text-align:left;font-weight:600;padding:4px 8px;color:#24292f}"
+    ".quality td:nth-child(-n+2),td.num{white-space:nowrap}"
+    ".quality tr.raised td{background:#fff8c5}.quality tr.raised.critical td{background:#ffebe9}"
+    ".quality td.why{font-family:ui-monospace,monospace;font-size:12px;color:#57606a}"
+    ".flag{color:#cf222e;font-weight:700}"
     ".cols{display:flex;flex-wrap:wrap;gap:8px 28px;align-items:flex-start}"
     "figure{margin:0}.side{flex:1 1 360px;max-width:520px}"
     "figcaption{font-size:12px;color:#57606a;max-width:600px}"
     ".stats td,.stats th{padding:2px 8px;font-size:13px}.stats tr.deciding td{font-weight:700}"
     ".stats caption{text-align:left;font-weight:600;padding:4px 8px;color:#24292f}"
-    ".note{color:#9a6700}"
     "svg{background:#fff;display:block}svg text{font:11px system-ui,sans-serif;fill:#57606a}"
     "svg .ref{fill:#4e79a7;fill-opacity:.45;stroke:#4e79a7;stroke-width:1.5}"
     "svg .cur{fill:#f28e2b;fill-opacity:.2;stroke:#d9600f;stroke-width:2}"
@@ -166,17 +175,67 @@ static const char *kind_name(const dd_feature_result_t *f) {
     return f->kind == DD_COLUMN_NUMERIC ? "numeric" : "categorical";
 }
 
-static int is_p_value(dd_method_t m) {
-    return m == DD_METHOD_KS || m == DD_METHOD_Z || m == DD_METHOD_CHI2;
+/* The badge (and section) class of a verdict: critical, warning, stable, insufficient. */
+static const char *verdict_class(const dd_verdict_t *v) {
+    if (v->status == DD_VERDICT_DRIFT)
+        return v->severity == DD_SEVERITY_CRITICAL ? "critical" : "warning";
+    return v->status == DD_VERDICT_STABLE ? "stable" : "insufficient";
+}
+
+/* The badge text: "drift (critical)", "drift (warning)", "stable", "insufficient data". */
+static const char *verdict_text(const dd_verdict_t *v) {
+    if (v->status == DD_VERDICT_DRIFT)
+        return v->severity == DD_SEVERITY_CRITICAL ? "drift (critical)" : "drift (warning)";
+    return dd_verdict_status_name(v->status);
+}
+
+static void badge(FILE *out, const dd_feature_result_t *f) {
+    if (f->role != DD_ROLE_JUDGE)
+        fprintf(out, "<span class=\"badge skipped\">skipped (%s)</span>",
+                dd_column_role_name(f->role));
+    else
+        fprintf(out, "<span class=\"badge %s\">%s</span>", verdict_class(&f->verdict),
+                verdict_text(&f->verdict));
+}
+
+/* Quality conditions raised (drift) for a field, and whether one is critical. */
+static int quality_raised(const dd_feature_result_t *f, int *critical) {
+    int n = 0;
+    *critical = 0;
+    for (int q = 0; q < DD_QUALITY_N; q++) {
+        const dd_quality_result_t *c = &f->quality[q];
+        if (!c->applies || c->verdict.status != DD_VERDICT_DRIFT)
+            continue;
+        n++;
+        *critical |= c->verdict.severity == DD_SEVERITY_CRITICAL;
+    }
+    return n;
+}
+
+/* The statistic of the stats table the verdict's effect is (bold there). */
+static int is_effect(const dd_feature_result_t *f, const char *stat) {
+    const char *e = f->verdict.effect_name;
+    if (e == NULL)
+        return 0;
+    if (strcmp(e, "wasserstein_normed") == 0)
+        e = "wasserstein";
+    else if (strcmp(e, "tvd") == 0)
+        e = "total_variation";
+    return strcmp(e, stat) == 0;
 }
 
 static void summary(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
                     size_t cur_rows, const dd_compare_result_t *r) {
-    char share[32], threshold[32];
+    char share[32], threshold[32], n1[32], n2[32];
+    const int alarm = r->drift || r->quality_critical > 0;
     fputs("<h1>Drift report</h1>\n", out);
-    fprintf(out, "<p class=\"banner %s\" id=\"verdict\">%s: %zu of %zu fields drifted</p>\n",
-            r->drift ? "drift" : "stable", r->drift ? "Dataset drift" : "No dataset drift",
-            r->drifted, r->n_features);
+    fprintf(out, "<p class=\"banner %s\" id=\"verdict\">%s: %zu of %zu judged fields drifted",
+            alarm ? "drift" : "stable", r->drift ? "Dataset drift" : "No dataset drift",
+            r->drifted, r->judged);
+    if (r->quality_critical > 0)
+        fprintf(out, "; %zu critical quality condition%s", r->quality_critical,
+                r->quality_critical == 1 ? "" : "s");
+    fputs("</p>\n", out);
     fputs("<div class=\"card\"><table class=\"summary\">\n<tr><th>Reference</th><td><span "
           "class=\"path\">",
           out);
@@ -185,31 +244,58 @@ static void summary(FILE *out, const char *ref_path, size_t ref_rows, const char
                  "class=\"path\">", ref_rows);
     html_text(out, cur_path);
     fprintf(out, "</span> &middot; %zu rows</td></tr>\n", cur_rows);
-    fprintf(out, "<tr><th>Drifted fields</th><td>%zu / %zu</td></tr>\n", r->drifted,
-            r->n_features);
+    fprintf(out, "<tr><th>Drifted fields</th><td>%zu of %zu judged</td></tr>\n", r->drifted,
+            r->judged);
+    fprintf(out, "<tr><th>Not judged</th><td>%zu with insufficient data, %zu skipped (of %zu "
+                 "fields)</td></tr>\n",
+            r->insufficient, r->skipped, r->n_features);
     fprintf(out, "<tr><th>Drift share</th><td>%s (the dataset drifts at &ge; %s)</td></tr>\n",
             fmt_percent(share, sizeof(share), r->drift_share),
             fmt_percent(threshold, sizeof(threshold), r->drift_share_threshold));
-    fprintf(out, "<tr><th>Dataset verdict</th><td><span class=\"badge %s\">%s</span></td></tr>\n",
-            r->drift ? "drift" : "stable", r->drift ? "DRIFT" : "no drift");
+    fprintf(out, "<tr><th>Quality conditions</th><td>%zu warning%s, %zu critical</td></tr>\n",
+            r->quality_warnings, r->quality_warnings == 1 ? "" : "s", r->quality_critical);
+    fprintf(out, "<tr><th>False-alarm budget</th><td>%s per comparison; &alpha; = %s per test"
+                 "</td></tr>\n",
+            fmt_number(n1, sizeof(n1), r->false_alarm_rate), fmt_number(n2, sizeof(n2), r->alpha));
+    fprintf(out, "<tr><th>Dataset verdict</th><td><span class=\"badge %s\">%s</span></td>"
+                 "</tr>\n",
+            r->drift ? "critical" : "stable", r->drift ? "drift" : "no drift");
     fputs("</table></div>\n", out);
 }
 
 static void overview(FILE *out, const dd_compare_result_t *r) {
-    char v[32], t[32];
+    char v[32], t[32], p[32];
     fputs("<div class=\"card\"><table class=\"overview\">\n<tr><th>Field</th><th>Kind</th>"
-          "<th>Method</th><th class=\"num\">Value</th><th class=\"num\">Threshold</th>"
-          "<th>Verdict</th></tr>\n",
+          "<th>Status</th><th>Effect</th><th class=\"num\">Value</th>"
+          "<th class=\"num\">Critical from</th><th>Test</th><th class=\"num\">p-value</th>"
+          "<th>Quality</th></tr>\n",
           out);
     for (size_t i = 0; i < r->n_features; i++) {
         const dd_feature_result_t *f = &r->features[i];
+        const dd_verdict_t *d = &f->verdict;
         fprintf(out, "<tr><td><a href=\"#f%zu\">", i);
         html_text(out, f->name);
-        fprintf(out, "</a></td><td>%s</td><td>%s</td><td class=\"num\">%s</td>"
-                     "<td class=\"num\">%s</td><td><span class=\"badge %s\">%s</span></td></tr>\n",
-                kind_name(f), dd_method_name(f->method), fmt_number(v, sizeof(v), f->decided_by),
-                fmt_number(t, sizeof(t), f->threshold), f->drift ? "drift" : "stable",
-                f->drift ? "DRIFT" : (f->note ? "not judged" : "stable"));
+        fprintf(out, "</a></td><td>%s</td><td>", kind_name(f));
+        badge(out, f);
+        fputs("</td>", out);
+        if (f->role != DD_ROLE_JUDGE) {
+            fputs("<td></td><td></td><td></td><td></td><td></td><td></td></tr>\n", out);
+            continue;
+        }
+        fprintf(out, "<td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                     "<td>%s</td><td class=\"num\">%s</td><td>",
+                d->effect_name ? d->effect_name : "", fmt_number(v, sizeof(v), d->effect),
+                fmt_number(t, sizeof(t), d->critical), d->test ? d->test : "",
+                d->test ? fmt_number(p, sizeof(p), d->p_value) : "");
+        for (int q = 0, first = 1; q < DD_QUALITY_N; q++) {
+            const dd_quality_result_t *c = &f->quality[q];
+            if (!c->applies || c->verdict.status != DD_VERDICT_DRIFT)
+                continue;
+            fprintf(out, "%s<span class=\"badge %s\">%s</span>", first ? "" : " ",
+                    verdict_class(&c->verdict), dd_quality_name(q));
+            first = 0;
+        }
+        fputs("</td></tr>\n", out);
     }
     fputs("</table></div>\n", out);
 }
@@ -437,33 +523,33 @@ static void stat_row(FILE *out, int deciding, const char *name, const char *labe
         fputs("<td></td><td></td></tr>\n", out);
 }
 
+/* Every statistic computed; the verdict's effect in bold. */
 static void drift_statistics(FILE *out, const dd_feature_result_t *f) {
-    const dd_method_t m = f->method;
-    fputs("<table class=\"stats\"><caption>Drift statistics</caption>\n", out);
+    fputs("<table class=\"stats\"><caption>Statistics</caption>\n", out);
     if (f->stats & DD_STAT_KS)
-        stat_row(out, m == DD_METHOD_KS, "Kolmogorov&ndash;Smirnov", "statistic", f->ks_statistic,
-                 "p-value", f->ks_p_value);
+        stat_row(out, 0, "Kolmogorov&ndash;Smirnov", "statistic", f->ks_statistic, "p-value",
+                 f->ks_p_value);
     if (f->stats & DD_STAT_WASSERSTEIN)
-        stat_row(out, m == DD_METHOD_WASSERSTEIN, "Wasserstein", "distance", f->wasserstein,
+        stat_row(out, is_effect(f, "wasserstein"), "Wasserstein", "distance", f->wasserstein,
                  "normed", f->wasserstein_normed);
     if (f->stats & DD_STAT_PSI)
-        stat_row(out, m == DD_METHOD_PSI, "PSI", "value", f->psi, NULL, 0);
+        stat_row(out, is_effect(f, "psi"), "PSI", "value", f->psi, NULL, 0);
     if (f->stats & DD_STAT_JENSEN_SHANNON)
-        stat_row(out, m == DD_METHOD_JENSEN_SHANNON, "Jensen&ndash;Shannon", "distance",
+        stat_row(out, is_effect(f, "jensen_shannon"), "Jensen&ndash;Shannon", "distance",
                  f->jensen_shannon, NULL, 0);
     if (f->stats & DD_STAT_HELLINGER)
-        stat_row(out, m == DD_METHOD_HELLINGER, "Hellinger", "distance", f->hellinger, NULL, 0);
+        stat_row(out, is_effect(f, "hellinger"), "Hellinger", "distance", f->hellinger, NULL, 0);
     if (f->stats & DD_STAT_KL)
-        stat_row(out, m == DD_METHOD_KL, "Kullback&ndash;Leibler", "value", f->kl, NULL, 0);
+        stat_row(out, is_effect(f, "kl"), "Kullback&ndash;Leibler", "value", f->kl, NULL, 0);
     if (f->stats & DD_STAT_TVD)
-        stat_row(out, m == DD_METHOD_TVD, "Total variation", "distance", f->total_variation, NULL,
-                 0);
+        stat_row(out, is_effect(f, "total_variation"), "Total variation", "distance",
+                 f->total_variation, NULL, 0);
     if (f->stats & DD_STAT_Z)
-        stat_row(out, m == DD_METHOD_Z, "z-test of means", "statistic", f->z_statistic, "p-value",
+        stat_row(out, 0, "z-test of means", "statistic", f->z_statistic, "p-value",
                  f->z_p_value);
     if (f->stats & DD_STAT_CHI2) {
-        stat_row(out, m == DD_METHOD_CHI2, "Chi-square", "statistic", f->chi2_statistic,
-                 "p-value", f->chi2_p_value);
+        stat_row(out, 0, "Chi-square", "statistic", f->chi2_statistic, "p-value",
+                 f->chi2_p_value);
         fprintf(out, "<tr><td></td><td>dof</td><td class=\"num\">%u</td><td></td><td></td></tr>\n",
                 f->chi2_dof);
     }
@@ -527,28 +613,89 @@ static void profile(FILE *out, const dd_feature_result_t *f) {
     fputs("</table>\n", out);
 }
 
-static void feature(FILE *out, size_t index, const dd_feature_result_t *f) {
-    char v[32], t[32];
-    fprintf(out, "<section class=\"card field %s\" id=\"f%zu\">\n<h2>",
-            f->drift ? "drift" : "stable", index);
-    html_text(out, f->name);
-    fprintf(out, "<span class=\"badge %s\">%s</span><span class=\"kind\">%s</span></h2>\n",
-            f->drift ? "drift" : "stable", f->drift ? "DRIFT" : (f->note ? "not judged" : "stable"),
-            kind_name(f));
-    fputs("<p class=\"decision\">", out);
-    if (f->note != NULL) {
-        fputs("<span class=\"note\">Not judged: ", out);
-        html_text(out, f->note);
-        fprintf(out, ".</span> Method %s, threshold %s.", dd_method_name(f->method),
-                fmt_number(t, sizeof(t), f->threshold));
-    } else {
-        const int p = is_p_value(f->method);
-        fprintf(out, "Decided by <b>%s</b>%s: %s %s %s &rarr; <b>%s</b>", dd_method_name(f->method),
-                p ? " p-value" : "", fmt_number(v, sizeof(v), f->decided_by),
-                f->drift ? (p ? "&lt;" : "&ge;") : (p ? "&ge;" : "&lt;"),
-                fmt_number(t, sizeof(t), f->threshold), f->drift ? "drift" : "no drift");
+/* The verdict's numbers: the deciding test against α, the effect against its floors, and the
+ * p-value of every test combined (before the Bonferroni factor). */
+static void verdict_table(FILE *out, const dd_verdict_t *v) {
+    char a[32], b[32];
+    fputs("<table class=\"stats\"><caption>Verdict</caption>\n", out);
+    fprintf(out, "<tr><td>deciding test</td><td>%s</td><td class=\"num\">%s</td>"
+                 "<td>tests combined</td><td class=\"num\">%u</td></tr>\n",
+            v->test ? v->test : "none", v->test ? fmt_number(a, sizeof(a), v->statistic) : "",
+            v->tests);
+    stat_row(out, 0, "p-value (combined)", "p", v->p_value, "&alpha;", v->alpha);
+    stat_row(out, 0, "smallest possible p", "p<sub>min</sub>", v->p_min, NULL, 0);
+    fprintf(out, "<tr class=\"deciding\"><td>effect</td><td>%s</td><td class=\"num\">%s</td>"
+                 "<td>conservative</td><td class=\"num\">%s</td></tr>\n",
+            v->effect_name ? v->effect_name : "none", fmt_number(a, sizeof(a), v->effect),
+            fmt_number(b, sizeof(b), v->effect_conservative));
+    stat_row(out, 0, "floors", "warning from", v->warning_floor, "critical from", v->critical);
+    stat_row(out, 0, "noise floor", "value", v->noise_floor, NULL, 0);
+    fprintf(out, "<tr><td>sizes</td><td>n (current)</td><td class=\"num\">%llu</td>"
+                 "<td>m (reference)</td><td class=\"num\">%llu</td></tr>\n",
+            (unsigned long long)v->n_current, (unsigned long long)v->n_reference);
+    const size_t listed = sizeof v->test_results / sizeof v->test_results[0];
+    for (size_t i = 0; i < v->tests && i < listed; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "test %s", v->test_results[i].name ? v->test_results[i].name
+                                                                      : "?");
+        stat_row(out, 0, name, "p", v->test_results[i].p_value, "statistic",
+                 v->test_results[i].statistic);
     }
-    fputs("</p>\n<div class=\"cols\">\n<figure>\n", out);
+    fputs("</table>\n", out);
+}
+
+/* The quality conditions of a field, raised ones flagged, each with its reason. */
+static void quality_section(FILE *out, const dd_feature_result_t *f) {
+    char a[32], b[32], c[32], p[32];
+    int critical;
+    const int raised = quality_raised(f, &critical);
+    fprintf(out, "<table class=\"quality\"><caption>Quality%s</caption>\n"
+                 "<tr><th>condition</th><th>status</th><th class=\"num\">reference</th>"
+                 "<th class=\"num\">current</th><th class=\"num\">increase</th>"
+                 "<th class=\"num\">p-value</th><th>reason</th></tr>\n",
+            raised ? (critical ? ": <span class=\"flag\">critical condition raised</span>"
+                               : ": <span class=\"flag\">condition raised</span>")
+                   : "");
+    for (int q = 0; q < DD_QUALITY_N; q++) {
+        const dd_quality_result_t *r = &f->quality[q];
+        if (!r->applies)
+            continue;
+        const dd_verdict_t *v = &r->verdict;
+        const int up = v->status == DD_VERDICT_DRIFT;
+        fprintf(out, "<tr%s><td>%s%s</td><td><span class=\"badge %s\">%s</span></td>"
+                     "<td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                     "<td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"why\">",
+                up ? (v->severity == DD_SEVERITY_CRITICAL ? " class=\"raised critical\""
+                                                          : " class=\"raised\"")
+                   : "",
+                up ? "<span class=\"flag\">&#9873;</span> " : "", dd_quality_name(q),
+                verdict_class(v), verdict_text(v),
+                fmt_percent(a, sizeof(a), r->reference_rate),
+                fmt_percent(b, sizeof(b), r->current_rate), fmt_number(c, sizeof(c), v->effect),
+                v->test ? fmt_number(p, sizeof(p), v->p_value) : "&mdash;");
+        html_text(out, v->reason);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+}
+
+static void feature(FILE *out, size_t index, const dd_feature_result_t *f) {
+    const int skipped = f->role != DD_ROLE_JUDGE;
+    fprintf(out, "<section class=\"card field %s%s\" id=\"f%zu\">\n<h2>", f->drift ? "drift " : "",
+            skipped ? "skipped" : verdict_class(&f->verdict), index);
+    html_text(out, f->name);
+    badge(out, f);
+    fprintf(out, "<span class=\"kind\">%s</span></h2>\n<p class=\"reason\">", kind_name(f));
+    if (skipped) {
+        fprintf(out, "Skipped: the schema gives this field the kind %s; it is not judged.</p>\n"
+                     "</section>\n",
+                dd_column_role_name(f->role));
+        return;
+    }
+    html_text(out, f->verdict.reason);
+    fputs("</p>\n", out);
+    quality_section(out, f);
+    fputs("<div class=\"cols\">\n<figure>\n", out);
     if (f->plot == NULL)
         fputs("<svg class=\"plot\" width=\"600\" height=\"40\"><text x=\"8\" y=\"24\">no plot data"
               "</text></svg>\n",
@@ -558,6 +705,7 @@ static void feature(FILE *out, size_t index, const dd_feature_result_t *f) {
     else
         plot_categorical(out, f, &f->plot->categorical);
     fputs("</figure>\n<div class=\"side\">\n", out);
+    verdict_table(out, &f->verdict);
     drift_statistics(out, f);
     profile(out, f);
     fputs("</div>\n</div>\n</section>\n", out);
@@ -571,7 +719,8 @@ int dd_compare_write_html(FILE *out, const char *ref_path, size_t ref_rows, cons
     for (size_t i = 0; i < r->n_features; i++)
         feature(out, i, &r->features[i]);
     fputs("<footer>driftd " DRIFTD_VERSION " &middot; <code>driftd compare --format html</code>"
-          " &middot; statistics as in docs/compare.md</footer>\n</main>\n</body>\n</html>\n",
+          " &middot; verdicts as in docs/judging.md, reports as in docs/compare.md</footer>\n"
+          "</main>\n</body>\n</html>\n",
           out);
     return ferror(out) ? -1 : 0;
 }

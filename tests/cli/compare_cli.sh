@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # compare_cli.sh DRIFTD — `driftd compare` on small hand-made files:
 # - identical files: exit 0, every column stable; a shifted numeric column and a swapped category
-#   in the current file: exit 1 with those columns flagged and listed first;
-# - --format json is one JSON document with the contract's top-level keys; --output writes it;
+#   in the current file: exit 1 with those columns flagged "drift (critical)" and listed first,
+#   each row followed by its reason and the quality conditions it raised;
+# - --format json (version 2) is one JSON document with the contract's keys: per feature status,
+#   severity, reason, verdict (test, p-value, alpha, effect, floors, each test) and quality, and
+#   the dataset's judged / insufficient / skipped counts and budget; --output writes it;
+# - the judging model at the command line: a 1-row current file is "insufficient data" and exits
+#   0; a null rate rising from 5% to 25% is a critical quality condition and exits 1 without
+#   dataset drift; --schema kind id/datetime/ignore skips a column and lists it (even one whose
+#   kind differs between the files); --false-alarm-rate sets alpha (0.5 vs the default 0.001);
+#   a p-value method's threshold in --schema is its alpha;
 # - every error path exits 2 with one message naming the file and, where there is one, the line
 #   and column: missing file, empty file, header only, ragged row, a word in a numeric column,
-#   unknown schema column, bad schema kind, bad --format/--stats/--bins, missing --current,
-#   a reference column absent from the current file, a file of unknown type;
+#   unknown schema column, bad schema kind, bad --format/--stats/--bins/--false-alarm-rate,
+#   missing --current, a reference column absent from the current file, a file of unknown type;
 # - the option syntax: --opt=value as well as --opt value, options in any order, a misspelt option
 #   gets a "did you mean", a missing value is named.
 driftd=$1
@@ -23,24 +31,133 @@ driftd=$1
 } >"$tmp/drift.csv"
 
 expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv"
-expect_out "0 of 3 features drifted"
+expect_out "^0 of 3 judged features drifted \(0%; the dataset drifts from 50%\): no dataset drift$"
+expect_out "^x +numeric +stable +wasserstein_normed 0 +ks +1$"
+expect_out "^    stable: KS p = 1 >= alpha/3 = 3.7e-05 \(3 tests\) at n = 40, m = 40; wasserstein_normed = 0$"
+expect_out "^0 with insufficient data, 0 skipped; quality conditions raised: 0 warnings, 0 critical$"
+expect_out "^false-alarm rate 0.001 per comparison, alpha = 0.000111 per test$"
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv"
-expect_out "2 of 3 features drifted"
-# Drifted columns come first in the table.
-check "drifted columns are listed first" grep -q "city x" <(awk 'NR>4 && NF>0 {print $1}' "$out" | head -n 2 | sort | tr '\n' ' ')
+expect_out "^2 of 3 judged features drifted \(67%; the dataset drifts from 50%\): dataset drift$"
+expect_out "^x +numeric +drift \(critical\) +wasserstein_normed 8.66 +ks +[0-9.e-]+$"
+expect_out "^city +categorical +drift \(critical\) +jensen_shannon 0.589 +chi2 +[0-9.e-]+ +\(1 new category\)$"
+expect_out "^    drift \(critical\): KS p = [0-9.e-]+ < alpha/3 = 3.7e-05 \(3 tests\) at n = 40, m = 40;"
+expect_out "^    ! new_categories [<0-9.]+% -> 50%: drift \(critical\): new-categories p = "
+expect_out "^    ! out_of_range [0-9.]+% -> 100%: drift \(critical\)"
+expect_out "^flag +numeric +stable "
+# Drifted columns come first in the table (rows start in column 1, reasons are indented).
+check "drifted columns are listed first" grep -q "city x" <(awk 'NR>4 && /^[^ ]/ && NF>0 {print $1}' "$out" | head -n 2 | sort | tr '\n' ' ')
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json
-expect_out '"dataset":\{"drifted_features":2,"total_features":3'
-expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json
+cp "$out" "$tmp/drift.json"
+expect_out '^\{"version":2,"reference":\{"path":"[^"]*ref.csv","rows":40\},"current":'
+expect_out '"dataset":\{"drifted_features":2,"total_features":3,"judged":3,"insufficient":0,"skipped":0,"drift_share":0.66666666666666663,"drift_share_threshold":0.5,"drift":true,"quality_warnings":0,"quality_critical":2,"false_alarm_rate":0.001,"alpha":0.00011111111111111112\}\}$'
 expect_out '"new":\[\{"name":"Nice","count":20\}\]'
-expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json
 expect_out '"missing":\[\{"name":"Paris","count":20\}\]'
+# One feature, field by field: the verdict and the quality conditions that apply to its kind.
+expect_out '\{"name":"x","kind":"numeric","role":"judge","status":"drift","severity":"critical","reason":"drift \(critical\): KS p = [^"]+","n_reference":40,"n_current":40,'
+expect_out '"name":"x",.*"method":"wasserstein","threshold":1.1[0-9]+,"value":8.66[0-9]+,"drift":true,"verdict":\{"test":"ks","statistic":1,"p_value":[0-9.e-]+,"alpha":0.00011111111111111112,"p_min":[0-9.e-]+,"tests":3,"effect":\{"name":"wasserstein_normed","value":8.66[0-9]+,"conservative":8.66[0-9]+\},"warning_floor":0.02,"critical":1.1[0-9]+,"noise_floor":1.1[0-9]+,"n_reference":40,"n_current":40,"test_results":\[\{"name":"ks","p_value":[0-9.e-]+,"statistic":1\},\{"name":"location",[^]]*\},\{"name":"scale",[^]]*\}\]\}'
+expect_out '"name":"x",.*"quality":\{"null_rate":\{"status":"stable","severity":"none","reference_rate":0,"current_rate":0,"increase":0,"p_value":1,"alpha":0.00011111111111111112,"warning_floor":0.01,"critical":0.05[0-9]*,"noise_floor":0,"reason":"stable: Fisher p = 1 [^"]*"\},"out_of_range":\{"status":"drift","severity":"critical","reference_rate":0.04[0-9]*,"current_rate":1,"increase":0.95[0-9]*,'
+expect_out '"name":"city",.*"verdict":\{"test":"chi2",.*"quality":\{"null_rate":\{[^}]*\},"new_categories":\{"status":"drift","severity":"critical","reference_rate":[0-9.e-]+,"current_rate":0.5,"increase":0.4999[0-9]*,'
+# The quality conditions by kind: numeric null_rate and out_of_range, categorical null_rate and
+# new_categories.
+feature_json() { # NAME FILE: that feature's object, on one line
+    sed -E 's/\{"name":"[^"]*","kind":/\n&/g' "$2" | grep -F "{\"name\":\"$1\",\"kind\":"
+}
+check "x has out_of_range" grep -q '"out_of_range":{' <(feature_json x "$tmp/drift.json")
+check_not "x has no new_categories" grep -q '"new_categories"' <(feature_json x "$tmp/drift.json")
+check "city has new_categories" grep -q '"new_categories":{' <(feature_json city "$tmp/drift.json")
+check_not "city has no out_of_range" grep -q '"out_of_range"' <(feature_json city "$tmp/drift.json")
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json --output "$tmp/report.json"
 expect_out_empty
-check "--output writes the report" grep -q '"version":1' "$tmp/report.json"
-# Overrides: a schema forcing KS at an impossible threshold judges x stable, leaving 1 of 3.
+check "--output writes the report" cmp -s "$tmp/report.json" "$tmp/drift.json"
+# A p-value method's threshold in the schema is its alpha: at 1e-300 no KS test of 40 against
+# 40 values can reach it, so x is insufficient data and only city and flag are judged.
 printf 'column,kind,method,threshold\nx,numeric,ks,1e-300\n' >"$tmp/schema.csv"
-expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json --schema "$tmp/schema.csv"
-expect_out '"method":"ks","threshold":1e-300,"value":[0-9.e-]+,"drift":false'
+expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json --schema "$tmp/schema.csv"
+expect_out '"name":"x","kind":"numeric","role":"judge","status":"insufficient_data","severity":"none","reason":"insufficient data: at n = 40, m = 40 no test can reach alpha = 1e-300'
+expect_out '"name":"x",.*"drift":false,"verdict":\{"test":"ks",[^}]*"alpha":1e-300,'
+expect_out '"dataset":\{"drifted_features":1,"total_features":3,"judged":2,"insufficient":1,'
+
+# A current file of one row: every column is insufficient data, nothing is judged, exit 0.
+printf 'x,city,flag\n3.5,Paris,1\n' >"$tmp/one.csv"
+expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/one.csv"
+expect_out "^current   .*one.csv \(1 row\)$"
+expect_out "^x +numeric +insufficient data "
+expect_out "^city +categorical +insufficient data "
+expect_out "^    insufficient data: at n = 1, m = 40 no test can reach alpha = 0.00011 \(smallest possible$"
+expect_out "^0 of 0 judged features drifted \(0%; the dataset drifts from 50%\): no dataset drift$"
+expect_out "^3 with insufficient data, 0 skipped;"
+expect_no_out "drift \((warning|critical)\)"
+expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/one.csv" --format json
+expect_out '"name":"x","kind":"numeric","role":"judge","status":"insufficient_data","severity":"none",'
+expect_out '"dataset":\{"drifted_features":0,"total_features":3,"judged":0,"insufficient":3,"skipped":0,"drift_share":0,'
+
+# Nulls rising from 5% to 25% of 400 rows (the values alike): a critical quality condition, no
+# dataset drift, exit 1.
+awk 'BEGIN { print "v,w"; for (i = 0; i < 400; i++) print ((i % 20 == 0) ? "" : i % 37) "," i % 5 }' >"$tmp/nulls_ref.csv"
+awk 'BEGIN { print "v,w"; for (i = 0; i < 400; i++) print ((i % 4 == 0) ? "" : i % 37) "," i % 5 }' >"$tmp/nulls_cur.csv"
+expect 1 "$driftd" compare --reference "$tmp/nulls_ref.csv" --current "$tmp/nulls_cur.csv"
+expect_out "^v +numeric +stable "
+expect_out "^    ! null_rate 5% -> 25%: drift \(critical\): Fisher p = [0-9.e-]+ < alpha = 0.00017 at n = 400,$"
+expect_out "^0 of 2 judged features drifted .*: no dataset drift$"
+expect_out "quality conditions raised: 0 warnings, 1 critical$"
+expect 1 "$driftd" compare --reference "$tmp/nulls_ref.csv" --current "$tmp/nulls_cur.csv" --format json
+expect_out '"name":"v",.*"quality":\{"null_rate":\{"status":"drift","severity":"critical","reference_rate":0.05[0-9]*,"current_rate":0.25,"increase":0.2[0-9]*,'
+expect_out '"dataset":\{"drifted_features":0,.*"drift":false,"quality_warnings":0,"quality_critical":1,'
+expect 0 "$driftd" compare --reference "$tmp/nulls_ref.csv" --current "$tmp/nulls_ref.csv"
+
+# A small but real shift on 20,000 rows (x to x^1.1 on a grid of [0, 1]: 0.08 standard
+# deviations) is significant with an effect between the warning floor and the threshold: a
+# warning. It counts as drifted: 1 of 2 judged, dataset drift at the default share, not at 0.6.
+awk 'BEGIN { print "x,y"; for (i = 0; i < 20000; i++) print (i + 0.5) / 20000 "," i % 7 }' >"$tmp/grid_ref.csv"
+awk 'BEGIN { print "x,y"; for (i = 0; i < 20000; i++) print ((i + 0.5) / 20000) ^ 1.1 "," i % 7 }' >"$tmp/grid_cur.csv"
+expect 0 "$driftd" compare --reference "$tmp/grid_ref.csv" --current "$tmp/grid_cur.csv" --drift-share 0.6
+expect_out "^x +numeric +drift \(warning\) +wasserstein_normed 0.08[0-9]* +location +[0-9.e-]+$"
+expect_out "^    drift \(warning\): rank-sum \(location\) p = [0-9.e-]+ < alpha/3 = 5.6e-05 \(3 tests\) at n = 20000,$"
+expect_out "^      m = 20000; wasserstein_normed = 0.08[0-9]* >= 0.02 \(critical from 0.1\)$"
+expect_out "^1 of 2 judged features drifted \(50%; the dataset drifts from 60%\): no dataset drift$"
+expect 1 "$driftd" compare --reference "$tmp/grid_ref.csv" --current "$tmp/grid_cur.csv" --format json
+expect_out '"name":"x","kind":"numeric","role":"judge","status":"drift","severity":"warning",'
+expect_out '"dataset":\{"drifted_features":1,"total_features":2,"judged":2,.*"drift":true,"quality_warnings":0,"quality_critical":0,'
+
+# Roles: kind id, datetime and ignore skip a column, listed last with its role. The id column
+# may even change kind between the files (numbers in one, words in the other), or be missing
+# from the current file.
+printf 'column,kind\nx,id\ncity,datetime\n' >"$tmp/roles.csv"
+expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --schema "$tmp/roles.csv"
+expect_out "^x +numeric +skipped \(id\) +- +- +-$"
+expect_out "^    skipped: kind id in the schema"
+expect_out "^city +categorical +skipped \(datetime\) "
+expect_out "^0 of 1 judged features drifted"
+expect_out "^0 with insufficient data, 2 skipped;"
+check "skipped columns are listed last" [ "$(awk 'NR>4 && /^[^ ]/ && NF>0 {print $1}' "$out" | head -n 3 | tr '\n' ' ')" = "flag x city " ]
+expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --schema "$tmp/roles.csv" --format json
+expect_out '\{"name":"x","kind":"numeric","role":"id","status":"skipped","severity":"none","reason":"skipped: kind id in the schema[^"]*","drift":false\}'
+expect_out '"dataset":\{"drifted_features":0,"total_features":3,"judged":1,"insufficient":0,"skipped":2,'
+expect_out '"false_alarm_rate":0.001,"alpha":0.00033333333333333332\}'
+sed 's/^\([0-9]*\)\.5,/id\1,/' "$tmp/drift.csv" >"$tmp/words_id.csv"
+printf 'column,kind\nx,ignore\n' >"$tmp/ignore.csv"
+expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/words_id.csv" --schema "$tmp/ignore.csv"
+expect_out "^x +numeric +skipped \(ignore\) "
+expect_out "^city +categorical +drift \(critical\)"
+cut -d, -f2,3 "$tmp/drift.csv" >"$tmp/no_x.csv"
+expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/no_x.csv" --schema "$tmp/ignore.csv"
+expect_out "^x +numeric +skipped \(ignore\) "
+
+# The false-alarm rate sets alpha: rate / (3 judged columns x 3 conditions).
+expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json --false-alarm-rate 0.5
+expect_out '"false_alarm_rate":0.5,"alpha":0.055555555555555552\}\}$'
+expect_out '"verdict":\{"test":"ks",[^}]*"alpha":0.055555555555555552,'
+expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --false-alarm-rate=0.5
+expect_out "^false-alarm rate 0.5 per comparison, alpha = 0.0556 per test$"
+expect_error "--false-alarm-rate expects a number in \(0, 1\), got '1'" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --false-alarm-rate 1
+expect_error "--false-alarm-rate expects a number in \(0, 1\), got '0'" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --false-alarm-rate 0
+expect_error "--false-alarm-rate expects a number in \(0, 1\), got 'often'" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --false-alarm-rate often
+
+# The help states the exit status and the new options.
+expect 0 "$driftd" compare --help
+expect_out "^  +--false-alarm-rate RATE +the probability of any false alarm in one comparison"
+expect_out "or ignore, id or datetime"
+expect_out "^Exit status: 0 no dataset drift and no critical quality condition; 1 dataset drift$"
 
 # Error paths: exit 2, one line naming the file (and line/column where there is one).
 : >"$tmp/empty.csv"
@@ -58,7 +175,9 @@ expect_error "$tmp/ragged.csv:3: 2 fields, but the header has 3" "$driftd" compa
 expect_error "$tmp/word.csv:4: column 1 \('x'\): 'ten' is not a number" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/word.csv"
 expect_error "column 'x' of the reference is not in the current data" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/nox.csv"
 expect_error "the schema names column 'nope'" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --schema "$tmp/unknown_schema.csv"
-expect_error "$tmp/bad_kind.csv:2: column 2: kind 'number'" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --schema "$tmp/bad_kind.csv"
+printf 'column,kind\nnope,id\n' >"$tmp/unknown_role.csv"
+expect_error "$tmp/unknown_role.csv: the schema names column 'nope', which is not in $tmp/ref.csv" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --schema "$tmp/unknown_role.csv"
+expect_error "$tmp/bad_kind.csv:2: column 2: kind 'number' is not numeric, categorical, ignore, id or datetime" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --schema "$tmp/bad_kind.csv"
 expect_error "$tmp/data.txt: unknown file type" "$driftd" compare --reference "$tmp/data.txt" --current "$tmp/ref.csv"
 expect_error "--format expects table, json or html, got 'xml'" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --format xml
 expect_error "--stats: unknown statistic 'foo'" "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv" --stats ks,foo

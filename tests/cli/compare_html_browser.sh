@@ -5,7 +5,8 @@
 #   <script> name included, and the browser built no <script> element from it;
 # - each section holds one <svg> with drawn elements (histogram paths with at least one step for
 #   numeric fields, bars of non-zero width for categorical ones);
-# - sections come in the order of the JSON report: drifted fields first;
+# - sections come in the order of the JSON report: drifted fields first; each section's badge
+#   says the status the JSON report gives the field ("drift (critical)", "stable", ...);
 # - a screenshot of the page is a PNG of real content (larger than a blank page's few KB).
 # Fails, not skips, when Chromium is missing: install the Debian package `chromium`
 # (deploy/install-deps.sh does).
@@ -73,7 +74,9 @@ class Dom(HTMLParser):
         if tag == "script":
             self.scripts += 1
         if tag == "section" and "field" in a.get("class", "").split():
-            self.cur = {"classes": a["class"].split(), "name": "", "svgs": 0, "paths": [], "rects": []}
+            self.cur = {"classes": a["class"].split(), "name": "", "badge": "", "svgs": 0,
+                        "paths": [], "rects": []}
+            self.in_badge = False
             self.sections.append(self.cur)
             self.depth = 0
         if self.cur is None:
@@ -83,6 +86,8 @@ class Dom(HTMLParser):
         elif tag == "h2":
             self.in_h2 = True
         elif tag == "span":
+            if self.in_h2 and "badge" in a.get("class", "").split():
+                self.in_badge = True
             self.in_h2 = False  # the verdict badge follows the name
         elif tag == "svg":
             self.cur["svgs"] += 1
@@ -95,6 +100,8 @@ class Dom(HTMLParser):
             return
         if tag == "h2":
             self.in_h2 = False
+        if tag == "span":
+            self.in_badge = False
         if tag == "section":
             self.depth -= 1
             if self.depth == 0:
@@ -102,6 +109,8 @@ class Dom(HTMLParser):
     def handle_data(self, data):
         if self.cur is not None and self.in_h2:
             self.cur["name"] += data
+        if self.cur is not None and getattr(self, "in_badge", False):
+            self.cur["badge"] += data
 
 dom = Dom()
 dom.feed(open(sys.argv[2], encoding="utf-8").read())
@@ -116,6 +125,16 @@ if flags != sorted(flags, reverse=True):
     problems.append(f"drifted fields are not first: {flags}")
 if not any(flags) or all(flags):
     problems.append("the data should give both drifted and stable fields")
+def badge(f):
+    if f["status"] == "drift":
+        return "drift (%s)" % f["severity"]
+    if f["status"] == "skipped":
+        return "skipped (%s)" % f["role"]
+    return f["status"].replace("_", " ")
+want_badges = [badge(f) for f in report["features"]]
+got_badges = [s["badge"] for s in dom.sections]
+if got_badges != want_badges:
+    problems.append(f"badges {got_badges} differ from the JSON report's statuses {want_badges}")
 kinds = {f["name"]: f["kind"] for f in report["features"]}
 for s in dom.sections:
     name = s["name"]

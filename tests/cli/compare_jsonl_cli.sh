@@ -2,6 +2,12 @@
 # compare_jsonl_cli.sh DRIFTD — `driftd compare` on JSON Lines files:
 # - the same data as CSV and as JSON Lines gives the identical JSON report (paths aside), for a
 #   JSONL pair and for mixed pairs (CSV reference with JSONL current, and the reverse);
+# - booleans are the same categories in every spelling: CSV True/False, TRUE/FALSE, true/false,
+#   a column of 1/0 beside words, JSON literals and strings all give the categories "true" and
+#   "false" (the identical report; no new categories, exit 0); a CSV column of 1/0 alone is
+#   numeric, and against it JSON true/false read as 1/0; a reference boolean column makes the
+#   current file's 1/0 column booleans too; a column with another word is not boolean in either
+#   file, so its spellings stay as written on both sides;
 # - nested objects become dotted columns; .ndjson and .json are JSON Lines too; --input-format
 #   reads any file name; exit status 0 / 1 as for CSV;
 # - errors exit 2 naming the file and, where there is one, the line and column: invalid JSON, a
@@ -49,9 +55,9 @@ cp "$tmp/ref.jsonl" "$tmp/ref.json"
 cp "$tmp/ref.jsonl" "$tmp/ref.data"
 
 expect 0 "$driftd" compare --reference "$tmp/ref.jsonl" --current "$tmp/ref.jsonl"
-expect_out "0 of 4 features drifted"
+expect_out "^0 of 4 judged features drifted"
 expect 1 "$driftd" compare --reference "$tmp/ref.jsonl" --current "$tmp/drift.ndjson"
-expect_out "features drifted"
+expect_out "judged features drifted .*: dataset drift$"
 same_report "JSONL pair vs CSV pair" "$tmp/ref.csv" "$tmp/drift.csv" "$tmp/ref.jsonl" "$tmp/drift.jsonl"
 same_report "CSV ref + JSONL current" "$tmp/ref.csv" "$tmp/drift.csv" "$tmp/ref.csv" "$tmp/drift.jsonl"
 same_report "JSONL ref + CSV current" "$tmp/ref.csv" "$tmp/drift.csv" "$tmp/ref.json" "$tmp/drift.csv"
@@ -61,13 +67,56 @@ same_report "--input-format jsonl" "$tmp/ref.jsonl" "$tmp/drift.jsonl" "$tmp/ref
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.jsonl" --format json
 expect_out '"name":"city".*"new":\[\{"name":"Nice","count":20\}\]'
 
-# Nested objects: dotted columns.
-printf '{"user":{"age":%d,"country":"FR"},"id":%d}\n' 30 1 31 2 32 3 33 4 34 5 35 6 >"$tmp/nested_ref.jsonl"
-printf '{"user":{"age":%d,"country":"DE"},"id":%d}\n' 60 1 61 2 62 3 63 4 64 5 65 6 >"$tmp/nested_cur.jsonl"
+# Nested objects: dotted columns (40 records, enough to judge a shift and a new country).
+for i in $(seq 1 40); do printf '{"user":{"age":%d,"country":"FR"},"id":%d}\n' $((i + 30)) "$i"; done >"$tmp/nested_ref.jsonl"
+for i in $(seq 1 40); do printf '{"user":{"age":%d,"country":"DE"},"id":%d}\n' $((i + 90)) "$i"; done >"$tmp/nested_cur.jsonl"
 expect 1 "$driftd" compare --reference "$tmp/nested_ref.jsonl" --current "$tmp/nested_cur.jsonl" --format json
 expect_out '"name":"user.age","kind":"numeric"'
 expect 1 "$driftd" compare --reference "$tmp/nested_ref.jsonl" --current "$tmp/nested_cur.jsonl" --format json
 expect_out '"name":"user.country","kind":"categorical"'
+
+# Booleans: 200 rows, b true in one row of three, x a plain number; the same data spelled in
+# every way a file can spell it.
+spell() { # TRUE FALSE: CSV rows of b,x with those spellings (b from the row number)
+    echo "b,x"
+    for i in $(seq 0 199); do echo "$([ $((i % 3)) = 0 ] && echo "$1" || echo "$2"),$i"; done
+}
+spell True False >"$tmp/words.csv"
+spell TRUE FALSE >"$tmp/upper.csv"
+spell 1 0 >"$tmp/digits.csv"
+awk -F, 'NR > 1 { printf "{\"b\":%s,\"x\":%s}\n", $1 == "true" ? "true" : "false", $2 }' \
+    <(spell true false) >"$tmp/literals.jsonl"
+awk -F, 'NR > 1 { printf "{\"b\":\"%s\",\"x\":%s}\n", $1, $2 }' "$tmp/words.csv" >"$tmp/strings.jsonl"
+# 1/0 beside words in one column: even rows as digits, odd rows as words.
+awk -F, 'NR == 1 { print; next } { b = $1; if (NR % 2) b = (b == "1") ? "True" : "False"; print b "," $2 }' \
+    "$tmp/digits.csv" >"$tmp/mixed.csv"
+same_report "CSV True/False = JSON true/false" "$tmp/literals.jsonl" "$tmp/literals.jsonl" "$tmp/words.csv" "$tmp/literals.jsonl"
+same_report "CSV TRUE/FALSE = JSON true/false" "$tmp/literals.jsonl" "$tmp/literals.jsonl" "$tmp/literals.jsonl" "$tmp/upper.csv"
+same_report "JSON strings \"True\" = JSON true" "$tmp/literals.jsonl" "$tmp/literals.jsonl" "$tmp/strings.jsonl" "$tmp/words.csv"
+same_report "1/0 beside words = true/false" "$tmp/literals.jsonl" "$tmp/literals.jsonl" "$tmp/mixed.csv" "$tmp/literals.jsonl"
+same_report "reference true/false, current 1/0 alone" "$tmp/literals.jsonl" "$tmp/literals.jsonl" "$tmp/literals.jsonl" "$tmp/digits.csv"
+expect 0 "$driftd" compare --reference "$tmp/words.csv" --current "$tmp/literals.jsonl" --format json
+expect_out '"name":"b","kind":"categorical","role":"judge","status":"stable",'
+expect_out '"categories":\{"reference":2,"current":2,"new":\[\],"new_total":0,"missing":\[\],"missing_total":0\}'
+expect 0 "$driftd" compare --reference "$tmp/digits.csv" --current "$tmp/words.csv"
+expect_out "^b +numeric +stable "
+expect 0 "$driftd" compare --reference "$tmp/digits.csv" --current "$tmp/literals.jsonl"
+expect_out "^b +numeric +stable "
+# A real change still shows: true in two rows of three instead of one, and its categories are
+# named "true"/"false" whichever file spelled them.
+spell False True >"$tmp/flipped.csv"
+expect 1 "$driftd" compare --reference "$tmp/literals.jsonl" --current "$tmp/flipped.csv"
+expect_out "^b +categorical +drift \(critical\) "
+expect_no_out "new categor"
+expect 1 "$driftd" compare --reference "$tmp/words.csv" --current "$tmp/flipped.csv" --format html
+check "the categories are named true and false" grep -q '<title>true</title>' "$out"
+check_not "no spelling but true and false" grep -q '<title>True</title>' "$out"
+# A column with another word is not boolean: its spellings stay as written in both files, even
+# when the current file has only True/False.
+{ echo "b,x"; for i in $(seq 0 199); do echo "$(case $((i % 3)) in 0) echo True ;; 1) echo False ;; *) echo Maybe ;; esac),$i"; done; } >"$tmp/maybe.csv"
+{ echo "b,x"; for i in $(seq 0 199); do echo "$([ $((i % 2)) = 0 ] && echo True || echo False),$i"; done; } >"$tmp/no_maybe.csv"
+expect 1 "$driftd" compare --reference "$tmp/maybe.csv" --current "$tmp/no_maybe.csv" --format json
+expect_out '"name":"b",.*"categories":\{"reference":3,"current":2,"new":\[\],"new_total":0,"missing":\[\{"name":"Maybe","count":66\}\]'
 
 # Errors.
 printf '{"x":1.5,"city":"Paris","flag":true,"score":0.5}\n{"x":2.5,"city":"Lyon",}\n' >"$tmp/syntax.jsonl"

@@ -71,15 +71,19 @@ expect_out '"channel":"(web|app|email|partner)"'
 # driftd compare reads generated files
 "$driftd" gen --format avro --output "$tmp/ref.avro" --records 5000 --start-ms 0 --seed 1 2>/dev/null
 "$driftd" gen --format avro --output "$tmp/cur.avro" --records 5000 --start-ms 0 --seed 2 --shift latency_ms:3 2>/dev/null
-expect 0 "$driftd" compare --reference "$tmp/ref.avro" --current "$tmp/cur.avro"
-expect_out '^latency_ms +numeric +wasserstein +[0-9.]+ +[0-9.]+ +DRIFT'
-check "unshifted score is stable" grep -Eq '^score +numeric .* stable$' "$out"
-check "unshifted country is stable" grep -Eq '^country +categorical .* stable$' "$out"
+# (exit 1: the shifted values outside the reference's range are a critical quality condition)
+expect 1 "$driftd" compare --reference "$tmp/ref.avro" --current "$tmp/cur.avro"
+expect_out '^latency_ms +numeric +drift \(critical\) +wasserstein_normed [0-9.]+ '
+expect_out '^1 of 16 judged features drifted .*: no dataset drift$'
+check "unshifted score is stable" grep -Eq '^score +numeric +stable ' "$out"
+check "unshifted country is stable" grep -Eq '^country +categorical +stable ' "$out"
 "$driftd" gen --output "$tmp/ref.jsonl" --records 5000 --start-ms 0 --seed 1 2>/dev/null
 "$driftd" gen --output "$tmp/cur.jsonl" --records 5000 --start-ms 0 --seed 2 --shift country:0.3 2>/dev/null
-expect 0 "$driftd" compare --reference "$tmp/ref.jsonl" --current "$tmp/cur.jsonl"
-expect_out '^country +categorical .*DRIFT \(1 new category\)'
-check "unshifted latency_ms is stable" grep -Eq '^latency_ms +numeric .* stable$' "$out"
+# (exit 1: the new category's share is a critical quality condition)
+expect 1 "$driftd" compare --reference "$tmp/ref.jsonl" --current "$tmp/cur.jsonl"
+expect_out '^country +categorical +drift \(critical\) .*\(1 new category\)$'
+expect_out '^    ! new_categories 0% -> [0-9.]+%: drift \(critical\)'
+check "unshifted latency_ms is stable" grep -Eq '^latency_ms +numeric +stable ' "$out"
 
 # Help and bad options
 expect 0 "$driftd" gen --help

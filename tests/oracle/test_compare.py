@@ -11,9 +11,15 @@ mean or scale, and a categorical column that stays or swaps a category):
   what ks_2samp uses too (relative 1e-6);
 - chi-square statistic, dof and p-value equal scipy.stats.chi2_contingency(correction=False)
   (statistic within 8·k·u relative; p-value relative 1e-9);
-- the verdicts follow the documented defaults: rows <= 1000 -> KS p < 0.05 / chi2 p < 0.05,
-  else normed Wasserstein >= 0.1 / Jensen-Shannon >= 0.1, recomputed here from scipy's values;
-  dataset drift = share of drifted columns >= 0.5; exit status 1 with dataset drift, 0 without.
+- the verdicts follow the judging model (docs/judging.md, docs/compare.md "JSON report"
+  version 2): the effect is the normed Wasserstein distance (numeric) or the Jensen-Shannon
+  distance (categorical), equal to scipy's; alpha = 0.001 / (judged columns x 3); drift exactly
+  when the combined p-value is below alpha and the effect at least the warning floor (0.02),
+  critical from max(0.1, noise floor); insufficient data exactly when the smallest possible
+  p-value is not below alpha; the shifted, rescaled and re-weighted columns drift from 300 rows
+  on, the stationary ones never do (nor anything at 50 rows: too small to see a 0.8 SD shift at
+  the budgeted alpha); dataset drift = drifted / judged >= 0.5; exit status 1 with dataset drift
+  or a critical quality condition, 0 without.
 Usage: test_compare.py DRIFTD
 """
 import json
@@ -47,6 +53,48 @@ def rel_close(got, want, rel, floor=0.0):
     return abs(got - want) <= rel * abs(want) + floor
 
 
+# Columns built to drift (from 300 rows on) and columns drawn from one distribution.
+MOVED = {"shifted", "scaled", "city"}
+STATIONARY = {"stable", "ints"}
+
+
+def check_verdict(feat, want_method, want_effect, effect, alpha, small_case):
+    """The model's rules on one feature's verdict, and its effect against scipy's."""
+    name, v = feat["name"], feat["verdict"]
+    errors = []
+    e = v["effect"]
+    if feat["method"] != want_method or e["name"] != want_effect:
+        errors.append("%s: method %s effect %s, expected %s %s" % (name, feat["method"], e["name"],
+                      want_method, want_effect))
+    if not rel_close(e["value"], effect, 1e-9, 1e-12) or feat["value"] != e["value"]:
+        errors.append("%s: effect %r (value %r) vs scipy %r" % (name, e["value"], feat["value"], effect))
+    if not rel_close(v["alpha"], alpha, 1e-12):
+        errors.append("%s: alpha %r, expected %r" % (name, v["alpha"], alpha))
+    if v["warning_floor"] != 0.02 or v["critical"] < 0.1 or feat["threshold"] != v["critical"]:
+        errors.append("%s: floors %r / %r" % (name, v["warning_floor"], v["critical"]))
+    insufficient = not (v["p_min"] < alpha)
+    drift = not insufficient and v["p_value"] < alpha and e["conservative"] >= v["warning_floor"]
+    want_status = "insufficient_data" if insufficient else "drift" if drift else "stable"
+    want_severity = ("critical" if e["conservative"] >= v["critical"] else "warning") if drift else "none"
+    if feat["status"] != want_status or feat["severity"] != want_severity or feat["drift"] != drift:
+        errors.append("%s: %s/%s (drift %s), the model says %s/%s" % (name, feat["status"],
+                      feat["severity"], feat["drift"], want_status, want_severity))
+    if not feat["reason"].startswith(want_status.replace("_", " ")):
+        errors.append("%s: reason %r" % (name, feat["reason"]))
+    tests = v["test_results"]
+    if v["test"] is not None and tests:
+        best = min(t["p_value"] for t in tests)
+        if not rel_close(v["p_value"], min(1.0, best * v["tests"]), 1e-12):
+            errors.append("%s: combined p %r from %r" % (name, v["p_value"], tests))
+    if name in STATIONARY and feat["status"] == "drift":
+        errors.append("%s: drawn from one distribution, judged drift" % name)
+    if name in MOVED and not small_case and feat["status"] != "drift":
+        errors.append("%s: moved, judged %s" % (name, feat["status"]))
+    if small_case and feat["status"] == "drift":
+        errors.append("%s: drift at 50 rows" % name)
+    return errors
+
+
 def check_case(driftd, name, ref, cur, workdir):
     rp, cp = os.path.join(workdir, "ref.csv"), os.path.join(workdir, "cur.csv")
     nr = write_csv(rp, ref)
@@ -58,8 +106,14 @@ def check_case(driftd, name, ref, cur, workdir):
     if proc.returncode not in (0, 1):
         return ["exit %d: %s" % (proc.returncode, proc.stderr.strip())]
     report = json.loads(proc.stdout)
-    small = nr <= 1000
-    drifted = 0
+    if report["version"] != 2:
+        return ["report version %r, expected 2" % report["version"]]
+    small_case = nr <= 50
+    judged_columns = len(report["features"])
+    alpha = 0.001 / (judged_columns * 3)
+    if not rel_close(report["dataset"]["alpha"], alpha, 1e-12):
+        errors.append("alpha %r, expected %r" % (report["dataset"]["alpha"], alpha))
+    drifted = judged = critical = 0
     for feat in report["features"]:
         a, b = np.asarray(ref[feat["name"]]), np.asarray(cur[feat["name"]])
         st = feat["stats"]
@@ -77,9 +131,8 @@ def check_case(driftd, name, ref, cur, workdir):
             span = max(a.max(), b.max()) - min(a.min(), b.min())
             if abs(st["wasserstein"]["distance"] - w1) > 4 * (a.size + b.size) * U * span + 4 * U * w1:
                 errors.append("%s: wasserstein %.17g vs scipy %.17g" % (feat["name"], st["wasserstein"]["distance"], w1))
-            normed = w1 / np.std(a) if np.std(a) > 0 else w1
-            want_drift = ks.pvalue < 0.05 if small else normed >= 0.1
-            want_method = "ks" if small else "wasserstein"
+            effect = w1 / np.std(a) if np.std(a) > 0 else w1
+            want_method, want_effect = "wasserstein", "wasserstein_normed"
         else:
             cats = sorted(set(a) | set(b))
             ra = np.array([np.sum(a == c) for c in cats])
@@ -98,17 +151,21 @@ def check_case(driftd, name, ref, cur, workdir):
             js = spatial.distance.jensenshannon(ra / ra.sum(), cb / cb.sum())
             if abs(st["jensen_shannon"]["distance"] - js) > np.sqrt(8 * len(cats) * U):
                 errors.append("%s: js %r vs scipy %r" % (feat["name"], st["jensen_shannon"]["distance"], js))
-            want_drift = chi2_p < 0.05 if small else js >= 0.1
-            want_method = "chi2" if small else "jensen_shannon"
-        if feat["method"] != want_method or feat["drift"] != bool(want_drift):
-            errors.append("%s: method %s drift %s, expected %s %s" % (feat["name"], feat["method"],
-                          feat["drift"], want_method, bool(want_drift)))
-        drifted += bool(want_drift)
-    share = drifted / len(report["features"])
-    if report["dataset"]["drifted_features"] != drifted or report["dataset"]["drift"] != (share >= 0.5):
-        errors.append("dataset %r, expected %d drifted" % (report["dataset"], drifted))
-    if proc.returncode != (1 if share >= 0.5 else 0):
-        errors.append("exit %d with drift share %.2f" % (proc.returncode, share))
+            effect = js
+            want_method, want_effect = "jensen_shannon", "jensen_shannon"
+        errors += check_verdict(feat, want_method, want_effect, effect, alpha, small_case)
+        drifted += feat["status"] == "drift"
+        judged += feat["status"] != "insufficient_data"
+        critical += sum(q["severity"] == "critical" for q in feat["quality"].values())
+    ds = report["dataset"]
+    share = drifted / judged if judged else 0.0
+    want = {"drifted_features": drifted, "judged": judged, "drift": drifted > 0 and share >= 0.5,
+            "quality_critical": critical}
+    if any(ds[k] != v for k, v in want.items()) or not rel_close(ds["drift_share"], share, 1e-12):
+        errors.append("dataset %r, expected %r" % (ds, want))
+    want_exit = 1 if want["drift"] or critical else 0
+    if proc.returncode != want_exit:
+        errors.append("exit %d, expected %d" % (proc.returncode, want_exit))
     for note in notes:
         print("     (info) " + note)
     return errors

@@ -6,7 +6,11 @@
  * - categories hash with XXH3-64 and keep their first spelling;
  * - every bad input gives its own error with the file, line and column in the message: missing
  *   file, empty file, ragged row, CSV syntax, unparsable number in a hinted numeric column, a hint
- *   naming no column, duplicate column names. */
+ *   naming no column, duplicate column names;
+ * - booleans: a column of true/false in any letter case (1/0 too when a word is there) is a
+ *   boolean column with the categories "true"/"false"; 1/0 alone stay numeric; another word keeps
+ *   every spelling; hints read 1/0 as booleans (YES), keep spellings (NO), or read true/false as
+ *   1/0 in a numeric column. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,15 +99,15 @@ static void test_inference_and_nulls(void **state) {
 
 static void test_hints(void **state) {
     (void)state;
-    const dd_column_hint_t as_category[] = {{"zip", DD_COLUMN_CATEGORICAL}};
+    const dd_column_hint_t as_category[] = {{"zip", DD_COLUMN_CATEGORICAL, DD_BOOLEAN_INFER}};
     dd_dataset_t *d = load_ok("zip,x\n75001,1\n69001,2\n", as_category, 1);
     assert_int_equal(dd_dataset_column_kind(d, 0), DD_COLUMN_CATEGORICAL);
     assert_string_equal(dd_dataset_category_name(d, 0, dd_dataset_hashes(d, 0)[1]), "69001");
     dd_dataset_destroy(d);
-    const dd_column_hint_t as_number[] = {{"x", DD_COLUMN_NUMERIC}};
+    const dd_column_hint_t as_number[] = {{"x", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER}};
     expect_error("zip,x\n1,2\n3,abc\n", as_number, 1, DD_CODEC_ERR_BAD_NUMBER,
                  ":3: column 2 ('x'): 'abc' is not a number");
-    const dd_column_hint_t unknown[] = {{"y", DD_COLUMN_NUMERIC}};
+    const dd_column_hint_t unknown[] = {{"y", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER}};
     expect_error("zip,x\n1,2\n", unknown, 1, DD_CODEC_ERR_UNKNOWN_COLUMN, "column 'y'");
 }
 
@@ -130,6 +134,63 @@ static void test_header_only(void **state) {
     dd_dataset_destroy(d);
 }
 
+static void test_booleans(void **state) {
+    (void)state;
+    const char *text = "b,d,m,w,n\n"
+                       "True,1,1,True,1\n"
+                       " FALSE ,0,0,False,0\n"
+                       "false,1,True,Maybe,\n"
+                       "NA,0,false,True,1\n";
+    const uint64_t yes = dd_codec_hash("true", 4), no = dd_codec_hash("false", 5);
+    dd_dataset_t *d = load_ok(text, NULL, 0);
+    /* b: words in any case, blanks and a null: boolean. */
+    assert_int_equal(dd_dataset_column_kind(d, 0), DD_COLUMN_CATEGORICAL);
+    assert_int_equal(dd_dataset_column_boolean(d, 0), 1);
+    const uint64_t *b = dd_dataset_hashes(d, 0);
+    assert_true(b[0] == yes && b[1] == no && b[2] == no && is_null(d, 0, 3));
+    assert_string_equal(dd_dataset_category_name(d, 0, yes), "true");
+    assert_string_equal(dd_dataset_category_name(d, 0, no), "false");
+    assert_null(dd_dataset_category_name(d, 0, dd_codec_hash("True", 4)));
+    /* d: 1/0 alone are numbers. */
+    assert_int_equal(dd_dataset_column_kind(d, 1), DD_COLUMN_NUMERIC);
+    assert_int_equal(dd_dataset_column_boolean(d, 1), 0);
+    /* m: 1/0 beside words are booleans too. */
+    assert_int_equal(dd_dataset_column_boolean(d, 2), 1);
+    const uint64_t *m = dd_dataset_hashes(d, 2);
+    assert_true(m[0] == yes && m[1] == no && m[2] == yes && m[3] == no);
+    /* w: another word, so an ordinary categorical column with its spellings. */
+    assert_int_equal(dd_dataset_column_kind(d, 3), DD_COLUMN_CATEGORICAL);
+    assert_int_equal(dd_dataset_column_boolean(d, 3), 0);
+    assert_true(dd_dataset_hashes(d, 3)[0] == dd_codec_hash("True", 4));
+    assert_string_equal(dd_dataset_category_name(d, 3, dd_codec_hash("True", 4)), "True");
+    dd_dataset_destroy(d);
+
+    /* Hints: d read as booleans; b's spellings kept; w's words read as booleans, Maybe kept;
+     * n numeric with a word in it... only when hinted numeric. */
+    const dd_column_hint_t hints[] = {{"d", DD_COLUMN_CATEGORICAL, DD_BOOLEAN_YES},
+                                      {"b", DD_COLUMN_CATEGORICAL, DD_BOOLEAN_NO},
+                                      {"w", DD_COLUMN_CATEGORICAL, DD_BOOLEAN_YES},
+                                      {"m", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER}};
+    d = load_ok(text, hints, 4);
+    assert_int_equal(dd_dataset_column_boolean(d, 1), 1);
+    assert_true(dd_dataset_hashes(d, 1)[0] == yes && dd_dataset_hashes(d, 1)[1] == no);
+    assert_int_equal(dd_dataset_column_boolean(d, 0), 0);
+    assert_true(dd_dataset_hashes(d, 0)[0] == dd_codec_hash("True", 4));
+    assert_string_equal(dd_dataset_category_name(d, 0, dd_codec_hash(" FALSE ", 7)), " FALSE ");
+    assert_int_equal(dd_dataset_column_boolean(d, 3), 1);
+    const uint64_t *w = dd_dataset_hashes(d, 3);
+    assert_true(w[0] == yes && w[1] == no && w[2] == dd_codec_hash("Maybe", 5) && w[3] == yes);
+    assert_string_equal(dd_dataset_category_name(d, 3, w[2]), "Maybe");
+    assert_string_equal(dd_dataset_category_name(d, 3, yes), "true");
+    assert_int_equal(dd_dataset_column_kind(d, 2), DD_COLUMN_NUMERIC);
+    const double *mn = dd_dataset_numbers(d, 2);
+    assert_true(mn[0] == 1.0 && mn[1] == 0.0 && mn[2] == 1.0 && mn[3] == 0.0);
+    dd_dataset_destroy(d);
+    /* A hinted numeric column still refuses other words. */
+    const dd_column_hint_t w_numeric[] = {{"w", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER}};
+    expect_error(text, w_numeric, 1, DD_CODEC_ERR_BAD_NUMBER, ":4: column 4 ('w'): 'Maybe'");
+}
+
 static int cleanup(void **state) {
     (void)state;
     unlink(path);
@@ -142,6 +203,7 @@ int main(void) {
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_header_only),
+        cmocka_unit_test(test_booleans),
     };
     return cmocka_run_group_tests(tests, NULL, cleanup);
 }

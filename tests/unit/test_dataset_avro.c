@@ -2,7 +2,8 @@
  *
  * - a file avro-c writes (deflate, small blocks) loads with one column per leaf, dotted paths for
  *   nested records, kinds from the schema, every value and null in place, category spellings for
- *   enums, strings, booleans and (hinted) integers;
+ *   enums, strings, booleans and (hinted) integers; the boolean is a boolean column ("true" and
+ *   "false", as in CSV and JSON Lines);
  * - hints: an int column made categorical; a hint naming no column and a string column hinted
  *   numeric are errors naming the file and column;
  * - an empty file, a file that is not Avro, and a truncated file are errors naming the file. */
@@ -92,7 +93,7 @@ static void test_load(void **state) {
     write_file();
     dd_dataset_t *d = NULL;
     char err[512] = "";
-    const dd_column_hint_t hint = {"code", DD_COLUMN_CATEGORICAL};
+    const dd_column_hint_t hint = {"code", DD_COLUMN_CATEGORICAL, DD_BOOLEAN_INFER};
     assert_int_equal(dd_dataset_load_avro(path, &hint, 1, &d, err, sizeof err), DD_CODEC_OK);
     assert_int_equal(dd_dataset_rows(d), ROWS);
     const char *names[] = {"x", "color", "note", "code", "ok", "user.age"};
@@ -120,16 +121,22 @@ static void test_load(void **state) {
     assert_string_equal(dd_dataset_category_name(d, 2, dd_codec_hash("alpha", 5)), "alpha");
     assert_string_equal(dd_dataset_category_name(d, 3, dd_codec_hash("102", 3)), "102");
     assert_string_equal(dd_dataset_category_name(d, 4, dd_codec_hash("true", 4)), "true");
+    /* The boolean is a boolean column, categories "true"/"false" as in CSV and JSON Lines. */
+    assert_int_equal(dd_dataset_column_boolean(d, 4), 1);
+    assert_true(dd_dataset_hashes(d, 4)[0] == dd_codec_hash("true", 4));
+    assert_true(dd_dataset_hashes(d, 4)[1] == dd_codec_hash("false", 5));
+    assert_int_equal(dd_dataset_column_boolean(d, 1), 0);
+    assert_int_equal(dd_dataset_column_boolean(d, 3), 0);
     dd_dataset_destroy(d);
 
     /* A hint naming no column; a string column hinted numeric. */
-    const dd_column_hint_t nope = {"nope", DD_COLUMN_NUMERIC};
+    const dd_column_hint_t nope = {"nope", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER};
     assert_int_equal(dd_dataset_load_avro(path, &nope, 1, &d, err, sizeof err),
                      DD_CODEC_ERR_UNKNOWN_COLUMN);
     assert_null(d);
     assert_non_null(strstr(err, path));
     assert_non_null(strstr(err, "'nope'"));
-    const dd_column_hint_t bad = {"note", DD_COLUMN_NUMERIC};
+    const dd_column_hint_t bad = {"note", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER};
     assert_int_equal(dd_dataset_load_avro(path, &bad, 1, &d, err, sizeof err),
                      DD_CODEC_ERR_BAD_NUMBER);
     assert_non_null(strstr(err, "'note'"));

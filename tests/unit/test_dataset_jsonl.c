@@ -7,7 +7,9 @@
  *   column, a string there is an error);
  * - absent and null are null; a repeated member takes its last value;
  * - blank lines, CRLF line ends and a byte-order mark are fine; category spellings are unescaped;
- * - the same data as CSV and as JSON Lines gives the same columns, values and hashes;
+ * - the same data as CSV and as JSON Lines gives the same columns, values and hashes, booleans
+ *   included: JSON true/false, strings "TRUE"/"False" and numbers 1/0 beside them are the
+ *   categories "true"/"false" of a CSV file's True/false/1/0;
  * - every bad input gives its own error naming the file, line and byte column: missing file, no
  *   records, no fields, invalid JSON, not an object, a string in a hinted numeric column, a hint
  *   naming no column, too many columns. */
@@ -122,8 +124,8 @@ static void test_columns_and_kinds(void **state) {
 
 static void test_hints(void **state) {
     (void)state;
-    const dd_column_hint_t as_category[] = {{"zip", DD_COLUMN_CATEGORICAL},
-                                            {"ok", DD_COLUMN_NUMERIC}};
+    const dd_column_hint_t as_category[] = {{"zip", DD_COLUMN_CATEGORICAL, DD_BOOLEAN_INFER},
+                                            {"ok", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER}};
     dd_dataset_t *d =
         load_ok("{\"zip\":75001,\"ok\":true}\n{\"zip\":69001,\"ok\":false}\n", as_category, 2);
     assert_int_equal(dd_dataset_column_kind(d, 0), DD_COLUMN_CATEGORICAL);
@@ -131,11 +133,11 @@ static void test_hints(void **state) {
     assert_int_equal(dd_dataset_column_kind(d, 1), DD_COLUMN_NUMERIC);
     assert_true(dd_dataset_numbers(d, 1)[0] == 1.0 && dd_dataset_numbers(d, 1)[1] == 0.0);
     dd_dataset_destroy(d);
-    const dd_column_hint_t as_number[] = {{"u.x", DD_COLUMN_NUMERIC}};
+    const dd_column_hint_t as_number[] = {{"u.x", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER}};
     const char *text = "{\"u\":{\"x\":1}}\n\n{\"u\":{\"x\":\"abc\"}}\n";
     expect_error(text, as_number, 1, DD_CODEC_ERR_BAD_NUMBER,
                  ":3:11: field 'u.x': \"abc\" is not a number");
-    const dd_column_hint_t unknown[] = {{"y", DD_COLUMN_NUMERIC}};
+    const dd_column_hint_t unknown[] = {{"y", DD_COLUMN_NUMERIC, DD_BOOLEAN_INFER}};
     expect_error("{\"x\":1}\n", unknown, 1, DD_CODEC_ERR_UNKNOWN_COLUMN, "column 'y'");
 }
 
@@ -186,19 +188,8 @@ static void test_bom_and_limits(void **state) {
     assert_non_null(strstr(err, ":2:11: nesting deeper than the limit"));
 }
 
-/* The same data as CSV and as JSON Lines: same columns, kinds, values, hashes and spellings. */
-static void test_same_as_csv(void **state) {
-    (void)state;
-    const char *csv = "x,city,n,flag\n1.5,Paris,3,true\n-2e-3,Lyon,,false\n7,\"a,b\",4,true\n";
-    const char *jsonl = "{\"x\":1.5,\"city\":\"Paris\",\"n\":3,\"flag\":true}\n"
-                        "{\"x\":-2e-3,\"city\":\"Lyon\",\"n\":null,\"flag\":false}\n"
-                        "{\"x\":7,\"city\":\"a,b\",\"flag\":true,\"n\":4}\n";
-    dd_dataset_t *a = NULL, *b = NULL;
-    char err[512];
-    assert_int_equal(dd_dataset_load_csv(write_file(csv_path, "csv", csv, strlen(csv)), NULL, NULL,
-                                         0, &a, err, sizeof(err)),
-                     DD_CODEC_OK);
-    b = load_ok(jsonl, NULL, 0);
+/* a and b have the same columns, kinds, nulls, values, hashes and spellings. */
+static void same_dataset(const dd_dataset_t *a, const dd_dataset_t *b) {
     assert_int_equal(dd_dataset_rows(a), dd_dataset_rows(b));
     assert_int_equal(dd_dataset_columns(a), dd_dataset_columns(b));
     for (size_t c = 0; c < dd_dataset_columns(a); c++) {
@@ -219,8 +210,56 @@ static void test_same_as_csv(void **state) {
             }
         }
     }
+}
+
+/* The same data as CSV and as JSON Lines: same columns, kinds, values, hashes and spellings. */
+static void test_same_as_csv(void **state) {
+    (void)state;
+    const char *csv = "x,city,n,flag\n1.5,Paris,3,true\n-2e-3,Lyon,,false\n7,\"a,b\",4,true\n";
+    const char *jsonl = "{\"x\":1.5,\"city\":\"Paris\",\"n\":3,\"flag\":true}\n"
+                        "{\"x\":-2e-3,\"city\":\"Lyon\",\"n\":null,\"flag\":false}\n"
+                        "{\"x\":7,\"city\":\"a,b\",\"flag\":true,\"n\":4}\n";
+    dd_dataset_t *a = NULL, *b = NULL;
+    char err[512];
+    assert_int_equal(dd_dataset_load_csv(write_file(csv_path, "csv", csv, strlen(csv)), NULL, NULL,
+                                         0, &a, err, sizeof(err)),
+                     DD_CODEC_OK);
+    b = load_ok(jsonl, NULL, 0);
+    same_dataset(a, b);
     assert_int_equal(column(b, "flag"), 3);
     dd_dataset_destroy(a);
+    dd_dataset_destroy(b);
+}
+
+/* Booleans spelled as JSON can (literals, strings in any case, 1/0 beside them) and as CSV can:
+ * the same boolean columns with the categories "true" and "false". */
+static void test_booleans_as_csv(void **state) {
+    (void)state;
+    const char *csv = "b,s,m,n\nTrue,TRUE,1,1\nFALSE,false,0,0\nfalse,False,True,1\n";
+    const char *jsonl = "{\"b\":true,\"s\":\"TRUE\",\"m\":1,\"n\":1}\n"
+                        "{\"b\":false,\"s\":\"false\",\"m\":0,\"n\":0}\n"
+                        "{\"b\":false,\"s\":\"False\",\"m\":true,\"n\":1}\n";
+    dd_dataset_t *a = NULL, *b = NULL;
+    char err[512];
+    assert_int_equal(dd_dataset_load_csv(write_file(csv_path, "csv", csv, strlen(csv)), NULL, NULL,
+                                         0, &a, err, sizeof(err)),
+                     DD_CODEC_OK);
+    b = load_ok(jsonl, NULL, 0);
+    same_dataset(a, b);
+    for (size_t c = 0; c < 3; c++) {
+        assert_int_equal(dd_dataset_column_boolean(b, c), 1);
+        assert_true(dd_dataset_hashes(b, c)[0] == dd_codec_hash("true", 4));
+        assert_true(dd_dataset_hashes(b, c)[1] == dd_codec_hash("false", 5));
+        assert_string_equal(dd_dataset_category_name(b, c, dd_codec_hash("true", 4)), "true");
+    }
+    assert_int_equal(dd_dataset_column_kind(b, 3), DD_COLUMN_NUMERIC); /* 1/0 alone */
+    dd_dataset_destroy(a);
+    dd_dataset_destroy(b);
+    /* Numbers 1/0 alone become booleans by hint, as the reference's kind makes them. */
+    const dd_column_hint_t as_boolean[] = {{"n", DD_COLUMN_CATEGORICAL, DD_BOOLEAN_YES}};
+    b = load_ok(jsonl, as_boolean, 1);
+    assert_int_equal(dd_dataset_column_boolean(b, 3), 1);
+    assert_true(dd_dataset_hashes(b, 3)[1] == dd_codec_hash("false", 5));
     dd_dataset_destroy(b);
 }
 
@@ -238,6 +277,7 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_bom_and_limits),
         cmocka_unit_test(test_same_as_csv),
+        cmocka_unit_test(test_booleans_as_csv),
     };
     return cmocka_run_group_tests(tests, NULL, cleanup);
 }
