@@ -366,12 +366,19 @@ dd_sketch_err_t dd_stat_wasserstein1_kll(const dd_kll_t *ref, const dd_kll_t *cu
  *   trusted only where both are small (heavy ties in few values make them large);
  * - max_tie_share: the largest share of the pooled sample at one value.
  * O(ref->n + cur->n), no allocation. INVALID_ARGUMENT for an empty sample or zero total weight. */
+#define DD_TWO_SAMPLE_VALUES_MAX 64u
+
 typedef struct dd_two_sample_stats {
     double n_reference, n_current; /* total weights */
     double ks, wasserstein;
     double auc, auc_sd, location_z, location_skew, location_kurtosis;
     double dispersion, dispersion_sd, scale_z, scale_skew, scale_kurtosis;
     double max_tie_share;
+    /* Few distinct values (a count, a 0/1 flag): each value's weight on each side, when there
+     * are at most DD_TWO_SAMPLE_VALUES_MAX of them (n_values 0 otherwise), for a test over the
+     * values themselves where ties make the rank tests unusable. */
+    size_t n_values;
+    double value_ref[DD_TWO_SAMPLE_VALUES_MAX], value_cur[DD_TWO_SAMPLE_VALUES_MAX];
 } dd_two_sample_stats_t;
 
 dd_sketch_err_t dd_stat_two_sample(const dd_weighted_sample_t *ref, const dd_weighted_sample_t *cur,

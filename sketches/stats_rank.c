@@ -152,6 +152,8 @@ __attribute__((noinline)) static double straddle(double below, double w, double 
 typedef struct group {
     double x, ga, gb;
     size_t items;
+    size_t n_values;  /* distinct values closed so far (counted on past the table's size) */
+    double *value_ref, *value_cur; /* their weights, while they fit */
     double below, ca, cb, prev_x, prev_diff;
     double ks, w1;
     double l_cur, s_cur;
@@ -176,6 +178,11 @@ static inline void close_group(walk_t *wk, group_t *g) {
         else
             g->s_cur += gb * fabs(mid - centre);
     }
+    if (g->n_values < DD_TWO_SAMPLE_VALUES_MAX) {
+        g->value_ref[g->n_values] = g->ga;
+        g->value_cur[g->n_values] = gb;
+    }
+    g->n_values++;
     g->w1 += g->prev_diff * (g->x - g->prev_x); /* F_ref − F_cur was constant on [prev_x, x) */
     g->below = below + t;
     g->ca += g->ga;
@@ -221,6 +228,8 @@ dd_sketch_err_t dd_stat_two_sample(const dd_weighted_sample_t *ref, const dd_wei
     group_t g;
     memset(&g, 0, sizeof g);
     g.x = g.prev_x = av[0] < bv[0] ? av[0] : bv[0];
+    g.value_ref = out->value_ref;
+    g.value_cur = out->value_cur;
     size_t i = 0, j = 0;
     /* Both samples left: the next entry in value order, ref first on equal values. The choice
      * is data-dependent, so it is made by arithmetic, not by a branch: a mispredicted branch per
@@ -265,6 +274,7 @@ dd_sketch_err_t dd_stat_two_sample(const dd_weighted_sample_t *ref, const dd_wei
     rank_z(n, m, s_cur, ss, &out->scale_z, &sd, &out->scale_skew, &out->scale_kurtosis);
     out->dispersion_sd = sd / (n * nn);
     out->max_tie_share = wk.max_tie > 0.0 ? wk.max_tie : 1.0 / nn;
+    out->n_values = g.n_values <= DD_TWO_SAMPLE_VALUES_MAX ? g.n_values : 0;
     return DD_SKETCH_OK;
 }
 

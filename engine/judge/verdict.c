@@ -3,6 +3,10 @@
  * words. docs/judging.md derives every number used here. */
 #include "verdict.h"
 
+#include <stdlib.h>
+
+#include "judge_int.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -288,6 +292,40 @@ static int rank_test_valid(double skew, double kurtosis) {
     return skew <= RANK_SKEW_MAX && kurtosis <= RANK_KURTOSIS_MAX;
 }
 
+static void tests_add(tests_t *t, const char *name, double p, double statistic, double p_min);
+
+/* The "chi2" test over a numeric field's few distinct values (their weights in e->s), each
+ * count within the sketches' rank error of the true one when `bounds`. */
+static void values_chi2(const dd_numeric_evidence_t *e, int bounds, tests_t *t) {
+    const size_t k = e->s.n_values;
+    cells_t c;
+    memset(&c, 0, sizeof c);
+    if (judge_cells_alloc(&c, k) != 0) {
+        judge_cells_free(&c);
+        return;
+    }
+    c.n = k;
+    c.categorical = 1;
+    c.n_ref = e->s.n_reference;
+    c.n_cur = e->s.n_current;
+    const double er = bounds ? e->rank_bound * c.n_ref : 0.0, ec = bounds ? e->rank_bound * c.n_cur : 0.0;
+    for (size_t i = 0; i < k; i++) {
+        c.ref[i] = (uint64_t)llround(e->s.value_ref[i]);
+        c.cur[i] = (uint64_t)llround(e->s.value_cur[i]);
+        c.ref_lo[i] = fmax(0.0, e->s.value_ref[i] - er);
+        c.ref_hi[i] = e->s.value_ref[i] + er;
+        c.cur_lo[i] = fmax(0.0, e->s.value_cur[i] - ec);
+        c.cur_hi[i] = e->s.value_cur[i] + ec;
+    }
+    c.exact = !bounds || e->rank_bound == 0.0;
+    double stat, max;
+    uint32_t dof;
+    judge_pooled_chi2(&c, bounds && !c.exact, &stat, &dof, &max);
+    judge_cells_free(&c);
+    if (dof > 0)
+        tests_add(t, "chi2", dd_pvalue_chi2(stat, dof), stat, dd_pvalue_chi2(max, dof));
+}
+
 void dd_verdict_numeric(const dd_numeric_evidence_t *e, const dd_verdict_options_t *o,
                         dd_verdict_t *v) {
     const uint64_t m = (uint64_t)llround(e->s.n_reference), n = (uint64_t)llround(e->s.n_current);
@@ -351,6 +389,12 @@ void dd_verdict_numeric(const dd_numeric_evidence_t *e, const dd_verdict_options
         tests_add(&t, "scale", dd_pvalue_normal_two_sided(z), e->s.scale_z,
                   dd_pvalue_normal_two_sided(z_max));
     }
+    /* Few distinct values and ties too heavy for a rank test (a 0/1 flag, a count that is
+     * mostly 0): chi-square over the values themselves, pooled as for categories. */
+    const int ranks_ok = rank_test_valid(e->s.location_skew, e->s.location_kurtosis) &&
+                         rank_test_valid(e->s.scale_skew, e->s.scale_kurtosis);
+    if (all && !ranks_ok && e->s.n_values >= 2)
+        values_chi2(e, bounds, &t);
     if (method == DD_METHOD_Z && !isnan(e->z_p_value))
         tests_add(&t, "z", e->z_p_value, e->z_statistic, 0.0);
     if (!tests_finish(&t, v)) {
