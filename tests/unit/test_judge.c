@@ -27,7 +27,8 @@
  * - null-rate spikes and out-of-range values raise quality (warning or critical by the rise);
  *   rare events on small windows do not;
  * - the rank tests are left out on heavily tied data (a 0/1 field with 1% ones at small n: KS
- *   alone) and used on continuous data and on the same tied field at large n;
+ *   and a chi-square over its two values instead, which sees a rise to 10% ones) and used on
+ *   continuous data and on the same tied field at large n;
  * - budget arithmetic; volume (at the α passed) and freshness judges. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -896,8 +897,9 @@ static void test_quality_checks(void **state) {
 }
 
 /* A 0/1 field with 1% ones at 500 rows a side: the score populations are two-point and skewed
- * (skewness ≈ 9.8/√500 ≫ 0.02), so the rank tests are left out and KS decides alone. On
- * continuous data, and on the same field at a million rows (9.8/√10⁶ < 0.02), all three run. */
+ * (skewness ≈ 9.8/√500 ≫ 0.02), so the rank tests are left out and KS and a chi-square over the
+ * field's values decide. On continuous data, and on the same field at a million rows
+ * (9.8/√10⁶ < 0.02), the three numeric tests run. */
 static void test_rank_tests_left_out_on_ties(void **state) {
     (void)state;
     rng_t r = {15};
@@ -907,13 +909,22 @@ static void test_rank_tests_left_out_on_ties(void **state) {
     add_binary(same, &r, 500, 0.01);
     add_binary(moved, &r, 500, 0.5);
     dd_field_judgement_t j = judge(ref, same, NULL);
-    assert_int_equal(j.verdict.tests, 1);
+    /* the rank tests are left out; KS and a chi-square over the two values take their place */
+    assert_int_equal(j.verdict.tests, 2);
     assert_string_equal(j.verdict.test_results[0].name, "ks");
+    assert_true(has_test(&j.verdict, "chi2"));
     assert_false(has_test(&j.verdict, "location") || has_test(&j.verdict, "scale"));
     assert_int_equal(j.verdict.status, DD_VERDICT_STABLE);
-    j = judge(ref, moved, NULL); /* KS alone sees a large change */
-    assert_int_equal(j.verdict.tests, 1);
-    assert_string_equal(j.verdict.test, "ks");
+    j = judge(ref, moved, NULL);
+    assert_int_equal(j.verdict.tests, 2);
+    assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
+    dd_sketch_set_destroy(moved);
+    /* 1% to 10% ones: KS alone would call it stable (p about 0.05); the values' chi-square
+     * does not */
+    moved = numeric_set(NULL, 0);
+    add_binary(moved, &r, 500, 0.10);
+    j = judge(ref, moved, NULL);
+    assert_string_equal(j.verdict.test, "chi2");
     assert_int_equal(j.verdict.status, DD_VERDICT_DRIFT);
     dd_sketch_set_destroy(ref);
     dd_sketch_set_destroy(same);
