@@ -1,8 +1,9 @@
-/* judge.c — one field of a stream against its reference, from sketches only.
+/* judge.c — one field of a stream against its reference, from sketches only (numeric fields
+ * here, categorical ones in judge_categorical.c).
  *
- * Every statistic comes with the bound the sketches' guarantees put on it; the evidence goes to
- * verdict.c, the model `driftd compare` uses too, which takes every verdict at the end of those
- * bounds least favourable to drift: a sketch can hide drift, never invent it. On sketches that
+ * Every statistic comes with the error the sketches' guarantees put on it; the evidence goes to
+ * verdict.c, the model `driftd compare` uses too, which allows for that error in its tests and
+ * takes a critical effect at the end of its bound least favourable to drift. On sketches that
  * hold every value (small windows) the evidence is the exact data's, so both commands agree
  * (docs/judging.md). */
 #include <math.h>
@@ -241,7 +242,7 @@ static void numeric_quality(const dd_sketch_set_t *ref, const dd_sketch_set_t *c
 }
 
 /* The verdict options of a field. */
-static void verdict_options(const dd_judge_options_t *opt, dd_verdict_options_t *vo) {
+void judge_verdict_options(const dd_judge_options_t *opt, dd_verdict_options_t *vo) {
     dd_verdict_options_init(vo);
     vo->alpha = opt->alpha;
     vo->field_rate = opt->field_rate;
@@ -255,8 +256,8 @@ static void verdict_options(const dd_judge_options_t *opt, dd_verdict_options_t 
 }
 
 /* The binned distance the method names, with its bound; NaN when the method names none. */
-static void binned_choice(dd_method_t m, const dd_field_judgement_t *j, double *value,
-                          double *bound) {
+void judge_binned_choice(dd_method_t m, const dd_field_judgement_t *j, double *value,
+                         double *bound) {
     *value = *bound = NAN;
     switch (m) {
     case DD_METHOD_PSI:
@@ -395,7 +396,7 @@ static dd_judge_err_t judge_numeric(const dd_judge_reference_t *prep, const dd_s
     out->n_reference = dd_kll_count(kr);
     out->n_current = dd_kll_count(kc);
     dd_verdict_options_t vo;
-    verdict_options(opt, &vo);
+    judge_verdict_options(opt, &vo);
     dd_numeric_evidence_t ev;
     memset(&ev, 0, sizeof ev);
     ev.distance = ev.distance_bound = NAN;
@@ -472,7 +473,7 @@ static dd_judge_err_t judge_numeric(const dd_judge_reference_t *prep, const dd_s
     /* Binned statistics and the bins that moved most: always when asked for details or when
      * the method's effect is one of them, else only for a drift (its event lists the bins). */
     double unused_d, unused_b;
-    binned_choice(opt->method, out, &unused_d, &unused_b);
+    judge_binned_choice(opt->method, out, &unused_d, &unused_b);
     const int binned_effect = !isnan(unused_d) || opt->method == DD_METHOD_PSI ||
                               opt->method == DD_METHOD_JENSEN_SHANNON ||
                               opt->method == DD_METHOD_HELLINGER || opt->method == DD_METHOD_KL ||
@@ -480,7 +481,7 @@ static dd_judge_err_t judge_numeric(const dd_judge_reference_t *prep, const dd_s
     if (opt->details || binned_effect) {
         if (numeric_binned(ref, cur, field, opt, out, &ev.distance_cells) != 0)
             return DD_JUDGE_ERR_NO_MEMORY;
-        binned_choice(opt->method, out, &ev.distance, &ev.distance_bound);
+        judge_binned_choice(opt->method, out, &ev.distance, &ev.distance_bound);
     }
     dd_verdict_numeric(&ev, &vo, &out->verdict);
     if (!opt->details && !binned_effect && out->verdict.status == DD_VERDICT_DRIFT) {
@@ -491,182 +492,6 @@ static dd_judge_err_t judge_numeric(const dd_judge_reference_t *prep, const dd_s
     for (uint32_t i = 0; i < out->verdict.tests && i < 4; i++)
         if (strcmp(out->verdict.test_results[i].name, "ks") == 0)
             out->ks_p_value = out->ks_p_value_conservative = out->verdict.test_results[i].p_value;
-    return DD_JUDGE_OK;
-}
-
-/* ---- Categorical fields ------------------------------------------------------------------------- */
-
-static void list_top(dd_judge_category_t *list, size_t *n, uint64_t hash, uint64_t count) {
-    size_t have = *n < DD_JUDGE_CATEGORIES_LISTED ? *n : DD_JUDGE_CATEGORIES_LISTED;
-    (*n)++;
-    /* Insertion into a list kept largest first (ties: smaller hash first). */
-    size_t pos = have;
-    while (pos > 0 && (list[pos - 1].count < count ||
-                       (list[pos - 1].count == count && list[pos - 1].hash > hash)))
-        pos--;
-    if (pos >= DD_JUDGE_CATEGORIES_LISTED)
-        return;
-    if (have == DD_JUDGE_CATEGORIES_LISTED)
-        have--;
-    memmove(&list[pos + 1], &list[pos], (have - pos) * sizeof(*list));
-    list[pos] = (dd_judge_category_t){hash, count};
-}
-
-/* Count intervals of one sketch over the aligned categories: a tracked category's true count is
- * in [c − e, c], an untracked one's in [0, U]; the "other" cell (last) holds the rest of the
- * total, so it can be lower by the untracked cells' U each and higher by the tracked errors. */
-static void category_side(const dd_frequent_t *f, const uint64_t *hashes, const uint64_t *counts,
-                          size_t n, double *lo, double *hi) {
-    double err_tracked = 0, untracked = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        uint64_t e = 0;
-        const uint64_t c = dd_frequent_estimate(f, hashes[i], &e);
-        if (c > 0) {
-            lo[i] = (double)(c - e);
-            hi[i] = (double)c;
-            err_tracked += (double)e;
-        } else {
-            lo[i] = 0;
-            hi[i] = (double)e;
-            untracked += (double)e;
-        }
-    }
-    const double other = (double)counts[n - 1];
-    lo[n - 1] = fmax(0.0, other - untracked);
-    hi[n - 1] = fmin((double)dd_frequent_total(f), other + err_tracked);
-}
-
-static dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_sketch_set_t *cur,
-                                        size_t field, const dd_judge_options_t *opt,
-                                        dd_field_judgement_t *out) {
-    const dd_frequent_t *fr = dd_sketch_set_frequent(ref, field);
-    const dd_frequent_t *fc = dd_sketch_set_frequent(cur, field);
-    if (fr == NULL || fc == NULL) {
-        out->reason = "the field has no category counts";
-        return DD_JUDGE_ERR_INVALID_ARGUMENT;
-    }
-    out->n_reference = dd_frequent_total(fr);
-    out->n_current = dd_frequent_total(fc);
-    out->total_reference = out->n_reference + dd_frequent_nulls(fr);
-    out->total_current = out->n_current + dd_frequent_nulls(fc);
-    out->null_rate_reference = out->total_reference
-                                   ? (double)dd_frequent_nulls(fr) / (double)out->total_reference
-                                   : NAN;
-    out->null_rate_current =
-        out->total_current ? (double)dd_frequent_nulls(fc) / (double)out->total_current : NAN;
-    const int enough = out->total_reference >= opt->min_samples &&
-                       out->total_current >= opt->min_samples;
-    dd_judge_proportion_ex(out->null_rate_reference, enough ? out->total_reference : 0, 0.0,
-                        out->null_rate_current, enough ? out->total_current : 0, 0.0,
-                        opt->null_rate_increase, opt->alpha, opt->field_rate, opt->explain, &out->null_rate);
-    out->categories_reference = dd_frequent_tracked(fr);
-    out->categories_current = dd_frequent_tracked(fc);
-    dd_judge_proportion_ex(NAN, 0, 0, NAN, 0, 0, opt->new_category_share, opt->alpha,
-                           opt->field_rate, opt->explain, &out->new_categories_quality);
-    out->new_share = out->new_share_bound = NAN;
-    if (out->n_reference == 0 || out->n_current == 0) {
-        dd_categorical_evidence_t none;
-        memset(&none, 0, sizeof none);
-        none.n_reference = (double)out->n_reference;
-        none.n_current = (double)out->n_current;
-        dd_verdict_options_t vo;
-        verdict_options(opt, &vo);
-        dd_verdict_categorical(&none, &vo, &out->verdict);
-        return DD_JUDGE_OK;
-    }
-
-    const size_t n_max = dd_frequent_tracked(fr) + dd_frequent_tracked(fc) + 1;
-    cells_t c;
-    if (judge_cells_alloc(&c, n_max) != 0) {
-        judge_cells_free(&c);
-        return DD_JUDGE_ERR_NO_MEMORY;
-    }
-    size_t n = 0;
-    const dd_sketch_err_t se = dd_stat_align_categories(fr, fc, c.hash, c.ref, c.cur, n_max, &n,
-                                                        &out->category_share_error);
-    if (se != DD_SKETCH_OK) {
-        judge_cells_free(&c);
-        return se == DD_SKETCH_ERR_NO_MEMORY ? DD_JUDGE_ERR_NO_MEMORY
-                                             : DD_JUDGE_ERR_INVALID_ARGUMENT;
-    }
-    c.n = n;
-    c.categorical = 1;
-    c.n_ref = (double)out->n_reference;
-    c.n_cur = (double)out->n_current;
-    c.exact = dd_frequent_is_exact(fr) && dd_frequent_is_exact(fc);
-    category_side(fr, c.hash, c.ref, n, c.ref_lo, c.ref_hi);
-    category_side(fc, c.hash, c.cur, n, c.cur_lo, c.cur_hi);
-
-    /* Chi-square over every aligned cell, "other" included (scipy's chi2_contingency without
-     * Yates' correction, as driftd compare reports it). */
-    if (dd_stat_chi2(c.ref, c.cur, n, 0, &out->chi2_statistic, &out->chi2_dof) == DD_SKETCH_OK) {
-        out->chi2_p_value = out->chi2_dof > 0 ? dd_pvalue_chi2(out->chi2_statistic, out->chi2_dof) : 1.0;
-        out->stats |= DD_STAT_CHI2;
-    }
-    judge_binned_with_bounds(&c, opt->smoothing, out);
-    judge_top_moved(&c, out);
-
-    /* New categories: counted in the current window, certainly absent from the reference (whose
-     * upper bound is 0, i.e. it is exact and never saw them); missing ones the other way round. */
-    double new_count = 0, new_dev = 0;
-    uint64_t singletons = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (c.ref_hi[i] == 0 && c.cur[i] > 0) {
-            list_top(out->new_categories, &out->n_new_categories, c.hash[i], c.cur[i]);
-            new_count += (double)c.cur[i];
-            new_dev += fmax((double)c.cur[i] - c.cur_lo[i], c.cur_hi[i] - (double)c.cur[i]);
-        }
-        if (c.cur_hi[i] == 0 && c.ref[i] > 0)
-            list_top(out->missing_categories, &out->n_missing_categories, c.hash[i], c.ref[i]);
-        singletons += c.ref[i] == 1;
-    }
-    if (dd_frequent_is_exact(fr)) {
-        out->new_share = new_count / c.n_cur;
-        out->new_share_bound = new_dev / c.n_cur;
-        /* By the law of categories allocated at random between the two samples: every
-         * tracked category's count in both (verdict.h); "other" (untracked in the current
-         * window) holds categories of unknown counts and is left out. */
-        uint64_t *pooled = malloc((n ? n : 1) * sizeof(uint64_t));
-        if (pooled == NULL) {
-            judge_cells_free(&c);
-            return DD_JUDGE_ERR_NO_MEMORY;
-        }
-        for (size_t i = 0; i + 1 < n; i++)
-            pooled[i] = c.ref[i] + c.cur[i];
-        dd_proportion_evidence_t e;
-        memset(&e, 0, sizeof e);
-        e.reference_rate = (double)singletons / c.n_ref;
-        e.current_rate = out->new_share;
-        e.current_bound = out->new_share_bound;
-        e.n_reference = out->n_reference;
-        e.n_current = out->n_current;
-        e.law = DD_LAW_NEW_CATEGORIES;
-        e.pooled_counts = pooled;
-        e.n_categories = n > 0 ? n - 1 : 0;
-        dd_judge_proportion_with(&e, opt->new_category_share, opt->alpha, opt->field_rate,
-                                 opt->explain, &out->new_categories_quality);
-        free(pooled);
-    }
-    /* The verdict's test: chi-square with the categories expected below 5 pooled, at the end of
-     * the count intervals least favourable to drift. */
-    dd_categorical_evidence_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.n_reference = (double)out->n_reference;
-    ev.n_current = (double)out->n_current;
-    judge_pooled_chi2(&c, opt->use_error_bounds, &ev.chi2_statistic, &ev.chi2_dof, &ev.chi2_max);
-    out->chi2_statistic_conservative = ev.chi2_statistic;
-    out->chi2_dof_conservative = ev.chi2_dof;
-    out->chi2_p_value_conservative =
-        ev.chi2_dof > 0 ? dd_pvalue_chi2(ev.chi2_statistic, ev.chi2_dof) : 1.0;
-    const dd_method_t em = opt->method == DD_METHOD_AUTO || opt->method == DD_METHOD_CHI2
-                               ? DD_METHOD_JENSEN_SHANNON
-                               : opt->method;
-    binned_choice(em, out, &ev.distance, &ev.distance_bound);
-    ev.cells = n;
-    judge_cells_free(&c);
-    dd_verdict_options_t vo;
-    verdict_options(opt, &vo);
-    dd_verdict_categorical(&ev, &vo, &out->verdict);
     return DD_JUDGE_OK;
 }
 

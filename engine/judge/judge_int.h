@@ -41,4 +41,14 @@ void judge_binned_with_bounds(const cells_t *c, double smoothing, dd_field_judge
 /* The DD_JUDGE_MOVED_MAX cells whose share moved most. */
 void judge_top_moved(const cells_t *c, dd_field_judgement_t *out);
 
+/* The verdict options a field's judge options imply (judge.c). */
+void judge_verdict_options(const dd_judge_options_t *opt, dd_verdict_options_t *vo);
+/* The binned distance the method names, with its bound; NaN when the method names none. */
+void judge_binned_choice(dd_method_t m, const dd_field_judgement_t *j, double *value,
+                         double *bound);
+/* A categorical field (judge_categorical.c); out is initialised by the caller. */
+dd_judge_err_t judge_categorical(const dd_sketch_set_t *ref, const dd_sketch_set_t *cur,
+                                 size_t field, const dd_judge_options_t *opt,
+                                 dd_field_judgement_t *out);
+
 #endif /* DRIFTD_ENGINE_JUDGE_INT_H */

@@ -1,0 +1,17 @@
+/* cmd_compare.h — the reports of `driftd compare` written by cmd_compare_report.c. */
+#ifndef DD_CMD_COMPARE_H
+#define DD_CMD_COMPARE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "compare.h"
+
+/* The JSON report, version 2 (docs/compare.md, "JSON report"), one line. */
+void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
+                            size_t cur_rows, const dd_compare_result_t *r);
+/* The table (docs/compare.md, "Table"); `colour` adds ANSI colours. */
+void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t ref_rows,
+                             const char *cur_path, size_t cur_rows, const dd_compare_result_t *r);
+
+#endif

@@ -1,0 +1,479 @@
+/* cmd_compare_report.c — the table and the JSON report of `driftd compare` (docs/compare.md,
+ * "Table" and "JSON report"): what engine/judge/compare.c decided, written for people and for
+ * programs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_compare.h"
+#include "compare.h"
+#include "json.h"
+#include "cli_int.h"
+
+/* ---- words shared by the table and the JSON report ---- */
+
+static const char *kind_word(dd_column_kind_t k) {
+    return k == DD_COLUMN_NUMERIC ? "numeric" : "categorical";
+}
+
+/* JSON status: "insufficient_data", "stable", "drift"; "skipped" for columns left out. */
+static const char *status_key(const dd_feature_result_t *f) {
+    if (f->role != DD_ROLE_JUDGE)
+        return "skipped";
+    switch (f->verdict.status) {
+    case DD_VERDICT_STABLE:
+        return "stable";
+    case DD_VERDICT_DRIFT:
+        return "drift";
+    case DD_VERDICT_INSUFFICIENT:
+        break;
+    }
+    return "insufficient_data";
+}
+
+/* For people: "insufficient data", "stable", "drift (warning)", "drift (critical)". */
+static const char *verdict_words(const dd_verdict_t *v) {
+    if (v->status != DD_VERDICT_DRIFT)
+        return dd_verdict_status_name(v->status);
+    return v->severity == DD_SEVERITY_CRITICAL ? "drift (critical)" : "drift (warning)";
+}
+
+/* Why a column was left out, in words. */
+static const char *skip_reason(dd_column_role_t role) {
+    switch (role) {
+    case DD_ROLE_ID:
+        return "skipped: kind id in the schema (an identifier differs in every row by design)";
+    case DD_ROLE_DATETIME:
+        return "skipped: kind datetime in the schema (a time moves by design)";
+    case DD_ROLE_IGNORE:
+    case DD_ROLE_JUDGE:
+        break;
+    }
+    return "skipped: kind ignore in the schema";
+}
+
+/* The verdict's effect under the name --schema gives its method: wasserstein is the normed
+ * distance, as it always was in this report. */
+static const char *effect_method(const dd_feature_result_t *f) {
+    const char *e = f->verdict.effect_name;
+    if (e == NULL)
+        return dd_method_name(f->method);
+    return strcmp(e, "wasserstein_normed") == 0 ? "wasserstein" : e;
+}
+
+/* ---- JSON report (docs/compare.md, "JSON report") ---- */
+
+enum { JSON_REPORT_VERSION = 2 };
+
+static void json_key(FILE *out, const char *key) {
+    fprintf(out, ",\"%s\":", key);
+}
+
+static void json_num(FILE *out, const char *key, double v) {
+    json_key(out, key);
+    dd_json_write_number(out, v);
+}
+
+static void json_u64(FILE *out, const char *key, uint64_t v) {
+    json_key(out, key);
+    fprintf(out, "%llu", (unsigned long long)v);
+}
+
+/* A string, or null for NULL. */
+static void json_str(FILE *out, const char *key, const char *s) {
+    json_key(out, key);
+    if (s == NULL)
+        fputs("null", out);
+    else
+        dd_json_write_string(out, s, strlen(s));
+}
+
+static void json_bool(FILE *out, const char *key, int v) {
+    json_key(out, key);
+    fputs(v ? "true" : "false", out);
+}
+
+static void json_categories(FILE *out, const char *key, const dd_category_count_t *list,
+                            size_t total) {
+    fprintf(out, ",\"%s\":[", key);
+    for (size_t i = 0; i < total && i < DD_COMPARE_CATEGORIES_LISTED; i++) {
+        fputs(i ? ",{\"name\":" : "{\"name\":", out);
+        dd_json_write_string(out, list[i].name, strlen(list[i].name));
+        fprintf(out, ",\"count\":%llu}", (unsigned long long)list[i].count);
+    }
+    fprintf(out, "],\"%s_total\":%zu", key, total);
+}
+
+static void json_stats(FILE *out, const dd_feature_result_t *f) {
+    fputs(",\"stats\":{", out);
+    int first = 1;
+#define OPEN(name)                                                                                 \
+    do {                                                                                           \
+        fprintf(out, "%s\"" name "\":{", first ? "" : ",");                                        \
+        first = 0;                                                                                 \
+    } while (0)
+    if (f->stats & DD_STAT_KS) {
+        OPEN("ks");
+        fputs("\"statistic\":", out);
+        dd_json_write_number(out, f->ks_statistic);
+        json_num(out, "p_value", f->ks_p_value);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_WASSERSTEIN) {
+        OPEN("wasserstein");
+        fputs("\"distance\":", out);
+        dd_json_write_number(out, f->wasserstein);
+        json_num(out, "normed", f->wasserstein_normed);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_PSI) {
+        OPEN("psi");
+        fputs("\"value\":", out);
+        dd_json_write_number(out, f->psi);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_JENSEN_SHANNON) {
+        OPEN("jensen_shannon");
+        fputs("\"distance\":", out);
+        dd_json_write_number(out, f->jensen_shannon);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_HELLINGER) {
+        OPEN("hellinger");
+        fputs("\"distance\":", out);
+        dd_json_write_number(out, f->hellinger);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_KL) {
+        OPEN("kl");
+        fputs("\"value\":", out);
+        dd_json_write_number(out, f->kl);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_TVD) {
+        OPEN("total_variation");
+        fputs("\"distance\":", out);
+        dd_json_write_number(out, f->total_variation);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_Z) {
+        OPEN("z");
+        fputs("\"statistic\":", out);
+        dd_json_write_number(out, f->z_statistic);
+        json_num(out, "p_value", f->z_p_value);
+        fputc('}', out);
+    }
+    if (f->stats & DD_STAT_CHI2) {
+        OPEN("chi2");
+        fputs("\"statistic\":", out);
+        dd_json_write_number(out, f->chi2_statistic);
+        json_num(out, "p_value", f->chi2_p_value);
+        fprintf(out, ",\"dof\":%u}", f->chi2_dof);
+    }
+    if (f->stats & DD_STAT_FISHER) {
+        OPEN("fisher_exact");
+        fputs("\"p_value\":", out);
+        dd_json_write_number(out, f->fisher_p_value);
+        fputc('}', out);
+    }
+#undef OPEN
+    fputc('}', out);
+}
+
+/* The verdict's numbers: the deciding test, α, the effect against its floors, every test. */
+static void json_verdict(FILE *out, const dd_verdict_t *v) {
+    fputs(",\"verdict\":{\"test\":", out);
+    if (v->test != NULL)
+        dd_json_write_string(out, v->test, strlen(v->test));
+    else
+        fputs("null", out);
+    json_num(out, "statistic", v->statistic);
+    json_num(out, "p_value", v->p_value);
+    json_num(out, "alpha", v->alpha);
+    json_num(out, "p_min", v->p_min);
+    json_u64(out, "tests", v->tests);
+    fputs(",\"effect\":{\"name\":", out);
+    if (v->effect_name != NULL)
+        dd_json_write_string(out, v->effect_name, strlen(v->effect_name));
+    else
+        fputs("null", out);
+    json_num(out, "value", v->effect);
+    json_num(out, "conservative", v->effect_conservative);
+    fputc('}', out);
+    json_num(out, "warning_floor", v->warning_floor);
+    json_num(out, "critical", v->critical);
+    json_num(out, "noise_floor", v->noise_floor);
+    json_u64(out, "n_reference", v->n_reference);
+    json_u64(out, "n_current", v->n_current);
+    fputs(",\"test_results\":[", out);
+    const size_t listed = sizeof v->test_results / sizeof v->test_results[0];
+    for (size_t i = 0; i < v->tests && i < listed; i++) {
+        fputs(i ? ",{\"name\":" : "{\"name\":", out);
+        const char *name = v->test_results[i].name ? v->test_results[i].name : "?";
+        dd_json_write_string(out, name, strlen(name));
+        json_num(out, "p_value", v->test_results[i].p_value);
+        json_num(out, "statistic", v->test_results[i].statistic);
+        fputc('}', out);
+    }
+    fputs("]}", out);
+}
+
+/* The quality conditions that apply to the column, keyed by name. */
+static void json_quality(FILE *out, const dd_feature_result_t *f) {
+    fputs(",\"quality\":{", out);
+    int first = 1;
+    for (int q = 0; q < DD_QUALITY_N; q++) {
+        const dd_quality_result_t *c = &f->quality[q];
+        if (!c->applies)
+            continue;
+        const dd_verdict_t *v = &c->verdict;
+        fprintf(out, "%s\"%s\":{\"status\":", first ? "" : ",", dd_quality_name(q));
+        first = 0;
+        const char *status = v->status == DD_VERDICT_DRIFT    ? "drift"
+                             : v->status == DD_VERDICT_STABLE ? "stable"
+                                                              : "insufficient_data";
+        dd_json_write_string(out, status, strlen(status));
+        json_str(out, "severity", dd_severity_name(v->severity));
+        json_num(out, "reference_rate", c->reference_rate);
+        json_num(out, "current_rate", c->current_rate);
+        json_num(out, "increase", v->effect);
+        json_num(out, "p_value", v->p_value);
+        json_num(out, "alpha", v->alpha);
+        json_num(out, "warning_floor", v->warning_floor);
+        json_num(out, "critical", v->critical);
+        json_num(out, "noise_floor", v->noise_floor);
+        json_str(out, "reason", v->reason);
+        fputc('}', out);
+    }
+    fputc('}', out);
+}
+
+static void json_feature(FILE *out, const dd_feature_result_t *f) {
+    fputs("{\"name\":", out);
+    dd_json_write_string(out, f->name, strlen(f->name));
+    json_str(out, "kind", kind_word(f->kind));
+    json_str(out, "role", dd_column_role_name(f->role));
+    json_str(out, "status", status_key(f));
+    if (f->role != DD_ROLE_JUDGE) {
+        json_str(out, "severity", dd_severity_name(DD_SEVERITY_NONE));
+        json_str(out, "reason", skip_reason(f->role));
+        json_bool(out, "drift", 0);
+        fputc('}', out);
+        return;
+    }
+    const dd_verdict_t *v = &f->verdict;
+    json_str(out, "severity", dd_severity_name(v->severity));
+    json_str(out, "reason", v->reason);
+    json_u64(out, "n_reference", f->n_reference);
+    json_u64(out, "n_current", f->n_current);
+    json_num(out, "null_fraction_reference", f->null_fraction_reference);
+    json_num(out, "null_fraction_current", f->null_fraction_current);
+    json_stats(out, f);
+    if (f->kind == DD_COLUMN_CATEGORICAL) {
+        fprintf(out, ",\"categories\":{\"reference\":%llu,\"current\":%llu",
+                (unsigned long long)f->categories_reference,
+                (unsigned long long)f->categories_current);
+        json_categories(out, "new", f->new_categories, f->n_new_categories);
+        json_categories(out, "missing", f->missing_categories, f->n_missing_categories);
+        fputc('}', out);
+    }
+    json_str(out, "method", effect_method(f));
+    json_num(out, "threshold", f->threshold);
+    json_num(out, "value", f->decided_by);
+    json_bool(out, "drift", f->drift);
+    if (f->note != NULL)
+        json_str(out, "note", f->note);
+    json_verdict(out, v);
+    json_quality(out, f);
+    fputc('}', out);
+}
+
+void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
+                       size_t cur_rows, const dd_compare_result_t *r) {
+    fprintf(out, "{\"version\":%d,\"reference\":{\"path\":", JSON_REPORT_VERSION);
+    dd_json_write_string(out, ref_path, strlen(ref_path));
+    fprintf(out, ",\"rows\":%zu},\"current\":{\"path\":", ref_rows);
+    dd_json_write_string(out, cur_path, strlen(cur_path));
+    fprintf(out, ",\"rows\":%zu},\"features\":[", cur_rows);
+    for (size_t i = 0; i < r->n_features; i++) {
+        if (i > 0)
+            fputc(',', out);
+        json_feature(out, &r->features[i]);
+    }
+    fprintf(out, "],\"dataset\":{\"drifted_features\":%zu", r->drifted);
+    json_u64(out, "total_features", r->n_features);
+    json_u64(out, "judged", r->judged);
+    json_u64(out, "insufficient", r->insufficient);
+    json_u64(out, "skipped", r->skipped);
+    json_num(out, "drift_share", r->drift_share);
+    json_num(out, "drift_share_threshold", r->drift_share_threshold);
+    json_bool(out, "drift", r->drift);
+    json_u64(out, "quality_warnings", r->quality_warnings);
+    json_u64(out, "quality_critical", r->quality_critical);
+    json_num(out, "false_alarm_rate", r->false_alarm_rate);
+    json_num(out, "alpha", r->alpha);
+    fputs("}}\n", out);
+}
+
+/* ---- table (the default format) ---- */
+
+enum { TABLE_WIDTH = 100, REASON_INDENT = 4 };
+
+/* A token of a reason that reads with both its neighbours ("=", "<", ">=", "->"). */
+static int is_operator(const char *w, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (strchr("=<>!-", w[i]) == NULL)
+            return 0;
+    return len > 0;
+}
+
+/* Writes text from column `at` on, wrapped at spaces before TABLE_WIDTH, never next to an
+ * operator ("m = 40" stays on one line); continuation lines are indented by `indent`. Ends with
+ * a newline. */
+static void wrap(FILE *out, const char *text, size_t at, size_t indent) {
+    size_t col = at;
+    const char *p = text;
+    int first = 1;
+    while (*p != '\0') {
+        /* One chunk: a word, and every "operator word" pair that follows it. */
+        const char *chunk = p;
+        for (;;) {
+            while (*p != '\0' && *p != ' ')
+                p++;
+            const char *next = p;
+            while (*next == ' ')
+                next++;
+            const char *end = next;
+            while (*end != '\0' && *end != ' ')
+                end++;
+            if (*next == '\0' || !is_operator(next, (size_t)(end - next)))
+                break;
+            p = end; /* the operator; the loop takes the word after it */
+            while (*p == ' ')
+                p++;
+        }
+        const size_t len = (size_t)(p - chunk);
+        if (!first && col + 1 + len > TABLE_WIDTH) {
+            fprintf(out, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(chunk, 1, len, out);
+        col += len;
+        first = 0;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', out);
+}
+
+/* A share for people: "0%", "5%", "0.25%", "<0.01%". */
+static const char *percent(char *buf, size_t size, double share) {
+    if (!isfinite(share))
+        snprintf(buf, size, "-");
+    else if (share > 0 && share < 1e-4)
+        snprintf(buf, size, "<0.01%%");
+    else
+        snprintf(buf, size, "%.3g%%", 100.0 * share);
+    return buf;
+}
+
+static const char *number(char *buf, size_t size, double v) {
+    if (isnan(v))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.3g", v);
+    return buf;
+}
+
+/* Text from the data for a terminal: at most max_bytes bytes (0 = all) with control characters
+ * as '?', so a column name cannot move the cursor or recolour the screen. */
+static void plain_text(FILE *out, const char *s, size_t max_bytes) {
+    for (size_t i = 0; s[i] != '\0' && (max_bytes == 0 || i < max_bytes); i++)
+        fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i], out);
+}
+
+void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t ref_rows,
+                        const char *cur_path, size_t cur_rows, const dd_compare_result_t *r) {
+    const char *red = colour ? "\033[1;31m" : "", *yellow = colour ? "\033[33m" : "";
+    const char *green = colour ? "\033[32m" : "", *dim = colour ? "\033[2m" : "";
+    const char *reset = colour ? "\033[0m" : "";
+    size_t width = 7;
+    for (size_t i = 0; i < r->n_features; i++) {
+        const size_t w = strlen(r->features[i].name);
+        width = w > width ? (w > 32 ? 32 : w) : width;
+    }
+    fputs("reference ", out);
+    plain_text(out, ref_path, 0);
+    fprintf(out, " (%zu row%s)\ncurrent   ", ref_rows, ref_rows == 1 ? "" : "s");
+    plain_text(out, cur_path, 0);
+    fprintf(out, " (%zu row%s)\n\n", cur_rows, cur_rows == 1 ? "" : "s");
+    fprintf(out, "%-*s  %-11s  %-18s  %-26s  %-8s  %s\n", (int)width, "feature", "kind", "status",
+            "effect", "test", "p-value");
+    for (size_t i = 0; i < r->n_features; i++) {
+        const dd_feature_result_t *f = &r->features[i];
+        const dd_verdict_t *v = &f->verdict;
+        char status[32], effect[64], p[32], a[32], b[32];
+        const char *tint = dim;
+        if (f->role != DD_ROLE_JUDGE) {
+            snprintf(status, sizeof status, "skipped (%s)", dd_column_role_name(f->role));
+            snprintf(effect, sizeof effect, "-");
+            snprintf(p, sizeof p, "-");
+        } else {
+            snprintf(status, sizeof status, "%s", verdict_words(v));
+            if (v->effect_name != NULL && !isnan(v->effect))
+                snprintf(effect, sizeof effect, "%s %s", v->effect_name,
+                         number(a, sizeof a, v->effect));
+            else
+                snprintf(effect, sizeof effect, "-");
+            if (v->test != NULL)
+                number(p, sizeof p, v->p_value);
+            else
+                snprintf(p, sizeof p, "-");
+            tint = v->status == DD_VERDICT_DRIFT
+                       ? (v->severity == DD_SEVERITY_CRITICAL ? red : yellow)
+                   : v->status == DD_VERDICT_STABLE ? green
+                                                    : dim;
+        }
+        const size_t name_len = strlen(f->name) < width ? strlen(f->name) : width;
+        plain_text(out, f->name, name_len);
+        fprintf(out, "%*s  %-11s  %s%-18s%s  %-26s  %-8s  %s", (int)(width - name_len), "",
+                kind_word(f->kind), tint, status, reset, effect,
+                f->role == DD_ROLE_JUDGE && v->test != NULL ? v->test : "-", p);
+        if (f->n_new_categories > 0)
+            fprintf(out, "  (%zu new categor%s)", f->n_new_categories,
+                    f->n_new_categories == 1 ? "y" : "ies");
+        fputc('\n', out);
+        /* The reason, then each quality condition that was raised, with its own. */
+        fprintf(out, "%*s", REASON_INDENT, "");
+        wrap(out, f->role != DD_ROLE_JUDGE ? skip_reason(f->role) : v->reason, REASON_INDENT,
+             REASON_INDENT + 2);
+        for (int q = 0; q < DD_QUALITY_N; q++) {
+            const dd_quality_result_t *c = &f->quality[q];
+            if (!c->applies || c->verdict.status != DD_VERDICT_DRIFT)
+                continue;
+            char line[DD_VERDICT_REASON_BYTES + 128];
+            snprintf(line, sizeof line, "%s %s -> %s: %s", dd_quality_name(q),
+                     percent(a, sizeof a, c->reference_rate),
+                     percent(b, sizeof b, c->current_rate), c->verdict.reason);
+            fprintf(out, "%*s%s!%s ", REASON_INDENT, "",
+                    c->verdict.severity == DD_SEVERITY_CRITICAL ? red : yellow, reset);
+            wrap(out, line, REASON_INDENT + 2, REASON_INDENT + 2);
+        }
+    }
+    fprintf(out, "\n%s%zu of %zu judged features drifted (%.0f%%; the dataset drifts from %.0f%%): "
+                 "%s%s\n",
+            r->drift ? red : green, r->drifted, r->judged, 100.0 * r->drift_share,
+            100.0 * r->drift_share_threshold, r->drift ? "dataset drift" : "no dataset drift",
+            reset);
+    fprintf(out, "%zu with insufficient data, %zu skipped; quality conditions raised: %s%zu "
+                 "warning%s, %zu critical%s\n",
+            r->insufficient, r->skipped, r->quality_critical ? red : "", r->quality_warnings,
+            r->quality_warnings == 1 ? "" : "s", r->quality_critical,
+            r->quality_critical ? reset : "");
+    fprintf(out, "false-alarm rate %.3g per comparison, alpha = %.3g per test\n",
+            r->false_alarm_rate, r->alpha);
+}
