@@ -443,6 +443,9 @@ static dd_judge_err_t judge_numeric(const dd_judge_reference_t *prep, const dd_s
     out->ks_statistic = ev.s.ks;
     out->ks_bound = ev.ks_bound = er + ec;
     ev.rank_bound = er + ec;
+    /* ε bounds each sketch's one-sided error with probability 99%: read as the 99% quantile of a
+     * normal error, a standard deviation of ε/2.326 per sketch (docs/judging.md checks it). */
+    ev.rank_sd = hypot(er, ec) / 2.3263478740408408;
     out->ks_p_value = NAN;
     out->wasserstein = ev.s.wasserstein;
     out->wasserstein_bound = ev.wasserstein_bound =

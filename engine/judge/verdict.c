@@ -140,7 +140,9 @@ static void decide(dd_verdict_t *v) {
         v->status = DD_VERDICT_STABLE;
         return;
     }
-    if (!(v->effect_conservative >= v->warning_floor)) {
+    /* The warning floor is met by the estimate (significance already allows for the sketches'
+     * error); a critical verdict must hold at the bound least favourable to drift. */
+    if (!(v->effect >= v->warning_floor)) {
         v->status = DD_VERDICT_STABLE;
         return;
     }
@@ -218,15 +220,21 @@ const char *dd_verdict_explain(dd_verdict_t *v) {
         else
             say(v, "stable: %s p = %.2g < %s at n = %llu, m = %llu, but %s = %.3g is below the "
                    "warning floor %.3g",
-                test_words(v->test), raw_p(v), level(v, lv, sizeof lv), n, m, effect,
-                v->effect_conservative, v->warning_floor);
+                test_words(v->test), raw_p(v), level(v, lv, sizeof lv), n, m, effect, v->effect,
+                v->warning_floor);
         break;
     case DD_VERDICT_DRIFT:
-        say(v, "drift (%s): %s p = %.2g < %s at n = %llu, m = %llu; %s = %.3g >= %.3g "
-               "(critical from %.3g)",
-            dd_severity_name(v->severity), test_words(v->test), raw_p(v),
-            level(v, lv, sizeof lv), n, m, effect, v->effect_conservative, v->warning_floor,
-            v->critical);
+        if (v->effect_conservative < v->effect)
+            say(v, "drift (%s): %s p = %.2g < %s at n = %llu, m = %llu; %s = %.3g >= %.3g "
+                   "(critical from %.3g, net of the sketch error: %.3g)",
+                dd_severity_name(v->severity), test_words(v->test), raw_p(v),
+                level(v, lv, sizeof lv), n, m, effect, v->effect, v->warning_floor, v->critical,
+                v->effect_conservative);
+        else
+            say(v, "drift (%s): %s p = %.2g < %s at n = %llu, m = %llu; %s = %.3g >= %.3g "
+                   "(critical from %.3g)",
+                dd_severity_name(v->severity), test_words(v->test), raw_p(v),
+                level(v, lv, sizeof lv), n, m, effect, v->effect, v->warning_floor, v->critical);
         break;
     }
     return v->reason;
@@ -326,6 +334,17 @@ static void values_chi2(const dd_numeric_evidence_t *e, int bounds, tests_t *t) 
         tests_add(t, "chi2", dd_pvalue_chi2(stat, dof), stat, dd_pvalue_chi2(max, dof));
 }
 
+/* A rank statistic on sketches is off by the sketches' rank errors: zero-mean, independent of
+ * the data and of each other, each at most ε with probability 99% (dd_kll_rank_error), so with a
+ * standard deviation of at most ε/z(0.99) (e->rank_sd, both sketches together). Their variance
+ * adds to the permutation variance `sd`²: the factor that turns the statistic's z into the z of
+ * the sketched statistic (docs/judging.md). */
+static double sketch_deflation(double sd, const dd_numeric_evidence_t *e, int bounds) {
+    if (!bounds || !(e->rank_sd > 0.0))
+        return 1.0;
+    return sd / sqrt(sd * sd + e->rank_sd * e->rank_sd);
+}
+
 void dd_verdict_numeric(const dd_numeric_evidence_t *e, const dd_verdict_options_t *o,
                         dd_verdict_t *v) {
     const uint64_t m = (uint64_t)llround(e->s.n_reference), n = (uint64_t)llround(e->s.n_current);
@@ -376,15 +395,13 @@ void dd_verdict_numeric(const dd_numeric_evidence_t *e, const dd_verdict_options
         tests_add(&t, "ks", pk, e->s.ks, ks_p(1.0, n, m, o->exact_ks_cells, alpha));
     }
     if (all && rank_test_valid(e->s.location_skew, e->s.location_kurtosis) && e->s.auc_sd > 0.0) {
-        const double shrink = bounds ? e->rank_bound / e->s.auc_sd : 0.0;
-        const double z = fmax(0.0, fabs(e->s.location_z) - shrink);
+        const double z = fabs(e->s.location_z) * sketch_deflation(e->s.auc_sd, e, bounds);
         const double z_max = sqrt(3.0 * (double)n * (double)m / ((double)n + (double)m + 1.0));
         tests_add(&t, "location", dd_pvalue_normal_two_sided(z), e->s.location_z,
                   dd_pvalue_normal_two_sided(z_max));
     }
     if (all && rank_test_valid(e->s.scale_skew, e->s.scale_kurtosis) && e->s.dispersion_sd > 0.0) {
-        const double shrink = bounds ? e->rank_bound / e->s.dispersion_sd : 0.0;
-        const double z = fmax(0.0, fabs(e->s.scale_z) - shrink);
+        const double z = fabs(e->s.scale_z) * sketch_deflation(e->s.dispersion_sd, e, bounds);
         const double z_max = sqrt(3.0 * (double)n * (double)m / ((double)n + (double)m));
         tests_add(&t, "scale", dd_pvalue_normal_two_sided(z), e->s.scale_z,
                   dd_pvalue_normal_two_sided(z_max));

@@ -24,7 +24,7 @@
 #include "methods.h"
 #include "sketches.h"
 
-#define DD_FALSE_ALARM_RATE_DEFAULT 1e-3
+#define DD_FALSE_ALARM_RATE_DEFAULT 0.05
 #define DD_CONDITIONS_PER_FIELD 3u /* drift, null rate, out-of-range or new categories */
 /* The warning floor of an effect is its critical threshold over this, unless set. */
 #define DD_EFFECT_WARNING_RATIO 5.0
@@ -117,6 +117,7 @@ typedef struct dd_numeric_evidence {
     dd_two_sample_stats_t s; /* dd_stat_two_sample of reference and current */
     double ks_bound;         /* sketch error of s.ks (0 on exact data) */
     double rank_bound;       /* of s.auc and s.dispersion */
+    double rank_sd;          /* standard deviation of the sketches' share of that error */
     double wasserstein_bound; /* of s.wasserstein (raw units) */
     double reference_std;    /* population standard deviation: W1 is normed by it (0: raw) */
     double reference_spread; /* dd_stat_reference_spread of the reference */

@@ -9,7 +9,7 @@
 # - the judging model at the command line: a 1-row current file is "insufficient data" and exits
 #   0; a null rate rising from 5% to 25% is a critical quality condition and exits 1 without
 #   dataset drift; --schema kind id/datetime/ignore skips a column and lists it (even one whose
-#   kind differs between the files); --false-alarm-rate sets alpha (0.5 vs the default 0.001);
+#   kind differs between the files); --false-alarm-rate sets alpha (0.5 vs the default 0.05);
 #   a p-value method's threshold in --schema is its alpha;
 # - every error path exits 2 with one message naming the file and, where there is one, the line
 #   and column: missing file, empty file, header only, ragged row, a word in a numeric column,
@@ -33,14 +33,14 @@ driftd=$1
 expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/ref.csv"
 expect_out "^0 of 3 judged features drifted \(0%; the dataset drifts from 50%\): no dataset drift$"
 expect_out "^x +numeric +stable +wasserstein_normed 0 +ks +1$"
-expect_out "^    stable: KS p = 1 >= alpha/3 = 3.7e-05 \(3 tests\) at n = 40, m = 40; wasserstein_normed = 0$"
+expect_out "^    stable: KS p = 1 >= alpha/3 = 0.0019 \(3 tests\) at n = 40, m = 40; wasserstein_normed = 0$"
 expect_out "^0 with insufficient data, 0 skipped; quality conditions raised: 0 warnings, 0 critical$"
-expect_out "^false-alarm rate 0.001 per comparison, alpha = 0.000111 per test$"
+expect_out "^false-alarm rate 0.05 per comparison, alpha = 0.00556 per test$"
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv"
 expect_out "^2 of 3 judged features drifted \(67%; the dataset drifts from 50%\): dataset drift$"
 expect_out "^x +numeric +drift \(critical\) +wasserstein_normed 8.66 +ks +[0-9.e-]+$"
 expect_out "^city +categorical +drift \(critical\) +jensen_shannon 0.589 +chi2 +[0-9.e-]+ +\(1 new category\)$"
-expect_out "^    drift \(critical\): KS p = [0-9.e-]+ < alpha/3 = 3.7e-05 \(3 tests\) at n = 40, m = 40;"
+expect_out "^    drift \(critical\): KS p = [0-9.e-]+ < alpha/3 = 0.0019 \(3 tests\) at n = 40, m = 40;"
 expect_out "^    ! new_categories [<0-9.]+% -> 50%: drift \(critical\): new-categories p = "
 expect_out "^    ! out_of_range [0-9.]+% -> 100%: drift \(critical\)"
 expect_out "^flag +numeric +stable "
@@ -49,13 +49,13 @@ check "drifted columns are listed first" grep -q "city x" <(awk 'NR>4 && /^[^ ]/
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json
 cp "$out" "$tmp/drift.json"
 expect_out '^\{"version":2,"reference":\{"path":"[^"]*ref.csv","rows":40\},"current":'
-expect_out '"dataset":\{"drifted_features":2,"total_features":3,"judged":3,"insufficient":0,"skipped":0,"drift_share":0.66666666666666663,"drift_share_threshold":0.5,"drift":true,"quality_warnings":0,"quality_critical":2,"false_alarm_rate":0.001,"alpha":0.00011111111111111112\}\}$'
+expect_out '"dataset":\{"drifted_features":2,"total_features":3,"judged":3,"insufficient":0,"skipped":0,"drift_share":0.66666666666666663,"drift_share_threshold":0.5,"drift":true,"quality_warnings":0,"quality_critical":2,"false_alarm_rate":0.050000000000000003,"alpha":0.0055555555555555558\}\}$'
 expect_out '"new":\[\{"name":"Nice","count":20\}\]'
 expect_out '"missing":\[\{"name":"Paris","count":20\}\]'
 # One feature, field by field: the verdict and the quality conditions that apply to its kind.
 expect_out '\{"name":"x","kind":"numeric","role":"judge","status":"drift","severity":"critical","reason":"drift \(critical\): KS p = [^"]+","n_reference":40,"n_current":40,'
-expect_out '"name":"x",.*"method":"wasserstein","threshold":1.1[0-9]+,"value":8.66[0-9]+,"drift":true,"verdict":\{"test":"ks","statistic":1,"p_value":[0-9.e-]+,"alpha":0.00011111111111111112,"p_min":[0-9.e-]+,"tests":3,"effect":\{"name":"wasserstein_normed","value":8.66[0-9]+,"conservative":8.66[0-9]+\},"warning_floor":0.02,"critical":1.1[0-9]+,"noise_floor":1.1[0-9]+,"n_reference":40,"n_current":40,"test_results":\[\{"name":"ks","p_value":[0-9.e-]+,"statistic":1\},\{"name":"location",[^]]*\},\{"name":"scale",[^]]*\}\]\}'
-expect_out '"name":"x",.*"quality":\{"null_rate":\{"status":"stable","severity":"none","reference_rate":0,"current_rate":0,"increase":0,"p_value":1,"alpha":0.00011111111111111112,"warning_floor":0.01,"critical":0.05[0-9]*,"noise_floor":0,"reason":"stable: Fisher p = 1 [^"]*"\},"out_of_range":\{"status":"drift","severity":"critical","reference_rate":0.04[0-9]*,"current_rate":1,"increase":0.95[0-9]*,'
+expect_out '"name":"x",.*"method":"wasserstein","threshold":0.88[0-9]+,"value":8.66[0-9]+,"drift":true,"verdict":\{"test":"ks","statistic":1,"p_value":[0-9.e-]+,"alpha":0.0055555555555555558,"p_min":[0-9.e-]+,"tests":3,"effect":\{"name":"wasserstein_normed","value":8.66[0-9]+,"conservative":8.66[0-9]+\},"warning_floor":0.02,"critical":0.88[0-9]+,"noise_floor":0.88[0-9]+,"n_reference":40,"n_current":40,"test_results":\[\{"name":"ks","p_value":[0-9.e-]+,"statistic":1\},\{"name":"location",[^]]*\},\{"name":"scale",[^]]*\}\]\}'
+expect_out '"name":"x",.*"quality":\{"null_rate":\{"status":"stable","severity":"none","reference_rate":0,"current_rate":0,"increase":0,"p_value":1,"alpha":0.0055555555555555558,"warning_floor":0.01,"critical":0.05[0-9]*,"noise_floor":0,"reason":"stable: Fisher p = 1 [^"]*"\},"out_of_range":\{"status":"drift","severity":"critical","reference_rate":0.04[0-9]*,"current_rate":1,"increase":0.95[0-9]*,'
 expect_out '"name":"city",.*"verdict":\{"test":"chi2",.*"quality":\{"null_rate":\{[^}]*\},"new_categories":\{"status":"drift","severity":"critical","reference_rate":[0-9.e-]+,"current_rate":0.5,"increase":0.4999[0-9]*,'
 # The quality conditions by kind: numeric null_rate and out_of_range, categorical null_rate and
 # new_categories.
@@ -83,7 +83,7 @@ expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/one.csv"
 expect_out "^current   .*one.csv \(1 row\)$"
 expect_out "^x +numeric +insufficient data "
 expect_out "^city +categorical +insufficient data "
-expect_out "^    insufficient data: at n = 1, m = 40 no test can reach alpha = 0.00011 \(smallest possible$"
+expect_out "^    insufficient data: at n = 1, m = 40 no test can reach alpha = 0.0056 \(smallest possible$"
 expect_out "^0 of 0 judged features drifted \(0%; the dataset drifts from 50%\): no dataset drift$"
 expect_out "^3 with insufficient data, 0 skipped;"
 expect_no_out "drift \((warning|critical)\)"
@@ -97,7 +97,7 @@ awk 'BEGIN { print "v,w"; for (i = 0; i < 400; i++) print ((i % 20 == 0) ? "" : 
 awk 'BEGIN { print "v,w"; for (i = 0; i < 400; i++) print ((i % 4 == 0) ? "" : i % 37) "," i % 5 }' >"$tmp/nulls_cur.csv"
 expect 1 "$driftd" compare --reference "$tmp/nulls_ref.csv" --current "$tmp/nulls_cur.csv"
 expect_out "^v +numeric +stable "
-expect_out "^    ! null_rate 5% -> 25%: drift \(critical\): Fisher p = [0-9.e-]+ < alpha = 0.00017 at n = 400,$"
+expect_out "^    ! null_rate 5% -> 25%: drift \(critical\): Fisher p = [0-9.e-]+ < alpha = 0.0083 at n = 400,$"
 expect_out "^0 of 2 judged features drifted .*: no dataset drift$"
 expect_out "quality conditions raised: 0 warnings, 1 critical$"
 expect 1 "$driftd" compare --reference "$tmp/nulls_ref.csv" --current "$tmp/nulls_cur.csv" --format json
@@ -112,7 +112,7 @@ awk 'BEGIN { print "x,y"; for (i = 0; i < 20000; i++) print (i + 0.5) / 20000 ",
 awk 'BEGIN { print "x,y"; for (i = 0; i < 20000; i++) print ((i + 0.5) / 20000) ^ 1.1 "," i % 7 }' >"$tmp/grid_cur.csv"
 expect 0 "$driftd" compare --reference "$tmp/grid_ref.csv" --current "$tmp/grid_cur.csv" --drift-share 0.6
 expect_out "^x +numeric +drift \(warning\) +wasserstein_normed 0.08[0-9]* +location +[0-9.e-]+$"
-expect_out "^    drift \(warning\): rank-sum \(location\) p = [0-9.e-]+ < alpha/3 = 5.6e-05 \(3 tests\) at n = 20000,$"
+expect_out "^    drift \(warning\): rank-sum \(location\) p = [0-9.e-]+ < alpha/3 = 0.0028 \(3 tests\) at n = 20000,$"
 expect_out "^      m = 20000; wasserstein_normed = 0.08[0-9]* >= 0.02 \(critical from 0.1\)$"
 expect_out "^1 of 2 judged features drifted \(50%; the dataset drifts from 60%\): no dataset drift$"
 expect 1 "$driftd" compare --reference "$tmp/grid_ref.csv" --current "$tmp/grid_cur.csv" --format json
@@ -133,7 +133,7 @@ check "skipped columns are listed last" [ "$(awk 'NR>4 && /^[^ ]/ && NF>0 {print
 expect 0 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --schema "$tmp/roles.csv" --format json
 expect_out '\{"name":"x","kind":"numeric","role":"id","status":"skipped","severity":"none","reason":"skipped: kind id in the schema[^"]*","drift":false\}'
 expect_out '"dataset":\{"drifted_features":0,"total_features":3,"judged":1,"insufficient":0,"skipped":2,'
-expect_out '"false_alarm_rate":0.001,"alpha":0.00033333333333333332\}'
+expect_out '"false_alarm_rate":0.050000000000000003,"alpha":0.016666666666666666\}'
 sed 's/^\([0-9]*\)\.5,/id\1,/' "$tmp/drift.csv" >"$tmp/words_id.csv"
 printf 'column,kind\nx,ignore\n' >"$tmp/ignore.csv"
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/words_id.csv" --schema "$tmp/ignore.csv"

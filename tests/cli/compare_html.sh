@@ -81,10 +81,10 @@ check "a critical badge" present '<span class="badge critical">drift (critical)<
 check "a stable badge" present '<span class="badge stable">stable</span>' "$page"
 check "an insufficient data badge" present '<span class="badge insufficient">insufficient data</span>' "$page"
 check "the reason of a drifted field, escaped" \
-    grep -Eq '<p class="reason">drift \(critical\): rank-sum \(location\) p = [0-9.e-]+ &lt; alpha/3 = 2.2e-05 \(3 tests\) at n = 300, m = 300; wasserstein_normed = [0-9.]+ &gt;= 0.02 \(critical from [0-9.]+\)</p>' "$page"
+    grep -Eq '<p class="reason">drift \(critical\): rank-sum \(location\) p = [0-9.e-]+ &lt; alpha/3 = 0.0011 \(3 tests\) at n = 300, m = 300; wasserstein_normed = [0-9.]+ &gt;= 0.02 \(critical from [0-9.]+\)</p>' "$page"
 check "the field without current values says why" present '<p class="reason">insufficient data: no values in the current data</p>' "$page"
 check "one Verdict table per judged field" [ "$(grep -c '<caption>Verdict</caption>' "$page")" = 5 ]
-check "the verdict table has alpha" grep -Eq '<td>p-value \(combined\)</td><td>p</td><td class="num">[0-9.e-]+</td><td>&alpha;</td><td class="num">6.667e-05</td>' "$page"
+check "the verdict table has alpha" grep -Eq '<td>p-value \(combined\)</td><td>p</td><td class="num">[0-9.e-]+</td><td>&alpha;</td><td class="num">0.003333</td>' "$page"
 check "the verdict table has the floors" grep -Eq '<td>floors</td><td>warning from</td><td class="num">0.02</td><td>critical from</td>' "$page"
 check "one Quality table per judged field" [ "$(grep -c '<table class="quality">' "$page")" = 5 ]
 check "a raised critical condition is flagged" \
@@ -96,7 +96,7 @@ check "the overview lists raised conditions" present '<span class="badge critica
 check "summary: drifted of judged" present '<tr><th>Drifted fields</th><td>2 of 4 judged</td></tr>' "$page"
 check "summary: not judged" present '<tr><th>Not judged</th><td>1 with insufficient data, 0 skipped (of 5 fields)</td></tr>' "$page"
 check "summary: quality conditions" present '<tr><th>Quality conditions</th><td>0 warnings, 3 critical</td></tr>' "$page"
-check "summary: the budget" present '<tr><th>False-alarm budget</th><td>0.001 per comparison; &alpha; = 6.667e-05 per test</td></tr>' "$page"
+check "summary: the budget" present '<tr><th>False-alarm budget</th><td>0.05 per comparison; &alpha; = 0.003333 per test</td></tr>' "$page"
 check "the banner names the critical quality conditions" present '>Dataset drift: 2 of 4 judged fields drifted; 3 critical quality conditions</p>' "$page"
 
 # A skipped field (--schema kind id): listed with its role, a section without a plot.

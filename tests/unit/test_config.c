@@ -389,7 +389,7 @@ static void test_defaults(void **state) {
     assert_int_equal(cfg->alerts.min_samples, 1);
     assert_int_equal(cfg->alerts.raise_after, 1);
     assert_int_equal(cfg->alerts.clear_after, 3);
-    assert_true(cfg->alerts.false_alarm_rate == 0.001);
+    assert_true(cfg->alerts.false_alarm_rate == 0.05);
     assert_int_equal(cfg->alerts.n_mute, 0);
     assert_int_equal(cfg->alerts.max_lag_ms, 0);
     assert_int_equal(cfg->alerts.max_idle_ms, 0);
