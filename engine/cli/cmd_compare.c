@@ -58,6 +58,10 @@ enum {
     N_OPTIONS
 };
 
+/* The default's spelling in the help, from the one definition (verdict.h). */
+#define RATE_TEXT_(x) #x
+#define RATE_TEXT(x) RATE_TEXT_(x)
+
 static const dd_cli_option_t compare_options[] = {
     {OPT_REFERENCE, "reference", 0, "FILE", "the baseline, e.g. the training set", NULL},
     {OPT_CURRENT, "current", 0, "FILE", "the data to judge", NULL},
@@ -83,7 +87,7 @@ static const dd_cli_option_t compare_options[] = {
      "dataset drift when drifted/judged columns >= X (default 0.5)", NULL},
     {OPT_FALSE_ALARM_RATE, "false-alarm-rate", 0, "RATE",
      "the probability of any false alarm in one comparison, 0 < RATE < 1\n"
-     "(default 0.001), spent evenly over columns and conditions",
+     "(default " RATE_TEXT(DD_FALSE_ALARM_RATE_DEFAULT) "), spent evenly over columns and conditions",
      NULL},
     {OPT_INPUT_FORMAT, "input-format", 0, "F",
      "csv, jsonl or avro: read both files as F, whatever their names", NULL},
