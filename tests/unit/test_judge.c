@@ -20,7 +20,8 @@
  *   distance method names the effect and its threshold is the critical effect; methods that do
  *   not fit the field's kind, bad field indices and kinds are refused; alpha is the level used;
  * - categories new to / missing from the window are listed, and the new-categories quality
- *   condition is raised; past the category sketch's capacity nothing is claimed new;
+ *   condition is raised; past the category sketch's capacity nothing is claimed new; the
+ *   new-categories p-value matches its Chernoff bound recomputed on a fine grid of λ;
  * - a shared histogram gives exact binned statistics (bounds 0, effect = conservative effect);
  * - p-values are in [0, 1] and never NaN (constant data, infinities, NaN, nulls, total
  *   separation), and stay > 0 in the far tail where the doubles allow;
@@ -758,6 +759,58 @@ static void test_new_and_missing_categories(void **state) {
     dd_sketch_set_destroy(cur);
 }
 
+/* The new-categories p-value is the Chernoff bound inf over λ > 0 of e^{−λx}·Π(1 − q + q·e^{λt})
+ * with q = C(n, t)/C(n + m, t): recomputed here independently (q as the product
+ * Π (n − j)/(n + m − j) over j < t, the infimum over a fine grid of λ), the verdict's p-value
+ * (one test, so not multiplied) must match it to the grid's resolution and never fall below it
+ * by more than rounding (a smaller p would be a bound that does not hold). */
+static double grid_new_categories_bound(const uint64_t *t, size_t k, uint64_t x, uint64_t n,
+                                        uint64_t m) {
+    double best = 0.0; /* log of the bound; λ → 0 gives 1 */
+    for (double lambda = 1e-4; lambda < 20.0; lambda *= 1.0005) {
+        double f = -lambda * (double)x;
+        for (size_t i = 0; i < k; i++) {
+            double q = 1.0;
+            for (uint64_t j = 0; j < t[i] && q > 0.0; j++)
+                q *= (double)(n - j) / (double)(n + m - j);
+            f += log1p(q * expm1(lambda * (double)t[i]));
+        }
+        if (f < best)
+            best = f;
+    }
+    return exp(best);
+}
+
+static void test_new_categories_bound(void **state) {
+    (void)state;
+    /* Categories with 1..12 values in both samples together (singletons dominate, as in a
+     * long tail), n current and m reference values. */
+    const uint64_t n = 2000, m = 20000;
+    uint64_t t[60];
+    for (size_t i = 0; i < 60; i++)
+        t[i] = 1 + (i * 7) % 12;
+    const uint64_t xs[] = {40, 80, 150};
+    for (size_t s = 0; s < sizeof xs / sizeof xs[0]; s++) {
+        dd_proportion_evidence_t e;
+        memset(&e, 0, sizeof e);
+        e.law = DD_LAW_NEW_CATEGORIES;
+        e.n_reference = m;
+        e.n_current = n;
+        e.current_rate = (double)xs[s] / (double)n;
+        e.pooled_counts = t;
+        e.n_categories = 60;
+        dd_verdict_t v;
+        dd_verdict_proportion(&e, 0.01, 1e-3, 1e-3, 0, &v);
+        assert_int_equal(v.tests, 1);
+        assert_string_equal(v.test, "new_categories");
+        const double want = grid_new_categories_bound(t, 60, xs[s], n, m);
+        /* The grid's step (0.05% in λ) moves a convex exponent by far less than 1e-3 of itself
+         * near its minimum; the search stops at a bracket of 1e-4. */
+        assert_true(want < 1.0);
+        assert_true(fabs(log(v.p_value) - log(want)) < 1e-3 * fmax(1.0, -log(want)));
+    }
+}
+
 /* Past capacity the counts are approximate: bounds appear, and nothing is claimed new. */
 static void test_categories_past_capacity(void **state) {
     (void)state;
@@ -1084,6 +1137,7 @@ int main(void) {
         cmocka_unit_test(test_bound_decides_borderline),
         cmocka_unit_test(test_methods),
         cmocka_unit_test(test_new_and_missing_categories),
+        cmocka_unit_test(test_new_categories_bound),
         cmocka_unit_test(test_categories_past_capacity),
         cmocka_unit_test(test_shared_histogram_is_exact),
         cmocka_unit_test(test_never_nan),
