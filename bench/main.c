@@ -2,6 +2,7 @@
  *
  *   driftd-bench sketches [--json] [--values N] [--repeats N] [--peer-python PYTHON]
  *   driftd-bench codecs [--json] [--records N] [--repeats N] [--dump DIR]
+ *   driftd-bench judge [--json] [--repeats N]
  *
  * Each figure is the median of `repeats` timed runs over the same data after one warm-up run, on
  * one thread. The JSON form is one object on one line; the human form is a table. Both name the
@@ -22,6 +23,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "Usage: driftd-bench sketches [--json] [--values N] [--repeats N] [--peer-python PY]\n"
             "       driftd-bench codecs [--json] [--records N] [--repeats N] [--dump DIR]\n"
+            "       driftd-bench judge [--json] [--repeats N]\n"
             "       driftd-bench --help | --version\n"
             "\n"
             "Suites:\n"
@@ -30,6 +32,9 @@ static void usage(FILE *out) {
             "  codecs     decoding speed of a 16-field, ~300-byte feature record into a column\n"
             "             batch (JSON, Avro bodies, an Avro object container file; driftd's\n"
             "             decoders and avro-c's generic reader), one thread\n"
+            "  judge      one judgement of a field as driftd run makes it (numeric and\n"
+            "             categorical, current windows of 1,000 to 30,000 values against a\n"
+            "             reference of 30,000), one thread\n"
             "\n"
             "Options:\n"
             "  --json              print one JSON object instead of a table\n"
@@ -67,7 +72,8 @@ int main(int argc, char **argv) {
         dd_engine_print_version(stdout);
         return 0;
     }
-    if (strcmp(argv[1], "sketches") != 0 && strcmp(argv[1], "codecs") != 0) {
+    if (strcmp(argv[1], "sketches") != 0 && strcmp(argv[1], "codecs") != 0 &&
+        strcmp(argv[1], "judge") != 0) {
         fprintf(stderr, "driftd-bench: unknown suite '%s' (see 'driftd-bench --help')\n", argv[1]);
         return 2;
     }
@@ -111,5 +117,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (strcmp(argv[1], "judge") == 0)
+        return bench_judge(&opt);
     return strcmp(argv[1], "codecs") == 0 ? bench_codecs(&opt) : bench_sketches(&opt);
 }
