@@ -25,6 +25,8 @@
 
 /* Bounds on the file and on what it declares. */
 #define DD_CONFIG_BYTES_MAX ((size_t)1 << 20) /* the YAML file */
+/* A config that is not a regular file (a FIFO, e.g. bash's <(...)) must arrive within this. */
+#define DD_CONFIG_STREAM_WAIT_MS 5000
 #define DD_CONFIG_DEPTH_MAX 16u               /* nested mappings and sequences */
 #define DD_CONFIG_NODES_MAX 200000u           /* YAML nodes (scalars, mappings, sequences) */
 #define DD_CONFIG_SCALAR_BYTES_MAX 65536u     /* one scalar, also after substitution */

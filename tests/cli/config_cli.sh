@@ -6,7 +6,8 @@
 #   from ${ENV:...}/${FILE:...} and secret-looking kafka keys as ***, and that output checks too;
 # - every error exits 2 with one line "driftd config: FILE:LINE:COLUMN: ..." (or "FILE: ..." when
 #   there is no position) on stderr and nothing on stdout: unknown key, bad value, unset
-#   variable, missing file, empty file, YAML syntax; secrets never reach stderr;
+#   variable, missing file, empty file, YAML syntax, a directory, a FIFO nobody writes to
+#   (within 5 s; a FIFO with a config in it, as from <(...), passes); secrets never reach stderr;
 # - usage errors exit 2 with one line: no sub-command, unknown sub-command, no FILE, two FILEs,
 #   unknown option (with "did you mean"), --print=VALUE; options and operands in any order, and
 #   `--` ends the options (a FILE named like an option).
@@ -70,6 +71,17 @@ expect_error "^driftd config: $tmp/syntax.yaml:2:[0-9]+: invalid YAML: " "$drift
 printf 'a: &x 1\nb: *x\n' >"$tmp/alias.yaml"
 expect_error "^driftd config: $tmp/alias.yaml:1:4: a: YAML anchors \(&x\) are not supported" "$driftd" config check "$tmp/alias.yaml"
 expect_error "^driftd config: $tmp/none.yaml: No such file or directory$" "$driftd" config check "$tmp/none.yaml"
+# Not a regular file: a FIFO (bash's <(...)) is read as it arrives; one nobody writes to is
+# refused after DD_CONFIG_STREAM_WAIT_MS (5 s) instead of hanging; a directory is refused at once.
+printf 'kafka: {bootstrap.servers: 127.0.0.1:9092}\nstreams: [{name: s, topics: in, codec: json, fields: [{path: a, kind: numeric}]}]\n' >"$tmp/plain.yaml"
+expect 0 "$driftd" config check <(cat "$tmp/plain.yaml")
+expect_out '^/dev/fd/[0-9]+: ok \(1 stream, 1 field\)$'
+mkfifo "$tmp/fifo.yaml"
+start=$SECONDS
+expect_error "^driftd config: $tmp/fifo.yaml: not a regular file, and no complete config arrived within 5 s" \
+    timeout 30 "$driftd" config check "$tmp/fifo.yaml"
+check "a FIFO nobody writes to is refused within 10 s (took $((SECONDS - start)) s)" [ $((SECONDS - start)) -le 10 ]
+expect_error "^driftd config: $tmp: Is a directory$" "$driftd" config check "$tmp"
 head -c 1048577 /dev/zero | tr '\0' '#' >"$tmp/big.yaml"
 expect_error "^driftd config: $tmp/big.yaml: larger than 1048576 bytes" "$driftd" config check "$tmp/big.yaml"
 
