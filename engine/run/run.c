@@ -330,6 +330,11 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* A reader of standard output (events: {stdout: true}) that goes away must not kill the
+     * process before it drains and checkpoints: the write fails with EPIPE instead, and is
+     * counted and logged (run_sinks.c). */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
     run_log(&r->log, DD_CONFIG_LOG_INFO, "driftd run %s: %zu streams, %zu fields; started",
             DRIFTD_VERSION, cfg->n_streams, cfg->n_fields);
     for (size_t i = 0; i < r->n_streams; i++) /* idleness counts from the start */

@@ -351,6 +351,7 @@ typedef struct run {
     FILE *events_file;
     uint64_t sequence; /* evaluations over all streams: enters event ids */
     uint64_t events_emitted, events_failed, delivery_failures, dead_letters_failed;
+    uint64_t stdout_failures; /* events that standard output refused (logged at the first) */
     uint64_t evaluations;
     double last_eval_seconds;
     int64_t last_checkpoint_ms;

@@ -72,8 +72,16 @@ int run_emit(run_t *r, dd_event_t *e) {
     if (r->cfg->events.to_stdout) {
         fwrite(r->scratch, 1, need, stdout);
         fputc('\n', stdout);
-        if (fflush(stdout) != 0)
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            const int err = errno;
+            if (r->stdout_failures++ == 0) /* once: a closed reader fails every event after */
+                run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                        "events to standard output: %s (this and every later event there is "
+                        "lost and counted in driftd_events_failed_total; other sinks go on)",
+                        strerror(err));
+            clearerr(stdout);
             rc = -1;
+        }
     }
     if (r->events_file != NULL) {
         fwrite(r->scratch, 1, need, r->events_file);

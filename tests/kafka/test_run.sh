@@ -25,12 +25,14 @@
 #               a restart in the middle of the shift (the key's alert state survives); the other
 #               key raises none; each key's window counts exactly its records and a third key's
 #               records are counted as untracked
+#   sigpipe     events on standard output with no reader (SIGPIPE): driftd logs the failure
+#               once, goes on, drains, checkpoints every record and exits 0
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
 tool=$2
 shift 2
-scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys}
+scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe}
 home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
 bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
 [ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
@@ -607,6 +609,49 @@ msgs = [json.loads(l) for l in open(sys.argv[1])]
 d = [m for m in msgs if json.loads(m["value"])["type"] == "drift"]
 assert len(d) == 1 and d[0]["key"] == "features{model=v2}/latency_ms", d
 ' "$dir/keys.alerts.jsonl"
+}
+
+scenario_sigpipe() {
+    say "-- events on standard output whose reader has gone (SIGPIPE)"
+    local topic=$pfx.sigpipe
+    "$tool" create "$bs" "$topic" 1 || { fail "topic"; return; }
+    "$driftd" gen --output "$dir/sigpipe.ref.jsonl" --format json --records 20000 --seed 101 \
+        --start-ms "$t0" --step-ms 5 >/dev/null 2>&1 || { fail "reference"; return; }
+    "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 20000 --seed 202 \
+        --start-ms "$t0" --step-ms 5 --shift latency_ms:3 --shift-from 4000 --shift-until 8000 \
+        2>/dev/null || { fail "producing"; return; }
+    { common_kafka "$pfx-sigpipe"
+      cat <<EOF
+streams:
+  - name: features
+    topics: [$topic]
+    codec: json
+EOF
+      fields
+      cat <<EOF
+window: {length: 10s, pane: 1s, time: event, watermark: 1s, evaluate_every: 1s}
+reference: {type: file, path: $dir/sigpipe.ref.jsonl}
+alerts: {topic: null, false_alarm_rate: $quiet_rate}
+events: {stdout: true}
+state: {dir: $dir/sigpipe.state, checkpoint_every: 5s}
+http: {listen: null}
+log: {level: info, format: json}
+EOF
+    } >"$dir/sigpipe.yaml"
+    # `true` exits at once, so every event driftd writes meets a pipe with no reader.
+    { timeout 300 "$driftd" run -c "$dir/sigpipe.yaml" --stop-when-idle 3000 2>"$dir/sigpipe.log"
+      echo $? >"$dir/sigpipe.status"; } | true
+    local status
+    status=$(cat "$dir/sigpipe.status")
+    check "driftd run outlived its stdout reader and exited 0 (status $status)" test "$status" -eq 0
+    check "the lost events are logged once, with the reason" \
+        test "$(grep -c 'events to standard output: Broken pipe' "$dir/sigpipe.log")" -eq 1
+    "$driftd" inspect "$dir/sigpipe.state/driftd.state" --format json >"$dir/sigpipe.inspect.json"
+    check "it drained and checkpointed every record" json '
+import json, sys
+st = json.load(open(sys.argv[1]))["streams"][0]
+assert st["counters"]["records"] == 20000, st["counters"]
+' "$dir/sigpipe.inspect.json"
 }
 
 for s in $scenarios; do
