@@ -352,6 +352,9 @@ typedef struct run {
     uint64_t sequence; /* evaluations over all streams: enters event ids */
     uint64_t events_emitted, events_failed, delivery_failures, dead_letters_failed;
     uint64_t stdout_failures; /* events that standard output refused (logged at the first) */
+    uint64_t dead_letters_truncated; /* refused as too large, replaced by a truncated one */
+    int64_t delivery_log_ms;         /* the latest delivery failure logged (run_sinks.c) */
+    uint64_t delivery_log_suppressed;
     uint64_t evaluations;
     double last_eval_seconds;
     int64_t last_checkpoint_ms;

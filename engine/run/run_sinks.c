@@ -8,29 +8,143 @@
 
 #include "run_int.h"
 
-/* A message Kafka did not take (after the producer's own retries) is produced again, headers
- * and all: an event or a dead letter is never dropped, and while it waits in the queue no
- * checkpoint commits past the record it came from (run_checkpoint() requires an empty queue). */
+/* Errors after which the same message can still be taken: the broker, its replicas or the
+ * network were away for longer than the producer's own retries (message.timeout.ms). Any other
+ * error (too large, invalid, not authorised, no such topic, ...) is final for that message:
+ * producing it again would fail the same way, forever. */
+static int delivery_retriable(rd_kafka_resp_err_t e) {
+    switch (e) {
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int too_large(rd_kafka_resp_err_t e) {
+    return e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+           e == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+}
+
+/* At most one log line a second for delivery failures, with the count of those not logged. */
+static void log_delivery(run_t *r, const char *topic, rd_kafka_resp_err_t e, const char *what) {
+    const int64_t now = run_now_ms();
+    if (r->delivery_log_ms != 0 && now - r->delivery_log_ms < 1000) {
+        r->delivery_log_suppressed++;
+        return;
+    }
+    char more[64] = "";
+    if (r->delivery_log_suppressed > 0)
+        snprintf(more, sizeof more, " (and %" PRIu64 " more failures not logged)",
+                 r->delivery_log_suppressed);
+    run_log(&r->log, DD_CONFIG_LOG_ERROR, "delivery to %s failed: %s; %s%s", topic,
+            rd_kafka_err2str(e), what, more);
+    r->delivery_log_ms = now;
+    r->delivery_log_suppressed = 0;
+}
+
+/* A dead letter Kafka refuses as too large is replaced by one that records its fate: same key
+ * (up to 1 KiB), no value, its headers (taken over: the caller's copy) plus driftd.truncated
+ * (the value's size) and driftd.delivery_error. 0 when produced. */
+static int produce_truncated(rd_kafka_t *rk, const char *topic, const void *key, size_t key_len,
+                             size_t len, rd_kafka_resp_err_t why, rd_kafka_headers_t *hdrs) {
+    if (hdrs == NULL)
+        hdrs = rd_kafka_headers_new(2);
+    char size[24];
+    snprintf(size, sizeof size, "%zu", len);
+    rd_kafka_header_add(hdrs, "driftd.truncated", -1, size, -1);
+    rd_kafka_header_add(hdrs, "driftd.delivery_error", -1, rd_kafka_err2str(why), -1);
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(key, key_len <= 1024 ? key_len : 1024), RD_KAFKA_V_VALUE(NULL, 0),
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_headers_destroy(hdrs);
+        return -1;
+    }
+    return 0;
+}
+
+static int has_header(const rd_kafka_message_t *m, const char *name) {
+    rd_kafka_headers_t *hdrs = NULL;
+    const void *v;
+    size_t len;
+    return rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != NULL &&
+           rd_kafka_header_get_last(hdrs, name, &v, &len) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* Produces m again as it was, headers and all, plus the header `mark` when not NULL. */
+static rd_kafka_resp_err_t produce_again(rd_kafka_t *rk, const char *topic,
+                                         const rd_kafka_message_t *m, const char *mark) {
+    rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != NULL)
+        copy = rd_kafka_headers_copy(hdrs);
+    if (mark != NULL) {
+        if (copy == NULL)
+            copy = rd_kafka_headers_new(1);
+        rd_kafka_header_add(copy, mark, -1, "1", 1);
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
+        RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && copy != NULL)
+        rd_kafka_headers_destroy(copy);
+    return err;
+}
+
+/* A message Kafka did not take. After a transient error (the producer's own retries ran out
+ * while the broker was away) it is produced again, headers and all: an event or a dead letter is
+ * not dropped for an outage, and while it waits in the queue no checkpoint commits past the
+ * record it came from (run_checkpoint() requires an empty queue). After a final error it is not:
+ * it is counted and logged (at most a line a second), and a dead letter refused as too large is
+ * replaced by a truncated one that says so, so the record's fate is on the dead-letter topic (the
+ * broker refuses a batch whole, so dead letters batched with the one too large are replaced too:
+ * their driftd.truncated header gives their own size).
+ * Either way the queue drains and checkpoints go on. */
 void run_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     run_t *r = opaque;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
         return;
     r->delivery_failures++;
     const char *topic = m->rkt != NULL ? rd_kafka_topic_name(m->rkt) : NULL;
-    run_log(&r->log, DD_CONFIG_LOG_ERROR, "delivery to %s failed: %s; producing it again",
-            topic != NULL ? topic : "?", rd_kafka_err2str(m->err));
-    if (topic == NULL)
+    if (topic == NULL) {
+        log_delivery(r, "?", m->err, "dropped");
         return;
-    rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != NULL)
-        copy = rd_kafka_headers_copy(hdrs);
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
-        RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_END);
+    }
+    if (!delivery_retriable(m->err)) {
+        const int dead_letter = r->cfg->alerts.dead_letter_topic != NULL &&
+                                strcmp(topic, r->cfg->alerts.dead_letter_topic) == 0;
+        rd_kafka_headers_t *hdrs = NULL;
+        if (!dead_letter || !too_large(m->err) || has_header(m, "driftd.truncated")) {
+            log_delivery(r, topic, m->err, "final; not produced again");
+        } else if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                   produce_truncated(rk, topic, m->key, m->key_len, m->len, m->err,
+                                     hdrs != NULL ? rd_kafka_headers_copy(hdrs) : NULL) == 0) {
+            r->dead_letters_truncated++;
+            log_delivery(r, topic, m->err,
+                         "final; a truncated dead letter (no value, header driftd.truncated) "
+                         "takes its place");
+        } else {
+            log_delivery(r, topic, m->err, "final; a truncated dead letter failed too");
+        }
+        return;
+    }
+    log_delivery(r, topic, m->err, "producing it again");
+    const rd_kafka_resp_err_t err = produce_again(rk, topic, m, NULL);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (copy != NULL)
-            rd_kafka_headers_destroy(copy);
         r->events_failed++;
         run_log(&r->log, DD_CONFIG_LOG_ERROR, "producing to %s again failed: %s", topic,
                 rd_kafka_err2str(err));
@@ -77,7 +191,7 @@ int run_emit(run_t *r, dd_event_t *e) {
             if (r->stdout_failures++ == 0) /* once: a closed reader fails every event after */
                 run_log(&r->log, DD_CONFIG_LOG_ERROR,
                         "events to standard output: %s (this and every later event there is "
-                        "lost and counted in driftd_events_failed_total; other sinks go on)",
+                        "lost and counted in driftd_event_failures_total; other sinks go on)",
                         strerror(err));
             clearerr(stdout);
             rc = -1;
@@ -146,8 +260,20 @@ void run_dead_letter(run_t *r, const run_stream_t *s, const rd_kafka_message_t *
     rd_kafka_header_add(h, "driftd.source.topic", -1, rd_kafka_topic_name(m->rkt), -1);
     rd_kafka_header_add(h, "driftd.source.partition", -1, partition, -1);
     rd_kafka_header_add(h, "driftd.source.offset", -1, offset, -1);
-    const rd_kafka_resp_err_t e = produce_bounded(r, r->cfg->alerts.dead_letter_topic, m->key,
-                                                  m->key_len, m->payload, m->len, h);
+    rd_kafka_resp_err_t e = produce_bounded(r, r->cfg->alerts.dead_letter_topic, m->key,
+                                            m->key_len, m->payload, m->len, h);
+    if (too_large(e)) { /* past the producer's message.max.bytes: its fate instead */
+        if (produce_truncated(r->producer, r->cfg->alerts.dead_letter_topic, m->key, m->key_len,
+                              m->len, e, h) == 0) {
+            r->dead_letters_truncated++;
+            return;
+        }
+        r->dead_letters_failed++; /* h was taken over (destroyed on failure) */
+        run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                "dead-letter topic %s: %s, and a truncated dead letter in its place failed too",
+                r->cfg->alerts.dead_letter_topic, rd_kafka_err2str(e));
+        return;
+    }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         rd_kafka_headers_destroy(h);
         r->dead_letters_failed++;

@@ -1,6 +1,8 @@
 /* kafka_tool.c — a small Kafka client for the integration tests (not part of driftd):
  *
- *   kafka_tool create BOOTSTRAP TOPIC PARTITIONS     create a topic (exit 0 also if it exists)
+ *   kafka_tool create BOOTSTRAP TOPIC PARTITIONS [NAME=VALUE...]
+ *                                                    create a topic (exit 0 also if it exists),
+ *                                                    with topic configs (max.message.bytes=2048)
  *   kafka_tool tail BOOTSTRAP TOPIC MAX IDLE_MS      print up to MAX messages from the start of
  *                                                    TOPIC as JSON lines, stopping after IDLE_MS
  *                                                    without a new message
@@ -50,10 +52,20 @@ static rd_kafka_t *client(rd_kafka_type_t type, const char *bootstrap, const cha
     return rk;
 }
 
-static int create(const char *bootstrap, const char *topic, int partitions) {
+static int create(const char *bootstrap, const char *topic, int partitions, char **configs,
+                  int n_configs) {
     rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bootstrap, NULL);
     char err[512];
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof err);
+    for (int i = 0; i < n_configs; i++) {
+        char *eq = strchr(configs[i], '=');
+        if (eq == NULL) {
+            fprintf(stderr, "kafka_tool: create: %s is not NAME=VALUE\n", configs[i]);
+            return 2;
+        }
+        *eq = '\0';
+        rd_kafka_NewTopic_set_config(nt, configs[i], eq + 1);
+    }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
@@ -220,8 +232,8 @@ static int produce(const char *bootstrap, const char *topic, const char *path) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 5 && strcmp(argv[1], "create") == 0)
-        return create(argv[2], argv[3], atoi(argv[4]));
+    if (argc >= 5 && strcmp(argv[1], "create") == 0)
+        return create(argv[2], argv[3], atoi(argv[4]), argv + 5, argc - 5);
     if (argc == 6 && strcmp(argv[1], "tail") == 0)
         return tail(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
     if (argc == 4 && strcmp(argv[1], "count") == 0)

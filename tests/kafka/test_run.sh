@@ -27,12 +27,15 @@
 #               records are counted as untracked
 #   sigpipe     events on standard output with no reader (SIGPIPE): driftd logs the failure
 #               once, goes on, drains, checkpoints every record and exits 0
+#   dlqsize     a dead letter larger than the dead-letter topic's max.message.bytes: logged
+#               once, replaced by a truncated dead letter (no value; its size and the reason in
+#               headers), never produced again; checkpoints go on and every record is counted
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
 tool=$2
 shift 2
-scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe}
+scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe dlqsize}
 home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
 bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
 [ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
@@ -652,6 +655,68 @@ import json, sys
 st = json.load(open(sys.argv[1]))["streams"][0]
 assert st["counters"]["records"] == 20000, st["counters"]
 ' "$dir/sigpipe.inspect.json"
+}
+
+scenario_dlqsize() {
+    say "-- a dead letter larger than the dead-letter topic takes"
+    local topic=$pfx.dlqsize dlq=$pfx.dlqsize.dlq
+    "$tool" create "$bs" "$topic" 1 && "$tool" create "$bs" "$dlq" 1 max.message.bytes=2048 ||
+        { fail "topics"; return; }
+    "$driftd" gen --output "$dir/dlqsize.ref.jsonl" --format json --records 5000 --seed 101 \
+        --start-ms "$t0" --step-ms 5 >/dev/null 2>&1 || { fail "reference"; return; }
+    # 4,000 good records with two undecodable ones among them: 10,000 bytes (more than the
+    # dead-letter topic's 2,048) after the 1,000th and 20 bytes after the 3,000th.
+    "$driftd" gen --output "$dir/dlqsize.good.jsonl" --format json --records 4000 --seed 202 \
+        --start-ms "$t0" --step-ms 5 >/dev/null 2>&1 || { fail "records"; return; }
+    { head -n 1000 "$dir/dlqsize.good.jsonl"; head -c 10000 /dev/zero | tr '\0' 'x'; echo
+      sed -n 1001,3000p "$dir/dlqsize.good.jsonl"; echo 'not json, not small'
+      sed -n '3001,$p' "$dir/dlqsize.good.jsonl"; } >"$dir/dlqsize.in"
+    "$tool" produce "$bs" "$topic" "$dir/dlqsize.in" 2>/dev/null || { fail "producing"; return; }
+    { common_kafka "$pfx-dlqsize"
+      cat <<EOF
+streams:
+  - name: features
+    topics: [$topic]
+    codec: json
+EOF
+      fields
+      cat <<EOF
+window: {length: 10s, pane: 1s, time: event, watermark: 1s, evaluate_every: 1s}
+reference: {type: file, path: $dir/dlqsize.ref.jsonl}
+alerts: {topic: null, dead_letter_topic: $dlq, false_alarm_rate: $quiet_rate}
+events: {file: $dir/dlqsize.events.jsonl}
+state: {dir: $dir/dlqsize.state, checkpoint_every: 1s}
+http: {listen: null}
+log: {level: info, format: json}
+EOF
+    } >"$dir/dlqsize.yaml"
+    timeout 120 "$driftd" run -c "$dir/dlqsize.yaml" --stop-when-idle 3000 2>"$dir/dlqsize.log"
+    local status=$?
+    check "driftd run drained and exited 0 (status $status)" test "$status" -eq 0
+    local lines
+    lines=$(grep -c "delivery to $dlq failed" "$dir/dlqsize.log")
+    check "the refused dead letter is logged, not retried in a storm ($lines lines)" \
+        test "$lines" -ge 1 -a "$lines" -le 3
+    "$driftd" inspect "$dir/dlqsize.state/driftd.state" --format json >"$dir/dlqsize.inspect.json"
+    check "the final checkpoint counts every record: 4,000 good, 2 undecodable" json '
+import json, sys
+c = json.load(open(sys.argv[1]))["streams"][0]["counters"]
+assert c["records"] == 4000 and c["decode_errors"] == 2, c
+' "$dir/dlqsize.inspect.json"
+    "$tool" tail "$bs" "$dlq" 10 3000 >"$dir/dlqsize.dlq.jsonl"
+    # The broker refuses a batch whole: the small dead letter is whole, or truncated too when it
+    # was batched with the large one (then its own size, 19, is in driftd.truncated).
+    check "the dead-letter topic records both fates: the large one truncated with its size and reason" json '
+import json, sys
+m = {x["headers"]["driftd.source.offset"]: x for x in map(json.loads, open(sys.argv[1]))}
+assert sorted(m) == ["1000", "3001"], m
+b, s = m["1000"], m["3001"]
+assert b["value"] == "" and b["headers"]["driftd.truncated"] == "10000", b
+assert "too large" in b["headers"]["driftd.delivery_error"].lower(), b
+assert b["headers"]["driftd.reason"] == "json_syntax" and s["headers"]["driftd.reason"] == "not_object", m
+assert (s["value"] == "not json, not small" and "driftd.truncated" not in s["headers"]) or \
+    (s["value"] == "" and s["headers"]["driftd.truncated"] == "19"), s
+' "$dir/dlqsize.dlq.jsonl"
 }
 
 for s in $scenarios; do
