@@ -8,6 +8,7 @@
  * docs/development.md has the order of start and stop. */
 #define _GNU_SOURCE 1 /* RUSAGE_THREAD */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <signal.h>
@@ -194,6 +195,8 @@ static int run_loop(run_t *r) {
                 run_freshness(r, &r->streams[i], now);
             }
             next_eval = (now / w->evaluate_every_ms + 1) * w->evaluate_every_ms;
+            if (r->events_pending_len > 0) /* events the file did not take: try again */
+                run_events_file_flush(r);
         }
         if (now >= next_ckpt) {
             run_checkpoint(r, "periodic");
@@ -228,8 +231,9 @@ static void run_free(run_t *r) {
     for (size_t i = 0; i < r->n_restored; i++)
         free(r->restored[i].topic);
     free(r->restored);
-    if (r->events_file != NULL)
-        fclose(r->events_file);
+    if (r->events_file_open)
+        close(r->events_fd);
+    free(r->events_pending);
     dd_registry_destroy(r->registry);
     free(r->scratch);
 }
@@ -309,8 +313,9 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
             return -1;
     }
     if (cfg->events.file != NULL) {
-        r->events_file = fopen(cfg->events.file, "a");
-        if (r->events_file == NULL) {
+        r->events_fd = open(cfg->events.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+        r->events_file_open = r->events_fd >= 0;
+        if (!r->events_file_open) {
             snprintf(errstr, errstr_size, "events.file %s: %s", cfg->events.file, strerror(errno));
             return -1;
         }
@@ -351,6 +356,10 @@ static int run_drain(run_t *r) {
     run_log(&r->log, DD_CONFIG_LOG_INFO, "stopping (signal %d): draining", (int)stop_signal);
     if (r->http != NULL)
         dd_http_set_ready(r->http, 0, "shutting down");
+    if (r->events_pending_len > 0 && run_events_file_flush(r) != 0)
+        run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                "events file %s: %zu bytes of events it did not take are lost at shutdown",
+                r->cfg->events.file, r->events_pending_len);
     const int status = run_checkpoint(r, "shutdown") == 0 ? 0 : 1;
     if (status == 0 && r->consumer != NULL)
         run_commit_offsets(r, 0);

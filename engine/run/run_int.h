@@ -300,6 +300,10 @@ void run_reference_changed(run_stream_t *s);
 void run_resolve_all(struct run *r, run_stream_t *s, int64_t now_ms);
 /* Emits an event to every configured sink. 0, or −1 when a sink failed (logged). */
 int run_emit(struct run *r, dd_event_t *e);
+/* Writes the events kept for events.file, whole lines only (a line the file took in part is cut
+ * off again): 0 when none is left. Called after each event and every evaluate_every. */
+int run_events_file_flush(struct run *r);
+enum { RUN_EVENTS_PENDING_MAX = 1 << 20 };
 
 /* Alert states as bytes for the checkpoint's opaque part, and back (a child's key follows its
  * alert states: run_keys_encode). */
@@ -348,7 +352,12 @@ typedef struct run {
     /* offsets restored from the state file, applied on assignment */
     run_partition_t *restored;
     size_t n_restored;
-    FILE *events_file;
+    /* events.file: an O_APPEND descriptor (events_file_open), and the whole lines it has not
+     * taken yet (disk full, ...), kept up to RUN_EVENTS_PENDING_MAX bytes and retried. */
+    int events_fd, events_file_open, events_file_failing;
+    char *events_pending;
+    size_t events_pending_len, events_pending_cap;
+    uint64_t events_file_lost;
     uint64_t sequence; /* evaluations over all streams: enters event ids */
     uint64_t events_emitted, events_failed, delivery_failures, dead_letters_failed;
     uint64_t stdout_failures; /* events that standard output refused (logged at the first) */

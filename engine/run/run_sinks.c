@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "run_int.h"
 
@@ -168,6 +170,57 @@ static rd_kafka_resp_err_t produce_bounded(run_t *r, const char *topic, const vo
     return err;
 }
 
+/* One line (ending in \n) to fd, whole or not at all: a short write is cut off again, so the
+ * file never holds a torn line. 0, or the errno. */
+static int write_line(int fd, const char *line, size_t len) {
+    struct stat st;
+    const off_t before = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
+    size_t done = 0;
+    while (done < len) {
+        const ssize_t n = write(fd, line + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int e = n < 0 ? errno : ENOSPC;
+            if (done > 0 && before >= 0 && ftruncate(fd, before) != 0)
+                return errno;
+            return e;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int run_events_file_flush(run_t *r) {
+    size_t off = 0;
+    int err = 0;
+    while (off < r->events_pending_len) {
+        const char *line = r->events_pending + off;
+        const char *nl = memchr(line, '\n', r->events_pending_len - off);
+        const size_t len = nl != NULL ? (size_t)(nl - line) + 1 : r->events_pending_len - off;
+        err = write_line(r->events_fd, line, len);
+        if (err != 0)
+            break;
+        off += len;
+    }
+    if (off > 0) {
+        memmove(r->events_pending, r->events_pending + off, r->events_pending_len - off);
+        r->events_pending_len -= off;
+    }
+    if (err != 0 && !r->events_file_failing) {
+        r->events_file_failing = 1;
+        run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                "events file %s: %s; events wait in memory (up to %d bytes) and are written "
+                "when it takes them again",
+                r->cfg->events.file, strerror(err), (int)RUN_EVENTS_PENDING_MAX);
+    } else if (err == 0 && r->events_file_failing) {
+        r->events_file_failing = 0;
+        run_log(&r->log, DD_CONFIG_LOG_INFO, "events file %s: writing again, nothing waits",
+                r->cfg->events.file);
+    }
+    return r->events_pending_len == 0 ? 0 : -1;
+}
+
 int run_emit(run_t *r, dd_event_t *e) {
     RUN_OWNED(r);
     size_t need = dd_event_format(e, r->scratch, r->scratch_cap);
@@ -197,15 +250,35 @@ int run_emit(run_t *r, dd_event_t *e) {
             rc = -1;
         }
     }
-    if (r->events_file != NULL) {
-        fwrite(r->scratch, 1, need, r->events_file);
-        fputc('\n', r->events_file);
-        if (fflush(r->events_file) != 0) {
-            run_log(&r->log, DD_CONFIG_LOG_ERROR, "events file %s: %s", r->cfg->events.file,
-                    strerror(errno));
+    if (r->events_file_open) {
+        if (r->events_pending_len + need + 1 > RUN_EVENTS_PENDING_MAX) {
+            r->events_file_lost++;
+            run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                    "events file %s: %zu bytes of events wait for it already; this event is "
+                    "lost there (%" PRIu64 " so far)",
+                    r->cfg->events.file, r->events_pending_len, r->events_file_lost);
             rc = -1;
+        } else {
+            if (r->events_pending_len + need + 1 > r->events_pending_cap) {
+                size_t cap = r->events_pending_cap ? r->events_pending_cap : 4096;
+                while (cap < r->events_pending_len + need + 1)
+                    cap *= 2;
+                char *grown = realloc(r->events_pending, cap);
+                if (grown == NULL) {
+                    r->events_file_lost++;
+                    rc = -1;
+                    goto file_done;
+                }
+                r->events_pending = grown;
+                r->events_pending_cap = cap;
+            }
+            memcpy(r->events_pending + r->events_pending_len, r->scratch, need);
+            r->events_pending[r->events_pending_len + need] = '\n';
+            r->events_pending_len += need + 1;
+            run_events_file_flush(r); /* what it does not take waits for the next try */
         }
     }
+file_done:
     if (r->producer != NULL && r->cfg->alerts.topic != NULL) {
         char key[1024];
         size_t key_len = dd_event_key(e, key, sizeof key);

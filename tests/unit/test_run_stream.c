@@ -15,7 +15,9 @@
  * - with the sketch worker thread the window is byte for byte the one the loop thread alone
  *   builds from the same records (pane changes, late records, full batches included), and the
  *   evaluations merged on the worker are as many, over the same windows, and take the same
- *   reference as those merged at once. */
+ *   reference as those merged at once;
+ * - events.file that refuses writes (/dev/full: no space) keeps the events, whole and in order,
+ *   and writes them all once the file takes writes again (the descriptor replaced by a file). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -577,6 +580,40 @@ static void worker_matches_loop_thread(void **state) {
     teardown(&sb);
 }
 
+static void events_file_keeps_what_it_refused(void **state) {
+    fixture_t *f = *state;
+    run_t *r = &f->r;
+    const char lines[] = "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n";
+    r->events_fd = open("/dev/full", O_WRONLY | O_APPEND | O_CLOEXEC);
+    assert_true(r->events_fd >= 0);
+    r->events_file_open = 1;
+    r->events_pending = malloc(sizeof lines);
+    memcpy(r->events_pending, lines, sizeof lines - 1);
+    r->events_pending_len = r->events_pending_cap = sizeof lines - 1;
+    assert_int_equal(run_events_file_flush(r), -1);
+    assert_int_equal(r->events_pending_len, sizeof lines - 1); /* nothing taken, nothing lost */
+    assert_true(r->events_file_failing);
+    assert_int_equal(run_events_file_flush(r), -1); /* still refused: still kept */
+    assert_int_equal(r->events_pending_len, sizeof lines - 1);
+    /* Space again: the same descriptor now a regular file. */
+    char path[] = "/tmp/driftd-events-XXXXXX";
+    const int good = mkstemp(path);
+    assert_true(good >= 0);
+    assert_true(dup2(good, r->events_fd) == r->events_fd);
+    assert_int_equal(run_events_file_flush(r), 0);
+    assert_int_equal(r->events_pending_len, 0);
+    assert_false(r->events_file_failing);
+    char got[sizeof lines] = {0};
+    assert_int_equal(pread(good, got, sizeof got, 0), (ssize_t)(sizeof lines - 1));
+    assert_string_equal(got, lines);
+    close(good);
+    unlink(path);
+    close(r->events_fd);
+    r->events_file_open = 0;
+    free(r->events_pending);
+    r->events_pending = NULL;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(records_land_in_their_panes, setup, teardown),
@@ -592,6 +629,7 @@ int main(void) {
         cmocka_unit_test(window_whole_after_gap),
         cmocka_unit_test(negative_times_every_boundary),
         cmocka_unit_test_setup_teardown(idle_stream_raises_and_resolves, setup, teardown),
+        cmocka_unit_test_setup_teardown(events_file_keeps_what_it_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
