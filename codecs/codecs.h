@@ -349,6 +349,10 @@ void dd_registry_options_default(dd_registry_options_t *o);
 dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opts,
                                dd_registry_t **out, char *errstr, size_t errstr_size);
 void dd_registry_destroy(dd_registry_t *r); /* NULL is fine */
+/* url with the credentials of its authority (scheme://USER:PASSWORD@host...) shown as ***, for
+ * messages and printed configurations; unchanged otherwise. Writes at most size bytes with the
+ * terminating NUL (truncating) and returns out. */
+char *dd_url_redact(const char *url, char *out, size_t size);
 /* The parsed writer schema of `id` (owned by the client, valid until it is destroyed).
  * Errors: unknown_schema (404, or remembered as such), registry_error (no answer, an HTTP error,
  * an answer that is not a registry document), bad_schema (the schema text does not parse),

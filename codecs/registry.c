@@ -31,6 +31,7 @@ typedef struct entry {
 struct dd_registry {
     CURL *curl;
     char *base_url;
+    char shown_url[512]; /* base_url without credentials, for messages */
     dd_registry_options_t opt;
     char *userpwd;
     entry_t *entries; /* open addressing by id */
@@ -108,7 +109,9 @@ dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opt
         return DD_CODEC_ERR_INVALID_ARGUMENT;
     *out = NULL;
     if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
-        say(errstr, errstr_size, "registry url '%s' must start with http:// or https://", url);
+        char shown[512];
+        say(errstr, errstr_size, "registry url '%s' must start with http:// or https://",
+            dd_url_redact(url, shown, sizeof shown));
         return DD_CODEC_ERR_INVALID_ARGUMENT;
     }
     static int curl_ready;
@@ -133,6 +136,8 @@ dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opt
     while (n > 0 && url[n - 1] == '/')
         n--;
     r->base_url = strndup(url, n);
+    if (r->base_url != NULL)
+        dd_url_redact(r->base_url, r->shown_url, sizeof r->shown_url);
     r->cap = 64;
     r->entries = calloc(r->cap, sizeof(*r->entries));
     r->curl = curl_easy_init();
@@ -283,7 +288,7 @@ dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_sche
             RESPONSE_BYTES_MAX);
         err = DD_CODEC_ERR_REGISTRY;
     } else if (status == 0) {
-        say(errstr, errstr_size, "schema id %u: %s: %s", id, r->base_url, curl_err);
+        say(errstr, errstr_size, "schema id %u: %s: %s", id, r->shown_url, curl_err);
         err = DD_CODEC_ERR_REGISTRY;
     } else if (status == 404) {
         say(errstr, errstr_size, "schema id %u: not found in the registry", id);
@@ -369,3 +374,21 @@ const char *dd_registry_schema_text(dd_registry_t *r, uint32_t id, size_t *len) 
 uint64_t dd_registry_requests(const dd_registry_t *r) {
     return r ? r->requests : 0;
 }
+
+char *dd_url_redact(const char *url, char *out, size_t size) {
+    if (size == 0)
+        return out;
+    const char *scheme = strstr(url, "://");
+    const char *host = scheme != NULL ? scheme + 3 : NULL;
+    const char *end = host != NULL ? host + strcspn(host, "/?#") : NULL;
+    const char *at = NULL;
+    for (const char *p = host; p != NULL && p < end; p++)
+        if (*p == '@')
+            at = p; /* the last @ of the authority ends its credentials */
+    if (at == NULL)
+        snprintf(out, size, "%s", url);
+    else
+        snprintf(out, size, "%.*s***%s", (int)(host - url), url, at);
+    return out;
+}
+

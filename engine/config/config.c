@@ -22,6 +22,19 @@ int dd_config_is_substituted(const dd_config_t *cfg, const char *value) {
     return 0;
 }
 
+size_t dd_config_secret_values(const dd_config_t *cfg, const char **out, size_t max) {
+    size_t n = 0;
+    if (cfg == NULL)
+        return 0;
+    for (size_t i = 0; cfg->priv != NULL && i < cfg->priv->n_substituted; i++)
+        if (n < max)
+            out[n++] = cfg->priv->substituted[i];
+    for (size_t i = 0; i < cfg->n_kafka; i++)
+        if (cfg_is_secret_name(cfg->kafka[i].name) && cfg->kafka[i].value != NULL && n < max)
+            out[n++] = cfg->kafka[i].value;
+    return n;
+}
+
 void dd_config_free(dd_config_t *cfg) {
     if (cfg == NULL)
         return;

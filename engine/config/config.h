@@ -241,6 +241,10 @@ void dd_config_print_redacted(const dd_config_t *cfg, FILE *out);
 
 /* 1 when the value was produced by ${ENV:...} or ${FILE:...}. */
 int dd_config_is_substituted(const dd_config_t *cfg, const char *value);
+/* The values no log line may show: every value that came from ${ENV:...} or ${FILE:...} and
+ * every kafka property whose name looks secret. Up to max into out; returns how many. They live
+ * as long as cfg. */
+size_t dd_config_secret_values(const dd_config_t *cfg, const char **out, size_t max);
 
 /* Names for messages and printing. */
 const char *dd_config_role_name(dd_config_role_t r);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs.h"
 #include "config_int.h"
 
 /* ---- Messages ------------------------------------------------------------------------------- */
@@ -82,7 +83,10 @@ int cfg_expected(cfg_ctx_t *c, const cfg_node_t *n, const char *what) {
 }
 
 int cfg_is_secret_name(const char *name) {
-    static const char *const words[] = {"password", "secret", "key", "token", "sasl.jaas"};
+    /* sasl.oauthbearer.config holds client secrets; sasl.kerberos.kinit.cmd may hold a keytab
+     * path or a password on its command line. */
+    static const char *const words[] = {"password", "secret",     "key",      "token",
+                                        "sasl.jaas", "oauthbearer", "kinit.cmd"};
     char lower[256];
     size_t i = 0;
     for (; name[i] != '\0' && i + 1 < sizeof(lower); i++)
@@ -184,10 +188,14 @@ static void put_quoted(FILE *out, const char *s) {
 /* A value of a key that takes substitution, or *** when it was substituted or `secret` is set;
  * null for NULL. A literal ${ in it is written $${ so that it reads back as itself. */
 static void put_value(FILE *out, const dd_config_t *cfg, const char *v, int secret) {
+    char url[4096];
     if (v == NULL) {
         fputs("null", out);
     } else if (secret || dd_config_is_substituted(cfg, v)) {
         put_quoted(out, redacted);
+    } else if (strstr(v, "://") != NULL && strchr(v, '@') != NULL &&
+               strcmp(dd_url_redact(v, url, sizeof url), v) != 0) {
+        put_quoted(out, url); /* a URL's credentials (and, unescaped, any ${ after them) */
     } else if (strstr(v, "${") == NULL) {
         put_quoted(out, v);
     } else {

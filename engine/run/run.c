@@ -260,6 +260,8 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
     r->opt = opt;
     r->log.level = cfg->log.level;
     r->log.format = cfg->log.format;
+    r->log.n_secrets = dd_config_secret_values(cfg, r->log.secrets,
+                                                sizeof r->log.secrets / sizeof *r->log.secrets);
     r->owner = pthread_self();
     r->has_owner = 1;
     r->instance = "driftd";

@@ -42,6 +42,9 @@
 typedef struct run_log {
     dd_config_log_level_t level;
     dd_config_log_format_t format;
+    /* Config values no line may show (dd_config_secret_values): each shown as ***. */
+    const char *secrets[64];
+    size_t n_secrets;
 } run_log_t;
 
 void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt, ...)

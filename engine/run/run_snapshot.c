@@ -14,6 +14,8 @@ int dd_run_snapshot(const dd_config_t *cfg, dd_run_snapshot_input_t *in, size_t 
     r.cfg = cfg;
     r.log.level = cfg->log.level;
     r.log.format = cfg->log.format;
+    r.log.n_secrets = dd_config_secret_values(cfg, r.log.secrets,
+                                                sizeof r.log.secrets / sizeof *r.log.secrets);
     run_stream_t *streams = calloc(n + 1, sizeof(*streams));
     dd_sketch_set_t **refs = calloc(n + 1, sizeof(*refs));
     dd_ckpt_stream_t *cs = calloc(n + 1, sizeof(*cs));

@@ -3,7 +3,9 @@
 # - the shipped example (deploy/examples/driftd.yaml) and a minimal file pass: exit 0 and
 #   "FILE: ok (N streams, M fields)" on stdout;
 # - --print writes the effective configuration to stdout (the ok line to stderr), with secrets
-#   from ${ENV:...}/${FILE:...} and secret-looking kafka keys as ***, and that output checks too;
+#   from ${ENV:...}/${FILE:...}, secret-looking kafka keys (also sasl.oauthbearer.config and
+#   sasl.kerberos.kinit.cmd) and a URL's credentials as ***, and that output checks too;
+# - driftd run's log lines (librdkafka's too) never show a substituted value;
 # - every error exits 2 with one line "driftd config: FILE:LINE:COLUMN: ..." (or "FILE: ..." when
 #   there is no position) on stderr and nothing on stdout: unknown key, bad value, unset
 #   variable, missing file, empty file, YAML syntax, a directory, a FIFO nobody writes to
@@ -52,6 +54,40 @@ expect 0 "$driftd" config check "$tmp/example_printed.yaml"
 expect_out "ok \(2 streams, 6 fields\)"
 expect 0 "$driftd" config check "$example" --print
 expect_out '^  length: 1h$'
+
+# Credentials in a URL, sasl.oauthbearer.config and sasl.kerberos.kinit.cmd are secrets too.
+cat >"$tmp/creds.yaml" <<'YAML'
+kafka:
+  bootstrap.servers: 127.0.0.1:9092
+  sasl.oauthbearer.config: principal=me clientSecret=oauth-secret-43
+  sasl.kerberos.kinit.cmd: kinit -kt /k/keytab kinit-secret-44
+schema_registry: {url: "https://reg:url-secret-45@registry.example:8081"}
+streams:
+  - name: s
+    topics: in
+    codec: avro-confluent
+    fields: [{path: a, kind: numeric}]
+YAML
+expect 0 "$driftd" config check --print "$tmp/creds.yaml"
+expect_out '^  url: "https://\*\*\*@registry.example:8081"$'
+expect_out '^  sasl.oauthbearer.config: "\*\*\*"$'
+expect_out '^  sasl.kerberos.kinit.cmd: "\*\*\*"$'
+expect_no_out 'secret-4'
+# librdkafka's own log lines name the client by its client.id: a substituted one is *** there
+# (nothing listens on 127.0.0.1:1, so the consumer logs its failed connections at once).
+cat >"$tmp/run.yaml" <<'YAML'
+kafka: {bootstrap.servers: "127.0.0.1:1", group.id: g, client.id: "${ENV:DD_CLI_TEST_CLIENT}"}
+streams: [{name: s, topics: in, codec: json, fields: [{path: a, kind: numeric}]}]
+reference: {type: first_window}
+events: {stdout: true}
+alerts: {topic: null}
+http: {listen: null}
+YAML
+DD_CLI_TEST_CLIENT=client-secret-46 timeout -s KILL 3 "$driftd" run -c "$tmp/run.yaml" \
+    >/dev/null 2>"$tmp/run.err" </dev/null
+check "librdkafka's lines are logged, the client named *** ($(head -c 300 "$tmp/run.err"))" \
+    grep -q 'kafka \*\*\*#consumer-1 ' "$tmp/run.err"
+check_not "no log line shows the substituted client.id" grep -q 'client-secret-46' "$tmp/run.err"
 
 # Errors: exit 2, one line naming FILE:LINE:COLUMN, nothing on stdout.
 sed 's/^  bootstrap.servers:/  bootstrap.server:/' "$tmp/min.yaml" >"$tmp/typo.yaml"

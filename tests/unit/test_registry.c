@@ -6,7 +6,10 @@
  * - a slow registry hits the timeout; an oversized answer, a non-registry document, a Protobuf
  *   schema and a schema that does not parse each give their reason;
  * - basic auth is sent when configured (401 without it);
- * - with the registry gone, cached ids still resolve and a new id fails fast, then from cache. */
+ * - with the registry gone, cached ids still resolve and a new id fails fast, then from cache;
+ * - credentials in the registry URL never appear in a message: dd_url_redact shows them as ***
+ *   (the last @ of the authority ends them), and an unreachable registry's error names the URL
+ *   without them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,7 +232,42 @@ static void test_registry(void **state) {
     assert_null(bad);
 }
 
+static void test_url_credentials_hidden(void **state) {
+    (void)state;
+    char out[128];
+    assert_string_equal(dd_url_redact("https://user:pw@reg.example:8081/x", out, sizeof out),
+                        "https://***@reg.example:8081/x");
+    assert_string_equal(dd_url_redact("https://a@b:c@host/p@q?r@s", out, sizeof out),
+                        "https://***@host/p@q?r@s");
+    assert_string_equal(dd_url_redact("http://reg.example:8081/a@b", out, sizeof out),
+                        "http://reg.example:8081/a@b");
+    assert_string_equal(dd_url_redact("not a url @ all", out, sizeof out), "not a url @ all");
+    char tiny[12];
+    dd_url_redact("https://user:secret@host", tiny, sizeof tiny);
+    assert_null(strstr(tiny, "secret"));
+    assert_null(strstr(tiny, "user"));
+
+    /* Nothing listens on port 1 of 127.0.0.1: the error names the registry, not its password. */
+    dd_registry_options_t o;
+    dd_registry_options_default(&o);
+    o.timeout_ms = 400;
+    o.retries = 0;
+    char err[512];
+    dd_registry_t *r = NULL;
+    assert_int_equal(dd_registry_new("http://user:s3cret-pw@127.0.0.1:1", &o, &r, err, sizeof err),
+                     DD_CODEC_OK);
+    const dd_avro_schema_t *s = NULL;
+    assert_int_equal(dd_registry_get(r, 1, &s, err, sizeof err), DD_CODEC_ERR_REGISTRY);
+    assert_non_null(strstr(err, "http://***@127.0.0.1:1"));
+    assert_null(strstr(err, "s3cret"));
+    dd_registry_destroy(r);
+    assert_int_equal(dd_registry_new("ftp://user:s3cret-pw@127.0.0.1/", NULL, &r, err, sizeof err),
+                     DD_CODEC_ERR_INVALID_ARGUMENT);
+    assert_null(strstr(err, "s3cret"));
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_registry)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_registry),
+                                       cmocka_unit_test(test_url_credentials_hidden)};
     return cmocka_run_group_tests(tests, start_server, NULL);
 }
