@@ -156,15 +156,20 @@ void dd_event_make_id(const dd_event_t *e, char out[DD_EVENT_ID_SIZE]) {
     size_t klen = dd_event_key(e, key, sizeof(key));
     if (klen >= sizeof(key))
         klen = sizeof(key) - 1;
-    const uint64_t t = (uint64_t)e->time_ms, type = (uint64_t)e->type;
+    const uint64_t type = (uint64_t)e->type;
+    /* An event about a window is named by the window's bounds (those of the span that found it),
+     * the same when the evaluation is made again after a restart whatever the clock and the
+     * evaluation counter say then; an event without one by its time and evaluation counter. */
+    const int windowed = e->window_start_ms != 0 || e->window_end_ms != 0;
+    const uint64_t t[2] = {windowed ? (uint64_t)e->window_start_ms : (uint64_t)e->time_ms,
+                           windowed ? (uint64_t)e->window_end_ms : e->sequence};
     uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
     for (int i = 0; i < 2; i++) {
         const char *inst = e->instance ? e->instance : "";
         h[i] = fnv1a(h[i], inst, strlen(inst) + 1); /* the NUL separates the parts */
         h[i] = fnv1a(h[i], &type, sizeof(type));
         h[i] = fnv1a(h[i], key, klen + 1);
-        h[i] = fnv1a(h[i], &t, sizeof(t));
-        h[i] = fnv1a(h[i], &e->sequence, sizeof(e->sequence));
+        h[i] = fnv1a(h[i], t, sizeof(t));
         h[i] = dd_mix64(h[i] + (uint64_t)i);
     }
     /* Version 8 (custom) and the RFC 9562 variant. */

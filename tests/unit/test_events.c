@@ -421,14 +421,35 @@ static void test_ids_and_time(void **state) {
     dd_event_make_id(&e, a);
     dd_event_make_id(&e, b);
     assert_string_equal(a, b);
+    /* About a window: the window names it, not the clock or the evaluation counter (the same
+     * evaluation made again after a restart gives the same id). */
     e.sequence++;
+    e.time_ms += 5000;
+    dd_event_make_id(&e, b);
+    assert_string_equal(a, b);
+    e.window_end_ms++;
     dd_event_make_id(&e, b);
     assert_string_not_equal(a, b);
-    e.sequence--;
+    e.window_end_ms--;
+    e.window_start_ms--;
+    dd_event_make_id(&e, b);
+    assert_string_not_equal(a, b);
+    e.window_start_ms++;
     e.field = "other";
     dd_event_make_id(&e, b);
     assert_string_not_equal(a, b);
     e.field = "price";
+    e.type = DD_EVENT_RESOLVED;
+    dd_event_make_id(&e, b);
+    assert_string_not_equal(a, b);
+    e.type = DD_EVENT_DRIFT;
+    /* Without a window: its time and evaluation counter. */
+    e.window_start_ms = e.window_end_ms = 0;
+    dd_event_make_id(&e, a);
+    e.sequence++;
+    dd_event_make_id(&e, b);
+    assert_string_not_equal(a, b);
+    e.sequence--;
     e.time_ms++;
     dd_event_make_id(&e, b);
     assert_string_not_equal(a, b);
