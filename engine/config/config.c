@@ -373,6 +373,9 @@ static const cfg_key_t state_keys[] = {
     {"checkpoint_every", CFG_T_DURATION, 0, CFG_AT(dd_config_state_t, checkpoint_every_ms),
      .def = 30000, .min = 1000, .max = 86400000, .doc_default = "`30s`",
      .doc = "how often sketches and offsets are checkpointed together"},
+    {"shutdown_timeout", CFG_T_DURATION, 0, CFG_AT(dd_config_state_t, shutdown_timeout_ms),
+     .def = 25000, .min = 1000, .max = 3600000, .doc_default = "`25s`",
+     .doc = "the longest SIGTERM's drain may take before the process ends anyway"},
 };
 
 /* HOST:PORT with HOST an IPv4 address, [IPv6] or a host name, PORT 0 to 65535. */

@@ -192,6 +192,7 @@ typedef struct dd_config_events {
 typedef struct dd_config_state {
     const char *dir; /* NULL: no checkpoints */
     int64_t checkpoint_every_ms;
+    int64_t shutdown_timeout_ms; /* SIGTERM to exit at most (then the process ends anyway) */
 } dd_config_state_t;
 
 typedef struct dd_config_http {

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -46,6 +47,52 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig) {
     stop_signal = sig;
+}
+
+/* The shutdown deadline (state.shutdown_timeout): its two log lines are written before it is
+ * armed, since the handler may only write(2) and _exit. */
+static volatile sig_atomic_t drain_checkpointed;
+static char deadline_line[2][512];
+static size_t deadline_len[2];
+
+static void on_shutdown_deadline(int sig) {
+    (void)sig;
+    const int ok = drain_checkpointed != 0;
+    ssize_t unused = write(STDERR_FILENO, deadline_line[ok], deadline_len[ok]);
+    (void)unused;
+    _exit(ok ? 0 : 1);
+}
+
+static void arm_shutdown_deadline(const run_t *r) {
+    const int64_t ms = r->cfg->state.shutdown_timeout_ms;
+    char when[DD_EVENT_TIME_SIZE];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    dd_event_format_time((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + ms, when);
+    static const char *const what[2] = {
+        "passed before the final checkpoint was written: exiting (a restart resumes from the "
+        "last checkpoint)",
+        "passed after the final checkpoint, while leaving the group: exiting (the state is "
+        "whole)"};
+    for (int i = 0; i < 2; i++) {
+        char msg[384];
+        snprintf(msg, sizeof msg, "state.shutdown_timeout (%.0f s) %s", (double)ms / 1000.0,
+                 what[i]);
+        const int n = r->log.format == DD_CONFIG_LOG_JSON
+                          ? snprintf(deadline_line[i], sizeof deadline_line[i],
+                                     "{\"time\":\"%s\",\"level\":\"error\",\"msg\":\"%s\"}\n", when,
+                                     msg)
+                          : snprintf(deadline_line[i], sizeof deadline_line[i], "%s error %s\n",
+                                     when, msg);
+        deadline_len[i] = n > 0 && (size_t)n < sizeof deadline_line[i] ? (size_t)n : 0;
+    }
+    drain_checkpointed = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_shutdown_deadline;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    alarm((unsigned)((ms + 999) / 1000));
 }
 
 /* The stream a message's topic belongs to; topic handles are cached, names matched once. */
@@ -363,6 +410,7 @@ static int run_drain(run_t *r) {
                 "events file %s: %zu bytes of events it did not take are lost at shutdown",
                 r->cfg->events.file, r->events_pending_len);
     const int status = run_checkpoint(r, "shutdown") == 0 ? 0 : 1;
+    drain_checkpointed = status == 0;
     if (status == 0 && r->consumer != NULL)
         run_commit_offsets(r, 0);
     rd_kafka_consumer_close(r->consumer);
@@ -423,9 +471,9 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
     int status = 2;
     if (run_open(&r, cfg, opt != NULL ? opt : &no_options, errstr, sizeof errstr) == 0) {
         run_loop(&r);
-        /* Bounded shutdown: librdkafka 2.0.2 can hang in close (#4527); SIGALRM ends the
-         * process. */
-        alarm(60);
+        /* Bounded shutdown (state.shutdown_timeout): a broker that does not answer, or
+         * librdkafka 2.0.2 hanging in close (#4527), cannot hold the process past it. */
+        arm_shutdown_deadline(&r);
         status = run_drain(&r);
     } else if (errstr[0]) {
         run_log(&r.log, DD_CONFIG_LOG_ERROR, "%s", errstr);

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# test_shutdown.sh DRIFTD KAFKA_TOOL KAFKA_SH — the shutdown deadline (state.shutdown_timeout)
+# against a broker of this test's own (started with deploy/kafka.sh in a temporary home, so
+# freezing it disturbs no other test):
+# - driftd run consumes, checkpoints, and then the broker freezes (SIGSTOP): SIGTERM drains what
+#   it can — the final checkpoint needs no broker — and leaving the group, which hangs on the
+#   frozen broker, is cut short at shutdown_timeout (5 s): exit 0 within 5–10 s, one JSON log
+#   line saying so, and the state file counts every record.
+# Before the deadline existed the same run ended after 60 s by SIGALRM, exit status 142.
+set -u
+driftd=$1
+tool=$2
+kafka_sh=$3
+dir=$(mktemp -d)
+export DRIFTD_KAFKA_HOME=$dir/kafka
+bpid=
+pid=
+cleanup() {
+    [ -n "$bpid" ] && kill -CONT "$bpid" 2>/dev/null
+    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+    bash "$kafka_sh" stop >/dev/null 2>&1
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+check() { # DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+bash "$kafka_sh" start >"$dir/broker.log" 2>&1 || { cat "$dir/broker.log"; echo "FAIL: no broker"; exit 1; }
+bs=$(cat "$DRIFTD_KAFKA_HOME/bootstrap")
+bpid=$(cat "$DRIFTD_KAFKA_HOME/kafka.pid")
+"$tool" create "$bs" frozen 1 || { echo "FAIL: topic"; exit 1; }
+"$driftd" gen --brokers "$bs" --topic frozen --records 2000 --format json --seed 5 2>/dev/null ||
+    { echo "FAIL: producing"; exit 1; }
+cat >"$dir/run.yaml" <<YAML
+kafka: {bootstrap.servers: "$bs", group.id: shutdown-test, auto.offset.reset: earliest}
+streams: [{name: s, topics: frozen, codec: json, fields: [{path: latency_ms, kind: numeric}]}]
+reference: {type: first_window}
+events: {stdout: true}
+alerts: {topic: null}
+http: {listen: null}
+state: {dir: $dir/state, checkpoint_every: 1s, shutdown_timeout: 5s}
+log: {level: info, format: json}
+YAML
+"$driftd" run -c "$dir/run.yaml" >/dev/null 2>"$dir/run.log" &
+pid=$!
+# Wait (at most 60 s) until every record is read and checkpointed.
+for _ in $(seq 600); do
+    "$driftd" inspect "$dir/state/driftd.state" --format json 2>/dev/null |
+        grep -q '"records": *2000' && break
+    sleep 0.1
+done
+kill -STOP "$bpid"
+start=$(date +%s%N)
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+pid=
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+kill -CONT "$bpid"
+check "exit status 0: the final checkpoint was written (status $status)" test "$status" -eq 0
+check "ended by the deadline: 5 to 10 s after SIGTERM (${elapsed_ms} ms)" \
+    test "$elapsed_ms" -ge 4900 -a "$elapsed_ms" -le 10000
+check "the log's last line says so, as JSON" python3 -c '
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert last["level"] == "error", last
+assert "state.shutdown_timeout (5 s) passed after the final checkpoint" in last["msg"], last
+' "$dir/run.log"
+check "the state file counts every record" python3 -c '
+import json, subprocess, sys
+st = json.loads(subprocess.check_output([sys.argv[1], "inspect", sys.argv[2], "--format", "json"]))
+assert st["streams"][0]["counters"]["records"] == 2000, st["streams"][0]["counters"]
+' "$driftd" "$dir/state/driftd.state"
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed; driftd's log:"
+    tail -n 20 "$dir/run.log"
+    exit 1
+fi
+echo "all checks passed"
