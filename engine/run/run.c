@@ -119,6 +119,7 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     }
     r->last_message_ms = now_ms;
     r->messages++;
+    r->brokers_down = 0; /* a record came: a broker is there */
     run_partition_t *pos = NULL;
     if (r->last_part < r->n_parts && r->parts[r->last_part].rkt == m->rkt &&
         r->parts[r->last_part].partition == m->partition)
@@ -205,6 +206,7 @@ static int run_loop(run_t *r) {
     int64_t next_ckpt = now + r->cfg->state.checkpoint_every_ms;
     int64_t next_metrics = 0;
     int ready = 0;
+    char ready_why[192] = "waiting for a partition assignment"; /* what /readyz says now */
     while (!stop_signal) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, POLL_MS);
         now = run_now_ms();
@@ -251,10 +253,26 @@ static int run_loop(run_t *r) {
         }
         if (http != NULL) {
             dd_http_heartbeat(http, dd_http_clock_ms());
-            if (!ready && r->assigned_any) {
+            /* Ready: partitions assigned and progress possible — the latest checkpoint or the one
+             * before it written, offset commits taken, some broker reachable. */
+            char why[192] = "";
+            if (!r->assigned_any)
+                snprintf(why, sizeof why, "waiting for a partition assignment");
+            else if (r->brokers_down)
+                snprintf(why, sizeof why, "no broker reachable");
+            else if (r->commits_failing)
+                snprintf(why, sizeof why, "offset commits failing: %s", r->commit_error);
+            else if (r->checkpoints_failing >= 2)
+                snprintf(why, sizeof why, "the last %" PRIu32 " checkpoints failed",
+                         r->checkpoints_failing);
+            if (why[0] == '\0' && !ready) {
                 dd_http_set_ready(http, 1, NULL);
                 ready = 1;
+            } else if (why[0] != '\0' && (ready || strcmp(why, ready_why) != 0)) {
+                dd_http_set_ready(http, 0, why);
+                ready = 0;
             }
+            snprintf(ready_why, sizeof ready_why, "%s", why);
             if (now >= next_metrics) {
                 run_render_metrics(r, &prom);
                 if (!prom.failed)

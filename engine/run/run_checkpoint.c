@@ -38,10 +38,12 @@ int run_checkpoint(run_t *r, const char *why) {
                     "checkpoint (%s) postponed: %d events or dead letters not yet delivered", why,
                     rd_kafka_outq_len(r->producer));
             r->checkpoint_failures++;
+            r->checkpoints_failing++;
             return -1;
         }
     }
     if (r->cfg->state.dir == NULL) {
+        r->checkpoints_failing = 0;
         r->last_checkpoint_ms = run_now_ms();
         return run_commit_offsets(r, async);
     }
@@ -113,9 +115,11 @@ int run_checkpoint(run_t *r, const char *why) {
     if (rc != 0) {
         run_log(&r->log, DD_CONFIG_LOG_ERROR, "checkpoint (%s) failed: %s", why, errstr);
         r->checkpoint_failures++;
+        r->checkpoints_failing++;
         goto done;
     }
     r->checkpoints++;
+    r->checkpoints_failing = 0;
     r->last_checkpoint_ms = c.created_ms;
     run_log(&r->log, DD_CONFIG_LOG_DEBUG, "checkpoint (%s): %zu offsets", why, n_all);
     run_commit_offsets(r, async);

@@ -364,6 +364,11 @@ typedef struct run {
     uint64_t sequence; /* evaluations over all streams: enters event ids */
     uint64_t events_emitted, events_failed, delivery_failures, dead_letters_failed;
     uint64_t stdout_failures; /* events that standard output refused (logged at the first) */
+    /* What /readyz reflects besides the assignment (run.c): consecutive failed checkpoints, a
+     * failing offset commit (and its error), every broker down. */
+    uint32_t checkpoints_failing;
+    int commits_failing, brokers_down;
+    char commit_error[128];
     uint64_t dead_letters_truncated; /* refused as too large, replaced by a truncated one */
     int64_t delivery_log_ms;         /* the latest delivery failure logged (run_sinks.c) */
     uint64_t delivery_log_suppressed;

@@ -192,6 +192,46 @@ static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const
     run_log(r != NULL ? &r->log : NULL, l, "kafka %s %s: %s", rd_kafka_name(rk), fac, buf);
 }
 
+/* Offset commits tell whether the group coordinator takes this member's progress: a failure
+ * (the broker gone, frozen, or refusing) makes /readyz fail until one succeeds. Served by
+ * rd_kafka_consumer_poll, on the loop thread. */
+static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+    (void)rk;
+    (void)offsets;
+    run_t *r = opaque;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        r->commits_failing = 0;
+        r->brokers_down = 0;
+    } else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        if (!r->commits_failing)
+            run_log(&r->log, DD_CONFIG_LOG_WARN, "offset commit failed: %s",
+                    rd_kafka_err2str(err));
+        r->commits_failing = 1;
+        snprintf(r->commit_error, sizeof r->commit_error, "%s", rd_kafka_err2str(err));
+    }
+}
+
+/* librdkafka's errors: "all brokers down" makes /readyz fail until a record or a commit gets
+ * through again (logged when it starts). Connection errors are already in librdkafka's own log
+ * lines (FAIL); the others are logged here. librdkafka retries by itself either way. */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    run_t *r = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        if (rd_kafka_type(rk) == RD_KAFKA_CONSUMER && !r->brokers_down) {
+            r->brokers_down = 1;
+            run_log(&r->log, DD_CONFIG_LOG_WARN,
+                    "kafka %s: every broker is down (%s); /readyz fails until one answers",
+                    rd_kafka_name(rk), reason);
+        }
+        return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        return;
+    run_log(&r->log, DD_CONFIG_LOG_WARN, "kafka %s: %s: %s", rd_kafka_name(rk),
+            rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
 static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr,
                     size_t errstr_size) {
     char detail[512];
@@ -243,6 +283,9 @@ int run_kafka_open(run_t *r, char *errstr, size_t errstr_size) {
     rd_kafka_conf_set_log_cb(cc, kafka_log_cb);
     rd_kafka_conf_set_log_cb(pc, kafka_log_cb);
     rd_kafka_conf_set_rebalance_cb(cc, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(cc, commit_cb);
+    rd_kafka_conf_set_error_cb(cc, error_cb);
+    rd_kafka_conf_set_error_cb(pc, error_cb);
     rd_kafka_conf_set_opaque(cc, r);
     rd_kafka_conf_set_dr_msg_cb(pc, run_delivery_cb);
     rd_kafka_conf_set_opaque(pc, r);

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# test_shutdown.sh DRIFTD KAFKA_TOOL KAFKA_SH — the shutdown deadline (state.shutdown_timeout)
-# against a broker of this test's own (started with deploy/kafka.sh in a temporary home, so
-# freezing it disturbs no other test):
-# - driftd run consumes, checkpoints, and then the broker freezes (SIGSTOP): SIGTERM drains what
+# test_shutdown.sh DRIFTD KAFKA_TOOL KAFKA_SH — readiness and the shutdown deadline
+# (state.shutdown_timeout) against a broker of this test's own (started with deploy/kafka.sh in a
+# temporary home, so freezing it disturbs no other test):
+# - /readyz answers 200 once driftd run consumes and checkpoints; 503 "the last N checkpoints
+#   failed" while the state directory cannot be written (a file in its place), 200 again once it
+#   can; 503 "offset commits failing" or "no broker reachable" once the broker freezes (SIGSTOP);
+# - with the broker frozen, SIGTERM drains what
 #   it can — the final checkpoint needs no broker — and leaving the group, which hangs on the
 #   frozen broker, is cut short at shutdown_timeout (5 s): exit 0 within 5–10 s, one JSON log
 #   line saying so, and the state file counts every record.
@@ -38,12 +41,13 @@ bpid=$(cat "$DRIFTD_KAFKA_HOME/kafka.pid")
 "$driftd" gen --brokers "$bs" --topic frozen --records 2000 --format json --seed 5 2>/dev/null ||
     { echo "FAIL: producing"; exit 1; }
 cat >"$dir/run.yaml" <<YAML
-kafka: {bootstrap.servers: "$bs", group.id: shutdown-test, auto.offset.reset: earliest}
+kafka: {bootstrap.servers: "$bs", group.id: shutdown-test, auto.offset.reset: earliest,
+        socket.timeout.ms: 3000}
 streams: [{name: s, topics: frozen, codec: json, fields: [{path: latency_ms, kind: numeric}]}]
 reference: {type: first_window}
 events: {stdout: true}
 alerts: {topic: null}
-http: {listen: null}
+http: {listen: "127.0.0.1:0"}
 state: {dir: $dir/state, checkpoint_every: 1s, shutdown_timeout: 5s}
 log: {level: info, format: json}
 YAML
@@ -55,7 +59,37 @@ for _ in $(seq 600); do
         grep -q '"records": *2000' && break
     sleep 0.1
 done
+port=$(grep -o 'listening on 127.0.0.1:0 (port [0-9]*' "$dir/run.log" | grep -o '[0-9]*$')
+# readyz WANT_STATUS REGEX SECONDS: /readyz reaches that answer within SECONDS.
+readyz() {
+    python3 - "$port" "$1" "$2" "$3" <<'PY'
+import re, sys, time, urllib.error, urllib.request
+port, want, text, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+deadline, got = time.monotonic() + seconds, None
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%s/readyz" % port, timeout=2) as r:
+            got = (r.status, r.read().decode())
+    except urllib.error.HTTPError as e:
+        got = (e.code, e.read().decode())
+    except OSError as e:
+        got = (0, str(e))
+    if got[0] == want and re.search(text, got[1]):
+        sys.exit(0)
+    time.sleep(0.2)
+print("   /readyz: %r" % (got,))
+sys.exit(1)
+PY
+}
+check "/readyz: 200 once consuming and checkpointing" readyz 200 ready 10
+mv "$dir/state" "$dir/state.away" && : >"$dir/state"
+check "/readyz: 503 while checkpoints fail (a file where the state directory was)" \
+    readyz 503 "checkpoints failed" 10
+rm "$dir/state" && mv "$dir/state.away" "$dir/state"
+check "/readyz: 200 again once a checkpoint is written" readyz 200 ready 10
 kill -STOP "$bpid"
+check "/readyz: 503 once the broker freezes (commits fail, or no broker answers)" \
+    readyz 503 "offset commits failing|no broker reachable" 20
 start=$(date +%s%N)
 kill -TERM "$pid"
 wait "$pid"
