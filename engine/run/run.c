@@ -139,10 +139,26 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
         return;
     }
     /* Before the position this member counts from (a message fetched before a revocation and
-     * handed over after the partition came back): counted already, or the next owner's. */
+     * handed over after the partition came back): counted already, or the next owner's. Unless
+     * the partition's log now ends before that position: the topic was deleted and created
+     * again (or truncated), librdkafka followed auto.offset.reset, and these are new records. */
     if (pos->next_offset >= 0 && m->offset < pos->next_offset) {
-        r->stale_messages++;
-        return;
+        int64_t lo = -1, hi = -1;
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        if (rd_kafka_get_watermark_offsets(r->consumer, topic, m->partition, &lo, &hi) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            hi < 0) /* not cached yet: ask (rare: this path is for stale messages only) */
+            rd_kafka_query_watermark_offsets(r->consumer, topic, m->partition, &lo, &hi, 1000);
+        if (hi < 0 || hi >= pos->next_offset) {
+            r->stale_messages++;
+            return;
+        }
+        run_log(&r->log, DD_CONFIG_LOG_WARN,
+                "%s [%" PRId32 "]: the log ends at offset %" PRId64 ", before offset %" PRId64
+                " counted up to: the topic was re-created or truncated; counting on from offset "
+                "%" PRId64 " (auto.offset.reset)",
+                topic, m->partition, hi, pos->next_offset, m->offset);
+        r->offset_resets++;
     }
     r->last_part = (size_t)(pos - r->parts);
     pos->next_offset = m->offset + 1;

@@ -366,6 +366,7 @@ typedef struct run {
     uint64_t stdout_failures; /* events that standard output refused (logged at the first) */
     /* What /readyz reflects besides the assignment (run.c): consecutive failed checkpoints, a
      * failing offset commit (and its error), every broker down. */
+    uint64_t offset_resets; /* partitions found to end before their counted position */
     uint32_t checkpoints_failing;
     int commits_failing, brokers_down;
     char commit_error[128];

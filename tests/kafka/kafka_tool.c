@@ -3,6 +3,7 @@
  *   kafka_tool create BOOTSTRAP TOPIC PARTITIONS [NAME=VALUE...]
  *                                                    create a topic (exit 0 also if it exists),
  *                                                    with topic configs (max.message.bytes=2048)
+ *   kafka_tool delete BOOTSTRAP TOPIC                delete a topic
  *   kafka_tool tail BOOTSTRAP TOPIC MAX IDLE_MS      print up to MAX messages from the start of
  *                                                    TOPIC as JSON lines, stopping after IDLE_MS
  *                                                    without a new message
@@ -85,6 +86,33 @@ static int create(const char *bootstrap, const char *topic, int partitions, char
         fprintf(stderr, "kafka_tool: create %s: no answer\n", topic);
     }
     rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+static int delete_topic(const char *bootstrap, const char *topic) {
+    rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, bootstrap, NULL);
+    rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, &dt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = 2;
+    if (ev != NULL) {
+        size_t n = 0;
+        const rd_kafka_topic_result_t **tr =
+            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+        const rd_kafka_resp_err_t e = n == 1 ? rd_kafka_topic_result_error(tr[0])
+                                             : rd_kafka_event_error(ev);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            rc = 0;
+        else
+            fprintf(stderr, "kafka_tool: delete %s: %s\n", topic, rd_kafka_err2str(e));
+        rd_kafka_event_destroy(ev);
+    } else {
+        fprintf(stderr, "kafka_tool: delete %s: no answer\n", topic);
+    }
+    rd_kafka_DeleteTopic_destroy(dt);
     rd_kafka_queue_destroy(q);
     rd_kafka_destroy(rk);
     return rc;
@@ -234,12 +262,14 @@ static int produce(const char *bootstrap, const char *topic, const char *path) {
 int main(int argc, char **argv) {
     if (argc >= 5 && strcmp(argv[1], "create") == 0)
         return create(argv[2], argv[3], atoi(argv[4]), argv + 5, argc - 5);
+    if (argc == 4 && strcmp(argv[1], "delete") == 0)
+        return delete_topic(argv[2], argv[3]);
     if (argc == 6 && strcmp(argv[1], "tail") == 0)
         return tail(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
     if (argc == 4 && strcmp(argv[1], "count") == 0)
         return count(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "produce") == 0)
         return produce(argv[2], argv[3], argv[4]);
-    fprintf(stderr, "usage: kafka_tool create|tail|count|produce ... (see the source)\n");
+    fprintf(stderr, "usage: kafka_tool create|delete|tail|count|produce ... (see the source)\n");
     return 2;
 }

@@ -30,12 +30,14 @@
 #   dlqsize     a dead letter larger than the dead-letter topic's max.message.bytes: logged
 #               once, replaced by a truncated dead letter (no value; its size and the reason in
 #               headers), never produced again; checkpoints go on and every record is counted
+#   recreate    the topic deleted and created again (fewer records than before) between two runs:
+#               the restart warns and counts the new topic's records from offset 0
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
 tool=$2
 shift 2
-scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe dlqsize}
+scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe dlqsize recreate}
 home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
 bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
 [ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
@@ -717,6 +719,36 @@ assert b["headers"]["driftd.reason"] == "json_syntax" and s["headers"]["driftd.r
 assert (s["value"] == "not json, not small" and "driftd.truncated" not in s["headers"]) or \
     (s["value"] == "" and s["headers"]["driftd.truncated"] == "19"), s
 ' "$dir/dlqsize.dlq.jsonl"
+}
+
+scenario_recreate() {
+    say "-- the topic deleted and created again between two runs"
+    local topic=$pfx.recreate
+    "$tool" create "$bs" "$topic" 1 || { fail "topic"; return; }
+    counting_config "$pfx-recreate" "$topic" recreate
+    "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 3000 --seed 14 \
+        --start-ms "$t0" --step-ms 1 2>/dev/null || { fail "producing"; return; }
+    timeout 120 "$driftd" run -c "$dir/recreate.yaml" --stop-when-idle 2000 2>"$dir/recreate1.log"
+    "$tool" delete "$bs" "$topic" || { fail "deleting the topic"; return; }
+    # Deletion completes asynchronously: create again until the broker takes it.
+    local tries=0
+    until "$tool" create "$bs" "$topic" 1 2>/dev/null && "$tool" count "$bs" "$topic" >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        [ $tries -lt 60 ] || { fail "creating the topic again"; return; }
+        sleep 0.5
+    done
+    "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 1000 --seed 15 \
+        --start-ms "$((t0 + 3000))" --step-ms 1 2>/dev/null || { fail "producing again"; return; }
+    timeout 120 "$driftd" run -c "$dir/recreate.yaml" --stop-when-idle 3000 2>"$dir/recreate2.log"
+    check "the restart says the log ends before the offset it had counted up to" \
+        grep -q 'the topic was re-created or truncated; counting on from offset 0' "$dir/recreate2.log"
+    "$driftd" inspect "$dir/recreate.state/driftd.state" --format json >"$dir/recreate.json"
+    check "the 1,000 records of the new topic are counted (3,000 + 1,000 in all)" json '
+import json, sys
+c = json.load(open(sys.argv[1]))["streams"][0]["counters"]
+print("   records:", c["records"])
+assert c["records"] == 4000, c
+' "$dir/recreate.json"
 }
 
 for s in $scenarios; do
