@@ -58,6 +58,16 @@ struct dd_http {
     char live_reason[DD_HTTP_REASON_BYTES_MAX + 1];
     char ready_reason[DD_HTTP_REASON_BYTES_MAX + 1];
     char mhd_error[256]; /* libmicrohttpd's latest message, for a failed start */
+    /* Open connections and when their request must have arrived (INT64_MAX: it did). fd is a
+     * dup of the connection's socket, ours until the connection closes, so the sweep can shut
+     * the socket down without racing libmicrohttpd's close and a reuse of its number. */
+    struct {
+        struct MHD_Connection *c;
+        int fd;
+        int64_t deadline_ms;
+    } conns[DD_HTTP_CONNECTIONS_MAX + 16];
+    int64_t next_sweep_ms;
+    uint64_t cut; /* connections cut at their request deadline */
 };
 
 __attribute__((format(printf, 3, 4))) static void say(char *errstr, size_t size, const char *fmt,
@@ -128,8 +138,78 @@ void dd_http_publish_metrics(dd_http_t *h, const char *text, size_t len) {
 /* ---- state set by the loop ------------------------------------------------------------------- */
 
 void dd_http_heartbeat(dd_http_t *h, int64_t now_ms) {
-    if (h != NULL)
-        atomic_store_explicit(&h->heartbeat_ms, now_ms, memory_order_relaxed);
+    if (h == NULL)
+        return;
+    atomic_store_explicit(&h->heartbeat_ms, now_ms, memory_order_relaxed);
+    if (now_ms < h->next_sweep_ms) /* the loop's thread only: no lock for this */
+        return;
+    h->next_sweep_ms = now_ms + 500;
+    const int64_t now = dd_http_clock_ms();
+    pthread_mutex_lock(&h->lock);
+    for (size_t i = 0; i < sizeof h->conns / sizeof h->conns[0]; i++)
+        if (h->conns[i].c != NULL && h->conns[i].deadline_ms < now) {
+            shutdown(h->conns[i].fd, SHUT_RDWR); /* libmicrohttpd then closes it */
+            h->conns[i].deadline_ms = INT64_MAX;
+            h->cut++;
+        }
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* The connection's slot; NULL when none (more connections than slots: not watched). Under
+ * h->lock. */
+static int conn_slot(dd_http_t *h, const struct MHD_Connection *c) {
+    for (size_t i = 0; i < sizeof h->conns / sizeof h->conns[0]; i++)
+        if (h->conns[i].c == c)
+            return (int)i;
+    return -1;
+}
+
+static void set_deadline(dd_http_t *h, const struct MHD_Connection *c, int64_t deadline_ms) {
+    pthread_mutex_lock(&h->lock);
+    const int i = conn_slot(h, c);
+    if (i >= 0)
+        h->conns[i].deadline_ms = deadline_ms;
+    pthread_mutex_unlock(&h->lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    dd_http_t *h = cls;
+    (void)socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const int fd = info != NULL ? fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+        if (fd < 0)
+            return;
+        pthread_mutex_lock(&h->lock);
+        const int i = conn_slot(h, NULL);
+        if (i >= 0) {
+            h->conns[i].c = c;
+            h->conns[i].fd = fd;
+            h->conns[i].deadline_ms =
+                dd_http_clock_ms() + (int64_t)DD_HTTP_REQUEST_DEADLINE_S * 1000;
+        }
+        pthread_mutex_unlock(&h->lock);
+        if (i < 0)
+            close(fd);
+    } else {
+        pthread_mutex_lock(&h->lock);
+        const int i = conn_slot(h, c);
+        if (i >= 0) {
+            close(h->conns[i].fd);
+            h->conns[i].c = NULL;
+        }
+        pthread_mutex_unlock(&h->lock);
+    }
+}
+
+/* A response sent: on a kept-alive connection the next request has its own deadline. */
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)req_cls;
+    (void)toe;
+    set_deadline(cls, c, dd_http_clock_ms() + (int64_t)DD_HTTP_REQUEST_DEADLINE_S * 1000);
 }
 
 void dd_http_set_stale_ms(dd_http_t *h, int64_t stale_ms) {
@@ -276,6 +356,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (has_body(c))
             return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request bodies are not accepted\n");
         *req_cls = &headers_seen;
+        set_deadline(h, c, INT64_MAX); /* the request arrived whole: no deadline while served */
         return MHD_YES;
     }
     if (*upload_data_size != 0) /* a body after all: refuse it (the connection is closed) */
@@ -522,7 +603,10 @@ int dd_http_start(const char *listen, dd_http_t **out, char *errstr, size_t errs
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_LISTEN_SOCKET,
         (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)DD_HTTP_CONNECTIONS_MAX,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)DD_HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)DD_HTTP_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)DD_HTTP_CONNECTIONS_PER_IP,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        h, MHD_OPTION_END);
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (h->daemon == NULL) {
         close_if_still_ours(fd, &bound, bound_len);

@@ -32,6 +32,11 @@ typedef struct dd_http dd_http_t;
 #define DD_HTTP_STALE_MS_DEFAULT 30000
 #define DD_HTTP_CONNECTIONS_MAX 64u
 #define DD_HTTP_CONNECTION_TIMEOUT_S 10u
+/* A request must have arrived whole within this of its connection's start (or of the previous
+ * response on a kept-alive connection): slow senders cannot hold connections by dribbling
+ * header lines. Enforced by dd_http_heartbeat's sweep. */
+#define DD_HTTP_REQUEST_DEADLINE_S 10u
+#define DD_HTTP_CONNECTIONS_PER_IP 16u
 #define DD_HTTP_REASON_BYTES_MAX 200u /* longer reasons are cut (at a UTF-8 boundary) */
 
 /* Binds `listen`, "HOST:PORT" — HOST an IPv4 literal, a bracketed IPv6 literal ("[::1]"),

@@ -11,7 +11,10 @@
  * - publishing from one thread while another fetches: every body is exactly one published
  *   text, never a mix;
  * - stopping with clients connected (idle, mid-request, not reading a large body) returns
- *   quickly and closes them.
+ *   quickly and closes them;
+ * - slow senders (40 connections each dribbling a header line a second) cannot keep the endpoint
+ *   from answering: past DD_HTTP_CONNECTIONS_PER_IP they are refused, and each is cut at its
+ *   request deadline (DD_HTTP_REQUEST_DEADLINE_S), so /healthz answers again within it.
  * Everything binds and connects to 127.0.0.1; every wait is bounded. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -613,6 +616,80 @@ static int teardown(void **state) {
     return 0;
 }
 
+typedef struct beat {
+    dd_http_t *h;
+    atomic_int stop;
+} beat_t;
+
+static void *beat_loop(void *p) { /* the run loop's part: heartbeat (and sweep) every 100 ms */
+    beat_t *b = p;
+    while (!atomic_load(&b->stop)) {
+        dd_http_heartbeat(b->h, dd_http_clock_ms());
+        struct timespec t = {0, 100000000};
+        nanosleep(&t, NULL);
+    }
+    return NULL;
+}
+
+static void test_slow_senders(void **state) {
+    (void)state;
+    dd_http_t *h = start_any_port();
+    beat_t b = {h, 0};
+    pthread_t beater;
+    assert_int_equal(pthread_create(&beater, NULL, beat_loop, &b), 0);
+    enum { SLOW = 40 };
+    int fds[SLOW];
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(dd_http_port(h));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < SLOW; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        assert_true(fds[i] >= 0);
+        if (connect(fds[i], (struct sockaddr *)&a, sizeof a) != 0)
+            assert_int_equal(errno, EINPROGRESS);
+    }
+    const double t0 = now_s();
+    int answered = 0;
+    double answered_at = 0;
+    /* Every second each slow connection sends one more header line; /healthz is asked
+     * meanwhile. Bounded: 15 s. */
+    for (int second = 0; second < 15 && !answered; second++) {
+        for (int i = 0; i < SLOW; i++) {
+            const char *line = second == 0 ? "GET /healthz HTTP/1.1\r\n" : "X-Slow: 1\r\n";
+            ssize_t unused = send(fds[i], line, strlen(line), MSG_NOSIGNAL);
+            (void)unused;
+        }
+        for (int k = 0; k < 4 && !answered; k++) {
+            reply_t r = request(dd_http_port(h), "GET", "/healthz", NULL);
+            if (r.rc == CURLE_OK && r.status == 200) {
+                answered = 1;
+                answered_at = now_s() - t0;
+            }
+            reply_free(&r);
+            struct timespec t = {0, 250000000};
+            nanosleep(&t, NULL);
+        }
+    }
+    if (!answered)
+        fail_msg("/healthz did not answer within 15 s of 40 slow senders");
+    assert_true(answered_at <= DD_HTTP_REQUEST_DEADLINE_S + 3.0);
+    /* The slow ones were cut (or refused): reading gives end of file or an error, never waits. */
+    int closed = 0;
+    for (int i = 0; i < SLOW; i++) {
+        struct pollfd pfd = {.fd = fds[i], .events = POLLIN};
+        char buf[256];
+        if (poll(&pfd, 1, 3000) == 1 && recv(fds[i], buf, sizeof buf, 0) <= 0)
+            closed++;
+        close(fds[i]);
+    }
+    assert_int_equal(closed, SLOW);
+    atomic_store(&b.stop, 1);
+    pthread_join(beater, NULL);
+    dd_http_stop(h);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metrics),           cmocka_unit_test(test_keepalive),
@@ -620,6 +697,7 @@ int main(void) {
         cmocka_unit_test(test_readyz),            cmocka_unit_test(test_paths_and_methods),
         cmocka_unit_test(test_bad_listen),        cmocka_unit_test(test_port_in_use),
         cmocka_unit_test(test_concurrent_publish), cmocka_unit_test(test_stop_with_clients),
+        cmocka_unit_test(test_slow_senders),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
