@@ -47,6 +47,9 @@ int cfg_yaml_parse(const char *text, size_t len, const char *name, cfg_tree_t *t
                    size_t err_size);
 void cfg_tree_free(cfg_tree_t *tree);
 int cfg_is_null(const cfg_node_t *n); /* a plain null, ~, or nothing */
+/* Reads fd to its end into a new buffer (the caller frees), at most max + 1 bytes: one more than
+ * allowed tells "too large" without trusting st_size. 0, or an errno (config_file.c). */
+int cfg_read_bounded(int fd, size_t max, char **out, size_t *len);
 
 /* Writes at most about `max` bytes of s as readable text (control bytes as \xNN, cut on a UTF-8
  * boundary with "..." appended). */
