@@ -3,15 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "cli_int.h"
+#include "config.h"
+#include "run.h"
 
 static const char config_synopsis[] =
     "Usage: driftd config check FILE [--print]\n"
     "\n"
     "Checks a `driftd run` configuration file: YAML syntax, every key and value (unknown keys\n"
     "are errors; docs/config.md lists them all), the ${ENV:NAME} and ${FILE:PATH}\n"
-    "substitutions, and the librdkafka properties under kafka:. Prints\n"
+    "substitutions, the librdkafka properties under kafka:, and the most memory the windows\n"
+    "can take against limits.memory. Prints\n"
     "  FILE: ok (N streams, M fields)\n"
     "or the first problem, as FILE:LINE:COLUMN: KEY: what was wrong; what was expected.\n";
 
@@ -74,6 +76,12 @@ static int run_config(int argc, char **argv) {
     char err[1024];
     if (dd_config_load(file, &cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "driftd config: %s\n", err);
+        return 2;
+    }
+    dd_run_memory_t mem;
+    if (dd_run_memory_check(cfg, &mem, err, sizeof(err)) != 0) {
+        fprintf(stderr, "driftd config: %s: %s\n", file, err);
+        dd_config_free(cfg);
         return 2;
     }
     if (a.print)

@@ -378,6 +378,18 @@ static const cfg_key_t state_keys[] = {
      .doc = "the longest SIGTERM's drain may take before the process ends anyway"},
 };
 
+/* Nothing to print when limits.memory is left to its default. */
+static int no_limits(const dd_config_t *cfg, const void *section) {
+    (void)cfg;
+    return ((const dd_config_limits_t *)section)->memory == 0;
+}
+
+static const cfg_key_t limits_keys[] = {
+    {"memory", CFG_T_SIZE, CFG_K_NO_DEFAULT, CFG_AT(dd_config_limits_t, memory), .min = 1 << 20,
+     .max = (int64_t)1 << 50, .doc_default = "half the machine's memory, or of its cgroup's limit",
+     .doc = "the most memory the windows may take at worst; a config past it is refused"},
+};
+
 /* HOST:PORT with HOST an IPv4 address, [IPv6] or a host name, PORT 0 to 65535. */
 static int listen_ok(const char *s) {
     const char *colon = strrchr(s, ':');
@@ -484,6 +496,10 @@ const cfg_section_t cfg_sections[] = {
     SECTION(state, state_keys, "a mapping, e.g. {dir: /var/lib/driftd}"),
     SECTION(http, http_keys, "a mapping, e.g. {listen: 127.0.0.1:9464}"),
     SECTION(log, log_keys, "a mapping, e.g. {level: info}"),
+    {"limits",
+     .table = &(const cfg_table_t)CFG_TABLE(limits_keys, .expected = "a mapping, e.g. {memory: 2GiB}",
+                                            .doc_heading = "## `limits`"),
+     .offset = offsetof(dd_config_t, limits), .omit = no_limits},
 };
 const size_t cfg_n_sections = sizeof(cfg_sections) / sizeof(cfg_sections[0]);
 
@@ -555,7 +571,7 @@ static int convert(cfg_ctx_t *c, const cfg_node_t *root) {
         read_section(c, root, "streams") != 0 || read_section(c, root, "alerts") != 0 ||
         check_topic_loops(c, alerts ? alerts : root) != 0 || read_section(c, root, "events") != 0 ||
         read_section(c, root, "state") != 0 || read_section(c, root, "http") != 0 ||
-        read_section(c, root, "log") != 0)
+        read_section(c, root, "log") != 0 || read_section(c, root, "limits") != 0)
         return -1;
     if (cfg->alerts.topic == NULL && !cfg->events.to_stdout && cfg->events.file == NULL) {
         const cfg_node_t *at = alerts ? cfg_map_get(alerts, "topic") : NULL;

@@ -195,6 +195,10 @@ typedef struct dd_config_state {
     int64_t shutdown_timeout_ms; /* SIGTERM to exit at most (then the process ends anyway) */
 } dd_config_state_t;
 
+typedef struct dd_config_limits {
+    int64_t memory; /* bytes the windows may take at worst; 0: half the machine's or cgroup's */
+} dd_config_limits_t;
+
 typedef struct dd_config_http {
     const char *listen; /* "HOST:PORT"; NULL: no HTTP endpoint */
 } dd_config_http_t;
@@ -220,6 +224,7 @@ typedef struct dd_config {
     dd_config_state_t state;
     dd_config_http_t http;
     dd_config_log_t log;
+    dd_config_limits_t limits;
     struct dd_config_private *priv; /* memory and the substituted values */
 } dd_config_t;
 

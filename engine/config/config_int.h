@@ -141,6 +141,11 @@ int cfg_get_topic(cfg_ctx_t *c, const cfg_node_t *n, int allow_regex, const char
 
 /* Parses text as a duration ("1h30m", "500ms"); 0 on success. Exposed for tests of the grammar. */
 int cfg_parse_duration(const char *text, size_t len, int64_t *out_ms);
+/* "1048576", "512KiB", "64MiB", "2GiB", "1TiB", "1PiB" (also KB … PB: powers of 1000; B).
+ * 0 or -1. */
+int cfg_parse_size(const char *text, size_t len, int64_t *out_bytes);
+/* The largest unit that writes it exactly ("64MiB", "1500000"). */
+void cfg_format_size(int64_t bytes, char *buf, size_t size);
 /* Writes ms as the duration grammar reads it back ("1h30m", "0s"). */
 void cfg_format_duration(int64_t ms, char *buf, size_t size);
 
@@ -172,6 +177,7 @@ typedef enum cfg_type {
     CFG_T_INT,        /* uint32_t or uint64_t (by size): an integer in [min, max] */
     CFG_T_DOUBLE,     /* double; with out_of_range, in [min_double, max_double] */
     CFG_T_DURATION,   /* int64_t or uint32_t ms (by size) in [min, max] (or min_key, max_key) */
+    CFG_T_SIZE,       /* int64_t bytes in [min, max], written 512MiB, 2GiB, 1000000 */
     CFG_T_TIMESTAMP,  /* int64_t: ms since the epoch, written in RFC 3339 */
     CFG_T_ENUM,       /* an enum type: 1 + the index of its name in names */
     CFG_T_TABLE,      /* a mapping of the keys of `table`, at offset (flow style) */

@@ -308,6 +308,7 @@ int cfg_print_key(FILE *out, const dd_config_t *cfg, const cfg_key_t *k, const v
     case CFG_T_BOOL:
     case CFG_T_INT:
     case CFG_T_DURATION:
+    case CFG_T_SIZE:
     case CFG_T_ENUM:
     case CFG_T_TIMESTAMP:
         break;
@@ -325,6 +326,10 @@ int cfg_print_key(FILE *out, const dd_config_t *cfg, const cfg_key_t *k, const v
     if (k->type == CFG_T_DURATION) {
         char buf[64];
         cfg_format_duration(v, buf, sizeof(buf));
+        fputs(buf, out);
+    } else if (k->type == CFG_T_SIZE) {
+        char buf[64];
+        cfg_format_size(v, buf, sizeof(buf));
         fputs(buf, out);
     } else if (k->type == CFG_T_ENUM) {
         fputs(v >= 1 && (size_t)v <= cfg_enum_count(k->names) ? k->names[v - 1] : "?", out);

@@ -247,6 +247,53 @@ static const struct {
 } duration_units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
 enum { DURATION_UNITS = 5 };
 
+static const struct {
+    const char *name;
+    int64_t bytes;
+} size_units[] = {{"PiB", (int64_t)1 << 50},       {"TiB", (int64_t)1 << 40},
+                  {"GiB", (int64_t)1 << 30},       {"MiB", (int64_t)1 << 20},
+                  {"KiB", (int64_t)1 << 10},       {"PB", 1000000000000000},
+                  {"TB", 1000000000000},           {"GB", 1000000000},
+                  {"MB", 1000000},                 {"KB", 1000},
+                  {"B", 1}};
+
+int cfg_parse_size(const char *s, size_t len, int64_t *out_bytes) {
+    int64_t v = 0;
+    size_t i = 0, digits = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        if (++digits > 16)
+            return -1;
+        v = v * 10 + (s[i] - '0');
+        i++;
+    }
+    if (digits == 0)
+        return -1;
+    int64_t unit = 1;
+    if (i < len) {
+        unit = 0;
+        for (size_t u = 0; u < sizeof size_units / sizeof size_units[0]; u++)
+            if (len - i == strlen(size_units[u].name) &&
+                memcmp(s + i, size_units[u].name, len - i) == 0)
+                unit = size_units[u].bytes;
+        if (unit == 0)
+            return -1;
+    }
+    if (v > INT64_MAX / unit)
+        return -1;
+    *out_bytes = v * unit;
+    return 0;
+}
+
+void cfg_format_size(int64_t bytes, char *buf, size_t size) {
+    for (size_t u = 0; u < 5; u++) /* the binary units */
+        if (bytes > 0 && bytes % size_units[u].bytes == 0) {
+            snprintf(buf, size, "%lld%s", (long long)(bytes / size_units[u].bytes),
+                     size_units[u].name);
+            return;
+        }
+    snprintf(buf, size, "%lld", (long long)bytes);
+}
+
 int cfg_parse_duration(const char *s, size_t len, int64_t *out_ms) {
     int64_t total = 0;
     size_t i = 0;
@@ -456,6 +503,7 @@ static void set_defaults(const cfg_table_t *t, void *section) {
             break;
         case CFG_T_INT:
         case CFG_T_DURATION:
+        case CFG_T_SIZE:
         case CFG_T_TIMESTAMP:
             set_int(k, section, k->def);
             break;
@@ -527,6 +575,17 @@ static int read_value(cfg_ctx_t *c, const cfg_table_t *t, const cfg_key_t *k, co
             cfg_format_duration(max, hi, sizeof(hi));
             snprintf(what, sizeof(what),
                      "a duration from %s to %s such as 500ms, 30s, 5m, 1h, 1d or 1h30m", lo, hi);
+            return cfg_expected(c, v, what);
+        }
+        break;
+    }
+    case CFG_T_SIZE: {
+        char lo[32], hi[32];
+        if (!scalar || cfg_parse_size(v->text, v->len, &i) != 0 || i < k->min || i > k->max) {
+            cfg_format_size(k->min, lo, sizeof(lo));
+            cfg_format_size(k->max, hi, sizeof(hi));
+            snprintf(what, sizeof(what),
+                     "a size from %s to %s such as 512MiB, 4GiB or 1000000 (bytes)", lo, hi);
             return cfg_expected(c, v, what);
         }
         break;

@@ -346,6 +346,9 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
     r->owner = pthread_self();
     r->has_owner = 1;
     r->instance = "driftd";
+    dd_run_memory_t mem;
+    if (dd_run_memory_check(cfg, &mem, errstr, errstr_size) != 0)
+        return -1;
     for (size_t i = 0; i < cfg->n_kafka; i++)
         if (strcmp(cfg->kafka[i].name, "group.id") == 0)
             r->instance = cfg->kafka[i].value;

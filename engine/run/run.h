@@ -24,6 +24,22 @@ typedef struct dd_run_options {
  * the final checkpoint failed, 2 when it could not start (the reason is logged). */
 int dd_run(const dd_config_t *cfg, dd_run_options_t *opt);
 
+/* The most memory the windows of a configuration can take (run_memory.c), against its limit:
+ * limits.memory, or half the machine's memory or its cgroup's limit when unset. */
+typedef struct dd_run_memory {
+    double bytes;           /* at worst, every stream, every key, every sketch at its largest */
+    int64_t limit;          /* bytes */
+    char limit_source[96];  /* "limits.memory" or where the default came from */
+    size_t largest_stream;  /* the stream that takes the most */
+    double largest_bytes, largest_per_window;
+} dd_run_memory_t;
+
+/* 0 when the bound is within the limit; −1 with the reason in errstr (also for a stream whose
+ * sketches cannot be made). `driftd config check` and dd_run refuse such a configuration. */
+int dd_run_memory_check(const dd_config_t *cfg, dd_run_memory_t *out, char *errstr,
+                        size_t errstr_size);
+int64_t dd_run_memory_limit(const dd_config_t *cfg, char *source, size_t source_size);
+
 /* One data file for one configured stream, for dd_run_snapshot. */
 typedef struct dd_run_snapshot_input {
     size_t stream;                  /* index into cfg->streams */

@@ -182,6 +182,9 @@ int run_stream_init(struct run *r, run_stream_t *s, const dd_config_stream_t *cf
 void run_stream_free(run_stream_t *s);
 /* The part of run_stream_init that needs no reference and makes no window: fields, kinds
  * (resolved against an Avro schema file), decoder. For driftd baseline. */
+/* Panes a stream's ring keeps: the window's, plus (event time) those the watermark and
+ * evaluate_every keep past its end (run_memory.c). */
+uint64_t run_ring_panes(const dd_config_window_t *w);
 int run_stream_prepare(struct run *r, run_stream_t *s, const dd_config_stream_t *cfg,
                        size_t index, char *errstr, size_t errstr_size);
 

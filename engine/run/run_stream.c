@@ -370,10 +370,7 @@ int run_stream_init(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg, si
     /* Event time: an evaluation ending at B starts once a record at B + watermark arrived, and
      * such records already sit in panes after B; the ring keeps those too, so that the window
      * compared is [B − length, B) in full. */
-    uint64_t ring = w->n_panes;
-    if (w->time == DD_CONFIG_WINDOW_EVENT_TIME) /* the record that moves the watermark past B is
-                                                   before B + watermark + evaluate_every */
-        ring += (uint64_t)((w->watermark_ms + w->evaluate_every_ms + w->pane_ms - 1) / w->pane_ms);
+    const uint64_t ring = run_ring_panes(w);
     if (ring > DD_WINDOW_PANES_MAX)
         return FAIL("stream %s: window: %u panes and %u more for the watermark and evaluate_every "
                     "exceed %u panes (use longer panes)",

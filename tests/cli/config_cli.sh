@@ -6,6 +6,8 @@
 #   from ${ENV:...}/${FILE:...}, secret-looking kafka keys (also sasl.oauthbearer.config and
 #   sasl.kerberos.kinit.cmd) and a URL's credentials as ***, and that output checks too;
 # - driftd run's log lines (librdkafka's too) never show a substituted value;
+# - the windows' worst-case memory is checked against limits.memory (a size: 1PiB, 64MiB): a
+#   configuration past it is refused naming the stream that takes the most;
 # - every error exits 2 with one line "driftd config: FILE:LINE:COLUMN: ..." (or "FILE: ..." when
 #   there is no position) on stderr and nothing on stdout: unknown key, bad value, unset
 #   variable, missing file, empty file, YAML syntax, a directory, a FIFO nobody writes to
@@ -88,6 +90,38 @@ DD_CLI_TEST_CLIENT=client-secret-46 timeout -s KILL 3 "$driftd" run -c "$tmp/run
 check "librdkafka's lines are logged, the client named *** ($(head -c 300 "$tmp/run.err"))" \
     grep -q 'kafka \*\*\*#consumer-1 ' "$tmp/run.err"
 check_not "no log line shows the substituted client.id" grep -q 'client-secret-46' "$tmp/run.err"
+
+# Memory: the windows' worst case against limits.memory (default: half the machine's memory or
+# its cgroup's limit). 10,000 keys of a categorical field with the default one-hour window of
+# one-minute panes need about 100 GiB at worst: refused, naming the stream; 10 keys pass; a
+# limit that covers it passes; a limit below one plain stream's windows is refused.
+cat >"$tmp/keys.yaml" <<'YAML'
+kafka: {bootstrap.servers: "127.0.0.1:9092"}
+streams:
+  - name: features
+    topics: in
+    codec: json
+    keys: [model]
+    max_key_values: 10000
+    fields: [{path: country, kind: categorical}, {path: latency_ms, kind: numeric}]
+YAML
+expect_error "^driftd config: $tmp/keys.yaml: the windows may take [0-9.]+ MiB of memory at worst, more than [0-9.]+ MiB \(half of the (machine's memory|cgroup's memory limit) \(limits.memory unset\)\); stream features takes the most: [0-9.]+ MiB \([0-9.]+ MiB a window of 62 panes for each of max_key_values 10000 keys\)" \
+    "$driftd" config check "$tmp/keys.yaml"
+# driftd run refuses it the same way before connecting to anything (exit 2, the reason logged).
+{ cat "$tmp/keys.yaml"; printf 'events: {stdout: true}\nalerts: {topic: null}\nhttp: {listen: null}\n'; } >"$tmp/keys_run.yaml"
+expect 2 timeout 20 "$driftd" run -c "$tmp/keys_run.yaml"
+expect_err 'error the windows may take [0-9.]+ MiB of memory at worst'
+sed 's/max_key_values: 10000/max_key_values: 10/' "$tmp/keys.yaml" >"$tmp/keys10.yaml"
+expect 0 "$driftd" config check "$tmp/keys10.yaml"
+{ cat "$tmp/keys.yaml"; echo "limits: {memory: 1PiB}"; } >"$tmp/keys_limit.yaml"
+expect 0 "$driftd" config check --print "$tmp/keys_limit.yaml"
+expect_out '^  memory: 1PiB$'
+printf 'kafka: {bootstrap.servers: "127.0.0.1:9092"}\nstreams: [{name: s, topics: in, codec: json, fields: [{path: a, kind: numeric}]}]\nlimits: {memory: 1MiB}\n' >"$tmp/tight.yaml"
+expect_error "^driftd config: $tmp/tight.yaml: the windows may take [0-9.]+ MiB of memory at worst, more than 1.0 MiB \(limits.memory\)" \
+    "$driftd" config check "$tmp/tight.yaml"
+sed 's/1MiB/12 parsecs/' "$tmp/tight.yaml" >"$tmp/parsecs.yaml"
+expect_error "^driftd config: $tmp/parsecs.yaml:3:18: limits.memory: expected a size from 1MiB to 1PiB such as 512MiB, 4GiB or 1000000 \(bytes\), got '12 parsecs'$" \
+    "$driftd" config check "$tmp/parsecs.yaml"
 
 # Errors: exit 2, one line naming FILE:LINE:COLUMN, nothing on stdout.
 sed 's/^  bootstrap.servers:/  bootstrap.server:/' "$tmp/min.yaml" >"$tmp/typo.yaml"
