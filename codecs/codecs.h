@@ -327,11 +327,15 @@ dd_codec_err_t dd_avro_confluent_header(const uint8_t *data, size_t len, uint32_
  * answers are capped at 4 MiB. Not thread-safe. */
 typedef struct dd_registry dd_registry_t;
 
+/* The longest pause of the registry client's circuit breaker (see dd_registry_options_t). */
+#define DD_REGISTRY_BREAKER_MAX_MS 30000u
+
 typedef struct dd_registry_options {
     unsigned timeout_ms;         /* whole request, default 5000 */
     unsigned connect_timeout_ms; /* default 2000 */
     unsigned retries;            /* after the first attempt, default 3 */
-    unsigned backoff_ms;         /* first wait, doubling, default 200 */
+    unsigned backoff_ms;         /* first wait, doubling, default 200; also the circuit
+                                    breaker's first pause after the registry did not answer */
     unsigned backoff_max_ms;     /* default 2000 */
     unsigned unknown_ttl_ms;     /* how long a 404 is believed, default 60000 */
     size_t schemas_max;          /* ids cached (schemas and negatives), default 10000 */
@@ -349,6 +353,9 @@ void dd_registry_options_default(dd_registry_options_t *o);
 dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opts,
                                dd_registry_t **out, char *errstr, size_t errstr_size);
 void dd_registry_destroy(dd_registry_t *r); /* NULL is fine */
+/* Milliseconds until the circuit breaker lets a request through again; 0 when it is closed (or r
+ * is NULL). */
+int64_t dd_registry_retry_in_ms(const dd_registry_t *r);
 /* url with the credentials of its authority (scheme://USER:PASSWORD@host...) shown as ***, for
  * messages and printed configurations; unchanged otherwise. Writes at most size bytes with the
  * terminating NUL (truncating) and returns out. */

@@ -32,6 +32,11 @@ struct dd_registry {
     CURL *curl;
     char *base_url;
     char shown_url[512]; /* base_url without credentials, for messages */
+    /* The circuit breaker: after the registry did not answer (or answered 5xx / 429), ids not
+     * cached fail at once until open_until_ms, without a request; the pause doubles from
+     * backoff_ms up to DD_REGISTRY_BREAKER_MAX_MS with each failure in a row, the request that
+     * probes it is one attempt, and an answer closes it. */
+    uint64_t open_until_ms, open_for_ms;
     dd_registry_options_t opt;
     char *userpwd;
     entry_t *entries; /* open addressing by id */
@@ -266,6 +271,12 @@ dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_sche
             (unsigned long long)(e->retry_at_ms - now));
         return e->known ? DD_CODEC_ERR_REGISTRY : DD_CODEC_ERR_UNKNOWN_SCHEMA;
     }
+    if (r->open_until_ms != 0 && now < r->open_until_ms) {
+        say(errstr, errstr_size,
+            "schema id %u: the registry did not answer lately (asking again in %llu ms)", id,
+            (unsigned long long)(r->open_until_ms - now));
+        return DD_CODEC_ERR_REGISTRY;
+    }
     char url[2048];
     snprintf(url, sizeof url, "%s/schemas/ids/%u", r->base_url, id);
     char curl_err[CURL_ERROR_SIZE];
@@ -277,10 +288,22 @@ dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_sche
         body.too_large = 0;
         status = get(r, url, &body, curl_err);
         const int retryable = status == 0 ? !body.too_large : (status >= 500 || status == 429);
-        if (!retryable || attempt >= r->opt.retries)
+        /* A probe of an open breaker is one attempt: the registry failed lately, and each
+         * attempt may cost a whole timeout of the caller's loop. */
+        if (!retryable || attempt >= r->opt.retries || r->open_for_ms > 0)
             break;
         sleep_ms(backoff);
         backoff = backoff * 2 > r->opt.backoff_max_ms ? r->opt.backoff_max_ms : backoff * 2;
+    }
+    if ((status == 0 && !body.too_large) || status >= 500 || status == 429) {
+        const uint64_t first = r->opt.backoff_ms ? r->opt.backoff_ms : 1;
+        r->open_for_ms = r->open_for_ms == 0 ? first : r->open_for_ms * 2;
+        if (r->open_for_ms > DD_REGISTRY_BREAKER_MAX_MS)
+            r->open_for_ms = DD_REGISTRY_BREAKER_MAX_MS > first ? DD_REGISTRY_BREAKER_MAX_MS : first;
+        r->open_until_ms = now_ms() + r->open_for_ms;
+    } else {
+        r->open_for_ms = 0;
+        r->open_until_ms = 0;
     }
     dd_codec_err_t err = DD_CODEC_OK;
     if (body.too_large) {
@@ -369,6 +392,13 @@ const char *dd_registry_schema_text(dd_registry_t *r, uint32_t id, size_t *len) 
     if (len)
         *len = e->text_len;
     return e->text;
+}
+
+int64_t dd_registry_retry_in_ms(const dd_registry_t *r) {
+    if (r == NULL || r->open_until_ms == 0)
+        return 0;
+    const uint64_t now = now_ms();
+    return now < r->open_until_ms ? (int64_t)(r->open_until_ms - now) : 0;
 }
 
 uint64_t dd_registry_requests(const dd_registry_t *r) {

@@ -133,8 +133,9 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
             pos->rkt = m->rkt;
     }
     /* A message of a partition this member no longer owns (fetched before a revocation) is the
-     * next owner's to count, from the offset committed at the revocation. */
-    if (pos == NULL || !pos->assigned) {
+     * next owner's to count, from the offset committed at the revocation; one of a partition
+     * paused for the registry is read again after the pause. */
+    if (pos == NULL || !pos->assigned || pos->paused) {
         r->stale_messages++;
         return;
     }
@@ -170,6 +171,30 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     char detail[512];
     const dd_codec_err_t err =
         run_stream_add(r, s, m->payload, m->len, ts, now_ms, detail, sizeof detail);
+    if (err == DD_CODEC_ERR_REGISTRY) {
+        /* The registry did not answer (or answered 5xx): the record may well be valid, so it is
+         * neither counted nor dead-lettered. Its partition pauses and is read again from this
+         * message once the registry's circuit breaker lets a request through. */
+        pos->next_offset = m->offset;
+        pos->paused = 1;
+        const int64_t wait = dd_registry_retry_in_ms(r->registry);
+        pos->resume_at_ms = now_ms + (wait > 200 ? wait : 200);
+        r->registry_waits++;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition)->offset =
+            m->offset;
+        rd_kafka_pause_partitions(r->consumer, l);
+        rd_kafka_error_t *serr = rd_kafka_seek_partitions(r->consumer, l, 0);
+        if (serr != NULL)
+            rd_kafka_error_destroy(serr);
+        rd_kafka_topic_partition_list_destroy(l);
+        run_log(&r->log, DD_CONFIG_LOG_WARN,
+                "stream %s: %s [%" PRId32 "] offset %" PRId64 ": %s; the partition waits %" PRId64
+                " ms and reads from there again (no dead letter)",
+                s->cfg->name, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail,
+                pos->resume_at_ms - now_ms);
+        return;
+    }
     if (err != DD_CODEC_OK) {
         s->decode_errors++;
         s->decode_errors_by_reason[(unsigned)err & 63u]++;
@@ -183,6 +208,22 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     }
     if (s->eval_due) /* event time: the watermark passed an evaluation boundary */
         run_evaluate(r, s, now_ms);
+}
+
+/* Resumes the partitions paused for the registry whose wait is over. */
+static void resume_paused(run_t *r, int64_t now_ms) {
+    for (size_t i = 0; i < r->n_parts; i++) {
+        run_partition_t *p = &r->parts[i];
+        if (!p->paused || now_ms < p->resume_at_ms)
+            continue;
+        p->paused = 0;
+        if (!p->assigned)
+            continue;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+        rd_kafka_resume_partitions(r->consumer, l);
+        rd_kafka_topic_partition_list_destroy(l);
+    }
 }
 
 /* 1 when every assigned partition's position is at its high watermark (cached, no request). */
@@ -244,6 +285,8 @@ static int run_loop(run_t *r) {
             if (r->messages != before)
                 r->last_message_s = run_monotonic_s();
         }
+        if (r->registry_waits > 0)
+            resume_paused(r, now);
         run_evaluations_finish(r); /* judge the evaluations whose merge the worker has done */
         if (r->producer != NULL)
             rd_kafka_poll(r->producer, 0);

@@ -326,6 +326,10 @@ typedef struct run_partition {
     int64_t next_offset; /* RD_KAFKA_OFFSET_INVALID before the first message */
     int assigned;
     rd_kafka_topic_t *rkt; /* the handle messages carry, once one has arrived */
+    /* Paused after the schema registry did not answer for its message at next_offset: read
+     * again from there at resume_at_ms; messages fetched meanwhile are dropped uncounted. */
+    int paused;
+    int64_t resume_at_ms;
 } run_partition_t;
 
 typedef struct run_topic {
@@ -370,6 +374,7 @@ typedef struct run {
     /* What /readyz reflects besides the assignment (run.c): consecutive failed checkpoints, a
      * failing offset commit (and its error), every broker down. */
     uint64_t offset_resets; /* partitions found to end before their counted position */
+    uint64_t registry_waits; /* pauses of a partition for the schema registry */
     uint32_t checkpoints_failing;
     int commits_failing, brokers_down;
     char commit_error[128];

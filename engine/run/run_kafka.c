@@ -119,6 +119,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 if (pos->next_offset > start)
                     start = pos->next_offset;
                 pos->assigned = 1;
+                pos->paused = 0; /* librdkafka starts a new assignment unpaused */
                 pos->next_offset = start;
             }
             p->offset = start;

@@ -32,12 +32,14 @@
 #               headers), never produced again; checkpoints go on and every record is counted
 #   recreate    the topic deleted and created again (fewer records than before) between two runs:
 #               the restart warns and counts the new topic's records from offset 0
+#   registryflap a schema registry answering 503 for its first 3 s: the partition waits and reads
+#               again (circuit breaker), no record is dead-lettered, every one is counted once
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
 tool=$2
 shift 2
-scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe dlqsize recreate}
+scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe dlqsize recreate registryflap}
 home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
 bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
 [ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
@@ -749,6 +751,77 @@ c = json.load(open(sys.argv[1]))["streams"][0]["counters"]
 print("   records:", c["records"])
 assert c["records"] == 4000, c
 ' "$dir/recreate.json"
+}
+
+scenario_registryflap() {
+    say "-- a schema registry that answers 503 for its first 3 s: records wait, none dead-lettered"
+    local topic=$pfx.flap dlq=$pfx.flap.dlq
+    "$tool" create "$bs" "$topic" 1 && "$tool" create "$bs" "$dlq" 1 || { fail "topics"; return; }
+    "$driftd" gen --print-schema --schema-version 1 >"$dir/flap.schema.json" || { fail "schema"; return; }
+    cat >"$dir/flap_registry.py" <<'PY'
+import http.server, json, sys, time
+schema = json.dumps({"schema": open(sys.argv[1]).read()}).encode()
+first = []
+class Registry(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if not first:
+            first.append(time.monotonic())
+        if time.monotonic() < first[0] + 3.0:
+            self.send_response(503)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        self.send_header("Content-Length", str(len(schema)))
+        self.end_headers()
+        self.wfile.write(schema)
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%.3f %s\n" % (time.monotonic(), fmt % args))
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+print(server.server_address[1])
+server.serve_forever()
+PY
+    python3 -u "$dir/flap_registry.py" "$dir/flap.schema.json" >"$dir/flap.port" 2>"$dir/flap.http.log" &
+    pids+=($!)
+    for _ in $(seq 50); do [ -s "$dir/flap.port" ] && break; sleep 0.1; done
+    local port
+    port=$(head -1 "$dir/flap.port")
+    "$driftd" gen --brokers "$bs" --topic "$topic" --format avro-confluent --schema-id 1 \
+        --schema-version 1 --records 2000 --start-ms "$t0" --step-ms 5 2>/dev/null ||
+        { fail "producing"; return; }
+    { common_kafka "$pfx-flap"
+      cat <<EOF
+schema_registry: {url: "http://127.0.0.1:$port", timeout: 1s, retries: 0}
+streams:
+  - name: features
+    topics: [$topic]
+    codec: avro-confluent
+EOF
+      fields
+      cat <<EOF
+window: {length: 10s, pane: 1s, time: event, watermark: 1s, evaluate_every: 1s}
+alerts: {topic: null, dead_letter_topic: $dlq, false_alarm_rate: $quiet_rate}
+events: {file: $dir/flap.events.jsonl}
+state: {dir: $dir/flap.state, checkpoint_every: 1s}
+http: {listen: null}
+log: {level: info, format: json}
+EOF
+    } >"$dir/flap.yaml"
+    timeout 120 "$driftd" run -c "$dir/flap.yaml" --stop-when-idle 3000 2>"$dir/flap.log"
+    local status=$?
+    check "driftd run exited 0 (status $status)" test "$status" -eq 0
+    check "the partition waited for the registry (logged) instead of dead-lettering" \
+        grep -q 'the partition waits [0-9]* ms and reads from there again (no dead letter)' "$dir/flap.log"
+    check "the registry was asked a few times, not once per record ($(grep -c ' 503 ' "$dir/flap.http.log") 503s)" \
+        test "$(grep -c ' 503 ' "$dir/flap.http.log")" -le 10
+    "$driftd" inspect "$dir/flap.state/driftd.state" --format json >"$dir/flap.json"
+    check "every record counted once, none undecodable" json '
+import json, sys
+c = json.load(open(sys.argv[1]))["streams"][0]["counters"]
+print("   records:", c["records"], "decode errors:", c["decode_errors"])
+assert c["records"] == 2000 and c["decode_errors"] == 0, c
+' "$dir/flap.json"
+    check "the dead-letter topic is empty" test "$("$tool" count "$bs" "$dlq")" = 0
 }
 
 for s in $scenarios; do

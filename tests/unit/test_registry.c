@@ -7,6 +7,9 @@
  *   schema and a schema that does not parse each give their reason;
  * - basic auth is sent when configured (401 without it);
  * - with the registry gone, cached ids still resolve and a new id fails fast, then from cache;
+ * - a registry that accepts connections and never answers costs one timeout, not one per id: the
+ *   circuit breaker fails the other ids at once (no request) for backoff_ms, then lets one
+ *   request through, and after another failure stays open twice as long;
  * - credentials in the registry URL never appear in a message: dd_url_redact shows them as ***
  *   (the last @ of the authority ends them), and an unreachable registry's error names the URL
  *   without them. */
@@ -266,8 +269,55 @@ static void test_url_credentials_hidden(void **state) {
     assert_null(strstr(err, "s3cret"));
 }
 
+static void test_circuit_breaker(void **state) {
+    (void)state;
+    /* Accepts (the kernel completes the handshakes into the backlog) and never answers. */
+    const int hole = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(hole >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(hole, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(hole, 64), 0);
+    socklen_t alen = sizeof a;
+    assert_int_equal(getsockname(hole, (struct sockaddr *)&a, &alen), 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+    dd_registry_options_t o;
+    dd_registry_options_default(&o);
+    o.timeout_ms = 300;
+    o.retries = 0;
+    o.backoff_ms = 1000;
+    o.backoff_max_ms = 4000;
+    dd_registry_t *r = NULL;
+    char err[512];
+    assert_int_equal(dd_registry_new(url, &o, &r, err, sizeof err), DD_CODEC_OK);
+    const dd_avro_schema_t *s = NULL;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (uint32_t id = 100; id < 110; id++)
+        assert_int_equal(dd_registry_get(r, id, &s, err, sizeof err), DD_CODEC_ERR_REGISTRY);
+    const double ten = since(&t0);
+    assert_int_equal(dd_registry_requests(r), 1); /* one timed out; nine failed at once */
+    if (ten > 0.9)
+        fail_msg("10 unknown ids took %.2f s against a registry that does not answer", ten);
+    assert_non_null(strstr(err, "did not answer lately"));
+    /* Past the pause: one request goes through (and times out); then open for 2 s. */
+    struct timespec pause = {1, 100000000};
+    nanosleep(&pause, NULL);
+    assert_int_equal(dd_registry_get(r, 200, &s, err, sizeof err), DD_CODEC_ERR_REGISTRY);
+    assert_int_equal(dd_registry_requests(r), 2);
+    nanosleep(&pause, NULL); /* 1.1 s: still within the doubled pause */
+    assert_int_equal(dd_registry_get(r, 201, &s, err, sizeof err), DD_CODEC_ERR_REGISTRY);
+    assert_int_equal(dd_registry_requests(r), 2);
+    dd_registry_destroy(r);
+    close(hole);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_registry),
+                                       cmocka_unit_test(test_circuit_breaker),
                                        cmocka_unit_test(test_url_credentials_hidden)};
     return cmocka_run_group_tests(tests, start_server, NULL);
 }
