@@ -144,7 +144,11 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
     dd_prom_family(p, "driftd_consumer_lag", "gauge",
                    "Messages between the consumed position and the partition's high watermark");
     const char *pl[] = {"topic", "partition"};
-    for (size_t i = 0; i < r->n_parts; i++) {
+    /* The high watermarks are those librdkafka last heard of: while no broker answers (or offset
+     * commits fail) they are stale, and a lag from them would read 0 on a stuck consumer. No
+     * sample then: the lag is unknown, and /readyz says why. */
+    const int stale = r->brokers_down || r->commits_failing;
+    for (size_t i = 0; i < r->n_parts && !stale; i++) {
         const run_partition_t *rp = &r->parts[i];
         int64_t lo = 0, hi = 0;
         if (!rp->assigned || rp->next_offset < 0 ||

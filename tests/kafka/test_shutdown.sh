@@ -4,7 +4,8 @@
 # temporary home, so freezing it disturbs no other test):
 # - /readyz answers 200 once driftd run consumes and checkpoints; 503 "the last N checkpoints
 #   failed" while the state directory cannot be written (a file in its place), 200 again once it
-#   can; 503 "offset commits failing" or "no broker reachable" once the broker freezes (SIGSTOP);
+#   can; 503 "offset commits failing" or "no broker reachable" once the broker freezes (SIGSTOP),
+#   and /metrics then leaves the consumer lag out (from stale watermarks it would read 0);
 # - with the broker frozen, SIGTERM drains what
 #   it can — the final checkpoint needs no broker — and leaving the group, which hangs on the
 #   frozen broker, is cut short at shutdown_timeout (5 s): exit 0 within 5–10 s, one JSON log
@@ -87,9 +88,24 @@ check "/readyz: 503 while checkpoints fail (a file where the state directory was
     readyz 503 "checkpoints failed" 10
 rm "$dir/state" && mv "$dir/state.away" "$dir/state"
 check "/readyz: 200 again once a checkpoint is written" readyz 200 ready 10
+check "/metrics: the consumer lag while the broker answers" python3 -c '
+import sys, urllib.request
+text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
+assert "\ndriftd_consumer_lag{topic=\"frozen\",partition=\"0\"} 0\n" in text, [l for l in text.splitlines() if "lag" in l]
+' "$port"
 kill -STOP "$bpid"
 check "/readyz: 503 once the broker freezes (commits fail, or no broker answers)" \
     readyz 503 "offset commits failing|no broker reachable" 20
+check "/metrics: no consumer lag while the broker is frozen (it would read 0, stale)" python3 -c '
+import sys, time, urllib.request
+for _ in range(25):  # the page is refreshed once a second: at most 5 s
+    text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
+    assert "driftd_records_total" in text, text[:300]
+    if "\ndriftd_consumer_lag{" not in text:
+        sys.exit(0)
+    time.sleep(0.2)
+sys.exit([l for l in text.splitlines() if "consumer_lag" in l])
+' "$port"
 start=$(date +%s%N)
 kill -TERM "$pid"
 wait "$pid"
