@@ -87,17 +87,12 @@ static int has_header(const rd_kafka_message_t *m, const char *name) {
            rd_kafka_header_get_last(hdrs, name, &v, &len) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-/* Produces m again as it was, headers and all, plus the header `mark` when not NULL. */
+/* Produces m again as it was, headers and all. */
 static rd_kafka_resp_err_t produce_again(rd_kafka_t *rk, const char *topic,
-                                         const rd_kafka_message_t *m, const char *mark) {
+                                         const rd_kafka_message_t *m) {
     rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
     if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != NULL)
         copy = rd_kafka_headers_copy(hdrs);
-    if (mark != NULL) {
-        if (copy == NULL)
-            copy = rd_kafka_headers_new(1);
-        rd_kafka_header_add(copy, mark, -1, "1", 1);
-    }
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
@@ -129,12 +124,15 @@ void run_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) 
     if (!delivery_retriable(m->err)) {
         const int dead_letter = r->cfg->alerts.dead_letter_topic != NULL &&
                                 strcmp(topic, r->cfg->alerts.dead_letter_topic) == 0;
-        rd_kafka_headers_t *hdrs = NULL;
         if (!dead_letter || !too_large(m->err) || has_header(m, "driftd.truncated")) {
             log_delivery(r, topic, m->err, "final; not produced again");
-        } else if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                   produce_truncated(rk, topic, m->key, m->key_len, m->len, m->err,
-                                     hdrs != NULL ? rd_kafka_headers_copy(hdrs) : NULL) == 0) {
+            return;
+        }
+        rd_kafka_headers_t *hdrs = NULL;
+        const int has = rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                        hdrs != NULL;
+        if (produce_truncated(rk, topic, m->key, m->key_len, m->len, m->err,
+                              has ? rd_kafka_headers_copy(hdrs) : NULL) == 0) {
             r->dead_letters_truncated++;
             log_delivery(r, topic, m->err,
                          "final; a truncated dead letter (no value, header driftd.truncated) "
@@ -145,7 +143,7 @@ void run_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) 
         return;
     }
     log_delivery(r, topic, m->err, "producing it again");
-    const rd_kafka_resp_err_t err = produce_again(rk, topic, m, NULL);
+    const rd_kafka_resp_err_t err = produce_again(rk, topic, m);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         r->events_failed++;
         run_log(&r->log, DD_CONFIG_LOG_ERROR, "producing to %s again failed: %s", topic,
