@@ -353,9 +353,16 @@ void dd_registry_options_default(dd_registry_options_t *o);
 dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opts,
                                dd_registry_t **out, char *errstr, size_t errstr_size);
 void dd_registry_destroy(dd_registry_t *r); /* NULL is fine */
+/* dd_registry_get without waiting: a cached schema (or a remembered error) at once; for an id not
+ * cached, DD_CODEC_ERR_REGISTRY ("asked the registry, waiting for its answer") while the client's
+ * own thread (started on first use) asks for it; ask again later. The clients' functions may be
+ * called from several threads. */
+dd_codec_err_t dd_registry_get_nowait(dd_registry_t *r, uint32_t id,
+                                      const dd_avro_schema_t **schema, char *errstr,
+                                      size_t errstr_size);
 /* Milliseconds until the circuit breaker lets a request through again; 0 when it is closed (or r
  * is NULL). */
-int64_t dd_registry_retry_in_ms(const dd_registry_t *r);
+int64_t dd_registry_retry_in_ms(dd_registry_t *r);
 /* url with the credentials of its authority (scheme://USER:PASSWORD@host...) shown as ***, for
  * messages and printed configurations; unchanged otherwise. Writes at most size bytes with the
  * terminating NUL (truncating) and returns out. */

@@ -6,12 +6,18 @@
  * unknown for a while (negative cache), so a stream of poison messages with random ids does not
  * become a stream of HTTP requests; the cache of either kind is capped. Requests have a total
  * timeout and are retried with exponential backoff on connection errors and 5xx/429 answers;
- * the body is capped before it is buffered. Not thread-safe: one client per consumer thread. */
+ * the body is capped before it is buffered. dd_registry_get blocks for the request;
+ * dd_registry_get_nowait never does: an id not cached is fetched by the client's own thread
+ * (started on first use), and the caller asks again later. The cache is behind a mutex, taken
+ * only on the way in and out of a lookup (never across a request). */
 #include "avro_int.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +45,18 @@ struct dd_registry {
     uint64_t open_until_ms, open_for_ms;
     dd_registry_options_t opt;
     char *userpwd;
-    entry_t *entries; /* open addressing by id */
+    pthread_mutex_t lock;  /* guards the cache, the breaker and the queue below */
+    pthread_mutex_t fetch; /* one request at a time (the curl handle) */
+    entry_t *entries;      /* open addressing by id */
     size_t cap, used;
-    uint64_t requests;
+    _Atomic uint64_t requests;
+    /* dd_registry_get_nowait's fetcher: ids to ask for, its thread, and its stop flag. */
+    uint32_t queue[64];
+    size_t queued;
+    pthread_cond_t wake;
+    pthread_t thread;
+    int thread_started;
+    atomic_int stopping; /* set by destroy: a request in flight and its retries give up */
 };
 
 typedef struct body {
@@ -91,6 +106,16 @@ static char *dup_or_null(const char *s) {
 void dd_registry_destroy(dd_registry_t *r) {
     if (r == NULL)
         return;
+    if (r->thread_started) {
+        pthread_mutex_lock(&r->lock);
+        r->stopping = 1;
+        pthread_cond_signal(&r->wake);
+        pthread_mutex_unlock(&r->lock);
+        pthread_join(r->thread, NULL);
+    }
+    pthread_mutex_destroy(&r->lock);
+    pthread_mutex_destroy(&r->fetch);
+    pthread_cond_destroy(&r->wake);
     for (size_t i = 0; r->entries != NULL && i < r->cap; i++) {
         dd_avro_schema_destroy(r->entries[i].schema);
         free(r->entries[i].text);
@@ -128,6 +153,9 @@ dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opt
     dd_registry_t *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return DD_CODEC_ERR_NO_MEMORY;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->fetch, NULL);
+    pthread_cond_init(&r->wake, NULL);
     if (opts)
         r->opt = *opts;
     else
@@ -160,6 +188,17 @@ dd_codec_err_t dd_registry_new(const char *url, const dd_registry_options_t *opt
     }
     *out = r;
     return DD_CODEC_OK;
+}
+
+/* Called by curl while a request runs: non-zero aborts it (the client is being destroyed). */
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    const dd_registry_t *r = user;
+    return atomic_load(&r->stopping) ? 1 : 0;
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user) {
@@ -221,6 +260,9 @@ static long get(dd_registry_t *r, const char *url, body_t *body, char *curl_err)
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)r->opt.timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)r->opt.connect_timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -254,12 +296,11 @@ static long get(dd_registry_t *r, const char *url, body_t *body, char *curl_err)
     return status;
 }
 
-dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_schema_t **schema,
-                               char *errstr, size_t errstr_size) {
-    if (r == NULL || schema == NULL)
-        return DD_CODEC_ERR_INVALID_ARGUMENT;
-    *schema = NULL;
-    entry_t *e = slot(r, id);
+/* What the cache and the breaker say of id, under r->lock: OK (a schema), an error, or
+ * DD_CODEC_ERR_UNSUPPORTED meaning "ask the registry". */
+static dd_codec_err_t cached(dd_registry_t *r, uint32_t id, const dd_avro_schema_t **schema,
+                             char *errstr, size_t errstr_size) {
+    const entry_t *e = slot(r, id);
     if (e->schema != NULL) {
         *schema = e->schema;
         return DD_CODEC_OK;
@@ -277,6 +318,82 @@ dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_sche
             (unsigned long long)(r->open_until_ms - now));
         return DD_CODEC_ERR_REGISTRY;
     }
+    return DD_CODEC_ERR_UNSUPPORTED;
+}
+
+static dd_codec_err_t fetch(dd_registry_t *r, uint32_t id, const dd_avro_schema_t **schema,
+                            char *errstr, size_t errstr_size);
+
+dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_schema_t **schema,
+                               char *errstr, size_t errstr_size) {
+    if (r == NULL || schema == NULL)
+        return DD_CODEC_ERR_INVALID_ARGUMENT;
+    *schema = NULL;
+    pthread_mutex_lock(&r->fetch); /* one request at a time; a second asker finds it cached */
+    pthread_mutex_lock(&r->lock);
+    dd_codec_err_t err = cached(r, id, schema, errstr, errstr_size);
+    pthread_mutex_unlock(&r->lock);
+    if (err == DD_CODEC_ERR_UNSUPPORTED)
+        err = fetch(r, id, schema, errstr, errstr_size);
+    pthread_mutex_unlock(&r->fetch);
+    return err;
+}
+
+static void *fetcher(void *p) {
+    dd_registry_t *r = p;
+    pthread_mutex_lock(&r->lock);
+    while (!r->stopping) {
+        if (r->queued == 0) {
+            pthread_cond_wait(&r->wake, &r->lock);
+            continue;
+        }
+        const uint32_t id = r->queue[0];
+        memmove(r->queue, r->queue + 1, (r->queued - 1) * sizeof r->queue[0]);
+        r->queued--;
+        pthread_mutex_unlock(&r->lock);
+        const dd_avro_schema_t *schema = NULL;
+        char ignored[256];
+        dd_registry_get(r, id, &schema, ignored, sizeof ignored); /* fills the cache */
+        pthread_mutex_lock(&r->lock);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+dd_codec_err_t dd_registry_get_nowait(dd_registry_t *r, uint32_t id,
+                                      const dd_avro_schema_t **schema, char *errstr,
+                                      size_t errstr_size) {
+    if (r == NULL || schema == NULL)
+        return DD_CODEC_ERR_INVALID_ARGUMENT;
+    *schema = NULL;
+    pthread_mutex_lock(&r->lock);
+    dd_codec_err_t err = cached(r, id, schema, errstr, errstr_size);
+    if (err == DD_CODEC_ERR_UNSUPPORTED) {
+        if (!r->thread_started) {
+            /* The fetcher takes no asynchronous signal: they stay the caller's thread's. */
+            sigset_t all, saved;
+            sigfillset(&all);
+            pthread_sigmask(SIG_SETMASK, &all, &saved);
+            r->thread_started = pthread_create(&r->thread, NULL, fetcher, r) == 0;
+            pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        }
+        int queued = 0;
+        for (size_t i = 0; i < r->queued && !queued; i++)
+            queued = r->queue[i] == id;
+        if (!queued && r->queued < sizeof r->queue / sizeof r->queue[0])
+            r->queue[r->queued++] = id;
+        pthread_cond_signal(&r->wake);
+        say(errstr, errstr_size, "schema id %u: asked the registry, waiting for its answer", id);
+        err = r->thread_started ? DD_CODEC_ERR_REGISTRY : DD_CODEC_ERR_NO_MEMORY;
+    }
+    pthread_mutex_unlock(&r->lock);
+    return err;
+}
+
+/* Asks the registry for id (r->fetch held): the request without the cache lock, then the answer
+ * into the cache and the breaker under it. */
+static dd_codec_err_t fetch(dd_registry_t *r, uint32_t id, const dd_avro_schema_t **schema,
+                            char *errstr, size_t errstr_size) {
     char url[2048];
     snprintf(url, sizeof url, "%s/schemas/ids/%u", r->base_url, id);
     char curl_err[CURL_ERROR_SIZE];
@@ -290,11 +407,13 @@ dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_sche
         const int retryable = status == 0 ? !body.too_large : (status >= 500 || status == 429);
         /* A probe of an open breaker is one attempt: the registry failed lately, and each
          * attempt may cost a whole timeout of the caller's loop. */
-        if (!retryable || attempt >= r->opt.retries || r->open_for_ms > 0)
+        if (!retryable || attempt >= r->opt.retries || r->open_for_ms > 0 ||
+            atomic_load(&r->stopping))
             break;
         sleep_ms(backoff);
         backoff = backoff * 2 > r->opt.backoff_max_ms ? r->opt.backoff_max_ms : backoff * 2;
     }
+    pthread_mutex_lock(&r->lock);
     if ((status == 0 && !body.too_large) || status >= 500 || status == 429) {
         const uint64_t first = r->opt.backoff_ms ? r->opt.backoff_ms : 1;
         r->open_for_ms = r->open_for_ms == 0 ? first : r->open_for_ms * 2;
@@ -305,6 +424,7 @@ dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_sche
         r->open_for_ms = 0;
         r->open_until_ms = 0;
     }
+    pthread_mutex_unlock(&r->lock);
     dd_codec_err_t err = DD_CODEC_OK;
     if (body.too_large) {
         say(errstr, errstr_size, "schema id %u: the registry's answer is over %zu bytes", id,
@@ -347,15 +467,18 @@ dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_sche
     free(body.data);
     /* Remember the answer. Errors that say nothing about the id (the registry down) are kept
      * only briefly, so a burst of messages does not become a burst of requests. */
+    pthread_mutex_lock(&r->lock);
     if ((r->used + 1) * 2 > r->cap && r->used < r->opt.schemas_max) {
         if (grow(r) != 0) {
+            pthread_mutex_unlock(&r->lock);
             dd_avro_schema_destroy(parsed);
             free(text);
             return DD_CODEC_ERR_NO_MEMORY;
         }
-        e = slot(r, id);
     }
+    entry_t *e = slot(r, id);
     if ((r->used + 1) * 2 > r->cap) { /* at the cap: answer, but do not remember */
+        pthread_mutex_unlock(&r->lock);
         if (err == DD_CODEC_OK) {
             say(errstr, errstr_size, "schema id %u: more than %zu schemas cached", id,
                 r->opt.schemas_max);
@@ -380,25 +503,29 @@ dd_codec_err_t dd_registry_get(dd_registry_t *r, uint32_t id, const dd_avro_sche
         e->retry_at_ms = now_ms() + (ttl ? ttl : 1);
     }
     r->used += (size_t)fresh;
+    pthread_mutex_unlock(&r->lock);
     return err;
 }
 
 const char *dd_registry_schema_text(dd_registry_t *r, uint32_t id, size_t *len) {
     if (r == NULL)
         return NULL;
+    pthread_mutex_lock(&r->lock);
     const entry_t *e = slot(r, id);
-    if (e->schema == NULL)
-        return NULL;
-    if (len)
+    const char *text = e->schema != NULL ? e->text : NULL; /* a cached text lives as long as r */
+    if (text != NULL && len)
         *len = e->text_len;
-    return e->text;
+    pthread_mutex_unlock(&r->lock);
+    return text;
 }
 
-int64_t dd_registry_retry_in_ms(const dd_registry_t *r) {
-    if (r == NULL || r->open_until_ms == 0)
+int64_t dd_registry_retry_in_ms(dd_registry_t *r) {
+    if (r == NULL)
         return 0;
-    const uint64_t now = now_ms();
-    return now < r->open_until_ms ? (int64_t)(r->open_until_ms - now) : 0;
+    pthread_mutex_lock(&r->lock);
+    const uint64_t until = r->open_until_ms, now = now_ms();
+    pthread_mutex_unlock(&r->lock);
+    return until != 0 && now < until ? (int64_t)(until - now) : 0;
 }
 
 uint64_t dd_registry_requests(const dd_registry_t *r) {

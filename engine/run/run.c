@@ -172,14 +172,17 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     const dd_codec_err_t err =
         run_stream_add(r, s, m->payload, m->len, ts, now_ms, detail, sizeof detail);
     if (err == DD_CODEC_ERR_REGISTRY) {
-        /* The registry did not answer (or answered 5xx): the record may well be valid, so it is
-         * neither counted nor dead-lettered. Its partition pauses and is read again from this
-         * message once the registry's circuit breaker lets a request through. */
+        /* The schema is being asked for (by the registry client's thread, so the loop never waits
+         * for the registry) or the registry did not answer: the record may well be valid, so it
+         * is neither counted nor dead-lettered. Its partition pauses and is read again from this
+         * message after 100 ms, or once the registry's circuit breaker lets a request through. */
         pos->next_offset = m->offset;
         pos->paused = 1;
         const int64_t wait = dd_registry_retry_in_ms(r->registry);
-        pos->resume_at_ms = now_ms + (wait > 200 ? wait : 200);
+        pos->resume_at_ms = now_ms + (wait > 100 ? wait : 100);
         r->registry_waits++;
+        const int again = pos->waited_offset == m->offset + 1; /* logged for this record */
+        pos->waited_offset = m->offset + 1;
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition)->offset =
             m->offset;
@@ -188,11 +191,13 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
         if (serr != NULL)
             rd_kafka_error_destroy(serr);
         rd_kafka_topic_partition_list_destroy(l);
-        run_log(&r->log, DD_CONFIG_LOG_WARN,
-                "stream %s: %s [%" PRId32 "] offset %" PRId64 ": %s; the partition waits %" PRId64
-                " ms and reads from there again (no dead letter)",
-                s->cfg->name, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail,
-                pos->resume_at_ms - now_ms);
+        if (!again) /* a schema id seen for the first time is routine; a failing registry not */
+            run_log(&r->log, wait > 0 ? DD_CONFIG_LOG_WARN : DD_CONFIG_LOG_INFO,
+                    "stream %s: %s [%" PRId32 "] offset %" PRId64
+                    ": %s; the partition waits %" PRId64
+                    " ms and reads from there again (no dead letter)",
+                    s->cfg->name, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail,
+                    pos->resume_at_ms - now_ms);
         return;
     }
     if (err != DD_CODEC_OK) {

@@ -330,6 +330,7 @@ typedef struct run_partition {
      * again from there at resume_at_ms; messages fetched meanwhile are dropped uncounted. */
     int paused;
     int64_t resume_at_ms;
+    int64_t waited_offset; /* 1 + the offset last logged as waiting (one line per record) */
 } run_partition_t;
 
 typedef struct run_topic {

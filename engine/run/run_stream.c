@@ -499,8 +499,11 @@ static run_schema_t *schema_for(run_t *r, run_stream_t *s, uint32_t id, char *er
         if (s->schemas[i].id == id)
             return &s->schemas[i];
     const dd_avro_schema_t *schema = NULL;
-    *err = r->registry == NULL ? DD_CODEC_ERR_UNKNOWN_SCHEMA
-                               : dd_registry_get(r->registry, id, &schema, errstr, errstr_size);
+    /* Never waits for the registry: an id not cached is asked for by the client's thread, and
+     * the record's partition pauses meanwhile (handle_message). */
+    *err = r->registry == NULL
+               ? DD_CODEC_ERR_UNKNOWN_SCHEMA
+               : dd_registry_get_nowait(r->registry, id, &schema, errstr, errstr_size);
     if (*err != DD_CODEC_OK)
         return NULL;
     if (s->n_schemas == RUN_SCHEMAS_MAX) { /* forget the oldest plan; the registry keeps text */

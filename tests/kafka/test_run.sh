@@ -34,12 +34,14 @@
 #               the restart warns and counts the new topic's records from offset 0
 #   registryflap a schema registry answering 503 for its first 3 s: the partition waits and reads
 #               again (circuit breaker), no record is dead-lettered, every one is counted once
+#   registryhang a registry that accepts connections and never answers: another stream's records
+#               are all counted within 10 s, /healthz stays 200, nothing is dead-lettered
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
 tool=$2
 shift 2
-scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe dlqsize recreate registryflap}
+scenarios=${*:-drift stationary schema kill9 rebalance topicref handover keys sigpipe dlqsize recreate registryflap registryhang}
 home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
 bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
 [ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
@@ -822,6 +824,82 @@ print("   records:", c["records"], "decode errors:", c["decode_errors"])
 assert c["records"] == 2000 and c["decode_errors"] == 0, c
 ' "$dir/flap.json"
     check "the dead-letter topic is empty" test "$("$tool" count "$bs" "$dlq")" = 0
+}
+
+scenario_registryhang() {
+    say "-- a schema registry that accepts connections and never answers: the loop goes on"
+    local json=$pfx.hang.json avro=$pfx.hang.avro dlq=$pfx.hang.dlq
+    "$tool" create "$bs" "$json" 1 && "$tool" create "$bs" "$avro" 1 && "$tool" create "$bs" "$dlq" 1 ||
+        { fail "topics"; return; }
+    # A listener that never accepts: the kernel completes connections into its backlog.
+    python3 -u -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True)
+time.sleep(600)
+' >"$dir/hang.port" 2>/dev/null &
+    pids+=($!)
+    for _ in $(seq 50); do [ -s "$dir/hang.port" ] && break; sleep 0.1; done
+    local port
+    port=$(head -1 "$dir/hang.port")
+    "$driftd" gen --brokers "$bs" --topic "$avro" --format avro-confluent --schema-id 7 \
+        --schema-version 1 --records 500 --start-ms "$t0" --step-ms 5 2>/dev/null ||
+        { fail "producing avro"; return; }
+    { common_kafka "$pfx-hang"
+      cat <<EOF
+schema_registry: {url: "http://127.0.0.1:$port", timeout: 5s, retries: 3}
+streams:
+  - name: plain
+    topics: [$json]
+    codec: json
+EOF
+      fields
+      cat <<EOF
+  - name: framed
+    topics: [$avro]
+    codec: avro-confluent
+EOF
+      fields
+      cat <<EOF
+window: {length: 10s, pane: 1s, time: event, watermark: 1s, evaluate_every: 1s}
+alerts: {topic: null, dead_letter_topic: $dlq, false_alarm_rate: $quiet_rate}
+events: {file: $dir/hang.events.jsonl}
+state: {dir: $dir/hang.state, checkpoint_every: 1s}
+http: {listen: "127.0.0.1:0"}
+log: {level: info, format: json}
+EOF
+    } >"$dir/hang.yaml"
+    "$driftd" run -c "$dir/hang.yaml" 2>"$dir/hang.log" &
+    local pid=$!
+    pids+=($pid)
+    local hport=""
+    for _ in $(seq 100); do
+        hport=$(sed -n 's/.*http: listening on .*(port \([0-9]*\)).*/\1/p' "$dir/hang.log" | head -1)
+        [ -n "$hport" ] && break
+        sleep 0.1
+    done
+    sleep 2 # the framed stream has asked the registry and is waiting for it
+    local start=$SECONDS
+    "$driftd" gen --brokers "$bs" --topic "$json" --format json --records 3000 --seed 9 \
+        --start-ms "$t0" --step-ms 5 2>/dev/null || { fail "producing json"; return; }
+    local counted="" health=""
+    for _ in $(seq 100); do # at most 10 s, while the registry has not answered once
+        counted=$(curl -s "http://127.0.0.1:$hport/metrics" |
+            sed -n 's/^driftd_records_total{stream="plain"} \([0-9]*\)$/\1/p')
+        health=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$hport/healthz")
+        [ "$health" = 200 ] || break
+        [ "$counted" = 3000 ] && break
+        sleep 0.1
+    done
+    check "the other stream's 3,000 records were counted within $((SECONDS - start)) s (at most 10)" \
+        test "$counted" = 3000
+    check "/healthz stayed 200: the loop never waited for the registry ($health)" test "$health" = 200
+    kill -TERM "$pid"
+    wait "$pid"
+    local status=$?
+    check "SIGTERM: exit 0 (status $status)" test "$status" -eq 0
+    check "nothing was dead-lettered: the framed records wait for their schema" \
+        test "$("$tool" count "$bs" "$dlq")" = 0
 }
 
 for s in $scenarios; do

@@ -10,6 +10,8 @@
  * - a registry that accepts connections and never answers costs one timeout, not one per id: the
  *   circuit breaker fails the other ids at once (no request) for backoff_ms, then lets one
  *   request through, and after another failure stays open twice as long;
+ * - dd_registry_get_nowait never waits: a first ask is pending while the client's thread asks,
+ *   then the schema (or a remembered 404, or the breaker's answer for a silent registry);
  * - credentials in the registry URL never appear in a message: dd_url_redact shows them as ***
  *   (the last @ of the authority ends them), and an unreachable registry's error names the URL
  *   without them. */
@@ -180,6 +182,28 @@ static void test_registry(void **state) {
     assert_int_equal(dd_registry_get(r, 3, &s, err, sizeof err), DD_CODEC_OK);
     assert_int_equal(hits[3], 3);
 
+    /* Without waiting: a new client's first ask is pending while its own thread asks; then the
+     * schema, or the 404 remembered as for dd_registry_get. */
+    dd_registry_t *quick = client(NULL, NULL);
+    assert_int_equal(dd_registry_get_nowait(quick, 1, &s, err, sizeof err), DD_CODEC_ERR_REGISTRY);
+    assert_non_null(strstr(err, "waiting for its answer"));
+    dd_codec_err_t got = DD_CODEC_ERR_REGISTRY;
+    for (int i = 0; i < 300 && got == DD_CODEC_ERR_REGISTRY; i++) {
+        struct timespec tick = {0, 10000000};
+        nanosleep(&tick, NULL);
+        got = dd_registry_get_nowait(quick, 1, &s, err, sizeof err);
+    }
+    assert_int_equal(got, DD_CODEC_OK);
+    assert_non_null(s);
+    got = dd_registry_get_nowait(quick, 2, &s, err, sizeof err);
+    for (int i = 0; i < 300 && got == DD_CODEC_ERR_REGISTRY; i++) {
+        struct timespec tick = {0, 10000000};
+        nanosleep(&tick, NULL);
+        got = dd_registry_get_nowait(quick, 2, &s, err, sizeof err);
+    }
+    assert_int_equal(got, DD_CODEC_ERR_UNKNOWN_SCHEMA);
+    dd_registry_destroy(quick);
+
     /* A registry that answers after 1 s, to a client that waits 400 ms and does not retry; then
      * the test waits for the server to be free again (it answers one request at a time). */
     char url[64];
@@ -312,6 +336,28 @@ static void test_circuit_breaker(void **state) {
     assert_int_equal(dd_registry_get(r, 201, &s, err, sizeof err), DD_CODEC_ERR_REGISTRY);
     assert_int_equal(dd_registry_requests(r), 2);
     dd_registry_destroy(r);
+
+    /* Without waiting, against the same silent registry: every ask returns at once, the first
+     * ones pending, then (the client's thread timed out) "did not answer". */
+    assert_int_equal(dd_registry_new(url, &o, &r, err, sizeof err), DD_CODEC_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double slowest = 0;
+    int open = 0;
+    for (int i = 0; i < 100 && !open; i++) {
+        struct timespec ask;
+        clock_gettime(CLOCK_MONOTONIC, &ask);
+        assert_int_equal(dd_registry_get_nowait(r, 300, &s, err, sizeof err),
+                         DD_CODEC_ERR_REGISTRY);
+        const double took = since(&ask);
+        slowest = took > slowest ? took : slowest;
+        open = strstr(err, "did not answer") != NULL; /* remembered, or the breaker */
+        struct timespec tick = {0, 20000000};
+        nanosleep(&tick, NULL);
+    }
+    assert_true(open);
+    if (slowest > 0.1)
+        fail_msg("an ask that does not wait took %.3f s", slowest);
+    dd_registry_destroy(r); /* joins the client's thread, which gave up after 300 ms */
     close(hole);
 }
 
