@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test.sh — the whole test suite from a fresh clone: installs dependencies, builds Release and
-# ASan+UBSan trees (and the sketch-worker tests under ThreadSanitizer), builds the libFuzzer
+# ASan+UBSan trees (and the tests of driftd's own threads under ThreadSanitizer), builds the libFuzzer
 # targets with clang and runs each briefly, starts a real Kafka broker on 127.0.0.1, runs every
 # test label (unit, oracle, kafka) of the trees in one CTest run, and stops the broker even when
 # something fails. Ends with CTest's summary; exits non-zero on any failure.
@@ -40,9 +40,9 @@ build_tree build-fuzz clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_FUZZ=O
 # ThreadSanitizer: only the tests of driftd's own threads (tests/CMakeLists.txt), so only their targets
 CC=gcc cmake -S . -B build-tsan -DDRIFTD_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_TSAN=ON \
     >"$logs/build-tsan.configure.log" 2>&1 || { tail -n 30 "$logs/build-tsan.configure.log"; fail "configuring build-tsan failed"; }
-cmake --build build-tsan -j "$jobs" --target unit_run_stream unit_run_keys >"$logs/build-tsan.build.log" 2>&1 ||
+cmake --build build-tsan -j "$jobs" --target unit_run_stream unit_run_keys unit_registry >"$logs/build-tsan.build.log" 2>&1 ||
     { grep -E -A5 'error|warning' "$logs/build-tsan.build.log" | head -n 60; fail "building build-tsan failed"; }
-echo "built build-tsan (unit_run_stream, unit_run_keys)"
+echo "built build-tsan (unit_run_stream, unit_run_keys, unit_registry)"
 
 step "python oracle venv (pinned)"
 bash deploy/python-venv.sh build || fail "making the oracle venv failed"
