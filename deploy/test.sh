@@ -2,7 +2,7 @@
 # test.sh — the whole test suite from a fresh clone: installs dependencies, builds Release and
 # ASan+UBSan trees (and the tests of driftd's own threads under ThreadSanitizer), builds the libFuzzer
 # targets with clang and runs each briefly, starts a real Kafka broker on 127.0.0.1, runs every
-# test label (unit, oracle, kafka) of the trees in one CTest run, and stops the broker even when
+# test label (unit, oracle, kafka, faults) of the trees in one CTest run, and stops the broker even when
 # something fails. Ends with CTest's summary; exits non-zero on any failure.
 #
 #   deploy/test.sh            everything
