@@ -174,6 +174,10 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
     dd_prom_sample(p, "driftd_evaluation_seconds", NULL, NULL, 0, r->last_eval_seconds);
     dd_prom_family(p, "driftd_checkpoints_total", "counter", "State files written");
     dd_prom_sample_u64(p, "driftd_checkpoints_total", NULL, NULL, 0, r->checkpoints);
+    dd_prom_family(p, "driftd_registry_waits_total", "counter",
+                   "Pauses of a partition while a record's schema was fetched or the registry "
+                   "did not answer");
+    dd_prom_sample_u64(p, "driftd_registry_waits_total", NULL, NULL, 0, r->registry_waits);
     dd_prom_family(p, "driftd_checkpoint_failures_total", "counter",
                    "Checkpoints that failed or were postponed");
     dd_prom_sample_u64(p, "driftd_checkpoint_failures_total", NULL, NULL, 0,

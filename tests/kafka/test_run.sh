@@ -894,6 +894,10 @@ EOF
     check "the other stream's 3,000 records were counted within $((SECONDS - start)) s (at most 10)" \
         test "$counted" = 3000
     check "/healthz stayed 200: the loop never waited for the registry ($health)" test "$health" = 200
+    local waits
+    waits=$(curl -s "http://127.0.0.1:$hport/metrics" | sed -n 's/^driftd_registry_waits_total \([0-9]*\)$/\1/p')
+    check "/metrics counts the framed stream's pauses for the registry (${waits:-none})" \
+        test "${waits:-0}" -ge 1
     kill -TERM "$pid"
     wait "$pid"
     local status=$?
