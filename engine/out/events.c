@@ -455,6 +455,8 @@ size_t dd_event_format(const dd_event_t *e, char *buf, size_t cap) {
         dd_json_buf_raw(&b, "null", 4);
     }
     put_time(&b, "end", e->window_end_ms, window);
+    if (window)
+        put_u64(&b, "partitions_behind", e->partitions_behind);
     dd_json_buf_raw(&b, "}", 1);
     key_name(&b, "samples");
     open_object(&b, "reference");

@@ -123,6 +123,9 @@ typedef struct dd_event {
     dd_severity_t severity; /* NONE is written as "info" */
     const char *reference_id; /* NULL = none */
     int64_t window_start_ms, window_end_ms; /* both 0 = no window */
+    /* Event time: partitions with records to read that gave none for a while, so the window was
+     * judged without their newest records (run_align.c); written with the window. */
+    uint32_t partitions_behind;
     uint64_t n_reference, n_current;
     /* The part matching `type` is read; the others are ignored. */
     dd_event_drift_t drift;

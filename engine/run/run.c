@@ -111,11 +111,13 @@ static run_stream_t *stream_for(run_t *r, rd_kafka_topic_t *rkt) {
     return &r->streams[s];
 }
 
-static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
+/* One message from the consumer: 1 when it was kept (an event-time buffer holds it, run_align.c),
+ * 0 when the caller destroys it. */
+static int handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
             run_log(&r->log, DD_CONFIG_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
-        return;
+        return 0;
     }
     r->last_message_ms = now_ms;
     r->messages++;
@@ -137,8 +139,14 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
      * paused for the registry is read again after the pause. */
     if (pos == NULL || !pos->assigned || pos->paused) {
         r->stale_messages++;
-        return;
+        return 0;
     }
+    if (pos->buf_len > 0) /* behind records of its own waiting for the others: in order */
+        return run_align_keep(r, pos, m);
+    return run_record(r, pos, m, now_ms);
+}
+
+int run_record(run_t *r, run_partition_t *pos, rd_kafka_message_t *m, int64_t now_ms) {
     /* Before the position this member counts from (a message fetched before a revocation and
      * handed over after the partition came back): counted already, or the next owner's. Unless
      * the partition's log now ends before that position: the topic was deleted and created
@@ -152,7 +160,7 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
             rd_kafka_query_watermark_offsets(r->consumer, topic, m->partition, &lo, &hi, 1000);
         if (hi < 0 || hi >= pos->next_offset) {
             r->stale_messages++;
-            return;
+            return RUN_RECORD_DONE;
         }
         run_log(&r->log, DD_CONFIG_LOG_WARN,
                 "%s [%" PRId32 "]: the log ends at offset %" PRId64 ", before offset %" PRId64
@@ -163,14 +171,23 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     }
     r->last_part = (size_t)(pos - r->parts);
     pos->next_offset = m->offset + 1;
+    pos->last_msg_ms = now_ms;
     run_stream_t *s = stream_for(r, m->rkt);
     if (s == NULL)
-        return;
+        return RUN_RECORD_DONE;
     rd_kafka_timestamp_type_t tt;
     const int64_t ts = rd_kafka_message_timestamp(m, &tt);
     char detail[512];
+    r->cur_part = r->last_part;
     const dd_codec_err_t err =
         run_stream_add(r, s, m->payload, m->len, ts, now_ms, detail, sizeof detail);
+    r->cur_part = SIZE_MAX;
+    if (r->ahead_pause) {
+        /* Ahead of the stream's slower partitions in event time: kept for later (run_align.c),
+         * not counted yet. */
+        r->ahead_pause = 0;
+        return run_align_ahead(r, pos, m);
+    }
     if (err == DD_CODEC_ERR_REGISTRY) {
         /* The schema is being asked for (by the registry client's thread, so the loop never waits
          * for the registry) or the registry did not answer: the record may well be valid, so it
@@ -198,7 +215,7 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
                     " ms and reads from there again (no dead letter)",
                     s->cfg->name, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail,
                     pos->resume_at_ms - now_ms);
-        return;
+        return RUN_RECORD_DONE;
     }
     if (err != DD_CODEC_OK) {
         s->decode_errors++;
@@ -213,6 +230,7 @@ static void handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     }
     if (s->eval_due) /* event time: the watermark passed an evaluation boundary */
         run_evaluate(r, s, now_ms);
+    return RUN_RECORD_DONE;
 }
 
 /* Resumes the partitions paused for the registry whose wait is over. */
@@ -276,15 +294,15 @@ static int run_loop(run_t *r) {
             const uint64_t before = r->messages;
             if (before == 0)
                 r->first_message_s = run_monotonic_s();
-            handle_message(r, m, now);
-            rd_kafka_message_destroy(m);
+            if (!handle_message(r, m, now))
+                rd_kafka_message_destroy(m);
             /* Drain what is already fetched without a clock read per message. */
             for (int k = 0; k < 4096 && !stop_signal; k++) {
                 m = rd_kafka_consumer_poll(r->consumer, 0);
                 if (m == NULL)
                     break;
-                handle_message(r, m, now);
-                rd_kafka_message_destroy(m);
+                if (!handle_message(r, m, now))
+                    rd_kafka_message_destroy(m);
             }
             now = run_now_ms();
             if (r->messages != before)
@@ -292,6 +310,7 @@ static int run_loop(run_t *r) {
         }
         if (r->registry_waits > 0)
             resume_paused(r, now);
+        run_align(r, now); /* event time across partitions: the clock, paused ones, evaluations */
         run_evaluations_finish(r); /* judge the evaluations whose merge the worker has done */
         if (r->producer != NULL)
             rd_kafka_poll(r->producer, 0);
@@ -354,8 +373,11 @@ static void run_free(run_t *r) {
         run_stream_free(&r->streams[i]); /* and its keys' */
     free(r->streams);
     free(r->all);
-    for (size_t i = 0; i < r->n_parts; i++)
+    for (size_t i = 0; i < r->n_parts; i++) {
+        run_align_drop(&r->parts[i]);
+        free(r->parts[i].buf);
         free(r->parts[i].topic);
+    }
     free(r->parts);
     for (size_t i = 0; i < r->n_restored; i++)
         free(r->restored[i].topic);
@@ -393,6 +415,7 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
                                                 sizeof r->log.secrets / sizeof *r->log.secrets);
     r->owner = pthread_self();
     r->has_owner = 1;
+    r->cur_part = SIZE_MAX;
     r->instance = "driftd";
     dd_run_memory_t mem;
     if (dd_run_memory_check(cfg, &mem, errstr, errstr_size) != 0)
@@ -498,6 +521,8 @@ static int run_drain(run_t *r) {
     drain_checkpointed = status == 0;
     if (status == 0 && r->consumer != NULL)
         run_commit_offsets(r, 0);
+    for (size_t i = 0; i < r->n_parts; i++) /* records kept for event time: not counted, and */
+        run_align_drop(&r->parts[i]);       /* librdkafka's messages go before its handle */
     rd_kafka_consumer_close(r->consumer);
     uint64_t records = 0, errors = 0, late = 0, untracked = 0;
     for (size_t i = 0; i < r->n_all; i++) {

@@ -288,6 +288,7 @@ int run_restore(run_t *r, char *errstr, size_t errstr_size) {
         if (dd_window_end_ms(w) != 0) {
             s->first_time_ms = dd_window_start_ms(w);
             s->max_time_ms = dd_window_end_ms(w) - 1;
+            s->clock_ms = s->max_time_ms;
         }
         if (run_alerts_decode(s, cs->opaque, cs->opaque_len) != 0)
             run_log(&r->log, DD_CONFIG_LOG_WARN, "state file: stream %s: alert states not restored",

@@ -29,6 +29,7 @@ static void event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *fie
     e->reference_id = s->reference_id[0] ? s->reference_id : NULL;
     e->window_start_ms = s->view_start_ms;
     e->window_end_ms = s->view_end_ms;
+    e->partitions_behind = s->eval_behind;
 }
 
 /* samples: the values on each side of the evaluation that cleared it (NULL: none) */
@@ -479,7 +480,7 @@ static const run_stream_t *clock_of(const run_stream_t *s) {
 
 int64_t run_boundary(const run_t *r, const run_stream_t *s) {
     const int64_t every = r->cfg->window.evaluate_every_ms;
-    return run_floor_div(clock_of(s)->max_time_ms - r->cfg->window.watermark_ms, every) * every;
+    return run_floor_div(clock_of(s)->clock_ms - r->cfg->window.watermark_ms, every) * every;
 }
 
 /* A stream with keys: every key's window, then the checks of the stream as a whole (decode
@@ -487,8 +488,9 @@ int64_t run_boundary(const run_t *r, const run_stream_t *s) {
 static void evaluate_keyed(run_t *r, run_stream_t *s, int64_t now_ms) {
     const dd_config_window_t *w = &r->cfg->window;
     const int event_time = w->time == DD_CONFIG_WINDOW_EVENT_TIME;
-    if (event_time && s->max_time_ms != INT64_MIN)
+    if (event_time && s->clock_ms != INT64_MIN)
         s->next_eval_ms = run_boundary(r, s) + w->evaluate_every_ms;
+    s->eval_behind = s->parts_behind;
     s->eval_due = 0;
     for (size_t i = 0; i < run_keys_count(s); i++)
         run_evaluate(r, run_keys_child(s, i), now_ms);
@@ -515,16 +517,16 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
     }
     if (s->eval_pending) /* the previous one's merge is still queued: judge it first */
         run_worker_wait_idle(r);
-    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && clock_of(s)->max_time_ms != INT64_MIN)
+    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && clock_of(s)->clock_ms != INT64_MIN)
         s->next_eval_ms = run_boundary(r, s) + r->cfg->window.evaluate_every_ms;
+    s->eval_behind = clock_of(s)->parts_behind;
     s->eval_due = 0;
     /* Event time: the window [B − length, B) for B the latest evaluation boundary the watermark
      * has passed (a multiple of evaluate_every, itself a multiple of the pane). Processing time:
      * every live pane, up to now. */
     s->merge_from_ms = INT64_MIN;
     s->merge_to_ms = INT64_MAX;
-    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME &&
-        clock_of(s)->max_time_ms != INT64_MIN) {
+    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && clock_of(s)->clock_ms != INT64_MIN) {
         const int64_t b = run_boundary(r, s);
         s->merge_to_ms = b;
         s->merge_from_ms = b - r->cfg->window.length_ms;
@@ -672,7 +674,8 @@ size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap) {
     }
     /* The times a restart needs to resume the same watermark, evaluations and reference. */
     put_i64(p, s->first_time_ms);
-    put_i64(p + 8, s->max_time_ms);
+    /* the clock (event time across partitions), which the watermark follows */
+    put_i64(p + 8, s->clock_ms != INT64_MIN ? s->clock_ms : s->max_time_ms);
     put_i64(p + 16, s->next_eval_ms);
     put_i64(p + 24, s->trailing_end_ms);
     return need;
@@ -710,6 +713,7 @@ int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len) {
             trailing <= lim) {
             s->first_time_ms = first;
             s->max_time_ms = max;
+            s->clock_ms = max;
             s->next_eval_ms = next;
             s->trailing_end_ms = trailing;
         }

@@ -152,6 +152,19 @@ typedef struct run_stream {
     int64_t trailing_end_ms;    /* TRAILING: end of the window that became the reference */
     int64_t next_eval_ms;       /* event time: the watermark crossing this evaluates */
     int eval_due;               /* event time: the watermark crossed next_eval_ms */
+    /* Event time across partitions (run_align.c): the stream's clock is the newest time of its
+     * slowest partition that still has records to read, so a partition read ahead of another
+     * (a backlog: librdkafka hands over a partition's fetched records in runs) neither makes the
+     * other's records late nor closes a window without them. */
+    int64_t held_ms;    /* the slowest such partition's newest time; INT64_MIN: one has given
+                           none yet; INT64_MAX: none holds the clock */
+    int64_t held2_ms;   /* the next slowest one's (INT64_MAX: none) */
+    size_t held_part;   /* index in run_t.parts of the slowest; SIZE_MAX: none */
+    int64_t clock_ms;   /* the clock evaluations follow: min(max_time_ms, held_ms), never going
+                           back; INT64_MIN before */
+    uint32_t parts_behind; /* partitions with records to read that gave none for
+                              RUN_ALIGN_WAIT_MS: the clock went on without them */
+    uint32_t eval_behind;  /* parts_behind when the evaluation began (events say it) */
     /* schema tracking */
     uint32_t last_schema_id;
     int have_schema_id;
@@ -331,6 +344,18 @@ typedef struct run_partition {
     int paused;
     int64_t resume_at_ms;
     int64_t waited_offset; /* 1 + the offset last logged as waiting (one line per record) */
+    /* Event-time alignment (run_align.c) */
+    size_t stream;       /* index in run_t.streams; SIZE_MAX: none */
+    int64_t max_time_ms; /* newest event time read here since the assignment; INT64_MIN: none */
+    int64_t last_msg_ms; /* processing time of its latest record, or of the assignment */
+    int ahead;           /* paused (with `paused`) for running ahead of the stream's clock */
+    int64_t ahead_time_ms; /* the event time of the record it paused at */
+    int behind;          /* records to read, none for RUN_ALIGN_WAIT_MS: not holding the clock */
+    /* Its records from the one that ran ahead on, in order, not counted yet (a ring of
+     * RUN_ALIGN_BUFFER messages, allocated on first use); next_offset is the first one's. */
+    rd_kafka_message_t **buf;
+    size_t buf_head, buf_len;
+    int buf_full; /* paused (with `paused`) while the buffer is full; fetches on after it */
 } run_partition_t;
 
 typedef struct run_topic {
@@ -360,6 +385,11 @@ typedef struct run {
     /* consumed positions */
     run_partition_t *parts;
     size_t n_parts, cap_parts, last_part;
+    size_t cur_part;      /* the partition of the record being added; SIZE_MAX: none */
+    int ahead_pause;      /* run_stream_add: the record is ahead of its stream's clock (not
+                             counted); its partition pauses at it (run_align.c) */
+    int64_t ahead_time_ms; /* that record's event time */
+    int replaying;         /* run_align: records from a buffer (an ahead one stays there) */
     /* offsets restored from the state file, applied on assignment */
     run_partition_t *restored;
     size_t n_restored;
@@ -446,6 +476,45 @@ void run_render_metrics(run_t *r, struct dd_prom *p);
 static inline int64_t run_floor_div(int64_t a, int64_t b) {
     const int64_t q = a / b;
     return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+/* ---- Event time across partitions (run_align.c) ----------------------------------------------
+ * A stream's records come from several partitions, each in its own order; librdkafka hands
+ * over what it fetched a partition at a time, so while a backlog is read one partition can be
+ * far ahead of another in event time. The stream's clock (what the watermark, lateness and
+ * evaluations follow) is the newest time of its slowest partition that has records left to
+ * read; a partition that runs more than run_align_slack_ms ahead of it pauses at that record and
+ * reads on once the others caught up. A partition with records to read that gives none for
+ * RUN_ALIGN_WAIT_MS stops holding the clock (it is behind; evaluations say so). */
+#define RUN_ALIGN_WAIT_MS 5000
+int64_t run_align_slack_ms(const dd_config_window_t *w);
+/* The partition at index `part` was assigned (now_ms). */
+void run_align_assigned(run_t *r, size_t part, int64_t now_ms);
+/* Between polls: recomputes every event-time stream's clock from its partitions (cached high
+ * watermarks, no request), resumes the partitions whose wait is over, evaluates what is due. */
+void run_align(run_t *r, int64_t now_ms);
+/* Messages of one partition an event-time buffer holds at most; past that it pauses at the first
+ * (seeks back to it) and reads them again later. */
+#define RUN_ALIGN_BUFFER 16384
+/* run_record: counted (or dead-lettered, or dropped): the caller destroys the message; kept in
+ * its partition's buffer; (replaying a buffer only) still ahead, left where it is. */
+enum { RUN_RECORD_DONE = 0, RUN_RECORD_KEPT = 1, RUN_RECORD_AHEAD = 2 };
+/* One record of an assigned partition, as read: decoded into its stream, counted, evaluations
+ * that are due made. */
+int run_record(run_t *r, run_partition_t *pos, rd_kafka_message_t *m, int64_t now_ms);
+/* The record m of pos ran ahead (r->ahead_time_ms): kept in pos's buffer (RUN_RECORD_KEPT), or,
+ * the buffer full, the partition pauses at its first kept record (RUN_RECORD_DONE). */
+int run_align_ahead(run_t *r, run_partition_t *pos, rd_kafka_message_t *m);
+/* A message of a partition whose buffer holds records: behind them (same return values). */
+int run_align_keep(run_t *r, run_partition_t *pos, rd_kafka_message_t *m);
+/* Drops a partition's buffer (revoked, shutting down): its records are read again. */
+void run_align_drop(run_partition_t *pos);
+/* The stream's clock moved to `clock` (event time): evaluation due when the watermark passed a
+ * boundary. */
+void run_clock_moved(run_t *r, run_stream_t *s, int64_t clock);
+/* min(max_time_ms, held_ms): INT64_MIN while a partition with records to read gave none. */
+static inline int64_t run_clock_now(const run_stream_t *s) {
+    return s->held_ms < s->max_time_ms ? s->held_ms : s->max_time_ms;
 }
 
 /* Wall clock in Unix ms; a monotonic clock in seconds (durations). */

@@ -37,6 +37,18 @@ run_partition_t *run_position(run_t *r, const char *topic, int32_t partition, in
     p->rkt = NULL;
     p->next_offset = RD_KAFKA_OFFSET_INVALID;
     p->assigned = 0;
+    p->paused = 0;
+    p->resume_at_ms = 0;
+    p->waited_offset = 0;
+    p->stream = SIZE_MAX;
+    p->max_time_ms = INT64_MIN;
+    p->last_msg_ms = 0;
+    p->ahead = 0;
+    p->ahead_time_ms = 0;
+    p->behind = 0;
+    p->buf = NULL;
+    p->buf_head = p->buf_len = 0;
+    p->buf_full = 0;
     r->n_parts++;
     return p;
 }
@@ -121,6 +133,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 pos->assigned = 1;
                 pos->paused = 0; /* librdkafka starts a new assignment unpaused */
                 pos->next_offset = start;
+                run_align_assigned(r, (size_t)(pos - r->parts), run_now_ms());
             }
             p->offset = start;
         }
@@ -149,8 +162,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                     "assignment lost: not committing (another member may own the partitions)");
         for (int i = 0; i < parts->cnt; i++) {
             run_partition_t *pos = run_position(r, parts->elems[i].topic, parts->elems[i].partition, 0);
-            if (pos != NULL)
+            if (pos != NULL) {
                 pos->assigned = 0;
+                pos->ahead = 0;
+                run_align_drop(pos); /* not counted: the next owner reads them */
+            }
         }
         if (cooperative) {
             rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);

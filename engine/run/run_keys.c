@@ -240,6 +240,9 @@ static run_stream_t *child_new(run_t *r, run_stream_t *p, uint64_t h, const spel
     c->time_to_ms = 1.0;
     c->first_time_ms = INT64_MIN;
     c->max_time_ms = INT64_MIN;
+    c->clock_ms = INT64_MIN; /* a key follows its parent's clock */
+    c->held_ms = c->held2_ms = INT64_MAX;
+    c->held_part = SIZE_MAX;
     c->next_eval_ms = INT64_MIN;
     c->ring_panes = p->ring_panes;
     c->fields = calloc(c->n_fields, sizeof(*c->fields));

@@ -13,8 +13,12 @@
 uint64_t run_ring_panes(const dd_config_window_t *w) {
     uint64_t ring = w->n_panes;
     if (w->time == DD_CONFIG_WINDOW_EVENT_TIME) /* the record that moves the watermark past B is
-                                                   before B + watermark + evaluate_every */
-        ring += (uint64_t)((w->watermark_ms + w->evaluate_every_ms + w->pane_ms - 1) / w->pane_ms);
+                                                   before B + watermark + evaluate_every, and a
+                                                   partition may run the slack ahead of the
+                                                   clock (run_align.c) */
+        ring += (uint64_t)((w->watermark_ms + w->evaluate_every_ms + run_align_slack_ms(w) +
+                            w->pane_ms - 1) /
+                           w->pane_ms);
     return ring;
 }
 

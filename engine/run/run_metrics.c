@@ -92,6 +92,22 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
     for (size_t i = 0; i < r->n_streams; i++)
         dd_prom_sample_u64(p, "driftd_future_records_total", sl, &r->streams[i].cfg->name, 1,
                            r->streams[i].future);
+    dd_prom_family(p, "driftd_partitions_behind", "gauge",
+                   "Event time: partitions with records to read that gave none for 5 s; the "
+                   "stream's clock goes on without them");
+    for (size_t i = 0; i < r->n_streams; i++)
+        dd_prom_sample_u64(p, "driftd_partitions_behind", sl, &r->streams[i].cfg->name, 1,
+                           r->streams[i].parts_behind);
+    dd_prom_family(p, "driftd_records_waiting", "gauge",
+                   "Event time: records read ahead of the stream's slowest partition, waiting "
+                   "(not counted yet)");
+    for (size_t i = 0; i < r->n_streams; i++) {
+        uint64_t waiting = 0;
+        for (size_t k = 0; k < r->n_parts; k++)
+            if (r->parts[k].stream == i)
+                waiting += r->parts[k].buf_len;
+        dd_prom_sample_u64(p, "driftd_records_waiting", sl, &r->streams[i].cfg->name, 1, waiting);
+    }
     int any_keys = 0;
     for (size_t i = 0; i < r->n_streams; i++)
         any_keys |= r->streams[i].keys != NULL;

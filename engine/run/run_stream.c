@@ -256,6 +256,9 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
     s->n_fields = cfg->n_fields;
     s->first_time_ms = INT64_MIN;
     s->max_time_ms = INT64_MIN;
+    s->clock_ms = INT64_MIN;
+    s->held_ms = s->held2_ms = INT64_MAX;
+    s->held_part = SIZE_MAX;
     s->next_eval_ms = INT64_MIN;
     s->time_column = SIZE_MAX;
     s->time_to_ms = 1.0;
@@ -664,29 +667,49 @@ dd_codec_err_t run_stream_add(run_t *r, run_stream_t *s, const uint8_t *data, si
         s->future += t > now_ms + RUN_FUTURE_MS;
         return DD_CODEC_OK;
     }
-    /* Event time: the watermark trails the newest time seen; a record older than the watermark
-     * minus the allowed lateness, or older than the window, is late. */
-    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && s->max_time_ms != INT64_MIN) {
-        const int64_t bound = s->max_time_ms - r->cfg->window.watermark_ms -
-                              r->cfg->window.allowed_lateness_ms;
-        if (t < bound) {
+    if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME) {
+        /* The stream's clock: the newest time of its slowest partition with records left to
+         * read (run_align.c). A record more than the slack ahead of the other partitions
+         * waits: its partition pauses here and reads it again later (nothing counted now). */
+        const size_t part = r->cur_part < r->n_parts ? r->cur_part : SIZE_MAX;
+        const int64_t base = part == s->held_part ? s->held2_ms : s->held_ms;
+        if (part != SIZE_MAX && base != INT64_MAX &&
+            (base == INT64_MIN || t > base + run_align_slack_ms(&r->cfg->window))) {
+            b->rows = row;
+            s->decoded--;
+            s->bytes -= len;
+            r->ahead_pause = 1;
+            r->ahead_time_ms = t;
+            return DD_CODEC_OK;
+        }
+        /* The watermark trails the clock; a record older than the watermark minus the allowed
+         * lateness, or older than the window, is late. */
+        const int64_t clock = run_clock_now(s);
+        if (clock != INT64_MIN &&
+            t < clock - r->cfg->window.watermark_ms - r->cfg->window.allowed_lateness_ms) {
             b->rows = row;
             s->late++;
             return DD_CODEC_OK;
         }
-    }
-    if (s->first_time_ms == INT64_MIN)
-        s->first_time_ms = t;
-    if (t > s->max_time_ms) {
-        s->max_time_ms = t;
-        if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME) {
-            const int64_t every = r->cfg->window.evaluate_every_ms;
-            const int64_t watermark = t - r->cfg->window.watermark_ms;
-            if (s->next_eval_ms == INT64_MIN)
-                s->next_eval_ms = (run_floor_div(watermark, every) + 1) * every;
-            else if (watermark >= s->next_eval_ms)
-                s->eval_due = 1;
+        if (part != SIZE_MAX) {
+            run_partition_t *p = &r->parts[part];
+            if (t > p->max_time_ms)
+                p->max_time_ms = t;
+            if (part == s->held_part) /* the slowest moved: the clock follows (up to the next) */
+                s->held_ms = p->max_time_ms < s->held2_ms ? p->max_time_ms : s->held2_ms;
         }
+        if (t > s->max_time_ms)
+            s->max_time_ms = t;
+        if (s->first_time_ms == INT64_MIN)
+            s->first_time_ms = t;
+        const int64_t now_clock = run_clock_now(s);
+        if (now_clock > s->clock_ms)
+            run_clock_moved(r, s, now_clock);
+    } else {
+        if (s->first_time_ms == INT64_MIN)
+            s->first_time_ms = t;
+        if (t > s->max_time_ms)
+            s->max_time_ms = t;
     }
     if (s->keys != NULL) /* to the window of the record's key */
         return run_keys_route(r, s, data, len, row, t, now_ms);

@@ -187,7 +187,7 @@ void run_worker_wait_idle(run_t *r) {
 }
 
 void run_stream_view(run_t *r, run_stream_t *s) {
-    const int64_t newest = s->parent != NULL ? s->parent->max_time_ms : s->max_time_ms;
+    const int64_t newest = s->parent != NULL ? s->parent->clock_ms : s->clock_ms;
     if (r->cfg->window.time == DD_CONFIG_WINDOW_EVENT_TIME && newest != INT64_MIN) {
         /* the window the next evaluation compares: [B − length, B), B the latest boundary */
         s->view_end_ms = run_boundary(r, s);

@@ -105,7 +105,7 @@ streams:
     max_key_values: 10000
     fields: [{path: country, kind: categorical}, {path: latency_ms, kind: numeric}]
 YAML
-expect_error "^driftd config: $tmp/keys.yaml: the windows may take [0-9.]+ MiB of memory at worst, more than [0-9.]+ MiB \(half of the (machine's memory|cgroup's memory limit) \(limits.memory unset\)\); stream features takes the most: [0-9.]+ MiB \([0-9.]+ MiB a window of 62 panes for each of max_key_values 10000 keys\)" \
+expect_error "^driftd config: $tmp/keys.yaml: the windows may take [0-9.]+ MiB of memory at worst, more than [0-9.]+ MiB \(half of the (machine's memory|cgroup's memory limit) \(limits.memory unset\)\); stream features takes the most: [0-9.]+ MiB \([0-9.]+ MiB a window of 63 panes for each of max_key_values 10000 keys\)" \
     "$driftd" config check "$tmp/keys.yaml"
 # driftd run refuses it the same way before connecting to anything (exit 2, the reason logged).
 { cat "$tmp/keys.yaml"; printf 'events: {stdout: true}\nalerts: {topic: null}\nhttp: {listen: null}\n'; } >"$tmp/keys_run.yaml"

@@ -70,6 +70,7 @@ static void base(dd_event_t *e, dd_event_type_t type) {
     e->reference_id = "train-2024-04";
     e->window_start_ms = 1714564500000;
     e->window_end_ms = 1714564800000;
+    e->partitions_behind = 2;
     e->n_reference = 100000;
     e->n_current = 5230;
     e->severity = DD_SEVERITY_WARNING;
@@ -85,6 +86,7 @@ static void check_common(json_t *root, const char *type) {
     json_t *w = json_object_get(root, "window");
     assert_string_equal(json_string_value(json_object_get(w, "start")), "2024-05-01T11:55:00.000Z");
     assert_string_equal(json_string_value(json_object_get(w, "end")), "2024-05-01T12:00:00.000Z");
+    assert_int_equal(json_integer_value(json_object_get(w, "partitions_behind")), 2);
     json_t *s = json_object_get(root, "samples");
     assert_int_equal(json_integer_value(json_object_get(s, "reference")), 100000);
     assert_int_equal(json_integer_value(json_object_get(s, "current")), 5230);
@@ -287,6 +289,7 @@ static void test_other_types(void **state) {
     assert_string_equal(json_string_value(json_object_get(root, "key")), "features//lag");
     assert_true(json_is_null(json_object_get(root, "field")));
     assert_true(json_is_null(json_object_get(json_object_get(root, "window"), "start")));
+    assert_null(json_object_get(json_object_get(root, "window"), "partitions_behind"));
     assert_string_equal(json_string_value(json_object_get(root, "last_event_time")),
                         "2024-05-01T11:58:00.250Z");
     json_decref(root);
