@@ -13,6 +13,7 @@ packages=(
     libcmocka-dev
     python3 python3-venv python3-pip     # oracle tests only, in a venv (deploy/python-venv.sh)
     maven openjdk-17-jre-headless        # the local Kafka broker (deploy/kafka.sh)
+    openssl                              # its test certificates (kafka.sh start --sasl-ssl)
 )
 
 missing=()

@@ -3,7 +3,15 @@
 # tests and local runs. The jars come from Maven Central through deploy/kafka/pom.xml and stay in
 # the local Maven cache; the broker's data lives in a temporary directory that `stop` removes.
 #
-#   deploy/kafka.sh start [--port N]   start (a free port unless --port), wait until it serves metadata
+#   deploy/kafka.sh start [--port N] [--sasl-ssl]
+#                                      start (a free port unless --port), wait until it serves
+#                                      metadata; --sasl-ssl adds a SASL_SSL listener (SCRAM-SHA-512
+#                                      and PLAIN over TLS, user driftd, password in
+#                                      $DRIFTD_KAFKA_HOME/sasl-password, a CA made here in
+#                                      $DRIFTD_KAFKA_HOME/tls/ca.pem;
+#                                      address in $DRIFTD_KAFKA_HOME/bootstrap-sasl-ssl)
+#   deploy/kafka.sh restart            stop the broker process and start it again on the same
+#                                      ports with the same data (a broker restart mid-stream)
 #   deploy/kafka.sh stop               stop cleanly (SIGTERM, then SIGKILL after 30 s)
 #   deploy/kafka.sh status             say whether it runs and where; exit 0 only if it answers
 #   deploy/kafka.sh bootstrap          print host:port for bootstrap.servers (exit 1 if not running)
@@ -77,12 +85,42 @@ classpath() {
     cat "$cp_file"
 }
 
+# The JVM's command line (into the caller's array `jvm`) for the classpath $1.
+jvm_command() {
+    jvm=(java -Xmx768m -Xms256m -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20
+         -Djava.awt.headless=true -Dlog4j2.configurationFile="$here/kafka/log4j2.properties"
+         -cp "$1")
+}
+
+# A CA and the broker's certificate for 127.0.0.1 (openssl), the broker's key store (PKCS12), and
+# a random SCRAM password: $home/tls/{ca.pem,broker.p12,store-password}, $home/sasl-password.
+make_tls() {
+    command -v openssl >/dev/null || die "openssl not found: run deploy/install-deps.sh first"
+    local t=$home/tls
+    mkdir -p "$t"
+    openssl rand -hex 16 > "$t/store-password"
+    openssl rand -hex 16 > "$home/sasl-password"
+    (
+        cd "$t"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+            -subj "/CN=driftd test CA" >/dev/null 2>&1 &&
+        openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr \
+            -subj "/CN=127.0.0.1" >/dev/null 2>&1 &&
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext &&
+        openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+            -out broker.pem -days 2 -extfile san.ext >/dev/null 2>&1 &&
+        openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem \
+            -name broker -out broker.p12 -passout "file:store-password" >/dev/null 2>&1
+    ) || die "could not make the test certificates in $t"
+}
+
 cmd_start() {
-    local port=""
+    local port="" sasl_ssl=0
     while [ $# -gt 0 ]; do
         case $1 in
             --port) [ $# -ge 2 ] || usage; port=$2; shift 2 ;;
             --port=*) port=${1#--port=}; shift ;;
+            --sasl-ssl) sasl_ssl=1; shift ;;
             *) say "unknown option for start: $1"; exit 2 ;;
         esac
     done
@@ -105,9 +143,13 @@ cmd_start() {
     else
         port=$(free_port)
     fi
-    local cport
+    local cport sport=""
     cport=$(free_port)
     while [ "$cport" = "$port" ]; do cport=$(free_port); done
+    if [ "$sasl_ssl" = 1 ]; then
+        sport=$(free_port)
+        while [ "$sport" = "$port" ] || [ "$sport" = "$cport" ]; do sport=$(free_port); done
+    fi
 
     local cp
     cp=$(classpath)
@@ -117,15 +159,27 @@ cmd_start() {
     local data=$home/data
     rm -rf "$data"
     mkdir -p "$data"
+    local listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport"
+    local advertised="PLAINTEXT://127.0.0.1:$port"
+    local protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    local scram=()
+    rm -rf "$home/tls" "$home/sasl-password" "$home/bootstrap-sasl-ssl"
+    if [ "$sasl_ssl" = 1 ]; then
+        make_tls
+        listeners="$listeners,SASL_SSL://127.0.0.1:$sport"
+        advertised="$advertised,SASL_SSL://127.0.0.1:$sport"
+        protocols="$protocols,SASL_SSL:SASL_SSL"
+        scram=(--add-scram "SCRAM-SHA-512=[name=driftd,password=$(cat "$home/sasl-password")]")
+    fi
     cat > "$home/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$data
 num.partitions=1
 auto.create.topics.enable=true
@@ -137,16 +191,26 @@ group.initial.rebalance.delay.ms=0
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 EOF
+    if [ "$sasl_ssl" = 1 ]; then
+        cat >> "$home/server.properties" <<EOF
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_driftd="$(cat "$home/sasl-password")";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$home/tls/broker.p12
+ssl.keystore.password=$(cat "$home/tls/store-password")
+ssl.key.password=$(cat "$home/tls/store-password")
+EOF
+    fi
 
-    local jvm=(java -Xmx768m -Xms256m -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20
-               -Djava.awt.headless=true -Dlog4j2.configurationFile="$here/kafka/log4j2.properties"
-               -cp "$cp")
+    local jvm
+    jvm_command "$cp"
     : > "$log_file"
     local cluster_id
     cluster_id=$("${jvm[@]}" kafka.tools.StorageTool random-uuid 2>>"$log_file" | tail -n 1)
     [ -n "$cluster_id" ] || die "could not make a cluster id (log: $log_file)"
     if ! "${jvm[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" \
-            -c "$home/server.properties" >>"$log_file" 2>&1; then
+            -c "$home/server.properties" ${scram[@]+"${scram[@]}"} >>"$log_file" 2>&1; then
         tail -n 20 "$log_file" >&2
         die "could not format the storage directory $data (log: $log_file)"
     fi
@@ -175,8 +239,42 @@ EOF
     done
     echo "$cluster_id" > "$home/cluster-id"
     echo "127.0.0.1:$port" > "$bootstrap_file"
+    [ -z "$sport" ] || echo "127.0.0.1:$sport" > "$home/bootstrap-sasl-ssl"
     say "started (pid $pid) at 127.0.0.1:$port in $((SECONDS - t0))s; data in $data"
     echo "127.0.0.1:$port"
+}
+
+# The broker process stops (SIGTERM) and starts again with the same configuration and data.
+cmd_restart() {
+    local pid
+    pid=$(running_pid) || die "not running"
+    [ -f "$home/server.properties" ] || die "no configuration in $home"
+    kill -TERM "$pid" 2>/dev/null || true
+    local t0=$SECONDS
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ $((SECONDS - t0)) -ge "$stop_timeout_s" ]; then
+            kill -KILL "$pid" 2>/dev/null || true
+            break
+        fi
+        sleep 0.2
+    done
+    local cp
+    cp=$(classpath)
+    local jvm
+    jvm_command "$cp"
+    setsid nohup "${jvm[@]}" kafka.Kafka "$home/server.properties" >>"$log_file" 2>&1 < /dev/null &
+    pid=$!
+    echo "$pid" > "$pid_file"
+    local bs
+    bs=$(cat "$bootstrap_file")
+    t0=$SECONDS
+    until python3 "$here/kafka/probe.py" "$bs" >/dev/null 2>&1; do
+        kill -0 "$pid" 2>/dev/null || die "the broker exited during the restart (log: $log_file)"
+        [ $((SECONDS - t0)) -lt "$start_timeout_s" ] ||
+            die "the broker did not answer within ${start_timeout_s}s of the restart (log: $log_file)"
+        sleep 0.5
+    done
+    say "restarted (pid $pid) at $bs in $((SECONDS - t0))s"
 }
 
 cmd_stop() {
@@ -202,8 +300,8 @@ cmd_stop() {
         fi
         sleep 0.2
     done
-    rm -f "$pid_file" "$bootstrap_file" "$home/cluster-id"
-    rm -rf "$home/data"
+    rm -f "$pid_file" "$bootstrap_file" "$home/cluster-id" "$home/bootstrap-sasl-ssl"
+    rm -rf "$home/data" "$home/tls" "$home/sasl-password"
     say "stopped (pid $pid) in $((SECONDS - t0))s"
 }
 
@@ -232,6 +330,7 @@ cmd=$1; shift
 case $cmd in
     start) cmd_start "$@" ;;
     stop) [ $# -eq 0 ] || usage; cmd_stop ;;
+    restart) [ $# -eq 0 ] || usage; cmd_restart ;;
     status) [ $# -eq 0 ] || usage; cmd_status ;;
     bootstrap) [ $# -eq 0 ] || usage; cmd_bootstrap ;;
     jars) [ $# -eq 0 ] || usage; classpath | tr ':' '\n' ;;

@@ -122,6 +122,7 @@ static int handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     r->last_message_ms = now_ms;
     r->messages++;
     r->brokers_down = 0; /* a record came: a broker is there */
+    r->secure_failing = 0;
     run_partition_t *pos = NULL;
     if (r->last_part < r->n_parts && r->parts[r->last_part].rkt == m->rkt &&
         r->parts[r->last_part].partition == m->partition)
@@ -287,7 +288,7 @@ static int run_loop(run_t *r) {
     int64_t next_metrics = 0;
     int ready = 0;
     char ready_why[192] = "waiting for a partition assignment"; /* what /readyz says now */
-    while (!stop_signal) {
+    while (!stop_signal && !r->fatal) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, POLL_MS);
         now = run_now_ms();
         if (m != NULL) {
@@ -341,6 +342,8 @@ static int run_loop(run_t *r) {
             char why[192] = "";
             if (!r->assigned_any)
                 snprintf(why, sizeof why, "waiting for a partition assignment");
+            else if (r->secure_failing)
+                snprintf(why, sizeof why, "%s", r->secure_error);
             else if (r->brokers_down)
                 snprintf(why, sizeof why, "no broker reachable");
             else if (r->commits_failing)
@@ -584,7 +587,12 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
         /* Bounded shutdown (state.shutdown_timeout): a broker that does not answer, or
          * librdkafka 2.0.2 hanging in close (#4527), cannot hold the process past it. */
         arm_shutdown_deadline(&r);
-        status = run_drain(&r);
+        if (r.fatal) { /* never got in: nothing to drain */
+            run_log(&r.log, DD_CONFIG_LOG_ERROR, "%s", r.fatal_reason);
+            status = 2;
+        } else {
+            status = run_drain(&r);
+        }
     } else if (errstr[0]) {
         run_log(&r.log, DD_CONFIG_LOG_ERROR, "%s", errstr);
     }

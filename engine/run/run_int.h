@@ -418,6 +418,13 @@ typedef struct run {
     uint64_t checkpoints, checkpoint_failures;
     char state_path[4200];
     int assigned_any;
+    /* Authentication or TLS refused before this member ever got in (a wrong password, an
+     * untrusted certificate): start-up failed, the loop ends, exit 2 with fatal_reason. After a
+     * start, the same errors are logged once (secure_failing) and make /readyz fail. */
+    int fatal;
+    char fatal_reason[1024];
+    int secure_failing;
+    char secure_error[64];
     int64_t last_message_ms; /* processing time of the newest message (any stream) */
     uint64_t messages;       /* messages handled (records, undecodable ones included) */
     uint64_t stale_messages; /* of partitions revoked from this member: not counted */

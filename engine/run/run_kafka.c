@@ -202,6 +202,12 @@ static int is_consumer_only(const char *name) {
  * thread librdkafka logs from; run_log writes each line whole. */
 static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     const run_t *r = rd_kafka_opaque(rk);
+    /* A refused authentication or TLS handshake comes again at every reconnect: error_cb says
+     * it once, with what to check. */
+    if (strcmp(fac, "FAIL") == 0 &&
+        (strstr(buf, "SASL authentication error") != NULL ||
+         strstr(buf, "SSL handshake failed") != NULL))
+        return;
     const dd_config_log_level_t l = level <= 3   ? DD_CONFIG_LOG_ERROR
                                     : level == 4 ? DD_CONFIG_LOG_WARN
                                     : level <= 6 ? DD_CONFIG_LOG_INFO
@@ -229,11 +235,67 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+/* The configured kafka property `name`, or "" when unset. */
+static const char *kafka_prop(const run_t *r, const char *name) {
+    for (size_t i = 0; i < r->cfg->n_kafka; i++)
+        if (strcmp(r->cfg->kafka[i].name, name) == 0)
+            return r->cfg->kafka[i].value;
+    return "";
+}
+
+/* A refused authentication or TLS handshake, in words that say what to check. */
+static void secure_reason(const run_t *r, int err, const char *reason, char *out, size_t size) {
+    if (err == RD_KAFKA_RESP_ERR__SSL) {
+        snprintf(out, size,
+                 "kafka: the TLS handshake failed: %s. Check kafka.ssl.ca.location (the CA that "
+                 "signed the brokers' certificates) and the broker address",
+                 reason);
+        return;
+    }
+    const char *mech = kafka_prop(r, "sasl.mechanisms");
+    if (mech[0] == '\0')
+        mech = kafka_prop(r, "sasl.mechanism");
+    const int n = snprintf(out, size,
+                           "kafka: authentication failed: %s. Check kafka.sasl.mechanisms, "
+                           "sasl.username and sasl.password",
+                           reason);
+    /* librdkafka before 2.6.1 builds a SCRAM client proof Kafka 4 brokers reject (it repeats
+     * the client nonce; librdkafka #4895): the credentials may well be right. */
+    if (strncmp(mech, "SCRAM", 5) == 0 && rd_kafka_version() < 0x020601ff && n > 0 &&
+        (size_t)n < size)
+        snprintf(out + n, size - (size_t)n,
+                 " (with a Kafka 4.0 broker or later, librdkafka %s cannot complete SCRAM even "
+                 "with the right password: it needs librdkafka 2.6.1; use PLAIN over SASL_SSL, "
+                 "or OAUTHBEARER, with such brokers)",
+                 rd_kafka_version_str());
+}
+
 /* librdkafka's errors: "all brokers down" makes /readyz fail until a record or a commit gets
- * through again (logged when it starts). Connection errors are already in librdkafka's own log
- * lines (FAIL); the others are logged here. librdkafka retries by itself either way. */
+ * through again (logged when it starts). A refused authentication or TLS handshake before this
+ * member ever got in ends the run (start-up failed: exit 2, one line saying what to check);
+ * after that it is logged once and /readyz fails until records flow again. Other connection
+ * errors are already in librdkafka's own log lines (FAIL); the rest are logged here.
+ * librdkafka retries by itself. Served on the loop thread (consumer and producer polls). */
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     run_t *r = opaque;
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL) {
+        if (!r->assigned_any && r->messages == 0) {
+            if (!r->fatal)
+                secure_reason(r, err, reason, r->fatal_reason, sizeof r->fatal_reason);
+            r->fatal = 1;
+            return;
+        }
+        if (!r->secure_failing) {
+            char why[1024];
+            secure_reason(r, err, reason, why, sizeof why);
+            run_log(&r->log, DD_CONFIG_LOG_ERROR, "%s; retrying (logged once)", why);
+            snprintf(r->secure_error, sizeof r->secure_error, "%s",
+                     err == RD_KAFKA_RESP_ERR__SSL ? "TLS handshake failing"
+                                                   : "authentication failing");
+        }
+        r->secure_failing = 1;
+        return;
+    }
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         if (rd_kafka_type(rk) == RD_KAFKA_CONSUMER && !r->brokers_down) {
             r->brokers_down = 1;

@@ -6,6 +6,9 @@
 #   failed" while the state directory cannot be written (a file in its place), 200 again once it
 #   can; 503 "offset commits failing" or "no broker reachable" once the broker freezes (SIGSTOP),
 #   and /metrics then leaves the consumer lag out (from stale watermarks it would read 0);
+# - the broker restarted (stopped and started again on its port and data, deploy/kafka.sh restart)
+#   while 3,000 more records are being produced: driftd reconnects by itself, counts every record
+#   exactly once and /readyz answers 200 again;
 # - with the broker frozen, SIGTERM drains what
 #   it can — the final checkpoint needs no broker — and leaving the group, which hangs on the
 #   frozen broker, is cut short at shutdown_timeout (5 s): exit 0 within 5–10 s, one JSON log
@@ -93,6 +96,33 @@ import sys, urllib.request
 text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
 assert "\ndriftd_consumer_lag{topic=\"frozen\",partition=\"0\"} 0\n" in text, [l for l in text.splitlines() if "lag" in l]
 ' "$port"
+# A broker restart mid-stream: 3,000 more records at 1,000 a second, the broker stopped and started
+# again after the first second of them (the idempotent producer retries across it).
+"$driftd" gen --brokers "$bs" --topic frozen --records 3000 --format json --seed 6 --rate 1000 \
+    2>"$dir/gen2.log" &
+gen=$!
+sleep 1
+bash "$kafka_sh" restart >"$dir/restart.log" 2>&1
+check "the broker restarted on its port and data" test $? = 0
+wait "$gen"
+check "the 3,000 records were delivered across the restart" test $? = 0
+bpid=$(cat "$DRIFTD_KAFKA_HOME/kafka.pid")
+check "driftd counted every record exactly once across the broker restart (5,000)" python3 -c '
+import json, subprocess, sys, time
+for _ in range(600):  # at most 60 s
+    out = subprocess.run([sys.argv[1], "inspect", sys.argv[2], "--format", "json"],
+                         capture_output=True, text=True).stdout
+    n = json.loads(out)["streams"][0]["counters"]["records"] if out else -1
+    if n >= 5000:
+        break
+    time.sleep(0.1)
+time.sleep(2)  # a count past 5,000 would show by now
+out = subprocess.run([sys.argv[1], "inspect", sys.argv[2], "--format", "json"],
+                     capture_output=True, text=True, check=True).stdout
+n = json.loads(out)["streams"][0]["counters"]["records"]
+assert n == 5000, n
+' "$driftd" "$dir/state/driftd.state"
+check "/readyz: 200 after the broker restart" readyz 200 ready 20
 kill -STOP "$bpid"
 check "/readyz: 503 once the broker freezes (commits fail, or no broker answers)" \
     readyz 503 "offset commits failing|no broker reachable" 20
@@ -125,7 +155,7 @@ assert "state.shutdown_timeout (5 s) passed after the final checkpoint" in last[
 check "the state file counts every record" python3 -c '
 import json, subprocess, sys
 st = json.loads(subprocess.check_output([sys.argv[1], "inspect", sys.argv[2], "--format", "json"]))
-assert st["streams"][0]["counters"]["records"] == 2000, st["streams"][0]["counters"]
+assert st["streams"][0]["counters"]["records"] == 5000, st["streams"][0]["counters"]
 ' "$driftd" "$dir/state/driftd.state"
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed; driftd's log:"
