@@ -45,12 +45,20 @@ DESCRIPTIONS["scaling"] = ("driftd run (real broker) as the fields (10-10,000), 
                            "records per window (1,000-30,000) grow: records/s, max RSS, merge and "
                            "judge ms per evaluation (about 4 minutes)")
 
+# bench/run soak: a live stream for --soak-minutes with a rebalance; runs only when named
+SUITES = SUITES + ("soak",)
+DESCRIPTIONS["soak"] = ("driftd run (real broker) on a live stream at --soak-rate records/s for "
+                        "--soak-minutes (10) with a second member joining and leaving: exact "
+                        "counts, dead letters, RSS and fd growth per hour; only when named")
+NAMED_ONLY = ("soak",)  # not part of a bare `bench/run`
+NO_PEERS = ("soak",)    # standard library only: needs no venv
+
 
 def suite_module(name):
     if name == "sketches":
         import suite_sketches
         return suite_sketches
-    # compare/, e2e/, quality/ and scaling/suite.py: loaded under distinct names
+    # compare/, e2e/, quality/, scaling/ and soak/suite.py: loaded under distinct names
     import importlib.util
     key = "bench_suite_" + name
     if key not in sys.modules:
@@ -70,9 +78,11 @@ def parse_args(argv):
                "\n\nTime on a 2-core machine: sketches about 5 seconds; codecs about 40 seconds at "
                "200,000\nrecords; compare 7-9 minutes at 1M "
                "rows\n(the first run also writes the two files, under a minute); e2e 2-4 minutes at 1M "
-               "records; scaling about 4 minutes. Timing never runs in CTest.")
+               "records; scaling about 4 minutes; soak --soak-minutes (10) plus about 2\nminutes, "
+               "run only when named (bench/run soak). Timing never runs in CTest.")
     ap.add_argument("suites", nargs="*", metavar="suite",
-                    help="the suites to run, any of: %s (default: all)" % ", ".join(SUITES))
+                    help="the suites to run, any of: %s (default: all but %s)" % (
+                        ", ".join(SUITES), ", ".join(NAMED_ONLY)))
     ap.add_argument("--rows", type=int, default=1_000_000, help="compare: rows per file (default 1000000)")
     ap.add_argument("--repeats", type=int, default=3, help="compare: timed runs per tool; codecs: "
                     "rounds; the median is reported (default 3)")
@@ -108,6 +118,11 @@ def parse_args(argv):
     ap.add_argument("--scaling-dims", default="fields,panes,categories,size,window,keys",
                     help="scaling: the dimensions to run, comma-separated (default fields,panes,"
                     "categories,size,window,keys)")
+    # bench/run soak
+    ap.add_argument("--soak-minutes", type=float, default=10.0, help="soak: minutes of live "
+                    "stream (default 10; 60 and more for a real soak)")
+    ap.add_argument("--soak-rate", type=int, default=2000, help="soak: records per second the "
+                    "producer writes (default 2000)")
     ap.add_argument("--rebuild", action="store_true", help="run `cmake --build build` first even when "
                     "driftd is built (bench/run does it; by default it builds only what is missing)")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (default build)")
@@ -118,13 +133,15 @@ def parse_args(argv):
     for s in a.suites:
         if s not in SUITES:
             ap.error("unknown suite '%s' (suites: %s)" % (s, ", ".join(SUITES)))
-    a.suites = a.suites or list(SUITES)
+    a.suites = a.suites or [s for s in SUITES if s not in NAMED_ONLY]
     a.tools = [t.strip() for t in a.tools.split(",") if t.strip()]
     a.scaling_dims = [d.strip() for d in a.scaling_dims.split(",") if d.strip()]  # bench/run scaling
     if a.rows < 100 or a.repeats < 1:
         ap.error("--rows must be at least 100 and --repeats at least 1")
     if not 1000 <= a.codecs_records <= 1 << 24:
         ap.error("--codecs-records must be from 1000 to 16777216")
+    if not 0.5 <= a.soak_minutes <= 7 * 24 * 60 or not 10 <= a.soak_rate <= 200_000:
+        ap.error("--soak-minutes must be from 0.5 to 10080 and --soak-rate from 10 to 200000")
     a.build = os.path.abspath(a.build)
     a.python = a.python or os.path.join(a.build, "bench-venv", "bin", "python")
     return a
@@ -185,6 +202,8 @@ def summary(results_dir):
 
 def main(argv):
     a = parse_args(argv)
+    if not os.path.exists(a.python) and all(s in NO_PEERS for s in a.suites):
+        a.python = sys.executable  # only suites without peers: any Python 3 will do
     if not os.path.exists(a.python):
         print("bench/run: no peer Python at %s (deploy/bench-venv.sh BUILD makes it)" % a.python,
               file=sys.stderr)
@@ -224,6 +243,8 @@ def main(argv):
         if name == "scaling" and not result.get("ok"):  # bench/run scaling
             status = 1
         if name == "codecs" and not result["ok"]:
+            status = 1
+        if name == "soak" and not result.get("ok"):  # bench/run soak: it could not run
             status = 1
     summary(a.results)
     print("bench/run: wrote %s/ (summary.md, %s)" % (

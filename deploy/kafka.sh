@@ -3,13 +3,14 @@
 # tests and local runs. The jars come from Maven Central through deploy/kafka/pom.xml and stay in
 # the local Maven cache; the broker's data lives in a temporary directory that `stop` removes.
 #
-#   deploy/kafka.sh start [--port N] [--sasl-ssl]
+#   deploy/kafka.sh start [--port N] [--sasl-ssl] [--no-auto-create]
 #                                      start (a free port unless --port), wait until it serves
 #                                      metadata; --sasl-ssl adds a SASL_SSL listener (SCRAM-SHA-512
 #                                      and PLAIN over TLS, user driftd, password in
 #                                      $DRIFTD_KAFKA_HOME/sasl-password, a CA made here in
 #                                      $DRIFTD_KAFKA_HOME/tls/ca.pem;
-#                                      address in $DRIFTD_KAFKA_HOME/bootstrap-sasl-ssl)
+#                                      address in $DRIFTD_KAFKA_HOME/bootstrap-sasl-ssl);
+#                                      --no-auto-create: topics exist only once created
 #   deploy/kafka.sh restart            stop the broker process and start it again on the same
 #                                      ports with the same data (a broker restart mid-stream)
 #   deploy/kafka.sh stop               stop cleanly (SIGTERM, then SIGKILL after 30 s)
@@ -115,12 +116,13 @@ make_tls() {
 }
 
 cmd_start() {
-    local port="" sasl_ssl=0
+    local port="" sasl_ssl=0 auto_create=true
     while [ $# -gt 0 ]; do
         case $1 in
             --port) [ $# -ge 2 ] || usage; port=$2; shift 2 ;;
             --port=*) port=${1#--port=}; shift ;;
             --sasl-ssl) sasl_ssl=1; shift ;;
+            --no-auto-create) auto_create=false; shift ;;
             *) say "unknown option for start: $1"; exit 2 ;;
         esac
     done
@@ -182,7 +184,7 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=$protocols
 log.dirs=$data
 num.partitions=1
-auto.create.topics.enable=true
+auto.create.topics.enable=$auto_create
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=4
 transaction.state.log.replication.factor=1

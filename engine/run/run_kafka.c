@@ -181,6 +181,38 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 /* ---- set-up --------------------------------------------------------------------------------- */
 
+/* At start (before the loop, at most 5 s): the topic driftd produces to must exist or be created
+ * by the brokers. A missing or forbidden one would make every event (or dead letter) wait for
+ * librdkafka's metadata timeout, postpone checkpoints meanwhile and then fail for good: refused
+ * here, with what to do. A cluster that does not answer in time is not judged (logged). */
+static int check_sink_topic(run_t *r, const char *topic, const char *key, char *errstr,
+                            size_t errstr_size) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(r->producer, topic, NULL);
+    if (rkt == NULL)
+        return 0;
+    const struct rd_kafka_metadata *md = NULL;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(r->producer, 0, rkt, &md, 5000);
+    int rc = 0;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        run_log(&r->log, DD_CONFIG_LOG_WARN, "%s: could not check that topic %s exists (%s)", key,
+                topic, rd_kafka_err2str(err));
+    } else if (md->topic_cnt == 1 &&
+               (md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                md->topics[0].err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)) {
+        snprintf(errstr, errstr_size,
+                 md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+                     ? "%s: topic %s does not exist and the brokers do not create topics on use; "
+                       "create it, or set %s: null"
+                     : "%s: not authorised to produce to topic %s; grant it, or set %s: null",
+                 key, topic, key);
+        rc = -1;
+    }
+    if (md != NULL)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    return rc;
+}
+
 static const char *const consumer_only[] = {
     "group.id", "group.instance.id", "partition.assignment.strategy", "session.timeout.ms",
     "heartbeat.interval.ms", "group.protocol.type", "coordinator.query.interval.ms",
@@ -382,6 +414,14 @@ int run_kafka_open(run_t *r, char *errstr, size_t errstr_size) {
         rd_kafka_conf_destroy(pc);
     }
     pc = NULL;
+    if ((r->cfg->alerts.topic != NULL &&
+         check_sink_topic(r, r->cfg->alerts.topic, "alerts.topic", errstr, errstr_size) != 0) ||
+        (r->cfg->alerts.dead_letter_topic != NULL &&
+         check_sink_topic(r, r->cfg->alerts.dead_letter_topic, "alerts.dead_letter_topic", errstr,
+                          errstr_size) != 0)) {
+        rd_kafka_conf_destroy(cc);
+        return -1;
+    }
     r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, detail, sizeof detail);
     if (r->consumer == NULL) {
         snprintf(errstr, errstr_size, "kafka consumer: %s", detail);

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# test_shutdown.sh DRIFTD KAFKA_TOOL KAFKA_SH — readiness and the shutdown deadline
-# (state.shutdown_timeout) against a broker of this test's own (started with deploy/kafka.sh in a
-# temporary home, so freezing it disturbs no other test):
+# test_shutdown.sh DRIFTD KAFKA_TOOL KAFKA_SH — readiness, sink topics, a broker restart and the
+# shutdown deadline (state.shutdown_timeout) against a broker of this test's own (started with
+# deploy/kafka.sh in a temporary home, topics created only on request, so freezing it disturbs no
+# other test):
+# - an alerts topic or dead-letter topic that does not exist (and the broker creates none):
+#   driftd run refuses to start (exit 2) at once, naming the key and the topic, instead of
+#   postponing checkpoints while every event waits for librdkafka's metadata timeout;
 # - /readyz answers 200 once driftd run consumes and checkpoints; 503 "the last N checkpoints
 #   failed" while the state directory cannot be written (a file in its place), 200 again once it
 #   can; 503 "offset commits failing" or "no broker reachable" once the broker freezes (SIGSTOP),
@@ -38,12 +42,34 @@ check() { # DESCRIPTION COMMAND...
     if "$@"; then ok "$what"; else fail "$what"; fi
 }
 
-bash "$kafka_sh" start >"$dir/broker.log" 2>&1 || { cat "$dir/broker.log"; echo "FAIL: no broker"; exit 1; }
+bash "$kafka_sh" start --no-auto-create >"$dir/broker.log" 2>&1 || { cat "$dir/broker.log"; echo "FAIL: no broker"; exit 1; }
 bs=$(cat "$DRIFTD_KAFKA_HOME/bootstrap")
 bpid=$(cat "$DRIFTD_KAFKA_HOME/kafka.pid")
 "$tool" create "$bs" frozen 1 || { echo "FAIL: topic"; exit 1; }
 "$driftd" gen --brokers "$bs" --topic frozen --records 2000 --format json --seed 5 2>/dev/null ||
     { echo "FAIL: producing"; exit 1; }
+# sink TOPIC_KEY: a run whose alerts (or dead-letter) topic is missing refuses to start.
+sink() {
+    cat >"$dir/$1.yaml" <<YAML
+kafka: {bootstrap.servers: "$bs", group.id: sink-test, auto.offset.reset: earliest}
+streams: [{name: s, topics: frozen, codec: json, fields: [{path: latency_ms, kind: numeric}]}]
+reference: {type: first_window}
+alerts: {$2}
+http: {listen: null}
+log: {level: info, format: json}
+YAML
+    local start=$SECONDS
+    timeout 60 "$driftd" run -c "$dir/$1.yaml" >/dev/null 2>"$dir/$1.log"
+    local status=$?
+    check "$1: refused at start, exit 2 (status $status) within 10 s ($((SECONDS - start)) s)" \
+        test "$status" = 2 -a $((SECONDS - start)) -le 10
+    check "$1: the error names the key and the topic" grep -q "$3" "$dir/$1.log"
+}
+sink alerts "topic: missing.alerts" \
+    '"alerts.topic: topic missing.alerts does not exist and the brokers do not create topics on use; create it, or set alerts.topic: null"'
+sink deadletters "topic: null, dead_letter_topic: missing.dead}
+events: {stdout: true" \
+    '"alerts.dead_letter_topic: topic missing.dead does not exist'
 cat >"$dir/run.yaml" <<YAML
 kafka: {bootstrap.servers: "$bs", group.id: shutdown-test, auto.offset.reset: earliest,
         socket.timeout.ms: 3000}
