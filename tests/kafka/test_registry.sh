@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# test_registry.sh DRIFTD KAFKA_TOOL REGISTRY_SH — driftd run against a real schema registry:
+# Apicurio Registry (deploy/registry.sh: in-memory storage, its Confluent-compatible API) on
+# 127.0.0.1, and the shared test broker. Two writer schemas are registered through the registry's
+# own API (it assigns the ids); records framed with either id, poison messages and records of an
+# id the registry does not have:
+# - every good record is counted once, of both schemas; a schema event names the field the
+#   second schema adds;
+# - the poison messages and the records of the unknown id are dead-lettered, each with its
+#   reason; nothing else is.
+# The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
+set -u
+driftd=$1
+tool=$2
+registry_sh=$3
+home=${DRIFTD_KAFKA_HOME:-${TMPDIR:-/tmp}/driftd-kafka}
+bs=${DRIFTD_KAFKA_BOOTSTRAP:-$(cat "$home/bootstrap" 2>/dev/null)}
+[ -n "$bs" ] || { echo "FAIL: no broker (start one with deploy/kafka.sh start)"; exit 1; }
+dir=$(mktemp -d)
+export DRIFTD_REGISTRY_HOME=${DRIFTD_REGISTRY_HOME:-${TMPDIR:-/tmp}/driftd-registry-test}
+cleanup() {
+    bash "$registry_sh" stop >/dev/null 2>&1
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+check() { # DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+url=$(bash "$registry_sh" start 2>"$dir/registry.log") || { cat "$dir/registry.log"; echo "FAIL: no registry"; exit 1; }
+echo "   registry at $url"
+# register SCHEMA_FILE: the id the registry gives the schema under subject registry-test-value.
+register() {
+    python3 - "$url" "$1" <<'PY'
+import json, sys, urllib.request
+body = json.dumps({"schema": open(sys.argv[2]).read()}).encode()
+req = urllib.request.Request(sys.argv[1] + "/subjects/registry-test-value/versions", data=body,
+                             headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+print(json.load(urllib.request.urlopen(req, timeout=10))["id"])
+PY
+}
+"$driftd" gen --print-schema --schema-version 1 >"$dir/v1.avsc" &&
+    "$driftd" gen --print-schema --schema-version 2 >"$dir/v2.avsc" || { echo "FAIL: schemas"; exit 1; }
+id1=$(register "$dir/v1.avsc") && id2=$(register "$dir/v2.avsc") || { echo "FAIL: registering"; exit 1; }
+check "the registry gave the two schemas two ids ($id1, $id2)" test -n "$id1" -a -n "$id2" -a "$id1" != "$id2"
+unknown=$((id2 + 1000))
+
+topic=registry-$$-$RANDOM
+"$tool" create "$bs" "$topic" 1 && "$tool" create "$bs" "$topic.dlq" 1 || { echo "FAIL: topics"; exit 1; }
+t0=$(( ($(date +%s) - 3600) / 60 * 60000 ))
+"$driftd" gen --brokers "$bs" --topic "$topic" --format avro-confluent --schema-id "$id1" \
+    --schema-version 1 --records 3000 --poison-every 100 --start-ms "$t0" --step-ms 5 \
+    2>"$dir/gen1.log" &&
+"$driftd" gen --brokers "$bs" --topic "$topic" --format avro-confluent --schema-id "$unknown" \
+    --schema-version 1 --records 20 --seed 3 --start-ms "$((t0 + 15000))" --step-ms 5 \
+    2>"$dir/gen-unknown.log" &&
+"$driftd" gen --brokers "$bs" --topic "$topic" --format avro-confluent --schema-id "$id2" \
+    --schema-version 2 --records 3000 --poison-every 100 --start-ms "$((t0 + 15100))" --step-ms 5 \
+    2>"$dir/gen2.log" || { echo "FAIL: producing"; cat "$dir"/gen*.log; exit 1; }
+cat >"$dir/run.yaml" <<YAML
+kafka: {bootstrap.servers: "$bs", group.id: $topic, auto.offset.reset: earliest}
+schema_registry: {url: "$url"}
+streams:
+  - name: features
+    topics: [$topic]
+    codec: avro-confluent
+    fields:
+      - {path: latency_ms, kind: numeric}
+      - {path: amount, kind: numeric}
+      - {path: country, kind: categorical}
+window: {length: 10s, pane: 1s, time: event, watermark: 1s, evaluate_every: 1s}
+reference: {type: first_window}
+alerts: {topic: null, dead_letter_topic: $topic.dlq}
+events: {file: $dir/events.jsonl}
+state: {dir: $dir/state, checkpoint_every: 1s}
+http: {listen: null}
+log: {level: info, format: json}
+YAML
+timeout 120 "$driftd" run -c "$dir/run.yaml" --stop-when-idle 3000 2>"$dir/run.log"
+status=$?
+check "driftd run exited 0 (status $status)" test "$status" = 0
+check "5,940 good records of both schemas counted once; 60 poison and 20 of the unknown id not" python3 -c '
+import json, subprocess, sys
+s = json.loads(subprocess.run([sys.argv[1], "inspect", sys.argv[2], "--format", "json"],
+                              capture_output=True, text=True, check=True).stdout)["streams"][0]
+print("   counters:", s["counters"])
+assert s["counters"]["records"] == 5940 and s["counters"]["decode_errors"] == 80, s["counters"]
+' "$driftd" "$dir/state/driftd.state"
+check "a schema event names the field the second schema adds ('channel')" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+sch = [(e.get("field"), e["change"]) for e in ev if e["type"] == "schema"]
+print("   schema changes:", sch)
+assert ("channel", "field_added") in sch, sch
+' "$dir/events.jsonl"
+check "80 dead letters: the 60 poison messages and the 20 of the id the registry does not have" \
+    test "$("$tool" count "$bs" "$topic.dlq")" = 80
+check "the records of the unknown id were dead-lettered for it (logged with the id)" \
+    grep -q "schema id $unknown" "$dir/run.log"
+
+if [ "$failures" -gt 0 ]; then
+    echo "$failures check(s) failed; logs:"
+    for f in "$dir"/*.log; do echo "== $f"; tail -n 20 "$f"; done
+    exit 1
+fi
+echo "all checks passed"
