@@ -4,7 +4,11 @@
 # (io.apicurio:apicurio-registry-app:<version>:tar.gz:all, about 150 MiB, kept in the local Maven
 # cache) and needs Java 21 or later.
 #
-#   deploy/registry.sh start   start on free ports, wait until it is ready, print the ccompat URL
+#   deploy/registry.sh start [--port N] [--keep-data]
+#                              start (the API on port N, or a free one; the management port a free
+#                              one), wait until it is ready, print the ccompat URL; its schemas
+#                              live in an H2 file in the home, emptied at each start unless
+#                              --keep-data (a registry restarted with what it had)
 #   deploy/registry.sh stop    stop it (SIGTERM, then SIGKILL after 20 s)
 #   deploy/registry.sh url     print the ccompat URL (exit 1 if not running)
 #
@@ -79,6 +83,15 @@ unpack() {
 }
 
 cmd_start() {
+    local port="" keep=0
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --keep-data) keep=1; shift ;;
+            --port) [ $# -ge 2 ] && [[ $2 =~ ^[0-9]+$ ]] || { say "--port needs a number"; exit 2; }
+                    port=$2; shift 2 ;;
+            *) say "unknown option for start: $1"; exit 2 ;;
+        esac
+    done
     mkdir -p "$home"
     local pid
     if pid=$(running_pid); then
@@ -87,14 +100,17 @@ cmd_start() {
     local java
     java=$(find_java) || die "Apicurio Registry $version needs Java 21 or later, and none was found (set DRIFTD_REGISTRY_JAVA)"
     unpack
-    local port mport
-    port=$(free_port)
+    [ "$keep" = 1 ] || rm -rf "$home/db"
+    local mport
+    [ -n "$port" ] || port=$(free_port)
     mport=$(free_port)
     while [ "$mport" = "$port" ]; do mport=$(free_port); done
     : >"$home/registry.log"
     setsid nohup "$java" -Xmx384m -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" \
         -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$mport" \
-        -Dquarkus.otel.sdk.disabled=true -jar "$home/app/quarkus-run.jar" \
+        -Dquarkus.otel.sdk.disabled=true \
+        -Dapicurio.datasource.url="jdbc:h2:file:$home/db/registry;DB_CLOSE_ON_EXIT=FALSE" \
+        -jar "$home/app/quarkus-run.jar" \
         >>"$home/registry.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$home/registry.pid"
@@ -137,7 +153,7 @@ cmd_stop() {
 }
 
 case ${1:-} in
-    start) cmd_start ;;
+    start) shift; cmd_start "$@" ;;
     stop) cmd_stop ;;
     url) running_pid >/dev/null && cat "$home/url" || die "not running" ;;
     *) sed -n '2,/^set -e/{/^set -e/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2; exit 2 ;;

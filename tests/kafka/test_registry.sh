@@ -7,7 +7,10 @@
 # - every good record is counted once, of both schemas; a schema event names the field the
 #   second schema adds;
 # - the poison messages and the records of the unknown id are dead-lettered, each with its
-#   reason; nothing else is.
+#   reason; nothing else is;
+# - the registry down (stopped: nothing on its port) when driftd starts, then started again with
+#   its schemas: the records wait (their partition pauses, the circuit breaker spaces the
+#   requests), none is dead-lettered, and once the registry answers every record is counted.
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
@@ -102,6 +105,55 @@ check "80 dead letters: the 60 poison messages and the 20 of the id the registry
     test "$("$tool" count "$bs" "$topic.dlq")" = 80
 check "the records of the unknown id were dead-lettered for it (logged with the id)" \
     grep -q "schema id $unknown" "$dir/run.log"
+
+echo "-- the registry down, then up"
+# The registry stops (its schemas stay in its store) and starts again on its port later.
+bash "$registry_sh" stop >/dev/null 2>&1
+port=$(sed 's|.*:\([0-9]*\)/apis.*|\1|' <<<"$url")
+down=$topic.down
+"$tool" create "$bs" "$down" 1 && "$tool" create "$bs" "$down.dlq" 1 || { echo "FAIL: topics"; exit 1; }
+"$driftd" gen --brokers "$bs" --topic "$down" --format avro-confluent --schema-id "$id1" \
+    --schema-version 1 --records 1000 --start-ms "$t0" --step-ms 5 2>"$dir/gen-down.log" ||
+    { echo "FAIL: producing"; exit 1; }
+sed -e "s|group.id: $topic|group.id: $down|" \
+    -e "s|topics: \[$topic\]|topics: [$down]|" -e "s|$topic.dlq|$down.dlq|" \
+    -e "s|$dir/state|$dir/state-down|" -e "s|http: {listen: null}|http: {listen: \"127.0.0.1:0\"}|" \
+    "$dir/run.yaml" >"$dir/down.yaml"
+"$driftd" run -c "$dir/down.yaml" 2>"$dir/down.log" &
+pid=$!
+hport=""
+for _ in $(seq 100); do
+    hport=$(sed -n 's/.*http: listening on .*(port \([0-9]*\)).*/\1/p' "$dir/down.log" | head -1)
+    [ -n "$hport" ] && break
+    sleep 0.1
+done
+sleep 5
+metrics=$(curl -s "http://127.0.0.1:$hport/metrics")
+check "while the registry is down: no record counted, none undecodable, the partition waits" python3 -c '
+import re, sys
+text = sys.stdin.read()
+val = lambda name: float(re.search(r"^%s(\{[^}]*\})? (\S+)$" % name, text, re.M).group(2))
+errors = re.findall(r"^driftd_decode_errors_total\{.*\} (\S+)$", text, re.M)
+print("   records %g, undecodable %s, registry waits %g" % (val("driftd_records_total"), errors, val("driftd_registry_waits_total")))
+assert val("driftd_records_total") == 0 and sum(float(e) for e in errors) == 0
+assert 1 <= val("driftd_registry_waits_total") <= 100
+' <<<"$metrics"
+bash "$registry_sh" start --port "$port" --keep-data >/dev/null 2>"$dir/registry2.log" ||
+    { cat "$dir/registry2.log"; fail "the registry again on port $port"; }
+check "every record is counted once the registry answers (within 60 s)" python3 -c '
+import re, sys, time, urllib.request
+for _ in range(600):
+    text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
+    if re.search(r"^driftd_records_total\{stream=\"features\"\} 1000$", text, re.M):
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit("not all 1,000 counted: " + str(re.findall(r"^driftd_records_total.*$", text, re.M)))
+' "$hport"
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+check "driftd run drained and exited 0 (status $status)" test "$status" = 0
+check "nothing was dead-lettered for the outage" test "$("$tool" count "$bs" "$down.dlq")" = 0
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures check(s) failed; logs:"
