@@ -324,7 +324,7 @@ streams:
 EOF
       fields
       cat <<EOF
-window: {length: 1h, pane: 1m, time: event, watermark: 30m, evaluate_every: 1m}
+window: {length: 1h, pane: 1m, time: event, watermark: 30s, evaluate_every: 1m}
 events: {file: $dir/$3.events.jsonl}
 state: {dir: $dir/$3.state, checkpoint_every: 1s}
 http: {listen: null}
