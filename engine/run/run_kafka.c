@@ -238,7 +238,8 @@ static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const
      * it once, with what to check. */
     if (strcmp(fac, "FAIL") == 0 &&
         (strstr(buf, "SASL authentication error") != NULL ||
-         strstr(buf, "SSL handshake failed") != NULL))
+         strstr(buf, "SSL handshake failed") != NULL ||
+         strstr(buf, "in state SSL_HANDSHAKE") != NULL || strstr(buf, "in state AUTH") != NULL))
         return;
     const dd_config_log_level_t l = level <= 3   ? DD_CONFIG_LOG_ERROR
                                     : level == 4 ? DD_CONFIG_LOG_WARN

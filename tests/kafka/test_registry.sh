@@ -26,14 +26,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else fail "$what"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 url=$(bash "$registry_sh" start 2>"$dir/registry.log") || { cat "$dir/registry.log"; echo "FAIL: no registry"; exit 1; }
 echo "   registry at $url"
@@ -155,9 +148,4 @@ status=$?
 check "driftd run drained and exited 0 (status $status)" test "$status" = 0
 check "nothing was dead-lettered for the outage" test "$("$tool" count "$bs" "$down.dlq")" = 0
 
-if [ "$failures" -gt 0 ]; then
-    echo "$failures check(s) failed; logs:"
-    for f in "$dir"/*.log; do echo "== $f"; tail -n 20 "$f"; done
-    exit 1
-fi
-echo "all checks passed"
+finish "$dir"/*.log

@@ -52,22 +52,8 @@ dir=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$dir"; }
 trap cleanup EXIT
-failures=0
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 pfx="run-$$-$RANDOM"
-say() { printf '%s\n' "$*"; }
-fail() { say "FAIL: $*"; failures=$((failures + 1)); }
-ok() { say "ok   $*"; }
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else fail "$what"; fi
-}
-# Runs a Python check; ms("2024-05-01T12:00:00.250Z") gives Unix milliseconds.
-json() {
-    python3 -c "import json, sys, datetime
-def ms(t): return int(datetime.datetime.fromisoformat(t.replace('Z', '+00:00')).timestamp() * 1000)
-$1" "${@:2}"
-}
 
 # The judging budget of the scenarios that assert no false alarm at all: false_alarm_rate bounds
 # the chance of any false alarm of a stream (or key) per window of data (docs/judging.md), and
@@ -969,9 +955,4 @@ EOF
 for s in $scenarios; do
     "scenario_$s"
 done
-if [ "$failures" -ne 0 ]; then
-    say "$failures check(s) failed; logs:"
-    for f in "$dir"/*.log; do say "== $f"; tail -n 15 "$f"; done
-    exit 1
-fi
-say "all checks passed"
+finish "$dir"/*.log

@@ -20,14 +20,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else fail "$what"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bash "$kafka_sh" start --sasl-ssl >"$dir/broker.log" 2>&1 || { cat "$dir/broker.log"; echo "FAIL: no broker"; exit 1; }
 bs=$(cat "$DRIFTD_KAFKA_HOME/bootstrap")
@@ -109,9 +102,4 @@ else
         grep -q 'cannot complete SCRAM even with the right password: it needs librdkafka 2.6.1' "$dir/scram.log"
 fi
 
-if [ "$failures" -gt 0 ]; then
-    echo "$failures check(s) failed; logs:"
-    for f in "$dir"/*.log; do echo "== $f"; tail -n 20 "$f"; done
-    exit 1
-fi
-echo "all checks passed"
+finish "$dir"/*.log

@@ -33,14 +33,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok   $*"; }
-check() { # DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else fail "$what"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 bash "$kafka_sh" start --no-auto-create >"$dir/broker.log" 2>&1 || { cat "$dir/broker.log"; echo "FAIL: no broker"; exit 1; }
 bs=$(cat "$DRIFTD_KAFKA_HOME/bootstrap")
@@ -190,9 +183,4 @@ import json, subprocess, sys
 st = json.loads(subprocess.check_output([sys.argv[1], "inspect", sys.argv[2], "--format", "json"]))
 assert st["streams"][0]["counters"]["records"] == int(sys.argv[3]), st["streams"][0]["counters"]
 ' "$driftd" "$dir/state/driftd.state" "$total"
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) failed; driftd's log:"
-    tail -n 20 "$dir/run.log"
-    exit 1
-fi
-echo "all checks passed"
+finish "$dir"/*.log
