@@ -10,6 +10,7 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "run_int.h"
 
@@ -191,7 +192,22 @@ static int check_sink_topic(run_t *r, const char *topic, const char *key, char *
     if (rkt == NULL)
         return 0;
     const struct rd_kafka_metadata *md = NULL;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(r->producer, 0, rkt, &md, 5000);
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    /* A broker that creates topics on use answers the first request "unknown" while it creates
+     * the topic: ask again, 4 times at most, 300 ms apart. */
+    const int64_t deadline = run_now_ms() + 5000;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        const int64_t left = deadline - run_now_ms();
+        err = rd_kafka_metadata(r->producer, 0, rkt, &md, left > 100 ? (int)left : 100);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1 ||
+            md->topics[0].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || attempt == 3 ||
+            run_now_ms() + 300 >= deadline)
+            break;
+        rd_kafka_metadata_destroy(md);
+        md = NULL;
+        struct timespec ts = {0, 300 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     int rc = 0;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         run_log(&r->log, DD_CONFIG_LOG_WARN, "%s: could not check that topic %s exists (%s)", key,
