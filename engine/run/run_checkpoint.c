@@ -16,6 +16,9 @@
 #include "run_int.h"
 
 #define FLUSH_TIMEOUT_MS 10000
+/* A periodic checkpoint runs on the loop: it waits this long at most for events and dead letters
+ * in flight, then tries again at the next one, so a slow broker never holds the loop for long. */
+#define FLUSH_PERIODIC_MS 200
 
 /* Every pending batch into its pane, and the worker idle: windows and counts are exact. */
 void run_flush_all(run_t *r) {
@@ -24,7 +27,8 @@ void run_flush_all(run_t *r) {
     run_worker_wait_idle(r);
 }
 
-/* Flushes batches, waits for the producer, writes the state file, commits. 0 or −1. A
+/* Flushes batches, waits for the producer (200 ms at most for a periodic checkpoint, 10 s at a
+ * revocation or shutdown), writes the state file, commits. 0 or −1. A
  * revocation commits synchronously: the next owner of the partitions must start where this
  * state ends, or it would count records this instance already counted. */
 int run_checkpoint(run_t *r, const char *why) {
@@ -32,7 +36,8 @@ int run_checkpoint(run_t *r, const char *why) {
     const int async = strcmp(why, "revocation") != 0;
     run_flush_all(r);
     if (r->producer != NULL) {
-        rd_kafka_flush(r->producer, FLUSH_TIMEOUT_MS);
+        rd_kafka_flush(r->producer,
+                       strcmp(why, "periodic") == 0 ? FLUSH_PERIODIC_MS : FLUSH_TIMEOUT_MS);
         if (rd_kafka_outq_len(r->producer) > 0) {
             run_log(&r->log, DD_CONFIG_LOG_WARN,
                     "checkpoint (%s) postponed: %d events or dead letters not yet delivered", why,
