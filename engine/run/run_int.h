@@ -461,7 +461,7 @@ int run_commit_offsets(run_t *r, int async);
 /* The producer's delivery report: a message Kafka did not take is produced again. */
 void run_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 /* An undecodable message to the dead-letter topic, with the reason in headers. */
-void run_dead_letter(run_t *r, const run_stream_t *s, const rd_kafka_message_t *m,
+void run_dead_letter(run_t *r, run_stream_t *s, const rd_kafka_message_t *m,
                      dd_codec_err_t err, const char *detail);
 
 /* ---- checkpoints (run_checkpoint.c) --------------------------------------------------------- */

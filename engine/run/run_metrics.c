@@ -80,6 +80,12 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
                 dd_prom_sample_u64(p, "driftd_decode_errors_total", rl, v, 2,
                                    r->streams[i].decode_errors_by_reason[e]);
             }
+    dd_prom_family(p, "driftd_dead_letters_total", "counter",
+                   "Messages handed to the dead-letter topic (those Kafka then refused are in "
+                   "driftd_event_failures_total)");
+    for (size_t i = 0; i < r->n_streams; i++)
+        dd_prom_sample_u64(p, "driftd_dead_letters_total", sl, &r->streams[i].cfg->name, 1,
+                           r->streams[i].dead_letters);
     dd_prom_family(p, "driftd_late_records_total", "counter",
                    "Records older than the window or the allowed lateness (counted, not added)");
     for (size_t i = 0; i < r->n_all; i++) { /* a stream with keys: behind its watermark */

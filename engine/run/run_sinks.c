@@ -317,7 +317,7 @@ file_done:
     return rc;
 }
 
-void run_dead_letter(run_t *r, const run_stream_t *s, const rd_kafka_message_t *m,
+void run_dead_letter(run_t *r, run_stream_t *s, const rd_kafka_message_t *m,
                         dd_codec_err_t err, const char *detail) {
     if (r->producer == NULL || r->cfg->alerts.dead_letter_topic == NULL)
         return;
@@ -337,6 +337,7 @@ void run_dead_letter(run_t *r, const run_stream_t *s, const rd_kafka_message_t *
         if (produce_truncated(r->producer, r->cfg->alerts.dead_letter_topic, m->key, m->key_len,
                               m->len, e, h) == 0) {
             r->dead_letters_truncated++;
+            s->dead_letters++;
             return;
         }
         r->dead_letters_failed++; /* h was taken over (destroyed on failure) */
@@ -350,6 +351,8 @@ void run_dead_letter(run_t *r, const run_stream_t *s, const rd_kafka_message_t *
         r->dead_letters_failed++;
         run_log(&r->log, DD_CONFIG_LOG_ERROR, "dead-letter topic %s: %s",
                 r->cfg->alerts.dead_letter_topic, rd_kafka_err2str(e));
+        return;
     }
+    s->dead_letters++;
 }
 
