@@ -36,7 +36,6 @@ void run_align_assigned(run_t *r, size_t part, int64_t now_ms) {
     p->max_time_ms = INT64_MIN;
     p->last_msg_ms = now_ms;
     p->ahead = 0;
-    p->behind = 0;
     /* Until run_align has seen where the new partition is, every record of the stream waits
      * (kept in order, run_align_keep): a first batch from one partition must not move the clock
      * past the others' records. */
@@ -171,69 +170,69 @@ static void take(int64_t t, size_t i, int64_t *held, int64_t *held2, size_t *hel
     }
 }
 
+/* The stream's slowest partition with records left, which holds its clock: one reading on at
+ * its newest time, one waiting with records kept at the first kept one's. Returns the partitions
+ * left out for giving none for RUN_ALIGN_WAIT_MS while they have records to read. */
+static uint32_t hold(run_t *r, run_stream_t *s, size_t si, int64_t now_ms) {
+    int64_t held = INT64_MAX, held2 = INT64_MAX;
+    size_t held_part = SIZE_MAX;
+    uint32_t behind = 0;
+    for (size_t i = 0; i < r->n_parts; i++) {
+        const run_partition_t *p = &r->parts[i];
+        if (p->stream != si || !p->assigned) /* a revocation dropped what it kept */
+            continue;
+        if (p->ahead)
+            take(p->max_time_ms > p->ahead_time_ms ? p->max_time_ms : p->ahead_time_ms, i, &held,
+                 &held2, &held_part);
+        else if (!has_unread(r, p))
+            continue; /* caught up: a quiet partition holds nothing back */
+        else if (now_ms - p->last_msg_ms >= RUN_ALIGN_WAIT_MS)
+            behind++; /* records to read and none for a while: go on without it */
+        else
+            take(p->max_time_ms, i, &held, &held2, &held_part);
+    }
+    s->held_ms = held;
+    s->held2_ms = held2;
+    s->held_part = held_part;
+    return behind;
+}
+
+/* A waiting partition reads on once the others are within half the slack of its first kept
+ * record (or nothing else holds the clock), as run_stream_add checks each record. 1 when a
+ * kept record was counted (the clock may have moved). */
+static int read_on(run_t *r, run_stream_t *s, size_t si, int64_t slack, int64_t now_ms) {
+    int moved = 0;
+    for (size_t i = 0; i < r->n_parts; i++) {
+        run_partition_t *p = &r->parts[i];
+        if (!p->ahead || p->stream != si)
+            continue;
+        const int64_t base = i == s->held_part ? s->held2_ms : s->held_ms;
+        if (base != INT64_MAX && (base == INT64_MIN || p->ahead_time_ms > base + slack / 2))
+            continue;
+        p->ahead = 0;
+        p->last_msg_ms = now_ms;
+        if (p->buf_len == 0) { /* paused at its first kept record: fetch from there */
+            p->paused = 0;
+            pause_or_resume(r, p, 0, p->next_offset);
+        } else {
+            const size_t before = p->buf_len;
+            replay(r, p, now_ms); /* ahead again at a record still too new */
+            moved |= p->buf_len < before;
+        }
+    }
+    return moved;
+}
+
 void run_align(run_t *r, int64_t now_ms) {
     if (r->cfg->window.time != DD_CONFIG_WINDOW_EVENT_TIME)
         return;
     const int64_t slack = run_align_slack_ms(&r->cfg->window);
     for (size_t si = 0; si < r->n_streams; si++) {
         run_stream_t *s = &r->streams[si];
-        uint32_t behind = 0;
         /* Rounds: a partition that read on moves the clock, which may let another read on. */
-        for (int round = 0, moved = 1; moved && round < 1000000; round++) {
-        moved = 0;
-        behind = 0;
-        int64_t held = INT64_MAX, held2 = INT64_MAX;
-        size_t held_part = SIZE_MAX;
-        /* The slowest partition with records left holds the clock: one reading on at its newest
-         * time, one waiting with records kept at the first kept one's. */
-        for (size_t i = 0; i < r->n_parts; i++) {
-            run_partition_t *p = &r->parts[i];
-            if (p->stream != si)
-                continue;
-            if (!p->assigned) {
-                p->ahead = 0;
-                run_align_drop(p);
-                continue;
-            }
-            p->behind = 0;
-            if (p->ahead) {
-                take(p->max_time_ms > p->ahead_time_ms ? p->max_time_ms : p->ahead_time_ms, i,
-                     &held, &held2, &held_part);
-                continue;
-            }
-            if (!has_unread(r, p))
-                continue; /* caught up: a quiet partition holds nothing back */
-            if (now_ms - p->last_msg_ms >= RUN_ALIGN_WAIT_MS) {
-                p->behind = 1; /* records to read and none for a while: go on without it */
-                behind++;
-                continue;
-            }
-            take(p->max_time_ms, i, &held, &held2, &held_part);
-        }
-        s->held_ms = held;
-        s->held2_ms = held2;
-        s->held_part = held_part;
-        /* A waiting partition reads on once the others are within half the slack of its first
-         * kept record (or nothing else holds the clock), as run_stream_add checks each record. */
-        for (size_t i = 0; i < r->n_parts; i++) {
-            run_partition_t *p = &r->parts[i];
-            if (!p->ahead || p->stream != si)
-                continue;
-            const int64_t base = i == s->held_part ? s->held2_ms : s->held_ms;
-            if (base != INT64_MAX && (base == INT64_MIN || p->ahead_time_ms > base + slack / 2))
-                continue;
-            p->ahead = 0;
-            p->last_msg_ms = now_ms;
-            if (p->buf_len == 0) { /* paused at its first kept record: fetch from there */
-                p->paused = 0;
-                pause_or_resume(r, p, 0, p->next_offset);
-            } else {
-                const size_t before = p->buf_len;
-                replay(r, p, now_ms); /* ahead again at a record still too new */
-                moved |= p->buf_len < before;
-            }
-        }
-        }
+        uint32_t behind = hold(r, s, si, now_ms);
+        for (int round = 0; round < 1000000 && read_on(r, s, si, slack, now_ms); round++)
+            behind = hold(r, s, si, now_ms);
         if (behind > 0 && s->parts_behind == 0)
             run_log(&r->log, DD_CONFIG_LOG_WARN,
                     "stream %s: %" PRIu32 " partition(s) with records to read gave none for %d s; "

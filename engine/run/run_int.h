@@ -350,7 +350,6 @@ typedef struct run_partition {
     int64_t last_msg_ms; /* processing time of its latest record, or of the assignment */
     int ahead;           /* paused (with `paused`) for running ahead of the stream's clock */
     int64_t ahead_time_ms; /* the event time of the record it paused at */
-    int behind;          /* records to read, none for RUN_ALIGN_WAIT_MS: not holding the clock */
     /* Its records from the one that ran ahead on, in order, not counted yet (a ring of
      * RUN_ALIGN_BUFFER messages, allocated on first use); next_offset is the first one's. */
     rd_kafka_message_t **buf;

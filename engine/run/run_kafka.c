@@ -31,25 +31,14 @@ run_partition_t *run_position(run_t *r, const char *topic, int32_t partition, in
         r->cap_parts = cap;
     }
     run_partition_t *p = &r->parts[r->n_parts];
+    memset(p, 0, sizeof *p);
     p->topic = strdup(topic);
     if (p->topic == NULL)
         return NULL;
     p->partition = partition;
-    p->rkt = NULL;
     p->next_offset = RD_KAFKA_OFFSET_INVALID;
-    p->assigned = 0;
-    p->paused = 0;
-    p->resume_at_ms = 0;
-    p->waited_offset = 0;
     p->stream = SIZE_MAX;
     p->max_time_ms = INT64_MIN;
-    p->last_msg_ms = 0;
-    p->ahead = 0;
-    p->ahead_time_ms = 0;
-    p->behind = 0;
-    p->buf = NULL;
-    p->buf_head = p->buf_len = 0;
-    p->buf_full = 0;
     r->n_parts++;
     return p;
 }
