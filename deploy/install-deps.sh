@@ -7,6 +7,7 @@ packages=(
     build-essential cmake pkg-config git
     clang-14 libclang-rt-14-dev          # the libFuzzer targets (DRIFTD_FUZZ=ON)
     librdkafka-dev libavro-dev libcurl4-openssl-dev libyaml-dev libmicrohttpd-dev libjansson-dev
+    libssl-dev                           # HMAC-SHA256 signatures of webhook alerts
     libxxhash-dev                        # XXH3, the one hash for category values
     zlib1g-dev libsnappy-dev libzstd-dev # Avro object container block codecs
     chromium                             # renders the HTML report in tests (label browser)
@@ -14,6 +15,8 @@ packages=(
     python3 python3-venv python3-pip     # oracle tests only, in a venv (deploy/python-venv.sh)
     maven openjdk-17-jre-headless        # the local Kafka broker (deploy/kafka.sh)
     openssl                              # its test certificates (kafka.sh start --sasl-ssl)
+    prometheus-alertmanager              # the Alertmanager the alert sink is tested against
+    prometheus                           # promtool, which checks the /metrics page
 )
 
 missing=()

@@ -170,7 +170,7 @@ static int read_kafka(cfg_ctx_t *c, const cfg_node_t *n) {
 
 /* ---- Sections of scalars: the tables -------------------------------------------------------- */
 
-static int url_ok(const char *u) {
+int cfg_url_ok(const char *u) {
     const char *rest = strncmp(u, "http://", 7) == 0    ? u + 7
                        : strncmp(u, "https://", 8) == 0 ? u + 8
                                                         : NULL;
@@ -182,9 +182,20 @@ static int url_ok(const char *u) {
     return 1;
 }
 
+int cfg_check_runbook(cfg_ctx_t *c, const cfg_node_t *map, const char *key, const char *url) {
+    if (url == NULL || cfg_url_ok(url))
+        return 0;
+    char shown[128];
+    cfg_shown(c, url, shown, sizeof(shown));
+    return cfg_fail_key(c, map, key,
+                        "%s is not a URL; expected http://... or https://..., e.g. "
+                        "https://wiki.example.com/runbooks/driftd",
+                        shown);
+}
+
 static int registry_url(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
     const dd_config_registry_t *r = section;
-    if (url_ok(r->url))
+    if (cfg_url_ok(r->url))
         return 0;
     char shown[128];
     cfg_shown(c, r->url, shown, sizeof(shown));
@@ -333,6 +344,89 @@ static int dead_letter_own(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
                         "the same topic as alerts.topic; expected a topic of its own");
 }
 
+/* Label names a user may set: Prometheus's [a-zA-Z_][a-zA-Z0-9_]*, not __reserved, and not one
+ * driftd sets itself on alerts and metrics. */
+static const char *const reserved_labels[] = {
+    "alertname", "instance", "stream", "keys", "field", "condition", "severity", "role",
+    "job", "sink", "topic", "partition", "reason", "kind", "le", "quantile", NULL};
+
+static int label_name_ok(const char *s, size_t len) {
+    if (len == 0 || len > 100 || (len >= 2 && s[0] == '_' && s[1] == '_'))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        const char ch = s[i];
+        const int alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+        if (!alpha && !(i > 0 && ch >= '0' && ch <= '9'))
+            return 0;
+    }
+    return 1;
+}
+
+static int read_labels(cfg_ctx_t *c, const cfg_node_t *alerts, void *section) {
+    dd_config_alerts_t *a = section;
+    const cfg_node_t *n = cfg_map_get(alerts, "labels");
+    if (n == NULL)
+        return 0;
+    const size_t mark = cfg_path_key(c, "labels");
+    if (cfg_expect_mapping(c, n, "a mapping of label names to values, e.g. {team: ml, model: "
+                                 "churn}") != 0)
+        return -1;
+    if (n->n > DD_CONFIG_LABELS_MAX)
+        return cfg_fail(c, n, "%zu labels; expected at most %u", n->n, DD_CONFIG_LABELS_MAX);
+    const char **names = cfg_arena_alloc(c->arena, (n->n ? n->n : 1) * sizeof(*names));
+    const char **values = cfg_arena_alloc(c->arena, (n->n ? n->n : 1) * sizeof(*values));
+    if (names == NULL || values == NULL)
+        return cfg_fail(c, n, "out of memory");
+    for (size_t i = 0; i < n->n; i++) {
+        const cfg_node_t *k = n->items[2 * i], *v = n->items[2 * i + 1];
+        char shown[160];
+        cfg_quote(shown, sizeof(shown), k->text, k->len, 100);
+        if (!label_name_ok(k->text, k->len))
+            return cfg_fail(c, k,
+                            "'%s' is not a label name; expected letters, digits and '_', not "
+                            "starting with a digit or '__', e.g. team",
+                            shown);
+        for (const char *const *r = reserved_labels; *r != NULL; r++)
+            if (strlen(*r) == k->len && memcmp(*r, k->text, k->len) == 0)
+                return cfg_fail(c, k,
+                                "'%s' is a label driftd sets itself; expected another name, e.g. "
+                                "team, model, owner or environment",
+                                shown);
+        const size_t km = cfg_path_key(c, k->text);
+        names[i] = cfg_arena_strndup(c->arena, k->text, k->len);
+        if (names[i] == NULL)
+            return cfg_fail(c, k, "out of memory");
+        if (cfg_get_string(c, v, CFG_STR_SUBST | CFG_STR_EMPTY_OK, DD_CONFIG_LABEL_BYTES_MAX,
+                           &values[i]) != 0)
+            return -1;
+        cfg_path_pop(c, km);
+    }
+    a->label_names = names;
+    a->label_values = values;
+    a->n_labels = n->n;
+    cfg_path_pop(c, mark);
+    return 0;
+}
+
+/* A name for events, keys and alerts: printable, no '/' needed (it is percent-encoded), 1 to
+ * 128 bytes. */
+static int alerts_instance(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const char *inst = ((const dd_config_alerts_t *)section)->instance;
+    if (inst == NULL)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)inst; *p; p++)
+        if (*p < 0x20 || *p == 0x7F)
+            return cfg_fail_key(c, n, "instance",
+                                "contains a control character; expected a printable name, e.g. "
+                                "churn-model-prod");
+    return 0;
+}
+
+static int alerts_runbook(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    return cfg_check_runbook(c, n, "runbook_url",
+                             ((const dd_config_alerts_t *)section)->runbook_url);
+}
+
 static const cfg_key_t alerts_keys[] = {
     {"topic", CFG_T_TOPIC, CFG_K_NULLABLE, ALERTS(topic), .def_string = "driftd.alerts",
      .doc_default = "`driftd.alerts`", .doc = "receives drift, schema and data-quality events"},
@@ -358,6 +452,102 @@ static const cfg_key_t alerts_keys[] = {
     {"max_idle", CFG_T_DURATION, CFG_K_NO_DEFAULT, ALERTS(max_idle_ms), .min = 1000,
      .max = DD_CONFIG_DURATION_MS_MAX, .doc_default = "the window's `length`",
      .doc = "freshness: the longest time without a record"},
+    {"instance", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT, ALERTS(instance), .max_len = 128,
+     .check = alerts_instance, .doc_default = "the consumer group (`kafka.group.id`)",
+     .doc = "this deployment's name: first part of every event key, label of every alert"},
+    {"labels", CFG_T_CUSTOM, 0, ALERTS(label_names), .read = read_labels,
+     .print = cfg_print_labels, .doc_default = "`{}`",
+     .doc = "labels on every event, alert and metric, e.g. {team: ml, model: churn}"},
+    {"runbook_url", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT, ALERTS(runbook_url),
+     .max_len = 2048, .check = alerts_runbook, .doc_default = "none",
+     .doc = "a page that says what to do about an alert (streams and fields may set their own)"},
+};
+
+/* ---- Alert sinks over HTTP ------------------------------------------------------------------ */
+
+#define SINK(member) CFG_AT(dd_config_sink_t, member)
+
+static int sink_url(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const dd_config_sink_t *k = section;
+    if (k->url == NULL || cfg_url_ok(k->url))
+        return 0;
+    char shown[128];
+    cfg_shown(c, k->url, shown, sizeof(shown));
+    return cfg_fail_key(c, n, "url",
+                        "%s is not a URL; expected http://HOST[:PORT][/PATH] or https://...",
+                        shown);
+}
+
+static int sink_login(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    const dd_config_sink_t *k = section;
+    return both_or_neither(c, n, "username", k->username, "password", k->password);
+}
+
+static int no_sink_url(const dd_config_t *cfg, const void *section) {
+    (void)cfg;
+    return ((const dd_config_sink_t *)section)->url == NULL;
+}
+
+static int no_sink_secret(const dd_config_t *cfg, const void *section) {
+    (void)cfg;
+    return ((const dd_config_sink_t *)section)->secret == NULL;
+}
+
+static const char *const severities[] = {"warning", "critical", NULL};
+
+/* The rows every sink has; MIN_SEVERITY its default (1 warning, 2 critical). */
+#define SINK_COMMON_ROWS(sev_default, sev_doc)                                           \
+    {"username", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT, SINK(username), .max_len = 1024,  \
+     .doc_default = "none", .doc = "HTTP basic authentication, with password"},                   \
+        {"password", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT | CFG_K_SECRET, SINK(password), \
+         .max_len = 4096, .check = sink_login, .doc_default = "none",                             \
+         .doc = "HTTP basic authentication, with username"},                                      \
+        {"ca_file", CFG_T_PATH, CFG_K_NO_DEFAULT, SINK(ca_file), .doc_default = "system CAs",     \
+         .doc = "the CA certificates the endpoint's certificate is checked against"},             \
+        {"verify_tls", CFG_T_BOOL, 0, SINK(verify_tls), .def = 1, .doc_default = "`true`",       \
+         .doc = "whether the endpoint's certificate is verified"},                                \
+        {"timeout", CFG_T_DURATION, 0, SINK(timeout_ms), .def = 5000, .min = 100, .max = 120000, \
+         .doc_default = "`5s`", .doc = "for a whole request"},                                    \
+        {"connect_timeout", CFG_T_DURATION, 0, SINK(connect_timeout_ms), .def = 2000, .min = 100, \
+         .max = 120000, .doc_default = "`2s`", .doc = "for connecting"},                          \
+        {"queue", CFG_T_INT, 0, SINK(queue), .def = 10000, .min = 1, .max = 1000000,             \
+         .doc_default = "`10000`", .doc = "events waiting for delivery at most; more are dropped"}, \
+        {"retry_for", CFG_T_DURATION, 0, SINK(retry_for_ms), .def = 3600000, .min = 1000,        \
+         .max = 7 * 86400000LL, .doc_default = "`1h`",                                           \
+         .doc = "how long an event is retried before it is dropped"},                             \
+        {"min_severity", CFG_T_ENUM, 0, SINK(min_severity), .def = sev_default,                \
+         .names = severities, .doc_default = sev_doc,                                     \
+         .doc = "events below it are not sent (a resolved event: the severity it clears)"}
+
+static const cfg_key_t alertmanager_keys[] = {
+    {"url", CFG_T_STRING, CFG_K_SUBST | CFG_K_REQUIRED, SINK(url), .max_len = 2048,
+     .check = sink_url, .doc_default = "**required**",
+     .doc = "Alertmanager's address, e.g. http://alertmanager:9093 (alerts go to /api/v2/alerts)"},
+    {"resend_every", CFG_T_DURATION, 0, SINK(resend_every_ms), .def = 60000, .min = 1000,
+     .max = 3600000, .doc_default = "`1m`",
+     .doc = "raised alerts are sent again this often, with endsAt four of these ahead"},
+    SINK_COMMON_ROWS(DD_CONFIG_SEVERITY_WARNING, "`warning`"),
+};
+
+static const cfg_key_t webhook_keys[] = {
+    {"url", CFG_T_STRING, CFG_K_SUBST | CFG_K_REQUIRED, SINK(url), .max_len = 2048,
+     .check = sink_url, .doc_default = "**required**",
+     .doc = "where each event's JSON is POSTed"},
+    {"secret", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT | CFG_K_SECRET, SINK(secret),
+     .max_len = 4096, .doc_default = "none (unsigned)",
+     .doc = "HMAC-SHA256 key: X-Driftd-Signature signs X-Driftd-Timestamp and the body"},
+    SINK_COMMON_ROWS(DD_CONFIG_SEVERITY_WARNING, "`warning`"),
+};
+
+static const cfg_key_t pagerduty_keys[] = {
+    {"routing_key", CFG_T_STRING, CFG_K_SUBST | CFG_K_REQUIRED | CFG_K_SECRET, SINK(secret),
+     .max_len = 128, .doc_default = "**required**",
+     .doc = "the integration key of a PagerDuty service (Events API v2)"},
+    {"url", CFG_T_STRING, CFG_K_SUBST, SINK(url), .max_len = 2048, .check = sink_url,
+     .def_string = "https://events.pagerduty.com/v2/enqueue",
+     .doc_default = "`https://events.pagerduty.com/v2/enqueue`",
+     .doc = "the Events API v2 endpoint"},
+    SINK_COMMON_ROWS(DD_CONFIG_SEVERITY_CRITICAL, "`critical`"),
 };
 
 static const cfg_key_t events_keys[] = {
@@ -492,6 +682,21 @@ const cfg_section_t cfg_sections[] = {
     {"reference", .table = &cfg_reference_table, .offset = offsetof(dd_config_t, reference),
      .optional = 1},
     SECTION(alerts, alerts_keys, "a mapping, e.g. {topic: driftd.alerts}"),
+    {"alertmanager",
+     .table = &(const cfg_table_t)CFG_TABLE(
+         alertmanager_keys, .expected = "a mapping with a url, e.g. {url: http://127.0.0.1:9093}",
+         .doc_heading = "## `alertmanager`"),
+     .offset = offsetof(dd_config_t, alertmanager), .optional = 1, .omit = no_sink_url},
+    {"webhook",
+     .table = &(const cfg_table_t)CFG_TABLE(
+         webhook_keys, .expected = "a mapping with a url, e.g. {url: https://hooks.example.com/x}",
+         .doc_heading = "## `webhook`"),
+     .offset = offsetof(dd_config_t, webhook), .optional = 1, .omit = no_sink_url},
+    {"pagerduty",
+     .table = &(const cfg_table_t)CFG_TABLE(
+         pagerduty_keys, .expected = "a mapping with a routing_key, e.g. {routing_key: ${ENV:PD_KEY}}",
+         .doc_heading = "## `pagerduty`"),
+     .offset = offsetof(dd_config_t, pagerduty), .optional = 1, .omit = no_sink_secret},
     SECTION(events, events_keys, "a mapping, e.g. {stdout: true}"),
     SECTION(state, state_keys, "a mapping, e.g. {dir: /var/lib/driftd}"),
     SECTION(http, http_keys, "a mapping, e.g. {listen: 127.0.0.1:9464}"),
@@ -569,19 +774,24 @@ static int convert(cfg_ctx_t *c, const cfg_node_t *root) {
     if (read_section(c, root, "kafka") != 0 || read_section(c, root, "schema_registry") != 0 ||
         read_section(c, root, "window") != 0 || read_section(c, root, "reference") != 0 ||
         read_section(c, root, "streams") != 0 || read_section(c, root, "alerts") != 0 ||
-        check_topic_loops(c, alerts ? alerts : root) != 0 || read_section(c, root, "events") != 0 ||
+        check_topic_loops(c, alerts ? alerts : root) != 0 ||
+        read_section(c, root, "alertmanager") != 0 || read_section(c, root, "webhook") != 0 ||
+        read_section(c, root, "pagerduty") != 0 || read_section(c, root, "events") != 0 ||
         read_section(c, root, "state") != 0 || read_section(c, root, "http") != 0 ||
         read_section(c, root, "log") != 0 || read_section(c, root, "limits") != 0)
         return -1;
-    if (cfg->alerts.topic == NULL && !cfg->events.to_stdout && cfg->events.file == NULL) {
+    if (cfg->alerts.topic == NULL && !cfg->events.to_stdout && cfg->events.file == NULL &&
+        cfg->alertmanager.url == NULL && cfg->webhook.url == NULL &&
+        cfg->pagerduty.secret == NULL) {
         const cfg_node_t *at = alerts ? cfg_map_get(alerts, "topic") : NULL;
         if (at != NULL) {
             cfg_path_key(c, "alerts");
             cfg_path_key(c, "topic");
         }
         return cfg_fail(c, at ? at : root,
-                        "events go nowhere: no alerts topic, and events has neither stdout: true "
-                        "nor a file; expected at least one destination");
+                        "events go nowhere: no alerts topic, no alertmanager, webhook or "
+                        "pagerduty, and events has neither stdout: true nor a file; expected at "
+                        "least one destination");
     }
     return 0;
 }

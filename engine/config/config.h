@@ -131,6 +131,7 @@ typedef struct dd_config_field {
     double range_min, range_max;
     double max_null_rate; /* in [0, 1]; 1 = not checked */
     int muted;            /* alerts.mute names it or its stream */
+    const char *runbook_url; /* NULL: the stream's */
     dd_config_position_t at;
 } dd_config_field_t;
 
@@ -152,6 +153,7 @@ typedef struct dd_config_stream {
     dd_config_field_t *fields;
     size_t n_fields;
     dd_config_reference_t reference; /* the stream's own, else the top-level one */
+    const char *runbook_url; /* NULL: alerts.runbook_url */
     int muted;
     dd_config_position_t at;
 } dd_config_stream_t;
@@ -182,7 +184,31 @@ typedef struct dd_config_alerts {
     int64_t max_idle_ms; /* freshness: longest time without a record; 0 = the window length */
     const char *const *mute; /* as written: "STREAM" or "STREAM.FIELD_PATH" */
     size_t n_mute;
+    const char *instance;    /* this deployment's name in events and alerts; NULL: group.id */
+    const char *runbook_url; /* NULL: none */
+    const char *const *label_names; /* labels on every event, alert and metric, in file order */
+    const char *const *label_values;
+    size_t n_labels;
 } dd_config_alerts_t;
+
+#define DD_CONFIG_LABELS_MAX 32u
+#define DD_CONFIG_LABEL_BYTES_MAX 256u
+
+typedef enum dd_config_severity {
+    DD_CONFIG_SEVERITY_WARNING = 1,
+    DD_CONFIG_SEVERITY_CRITICAL,
+} dd_config_severity_t;
+
+/* An alert sink over HTTP (docs/alerting.md): alertmanager, webhook or pagerduty. */
+typedef struct dd_config_sink {
+    const char *url;    /* NULL: the sink is off (pagerduty: routing_key NULL) */
+    const char *secret; /* webhook: the HMAC key; pagerduty: the routing key */
+    const char *username, *password, *ca_file;
+    int verify_tls;
+    uint32_t timeout_ms, connect_timeout_ms, queue;
+    int64_t retry_for_ms, resend_every_ms;
+    dd_config_severity_t min_severity;
+} dd_config_sink_t;
 
 typedef struct dd_config_events {
     int to_stdout;
@@ -220,6 +246,7 @@ typedef struct dd_config {
     dd_config_window_t window;
     dd_config_reference_t reference; /* top-level default */
     dd_config_alerts_t alerts;
+    dd_config_sink_t alertmanager, webhook, pagerduty;
     dd_config_events_t events;
     dd_config_state_t state;
     dd_config_http_t http;

@@ -274,6 +274,10 @@ extern const cfg_table_t cfg_stream_table, cfg_field_table, cfg_reference_table;
 int cfg_read_streams(cfg_ctx_t *c, const cfg_node_t *seq);
 /* The index of the field with that path in stream s (index si), or −1. O(log n). */
 long cfg_find_field(const cfg_ctx_t *c, size_t si, const char *path);
+/* 1 when u is an http:// or https:// URL with a host and no spaces or control characters. */
+int cfg_url_ok(const char *u);
+/* A row's check that the STRING member at `offset` of the section, when set, is such a URL. */
+int cfg_check_runbook(cfg_ctx_t *c, const cfg_node_t *map, const char *key, const char *url);
 /* alerts.mute (a CUSTOM row of the alerts table): marks the streams and fields it names. */
 int cfg_read_mute(cfg_ctx_t *c, const cfg_node_t *alerts, void *section);
 
@@ -291,6 +295,7 @@ int cfg_print_keys(FILE *out, const dd_config_t *cfg, const void *stream, const 
 int cfg_print_fields(FILE *out, const dd_config_t *cfg, const void *stream, const char *prefix);
 int cfg_print_range(FILE *out, const dd_config_t *cfg, const void *field, const char *prefix);
 int cfg_print_mute(FILE *out, const dd_config_t *cfg, const void *alerts, const char *prefix);
+int cfg_print_labels(FILE *out, const dd_config_t *cfg, const void *alerts, const char *prefix);
 int cfg_print_reference_topics(FILE *out, const dd_config_t *cfg, const void *reference,
                                const char *prefix);
 

@@ -441,6 +441,19 @@ int cfg_print_mute(FILE *out, const dd_config_t *cfg, const void *alerts, const 
     return 1;
 }
 
+int cfg_print_labels(FILE *out, const dd_config_t *cfg, const void *alerts, const char *prefix) {
+    const dd_config_alerts_t *a = alerts;
+    fprintf(out, "%s {", prefix);
+    for (size_t i = 0; i < a->n_labels; i++) {
+        fputs(i ? ", " : "", out);
+        fputs(a->label_names[i], out); /* [a-zA-Z_][a-zA-Z0-9_]*: a plain YAML key */
+        fputs(": ", out);
+        put_value(out, cfg, a->label_values[i], 0);
+    }
+    fputc('}', out);
+    return 1;
+}
+
 /* ---- The document --------------------------------------------------------------------------- */
 
 void cfg_print_version(FILE *out, const dd_config_t *cfg) {

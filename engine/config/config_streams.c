@@ -219,6 +219,10 @@ static int read_range(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
 }
 
 #define FIELD(member) CFG_AT(dd_config_field_t, member)
+static int field_runbook(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    return cfg_check_runbook(c, n, "runbook_url", ((const dd_config_field_t *)section)->runbook_url);
+}
+
 static const cfg_key_t field_keys[] = {
     {"path", CFG_T_FIELD_PATH, CFG_K_REQUIRED, FIELD(path), .doc_default = "**required**",
      .doc = "the field's dotted path, e.g. user.age"},
@@ -237,6 +241,9 @@ static const cfg_key_t field_keys[] = {
      .max_double = 1, .out_of_range = "is not a rate; expected a number from 0 to 1, e.g. 0.01",
      .doc_default = "`1` (not checked)",
      .doc = "the share of null or absent values above which a data-quality event is raised"},
+    {"runbook_url", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT, FIELD(runbook_url),
+     .max_len = 2048, .check = field_runbook, .doc_default = "none (the stream's)",
+     .doc = "a page that says what to do about this field's alerts"},
 };
 const cfg_table_t cfg_field_table =
     CFG_TABLE(field_keys, .expected = "a mapping with a path, e.g. {path: age, kind: numeric}",
@@ -520,6 +527,11 @@ static int processing_time(const dd_config_t *cfg, const void *section) {
     return cfg->window.time == DD_CONFIG_WINDOW_PROCESSING_TIME;
 }
 
+static int stream_runbook(cfg_ctx_t *c, const cfg_node_t *n, void *section) {
+    return cfg_check_runbook(c, n, "runbook_url",
+                             ((const dd_config_stream_t *)section)->runbook_url);
+}
+
 static const cfg_key_t stream_keys[] = {
     {"name", CFG_T_STRING, CFG_K_REQUIRED, STREAM(name), .max_len = DD_CONFIG_NAME_BYTES_MAX,
      .check = stream_name, .doc_default = "**required**",
@@ -548,6 +560,9 @@ static const cfg_key_t stream_keys[] = {
     {"reference", CFG_T_TABLE, 0, STREAM(reference), .table = &cfg_reference_table,
      .check = inherit_reference, .doc_default = "the top-level `reference`",
      .doc = "what the stream's window is compared with"},
+    {"runbook_url", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT, STREAM(runbook_url),
+     .max_len = 2048, .check = stream_runbook, .doc_default = "none (alerts.runbook_url)",
+     .doc = "a page that says what to do about this stream's alerts"},
 };
 const cfg_table_t cfg_stream_table =
     CFG_TABLE(stream_keys, .expected = "a mapping with name, topics, codec and fields",

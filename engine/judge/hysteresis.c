@@ -85,6 +85,7 @@ dd_transition_t dd_alert_step(dd_alert_state_t *s, const dd_hysteresis_options_t
             return DD_TRANSITION_NONE;
         s->raised = 0;
         s->clean_run = 0;
+        s->resolved_severity = s->severity;
         s->severity = DD_SEVERITY_NONE;
         return DD_TRANSITION_RESOLVED;
     case DD_OBSERVE_UNKNOWN:

@@ -72,6 +72,8 @@ typedef struct dd_alert_state {
     dd_severity_t severity;  /* while raised: the highest severity seen since the raise */
     int64_t raised_at_ms;    /* time of the raise (as given to dd_alert_step) */
     uint64_t raises;         /* raises over the state's life */
+    dd_severity_t resolved_severity; /* the severity the latest resolve cleared (not kept in
+                                        checkpoints: read right after the transition) */
 } dd_alert_state_t;
 
 /* Feeds one evaluation. `severity` is that of this evaluation's breach (ignored unless obs is

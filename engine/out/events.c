@@ -122,6 +122,10 @@ static void put_encoded(dd_json_buf_t *b, const char *s, int uri) {
 size_t dd_event_key(const dd_event_t *e, char *buf, size_t cap) {
     dd_json_buf_t b;
     dd_json_buf_init(&b, buf, cap);
+    if (e->instance != NULL) { /* NULL: the key without it (summaries) */
+        put_encoded(&b, e->instance, 0);
+        dd_json_buf_raw(&b, "/", 1);
+    }
     put_encoded(&b, e->stream, 0);
     for (size_t i = 0; i < e->n_keys; i++) {
         dd_json_buf_raw(&b, i == 0 ? "{" : ",", 1);
@@ -197,6 +201,108 @@ void dd_event_format_time(int64_t time_ms, char out[DD_EVENT_TIME_SIZE]) {
     snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
     snprintf(out, DD_EVENT_TIME_SIZE, "%.24s", text);
+}
+
+/* ---- Summary ------------------------------------------------------------------------------------ */
+
+/* A duration in the largest whole unit that keeps it readable: "850ms", "42s", "7m", "3h12m". */
+static void format_duration(int64_t ms, char *out, size_t cap) {
+    if (ms < 0)
+        ms = 0;
+    if (ms < 1000)
+        snprintf(out, cap, "%" PRId64 "ms", ms);
+    else if (ms < 120000)
+        snprintf(out, cap, "%" PRId64 "s", ms / 1000);
+    else if (ms < 7200000)
+        snprintf(out, cap, "%" PRId64 "m", ms / 60000);
+    else
+        snprintf(out, cap, "%" PRId64 "h%02" PRId64 "m", ms / 3600000, (ms / 60000) % 60);
+}
+
+size_t dd_event_summary(const dd_event_t *e, char *buf, size_t cap) {
+    /* Where: the key without the instance, e.g. "features/price" or "features{model=v2}/price". */
+    dd_event_t where_e = *e;
+    where_e.instance = NULL;
+    where_e.condition = NULL;
+    char where[600];
+    size_t wl = dd_event_key(&where_e, where, sizeof(where));
+    if (wl >= sizeof(where))
+        wl = sizeof(where) - 1;
+    const char *w = where;
+    if (e->field == NULL && wl > 1 && where[wl - 1] == '/')
+        where[wl - 1] = '\0'; /* a stream-level condition: "features" */
+    const char *sev = dd_severity_name(e->severity);
+    char text[1024];
+    switch (e->type) {
+    case DD_EVENT_DRIFT: {
+        const dd_event_drift_t *d = &e->drift;
+        snprintf(text, sizeof(text),
+                 "%s drifted (%s): %s %.3g >= %.3g, p = %.2g at n = %" PRIu64 ", m = %" PRIu64, w,
+                 sev, d->statistic ? d->statistic : "effect", d->value_conservative,
+                 d->threshold, d->verdict.p_value, e->n_current, e->n_reference);
+        break;
+    }
+    case DD_EVENT_QUALITY: {
+        const dd_event_quality_t *q = &e->quality;
+        snprintf(text, sizeof(text), "%s %s rose from %.3g%% to %.3g%% (%s) at n = %" PRIu64, w,
+                 e->condition ? e->condition : "rate", 100 * q->reference_rate,
+                 100 * q->current_rate, sev, e->n_current);
+        break;
+    }
+    case DD_EVENT_SCHEMA: {
+        const dd_event_schema_t *sc = &e->schema;
+        snprintf(text, sizeof(text), "%s schema changed (%s): %s %s -> %s, compatibility %s", w,
+                 sev, sc->change ? sc->change : "change", sc->old_type ? sc->old_type : "none",
+                 sc->new_type ? sc->new_type : "none",
+                 sc->compatibility ? sc->compatibility : "unknown");
+        break;
+    }
+    case DD_EVENT_FRESHNESS: {
+        const dd_event_freshness_t *f = &e->freshness;
+        char a[32], b[32];
+        const int lag = e->condition != NULL && strcmp(e->condition, "lag") == 0;
+        format_duration(lag ? f->lag_ms : f->idle_ms, a, sizeof(a));
+        format_duration(lag ? f->lag_max_ms : f->idle_max_ms, b, sizeof(b));
+        snprintf(text, sizeof(text),
+                 lag ? "%s event time is %s behind the clock, more than %s (%s)"
+                     : "%s has had no records for %s, more than %s (%s)",
+                 w, a, b, sev);
+        break;
+    }
+    case DD_EVENT_VOLUME: {
+        const dd_event_volume_t *v = &e->volume;
+        snprintf(text, sizeof(text),
+                 "%s volume %s (%s): %.3g records/s against %.3g/s in the reference (band %.3g to "
+                 "%.3g times)",
+                 w, v->direction < 0 ? "low" : "high", sev, v->rate_per_s,
+                 v->reference_rate_per_s, v->band_low, v->band_high);
+        break;
+    }
+    case DD_EVENT_RESOLVED: {
+        char d[32] = "";
+        if (e->resolved.raised_at_ms != 0)
+            format_duration(e->time_ms - e->resolved.raised_at_ms, d, sizeof(d));
+        const char *what = e->resolved.resolves == DD_EVENT_DRIFT || e->condition == NULL
+                               ? dd_event_type_name(e->resolved.resolves)
+                               : e->condition;
+        if (e->resolved.severity != DD_SEVERITY_NONE)
+            snprintf(text, sizeof(text), "%s %s resolved (was %s)", w, what,
+                     dd_severity_name(e->resolved.severity));
+        else
+            snprintf(text, sizeof(text), "%s %s resolved", w, what);
+        if (d[0]) {
+            const size_t used = strlen(text);
+            snprintf(text + used, sizeof(text) - used, " after %s", d);
+        }
+        break;
+    }
+    default:
+        snprintf(text, sizeof(text), "%s %s", w, dd_event_type_name(e->type));
+    }
+    dd_json_buf_t b;
+    dd_json_buf_init(&b, buf, cap);
+    dd_json_buf_cstr(&b, text);
+    return dd_json_buf_finish(&b);
 }
 
 /* ---- JSON --------------------------------------------------------------------------------------- */
@@ -382,6 +488,8 @@ static void write_volume(dd_json_buf_t *b, const dd_event_volume_t *v) {
 static void write_resolved(dd_json_buf_t *b, const dd_event_t *e) {
     const dd_event_resolved_t *r = &e->resolved;
     put_str(b, "resolves", r->resolves == DD_EVENT_RESOLVED ? NULL : dd_event_type_name(r->resolves));
+    put_str(b, "resolves_severity",
+            r->severity == DD_SEVERITY_NONE ? NULL : dd_severity_name(r->severity));
     put_time(b, "raised_at", r->raised_at_ms, r->raised_at_ms != 0);
     if (r->raised_at_ms != 0)
         put_i64(b, "duration_ms", e->time_ms - r->raised_at_ms);
@@ -426,6 +534,7 @@ size_t dd_event_format(const dd_event_t *e, char *buf, size_t cap) {
     dd_json_buf_raw(&b, "\"", 1);
     put_str(&b, "instance", e->instance);
     put_str(&b, "stream", e->stream);
+    put_str(&b, "role", e->role);
     if (e->n_keys > 0) {
         dd_json_buf_raw(&b, ",\"keys\":{", 9);
         for (size_t i = 0; i < e->n_keys; i++) {
@@ -443,6 +552,32 @@ size_t dd_event_format(const dd_event_t *e, char *buf, size_t cap) {
     put_str(&b, "field", e->field);
     put_str(&b, "condition", e->condition);
     put_str(&b, "severity", e->severity == DD_SEVERITY_NONE ? "info" : dd_severity_name(e->severity));
+    {
+        const size_t slen = dd_event_summary(e, NULL, 0);
+        char small[512];
+        char *text = slen < sizeof(small) ? small : malloc(slen + 1);
+        key_name(&b, "summary");
+        if (text != NULL) {
+            dd_event_summary(e, text, slen + 1);
+            dd_json_buf_string(&b, text, slen);
+            if (text != small)
+                free(text);
+        } else {
+            dd_json_buf_raw(&b, "null", 4);
+        }
+    }
+    key_name(&b, "labels");
+    dd_json_buf_raw(&b, "{", 1);
+    for (size_t i = 0; i < e->n_labels; i++) {
+        if (i > 0)
+            dd_json_buf_raw(&b, ",", 1);
+        dd_json_buf_string(&b, e->label_names[i], strlen(e->label_names[i]));
+        dd_json_buf_raw(&b, ":", 1);
+        const char *v = e->label_values[i] != NULL ? e->label_values[i] : "";
+        dd_json_buf_string(&b, v, strlen(v));
+    }
+    dd_json_buf_raw(&b, "}", 1);
+    put_str(&b, "runbook_url", e->runbook_url);
     put_str(&b, "reference_id", e->reference_id);
     const int window = e->window_start_ms != 0 || e->window_end_ms != 0;
     key_name(&b, "window");

@@ -1,8 +1,8 @@
 /* events.h — public header of engine/out/: the alert events driftd publishes, as versioned JSON.
  *
  * One event per raised condition and one `resolved` when it clears (hysteresis.h decides when),
- * plus one-shot `schema` events. Every event carries a key, "stream/field" for drift and
- * "stream/field/condition" otherwise (field empty for stream-level conditions), so a compacted
+ * plus one-shot `schema` events. Every event carries a key, "instance/stream/field" for drift and
+ * "instance/stream/field/condition" otherwise (field empty for stream-level conditions), so a compacted
  * topic keeps each condition's latest state; its CloudEvents attributes travel as Kafka headers
  * (dd_event_headers). docs/events.md documents every type and field with examples.
  *
@@ -17,7 +17,7 @@
 #include "hysteresis.h"
 #include "judge.h"
 
-#define DD_EVENT_VERSION 2
+#define DD_EVENT_VERSION 3
 
 typedef enum dd_event_type {
     DD_EVENT_DRIFT = 1,
@@ -101,6 +101,7 @@ typedef struct dd_event_volume {
 
 typedef struct dd_event_resolved {
     dd_event_type_t resolves; /* the type of the event this resolves */
+    dd_severity_t severity;   /* the severity it held when it cleared (NONE: unknown) */
     int64_t raised_at_ms;
     const char *statistic;    /* NULL when not applicable */
     double value, threshold;  /* the latest values, NaN when not applicable */
@@ -111,8 +112,14 @@ typedef struct dd_event {
     const char *id;         /* NULL: derived by dd_event_make_id */
     int64_t time_ms;        /* Unix ms, UTC */
     uint64_t sequence;      /* the instance's evaluation counter (enters the derived id) */
-    const char *instance;   /* this driftd's name */
+    const char *instance;   /* this driftd's name (the key's first part) */
     const char *stream;
+    const char *role;       /* the stream's role: "features", "predictions", "labels"; NULL */
+    const char *runbook_url; /* NULL: none */
+    /* Labels from the configuration (team, model, owner, ...), in its order. */
+    const char *const *label_names;
+    const char *const *label_values;
+    size_t n_labels;
     /* A stream with keys: the key fields and this window's values (a NULL value is null). */
     const char *const *key_names;
     const char *const *key_values;
@@ -151,7 +158,13 @@ void dd_event_fill_verdict(dd_event_verdict_t *out, const dd_verdict_t *v);
 void dd_event_fill_quality(dd_event_t *e, const char *condition, const dd_judge_proportion_t *p,
                            dd_severity_t severity);
 
-/* The key, "stream/field" or "stream/field/condition", with '%' and '/' inside each part
+/* One line for a person: what happened where, with the numbers that matter, e.g. "features/price
+ * drifted (critical): wasserstein 0.255 >= 0.1, p = 1.2e-170 at n = 5230, m = 250000".
+ * snprintf-style: returns the length the whole line needs. */
+size_t dd_event_summary(const dd_event_t *e, char *buf, size_t cap);
+
+/* The key, "instance/stream/field" or "instance/stream/field/condition" (so deployments with
+ * different instance names can share a compacted topic; without an instance, none), with '%' and '/' inside each part
  * percent-encoded; a stream with keys is written "stream{k=v,…}" (with '{', '}', ',' and '='
  * inside names and values encoded too, and a null value as "k" alone). snprintf-style: returns
  * the length the whole key needs. */

@@ -49,6 +49,35 @@ static void on_signal(int sig) {
     stop_signal = sig;
 }
 
+/* SIGHUP: reopen the events file (logrotate's rename, then a signal). */
+static volatile sig_atomic_t reopen_signal;
+
+static void on_hangup(int sig) {
+    (void)sig;
+    reopen_signal = 1;
+}
+
+/* The events file again by its name: after a rename the old descriptor writes to the renamed
+ * file; the new one to a new file. Lines waiting for the old one go to the new one. */
+static void reopen_events_file(run_t *r) {
+    if (!r->events_file_open) {
+        run_log(&r->log, DD_CONFIG_LOG_INFO, "SIGHUP: no events file to reopen");
+        return;
+    }
+    const int fd = open(r->cfg->events.file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                "SIGHUP: events file %s: %s; events go on to the file open before",
+                r->cfg->events.file, strerror(errno));
+        return;
+    }
+    close(r->events_fd);
+    r->events_fd = fd;
+    run_log(&r->log, DD_CONFIG_LOG_INFO, "SIGHUP: events file %s reopened", r->cfg->events.file);
+    if (r->events_pending_len > 0)
+        run_events_file_flush(r);
+}
+
 /* The shutdown deadline (state.shutdown_timeout): its two log lines are written before it is
  * armed, since the handler may only write(2) and _exit. */
 static volatile sig_atomic_t drain_checkpointed;
@@ -288,7 +317,12 @@ static int run_loop(run_t *r) {
     int64_t next_metrics = 0;
     int ready = 0;
     char ready_why[192] = "waiting for a partition assignment"; /* what /readyz says now */
+    r->last_message_ms = now; /* --stop-when-idle counts from the start until a record comes */
     while (!stop_signal && !r->fatal) {
+        if (reopen_signal) {
+            reopen_signal = 0;
+            reopen_events_file(r);
+        }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->consumer, POLL_MS);
         now = run_now_ms();
         if (m != NULL) {
@@ -315,6 +349,7 @@ static int run_loop(run_t *r) {
         run_evaluations_finish(r); /* judge the evaluations whose merge the worker has done */
         if (r->producer != NULL)
             rd_kafka_poll(r->producer, 0);
+        run_sinks_check(r, now);
         /* all_read last: it asks librdkafka for positions (and allocates) */
         if (r->opt->stop_when_idle_ms > 0 && r->assigned_any &&
             now - r->last_message_ms >= r->opt->stop_when_idle_ms && all_read(r)) {
@@ -420,12 +455,19 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
     r->has_owner = 1;
     r->cur_part = SIZE_MAX;
     r->instance = "driftd";
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        r->start_time_s = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    }
     dd_run_memory_t mem;
     if (dd_run_memory_check(cfg, &mem, errstr, errstr_size) != 0)
         return -1;
     for (size_t i = 0; i < cfg->n_kafka; i++)
         if (strcmp(cfg->kafka[i].name, "group.id") == 0)
             r->instance = cfg->kafka[i].value;
+    if (cfg->alerts.instance != NULL)
+        r->instance = cfg->alerts.instance;
     r->scratch_cap = 8192;
     r->scratch = malloc(r->scratch_cap);
     if (r->scratch == NULL) {
@@ -480,6 +522,8 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
             return -1;
         }
     }
+    if (run_sinks_open(r, errstr, errstr_size) != 0)
+        return -1;
     if (cfg->http.listen != NULL) {
         if (dd_http_start(cfg->http.listen, &r->http, errstr, errstr_size) != 0)
             return -1;
@@ -495,6 +539,8 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
     /* A reader of standard output (events: {stdout: true}) that goes away must not kill the
      * process before it drains and checkpoints: the write fails with EPIPE instead, and is
      * counted and logged (run_sinks.c). */
@@ -522,6 +568,9 @@ static int run_drain(run_t *r) {
                 r->cfg->events.file, r->events_pending_len);
     const int status = run_checkpoint(r, "shutdown") == 0 ? 0 : 1;
     drain_checkpointed = status == 0;
+    /* The HTTP sinks get what is left of half the shutdown budget (the rest is Kafka's). */
+    if (r->n_sinks > 0)
+        run_sinks_drain(r, r->cfg->state.shutdown_timeout_ms / 2);
     if (status == 0 && r->consumer != NULL)
         run_commit_offsets(r, 0);
     for (size_t i = 0; i < r->n_parts; i++) /* records kept for event time: not counted, and */
@@ -570,6 +619,7 @@ static void run_close(run_t *r) {
         rd_kafka_destroy(r->producer);
     }
     dd_http_stop(r->http);
+    run_sinks_close(r);
     run_worker_stop(r);
     run_free(r);
 }
@@ -599,5 +649,6 @@ int dd_run(const dd_config_t *cfg, dd_run_options_t *opt) {
     run_close(&r);
     alarm(0); /* the shutdown bound is over; dd_run may be called again (the demo, tests) */
     stop_signal = 0;
+    reopen_signal = 0;
     return status;
 }

@@ -26,6 +26,14 @@ static void event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *fie
     }
     e->field = field;
     e->condition = condition;
+    e->role = dd_config_role_name(s->cfg->role);
+    e->runbook_url = s->cfg->runbook_url != NULL ? s->cfg->runbook_url : r->cfg->alerts.runbook_url;
+    for (size_t i = 0; field != NULL && i < s->n_fields; i++)
+        if (s->fields[i].cfg->path == field && s->fields[i].cfg->runbook_url != NULL)
+            e->runbook_url = s->fields[i].cfg->runbook_url;
+    e->label_names = r->cfg->alerts.label_names;
+    e->label_values = r->cfg->alerts.label_values;
+    e->n_labels = r->cfg->alerts.n_labels;
     e->reference_id = s->reference_id[0] ? s->reference_id : NULL;
     e->window_start_ms = s->view_start_ms;
     e->window_end_ms = s->view_end_ms;
@@ -45,6 +53,7 @@ static void emit_resolved(run_t *r, run_stream_t *s, const char *field, const ch
         e.n_current = samples[1];
     }
     e.resolved.resolves = resolves;
+    e.resolved.severity = st->severity != DD_SEVERITY_NONE ? st->severity : st->resolved_severity;
     e.resolved.raised_at_ms = st->raised_at_ms;
     e.resolved.statistic = statistic;
     e.resolved.value = value;
@@ -574,6 +583,16 @@ void run_evaluate_finish(run_t *r, run_stream_t *s) {
     json_schema_check(r, s, now_ms);
     const double judging = run_monotonic_s() - t1;
     r->last_eval_seconds = s->merge_seconds + judging;
+    {
+        static const double bounds[RUN_EVAL_BUCKETS_N] = RUN_EVAL_BUCKETS;
+        size_t b = 0;
+        while (b < RUN_EVAL_BUCKETS_N && r->last_eval_seconds > bounds[b])
+            b++;
+        if (b < RUN_EVAL_BUCKETS_N)
+            r->eval_buckets[b]++;
+        r->eval_seconds_sum += r->last_eval_seconds;
+        r->eval_count++;
+    }
     run_log(&r->log, DD_CONFIG_LOG_DEBUG,
             "stream %s: evaluation %" PRIu64 ", window of %" PRIu64 " records ending %" PRId64
             " (merging the panes %.2f ms, judging %.2f ms)",

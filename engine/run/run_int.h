@@ -20,6 +20,7 @@
 #include "hysteresis.h"
 #include "judge.h"
 #include "run.h"
+#include "sinks.h"
 #include "sketches.h"
 
 #define RUN_BATCH_ROWS 1024u
@@ -364,6 +365,10 @@ typedef struct run_topic {
 
 typedef struct dd_http dd_http_t; /* out/http.h */
 
+/* Upper bounds of the evaluation duration histogram, seconds (then +Inf). */
+#define RUN_EVAL_BUCKETS {0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+#define RUN_EVAL_BUCKETS_N 11
+
 typedef struct run {
     const dd_config_t *cfg;
     struct dd_run_options *opt; /* never NULL inside dd_run */
@@ -413,6 +418,12 @@ typedef struct run {
     uint64_t delivery_log_suppressed;
     uint64_t evaluations;
     double last_eval_seconds;
+    /* driftd_evaluation_duration_seconds: counts per bucket of RUN_EVAL_BUCKETS (cumulative when
+     * rendered), and the sum */
+    uint64_t eval_buckets[RUN_EVAL_BUCKETS_N];
+    double eval_seconds_sum;
+    uint64_t eval_count;
+    double start_time_s; /* wall clock at start, for process_start_time_seconds */
     int64_t last_checkpoint_ms;
     uint64_t checkpoints, checkpoint_failures;
     char state_path[4200];
@@ -432,6 +443,12 @@ typedef struct run {
     char *scratch; /* event text */
     size_t scratch_cap;
     dd_http_t *http;  /* NULL: no http.listen */
+    /* Alert sinks over HTTP (run_sinks.c): alertmanager, webhook, pagerduty, those configured. */
+    dd_sink_t *sinks[3];
+    size_t n_sinks;
+    int sink_failing[3];         /* what the log said last: failing or not */
+    uint64_t sink_dropped[3];    /* drops the log has reported */
+    int64_t sinks_checked_ms;
     pthread_t owner;  /* the loop thread: the one thread that may touch this (RUN_OWNED) */
     int has_owner;    /* owner is set (run_open) */
 } run_t;
@@ -459,6 +476,13 @@ int run_commit_offsets(run_t *r, int async);
 /* ---- sinks (run_sinks.c) -------------------------------------------------------------------- */
 /* The producer's delivery report: a message Kafka did not take is produced again. */
 void run_delivery_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+/* The alert sinks over HTTP that are configured: started (0), or −1 with the reason. */
+int run_sinks_open(struct run *r, char *errstr, size_t errstr_size);
+/* About once a second from the loop: logs a sink that starts or stops failing, and drops. */
+void run_sinks_check(struct run *r, int64_t now_ms);
+/* At shutdown: waits up to timeout_ms for the sinks' queues; logs what is left. */
+void run_sinks_drain(struct run *r, int64_t timeout_ms);
+void run_sinks_close(struct run *r);
 /* An undecodable message to the dead-letter topic, with the reason in headers. */
 void run_dead_letter(run_t *r, run_stream_t *s, const rd_kafka_message_t *m,
                      dd_codec_err_t err, const char *detail);

@@ -361,12 +361,13 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *e
 
 int run_kafka_open(run_t *r, char *errstr, size_t errstr_size) {
     rd_kafka_conf_t *cc = rd_kafka_conf_new(), *pc = rd_kafka_conf_new();
-    int has_strategy = 0, has_reset = 0, has_queued_min = 0;
+    int has_strategy = 0, has_reset = 0, has_queued_min = 0, has_refresh = 0;
     for (size_t i = 0; i < r->cfg->n_kafka; i++) {
         const dd_config_property_t *p = &r->cfg->kafka[i];
         has_strategy |= strcmp(p->name, "partition.assignment.strategy") == 0;
         has_reset |= strcmp(p->name, "auto.offset.reset") == 0;
         has_queued_min |= strcmp(p->name, "queued.min.messages") == 0;
+        has_refresh |= strcmp(p->name, "topic.metadata.refresh.interval.ms") == 0;
         if (conf_set(cc, p->name, p->value, errstr, errstr_size) != 0)
             goto fail;
         if (!is_consumer_only(p->name) && conf_set(pc, p->name, p->value, errstr, errstr_size) != 0)
@@ -392,6 +393,11 @@ int run_kafka_open(run_t *r, char *errstr, size_t errstr_size) {
          * bytes stay capped by queued.max.messages.kbytes. */
         (!has_queued_min &&
          conf_set(cc, "queued.min.messages", "1000000", errstr, errstr_size) != 0) ||
+        /* A configured topic created after the start (librdkafka looks again only at this
+         * refresh; its default is 5 minutes): noticed within seconds, for one small metadata
+         * request every 5 s. */
+        (!has_refresh &&
+         conf_set(cc, "topic.metadata.refresh.interval.ms", "5000", errstr, errstr_size) != 0) ||
         conf_set(cc, "enable.auto.commit", "false", errstr, errstr_size) != 0 ||
         conf_set(cc, "enable.auto.offset.store", "false", errstr, errstr_size) != 0 ||
         conf_set(pc, "enable.idempotence", "true", errstr, errstr_size) != 0 ||

@@ -1,7 +1,10 @@
 /* run_metrics.c — the Prometheus text of `driftd run` (docs/metrics.md), rendered on the loop
  * thread about once a second and handed to the HTTP thread as text. */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "prom.h"
 #include "run_int.h"
@@ -55,6 +58,159 @@ static uint64_t window_records_of(const run_stream_t *s) {
 }
 static uint64_t reference_records_of(const run_stream_t *s) {
     return s->reference ? dd_sketch_set_rows(s->reference) : 0;
+}
+
+/* The standard process collector's families (Prometheus client libraries' names). */
+static void process_samples(run_t *r, dd_prom_t *p) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        dd_prom_family(p, "process_cpu_seconds_total", "counter",
+                       "Total user and system CPU time spent in seconds.");
+        dd_prom_sample(p, "process_cpu_seconds_total", NULL, NULL, 0,
+                       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6);
+    }
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long pages_virtual = 0, pages_resident = 0;
+    if (f != NULL) {
+        const int got = fscanf(f, "%llu %llu", &pages_virtual, &pages_resident);
+        fclose(f);
+        if (got == 2) {
+            const double page = (double)sysconf(_SC_PAGESIZE);
+            dd_prom_family(p, "process_resident_memory_bytes", "gauge",
+                           "Resident memory size in bytes.");
+            dd_prom_sample(p, "process_resident_memory_bytes", NULL, NULL, 0,
+                           (double)pages_resident * page);
+            dd_prom_family(p, "process_virtual_memory_bytes", "gauge",
+                           "Virtual memory size in bytes.");
+            dd_prom_sample(p, "process_virtual_memory_bytes", NULL, NULL, 0,
+                           (double)pages_virtual * page);
+        }
+    }
+    DIR *d = opendir("/proc/self/fd");
+    if (d != NULL) {
+        uint64_t fds = 0;
+        for (struct dirent *e = readdir(d); e != NULL; e = readdir(d))
+            fds += e->d_name[0] != '.';
+        closedir(d);
+        dd_prom_family(p, "process_open_fds", "gauge", "Number of open file descriptors.");
+        dd_prom_sample_u64(p, "process_open_fds", NULL, NULL, 0, fds > 0 ? fds - 1 : 0); /* not d */
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        dd_prom_family(p, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+        dd_prom_sample(p, "process_max_fds", NULL, NULL, 0,
+                       rl.rlim_cur == RLIM_INFINITY ? 1.0 / 0.0 : (double)rl.rlim_cur);
+    }
+    dd_prom_family(p, "process_start_time_seconds", "gauge",
+                   "Start time of the process since unix epoch in seconds.");
+    dd_prom_sample(p, "process_start_time_seconds", NULL, NULL, 0, r->start_time_s);
+}
+
+/* driftd_build_info: 1, with the version, the libraries, the instance and the labels of
+ * alerts.labels (join them onto any series with group_left, docs/metrics.md). */
+static void build_info(run_t *r, dd_prom_t *p) {
+    const dd_config_alerts_t *a = &r->cfg->alerts;
+    const char *ln[3 + DD_CONFIG_LABELS_MAX], *lv[3 + DD_CONFIG_LABELS_MAX];
+    ln[0] = "version";
+    lv[0] = DRIFTD_VERSION;
+    ln[1] = "librdkafka";
+    lv[1] = rd_kafka_version_str();
+    ln[2] = "driftd_instance";
+    lv[2] = r->instance;
+    size_t n = 3;
+    for (size_t i = 0; i < a->n_labels && n < 3 + DD_CONFIG_LABELS_MAX; i++) {
+        ln[n] = a->label_names[i];
+        lv[n] = a->label_values[i];
+        n++;
+    }
+    dd_prom_family(p, "driftd_build_info", "gauge",
+                   "1, with the version, librdkafka's version, the instance name and the "
+                   "configured labels");
+    dd_prom_sample(p, "driftd_build_info", ln, lv, n, 1);
+}
+
+static void sink_samples(run_t *r, dd_prom_t *p) {
+    if (r->n_sinks == 0)
+        return;
+    dd_sink_stats_t st[3];
+    const char *names[3];
+    for (size_t i = 0; i < r->n_sinks; i++) {
+        dd_sink_stats(r->sinks[i], &st[i]);
+        names[i] = dd_sink_kind_name(dd_sink_kind(r->sinks[i]));
+    }
+    const char *sl[] = {"sink"};
+    dd_prom_family(p, "driftd_sink_deliveries_total", "counter",
+                   "Events an alert sink's endpoint took");
+    for (size_t i = 0; i < r->n_sinks; i++)
+        dd_prom_sample_u64(p, "driftd_sink_deliveries_total", sl, &names[i], 1, st[i].delivered);
+    dd_prom_family(p, "driftd_sink_requests_total", "counter",
+                   "HTTP requests of an alert sink (retries and Alertmanager re-sends included)");
+    for (size_t i = 0; i < r->n_sinks; i++)
+        dd_prom_sample_u64(p, "driftd_sink_requests_total", sl, &names[i], 1, st[i].requests);
+    dd_prom_family(p, "driftd_sink_failures_total", "counter",
+                   "HTTP requests of an alert sink that failed");
+    for (size_t i = 0; i < r->n_sinks; i++)
+        dd_prom_sample_u64(p, "driftd_sink_failures_total", sl, &names[i], 1, st[i].failures);
+    dd_prom_family(p, "driftd_sink_dropped_total", "counter",
+                   "Events an alert sink dropped: queue_full, expired (retry_for passed) or "
+                   "refused (HTTP 4xx)");
+    const char *dl[] = {"sink", "reason"};
+    for (size_t i = 0; i < r->n_sinks; i++) {
+        const uint64_t v[3] = {st[i].dropped_full, st[i].dropped_expired, st[i].dropped_rejected};
+        static const char *const why[3] = {"queue_full", "expired", "refused"};
+        for (int k = 0; k < 3; k++) {
+            const char *lv[] = {names[i], why[k]};
+            dd_prom_sample_u64(p, "driftd_sink_dropped_total", dl, lv, 2, v[k]);
+        }
+    }
+    dd_prom_family(p, "driftd_sink_queued_events", "gauge",
+                   "Events waiting for an alert sink");
+    for (size_t i = 0; i < r->n_sinks; i++)
+        dd_prom_sample_u64(p, "driftd_sink_queued_events", sl, &names[i], 1, st[i].queued);
+}
+
+/* One sample per raised condition: 1, with its stream, field, type, condition and severity. */
+static void raised_samples(run_t *r, dd_prom_t *p) {
+    static const char *const qn[RUN_Q_N] = {"null_rate", "out_of_range", "new_categories"};
+    static const char *const sn[RUN_S_N] = {"decode_errors", "volume", "idle", "lag"};
+    static const char *const st_type[RUN_S_N] = {"quality", "volume", "freshness", "freshness"};
+    dd_prom_family(p, "driftd_alert_raised", "gauge",
+                   "1 for each raised condition, with its type, condition and severity");
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        const char *ln[6], *lv[6];
+        const size_t n = stream_labels(s, ln, lv);
+        ln[n] = "field";
+        ln[n + 1] = "type";
+        ln[n + 2] = "condition";
+        ln[n + 3] = "severity";
+        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
+            const run_field_t *rf = &s->fields[f];
+            lv[n] = rf->cfg->path;
+            if (rf->drift.raised) {
+                lv[n + 1] = "drift";
+                lv[n + 2] = "drift";
+                lv[n + 3] = dd_severity_name(rf->drift.severity);
+                dd_prom_sample(p, "driftd_alert_raised", ln, lv, n + 4, 1);
+            }
+            for (int q = 0; q < RUN_Q_N; q++)
+                if (rf->quality[q].raised) {
+                    lv[n + 1] = "quality";
+                    lv[n + 2] = qn[q];
+                    lv[n + 3] = dd_severity_name(rf->quality[q].severity);
+                    dd_prom_sample(p, "driftd_alert_raised", ln, lv, n + 4, 1);
+                }
+        }
+        for (int c = 0; s->keys == NULL && c < RUN_S_N; c++)
+            if (s->stream_alerts[c].raised) {
+                lv[n] = "";
+                lv[n + 1] = st_type[c];
+                lv[n + 2] = sn[c];
+                lv[n + 3] = dd_severity_name(s->stream_alerts[c].severity);
+                dd_prom_sample(p, "driftd_alert_raised", ln, lv, n + 4, 1);
+            }
+    }
 }
 
 void run_render_metrics(run_t *r, dd_prom_t *p) {
@@ -194,6 +350,32 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
     dd_prom_sample_u64(p, "driftd_evaluations_total", NULL, NULL, 0, r->evaluations);
     dd_prom_family(p, "driftd_evaluation_seconds", "gauge", "Duration of the latest evaluation");
     dd_prom_sample(p, "driftd_evaluation_seconds", NULL, NULL, 0, r->last_eval_seconds);
+    {
+        static const double bounds[RUN_EVAL_BUCKETS_N] = RUN_EVAL_BUCKETS;
+        dd_prom_family(p, "driftd_evaluation_duration_seconds", "histogram",
+                       "Durations of evaluations (merge and judging of one stream's window)");
+        const char *le[] = {"le"};
+        uint64_t cumulative = 0;
+        for (size_t b = 0; b < RUN_EVAL_BUCKETS_N; b++) {
+            cumulative += r->eval_buckets[b];
+            char bound[32];
+            snprintf(bound, sizeof bound, "%g", bounds[b]);
+            const char *v[] = {bound};
+            dd_prom_sample_u64(p, "driftd_evaluation_duration_seconds_bucket", le, v, 1,
+                               cumulative);
+        }
+        const char *inf[] = {"+Inf"};
+        dd_prom_sample_u64(p, "driftd_evaluation_duration_seconds_bucket", le, inf, 1,
+                           r->eval_count);
+        dd_prom_sample(p, "driftd_evaluation_duration_seconds_sum", NULL, NULL, 0,
+                       r->eval_seconds_sum);
+        dd_prom_sample_u64(p, "driftd_evaluation_duration_seconds_count", NULL, NULL, 0,
+                           r->eval_count);
+    }
+    raised_samples(r, p);
+    sink_samples(r, p);
+    build_info(r, p);
+    process_samples(r, p);
     dd_prom_family(p, "driftd_checkpoints_total", "counter", "State files written");
     dd_prom_sample_u64(p, "driftd_checkpoints_total", NULL, NULL, 0, r->checkpoints);
     dd_prom_family(p, "driftd_registry_waits_total", "counter",

@@ -296,6 +296,8 @@ file_done:
             rc = -1;
         }
     }
+    for (size_t i = 0; i < r->n_sinks; i++)
+        dd_sink_offer(r->sinks[i], e, r->scratch, need); /* drops are counted and logged there */
     if (rc != 0)
         r->events_failed++;
     char keys[512] = "";
@@ -356,3 +358,97 @@ void run_dead_letter(run_t *r, run_stream_t *s, const rd_kafka_message_t *m,
     s->dead_letters++;
 }
 
+
+/* ---- Alert sinks over HTTP ------------------------------------------------------------------ */
+
+int run_sinks_open(run_t *r, char *errstr, size_t errstr_size) {
+    const dd_config_t *cfg = r->cfg;
+    const struct {
+        dd_sink_kind_t kind;
+        const dd_config_sink_t *c;
+        int on;
+    } all[3] = {
+        {DD_SINK_ALERTMANAGER, &cfg->alertmanager, cfg->alertmanager.url != NULL},
+        {DD_SINK_WEBHOOK, &cfg->webhook, cfg->webhook.url != NULL},
+        {DD_SINK_PAGERDUTY, &cfg->pagerduty, cfg->pagerduty.secret != NULL},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        if (!all[i].on)
+            continue;
+        const dd_config_sink_t *c = all[i].c;
+        const dd_sink_options_t o = {
+            .kind = all[i].kind,
+            .url = c->url,
+            .secret = c->secret,
+            .username = c->username,
+            .password = c->password,
+            .ca_file = c->ca_file,
+            .verify_tls = c->verify_tls,
+            .timeout_ms = c->timeout_ms,
+            .connect_timeout_ms = c->connect_timeout_ms,
+            .queue_max = c->queue,
+            .retry_for_ms = c->retry_for_ms,
+            .resend_every_ms = c->resend_every_ms,
+            .min_severity = c->min_severity == DD_CONFIG_SEVERITY_CRITICAL ? DD_SEVERITY_CRITICAL
+                                                                            : DD_SEVERITY_WARNING,
+        };
+        if (dd_sink_start(&o, &r->sinks[r->n_sinks], errstr, errstr_size) != 0)
+            return -1;
+        char shown[512];
+        run_log(&r->log, DD_CONFIG_LOG_INFO, "%s: alerts of severity %s and above go to %s",
+                dd_sink_kind_name(all[i].kind),
+                o.min_severity == DD_SEVERITY_CRITICAL ? "critical" : "warning",
+                dd_url_redact(c->url, shown, sizeof shown));
+        r->n_sinks++;
+    }
+    return 0;
+}
+
+void run_sinks_check(run_t *r, int64_t now_ms) {
+    if (r->n_sinks == 0 || now_ms - r->sinks_checked_ms < 1000)
+        return;
+    r->sinks_checked_ms = now_ms;
+    for (size_t i = 0; i < r->n_sinks; i++) {
+        dd_sink_stats_t st;
+        dd_sink_stats(r->sinks[i], &st);
+        const char *kind = dd_sink_kind_name(dd_sink_kind(r->sinks[i]));
+        if (st.failing && !r->sink_failing[i])
+            run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                    "%s: delivery failing: %s; %" PRIu64 " events wait and are retried",
+                    kind, st.last_error, st.queued);
+        else if (!st.failing && r->sink_failing[i])
+            run_log(&r->log, DD_CONFIG_LOG_INFO, "%s: delivering again; %" PRIu64 " events wait",
+                    kind, st.queued);
+        r->sink_failing[i] = st.failing;
+        const uint64_t dropped = st.dropped_full + st.dropped_expired + st.dropped_rejected;
+        if (dropped > r->sink_dropped[i]) {
+            run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                    "%s: %" PRIu64 " events dropped so far (%" PRIu64 " queue full, %" PRIu64
+                    " not delivered within retry_for, %" PRIu64 " refused%s%s)",
+                    kind, dropped, st.dropped_full, st.dropped_expired, st.dropped_rejected,
+                    st.dropped_rejected ? ": " : "", st.dropped_rejected ? st.last_error : "");
+            r->sink_dropped[i] = dropped;
+        }
+    }
+}
+
+void run_sinks_drain(run_t *r, int64_t timeout_ms) {
+    const int64_t until = run_now_ms() + timeout_ms;
+    for (size_t i = 0; i < r->n_sinks; i++) {
+        const int64_t left = until - run_now_ms();
+        if (dd_sink_drain(r->sinks[i], left > 0 ? left : 0) != 0) {
+            dd_sink_stats_t st;
+            dd_sink_stats(r->sinks[i], &st);
+            run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                    "%s: %" PRIu64 " events not delivered at shutdown (%s); the alerts topic "
+                    "and events file have them",
+                    dd_sink_kind_name(dd_sink_kind(r->sinks[i])), st.queued, st.failing ? st.last_error : "timeout");
+        }
+    }
+}
+
+void run_sinks_close(run_t *r) {
+    for (size_t i = 0; i < r->n_sinks; i++)
+        dd_sink_stop(r->sinks[i]);
+    r->n_sinks = 0;
+}

@@ -174,11 +174,11 @@ msgs = [json.loads(l) for l in open(sys.argv[1])]
 ev = [json.loads(l) for l in open(sys.argv[2])]
 assert len(msgs) == len(ev) and len(ev) > 0, (len(msgs), len(ev))
 d = [m for m in msgs if json.loads(m["value"])["type"] == "drift"][0]
-assert d["key"] == "features/latency_ms", d["key"]
+assert d["key"] == sys.argv[3] + "/features/latency_ms", d["key"]
 h = d["headers"]
-assert h["ce_specversion"] == "1.0" and h["ce_type"] == "io.driftd.drift.v2", h
+assert h["ce_specversion"] == "1.0" and h["ce_type"] == "io.driftd.drift.v3", h
 assert h["ce_id"] == json.loads(d["value"])["id"], h
-' "$dir/drift.alerts.jsonl" "$dir/drift.events.jsonl"
+' "$dir/drift.alerts.jsonl" "$dir/drift.events.jsonl" "$pfx-drift"
 }
 
 scenario_stationary() {
@@ -633,11 +633,11 @@ print("   events by key:", {m: len([e for e in ev if e.get("keys", {}).get("mode
 assert len(drift) == 1, drift
 d = drift[0]
 assert d["field"] == "latency_ms" and d["keys"] == {"model": "v2"} and d["stream"] == "features", d
-assert d["key"] == "features{model=v2}/latency_ms", d["key"]
+assert d["key"] == sys.argv[4] + "/features{model=v2}/latency_ms", d["key"]
 end_ms = ms(d["window"]["end"])
 assert end_ms <= int(sys.argv[2]) + 4000 and end_ms < int(sys.argv[3]), (end_ms, sys.argv[2:])
 assert not [e for e in ev if e.get("keys") == {"model": "v1"} and e["type"] in ("drift", "quality")]
-' "$dir/keys.events.jsonl" "$((t0 + 10000 * 5))" "$((t0 + 12000 * 5))"
+' "$dir/keys.events.jsonl" "$((t0 + 10000 * 5))" "$((t0 + 12000 * 5))" "$pfx-keys"
     check "one resolved event for v2's latency_ms drift, after its shift ends" json '
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
@@ -664,8 +664,8 @@ assert st["features"]["counters"]["late"] == 0
 import json, sys
 msgs = [json.loads(l) for l in open(sys.argv[1])]
 d = [m for m in msgs if json.loads(m["value"])["type"] == "drift"]
-assert len(d) == 1 and d[0]["key"] == "features{model=v2}/latency_ms", d
-' "$dir/keys.alerts.jsonl"
+assert len(d) == 1 and d[0]["key"] == sys.argv[2] + "/features{model=v2}/latency_ms", d
+' "$dir/keys.alerts.jsonl" "$pfx-keys"
 }
 
 scenario_sigpipe() {

@@ -1348,10 +1348,12 @@ static void test_docs_match_tables(void **state) {
     assert_non_null(doc);
     assert_true(fread(doc, 1, (1 << 20) - 1, f) > 0);
     fclose(f);
-    /* Every key absent that can be: the defaults (a schema_registry section and a stream of
-     * codec avro, so that their keys have values to compare). */
+    /* Every key absent that can be: the defaults (a schema_registry section, the alert sinks
+     * and a stream of codec avro, so that their keys have values to compare). */
     dd_config_t *cfg =
         parse_ok("kafka: {bootstrap.servers: x}\nschema_registry: {url: 'http://r'}\n"
+                 "alertmanager: {url: 'http://am:9093'}\nwebhook: {url: 'http://hook'}\n"
+                 "pagerduty: {routing_key: k}\n"
                  "streams: [{name: s, topics: t, codec: avro, schema: {registry_id: 1}, fields: "
                  "[{path: a}]}]\n");
     char report[8192] = "";
@@ -1366,7 +1368,7 @@ static void test_docs_match_tables(void **state) {
     o = check_doc_table(doc, &cfg_stream_table, cfg, &cfg->streams[0], report, sizeof(report), o);
     o = check_doc_table(doc, &cfg_field_table, cfg, &cfg->streams[0].fields[0], report,
                         sizeof(report), o);
-    assert_int_equal(tables, 8); /* schema_registry … log, limits */
+    assert_int_equal(tables, 11); /* schema_registry … log, limits, and the three sinks */
     if (o > 0)
         fail_msg("docs/config.md and the tables in engine/config/ disagree:\n%s", report);
     free(doc);

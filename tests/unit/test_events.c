@@ -1,7 +1,7 @@
 /* test_events.c — alert events as JSON (engine/out/events.c, engine/out/json_buf.c).
  *
  * - every event type formats to one JSON object that jansson parses (duplicate keys rejected),
- *   with version 2, its type and every documented key present (docs/events.md), null where a
+ *   with version 3, its type and every documented key present (docs/events.md), null where a
  *   value does not apply;
  * - keys are "stream/field" for drift and "stream/field/condition" otherwise, with '/' and '%'
  *   inside names percent-encoded; resolved events share the key of what they resolve;
@@ -56,8 +56,9 @@ static void has_all(json_t *o, const char *const *keys) {
 }
 
 static const char *const common_keys[] = {
-    "version", "type", "id", "time", "key", "source", "instance", "stream", "field",
-    "condition", "severity", "reference_id", "window", "samples", NULL,
+    "version", "type", "id", "time", "key", "source", "instance", "stream", "role", "field",
+    "condition", "severity", "summary", "labels", "runbook_url", "reference_id", "window",
+    "samples", NULL,
 };
 
 static void base(dd_event_t *e, dd_event_type_t type) {
@@ -66,6 +67,13 @@ static void base(dd_event_t *e, dd_event_type_t type) {
     e->sequence = 42;
     e->instance = "sidecar-1";
     e->stream = "features";
+    e->role = "features";
+    e->runbook_url = "https://runbooks.example.com/price";
+    static const char *const label_names[] = {"team", "model"};
+    static const char *const label_values[] = {"ml", "churn"};
+    e->label_names = label_names;
+    e->label_values = label_values;
+    e->n_labels = 2;
     e->field = "price";
     e->reference_id = "train-2024-04";
     e->window_start_ms = 1714564500000;
@@ -78,8 +86,21 @@ static void base(dd_event_t *e, dd_event_type_t type) {
 
 static void check_common(json_t *root, const char *type) {
     has_all(root, common_keys);
-    assert_int_equal(json_integer_value(json_object_get(root, "version")), 2); /* docs/events.md */
-    assert_int_equal(DD_EVENT_VERSION, 2);
+    assert_int_equal(json_integer_value(json_object_get(root, "version")), 3); /* docs/events.md */
+    assert_int_equal(DD_EVENT_VERSION, 3);
+    /* the configured labels, the role and the runbook (base sets them) */
+    json_t *labels = json_object_get(root, "labels");
+    assert_int_equal(json_object_size(labels), 2);
+    assert_string_equal(json_string_value(json_object_get(labels, "team")), "ml");
+    assert_string_equal(json_string_value(json_object_get(labels, "model")), "churn");
+    assert_string_equal(json_string_value(json_object_get(root, "role")), "features");
+    assert_string_equal(json_string_value(json_object_get(root, "runbook_url")),
+                        "https://runbooks.example.com/price");
+    /* a one-line summary that names where it happened */
+    const char *summary = json_string_value(json_object_get(root, "summary"));
+    assert_non_null(summary);
+    assert_null(strchr(summary, '\n'));
+    assert_true(strncmp(summary, "features", 8) == 0);
     assert_string_equal(json_string_value(json_object_get(root, "type")), type);
     assert_string_equal(json_string_value(json_object_get(root, "time")), "2024-05-01T12:00:00.250Z");
     assert_string_equal(json_string_value(json_object_get(root, "source")), "driftd/sidecar-1/features");
@@ -150,7 +171,7 @@ static void test_drift(void **state) {
                                        "moved", NULL};
     has_all(root, keys);
     has_all(root, verdict_keys);
-    assert_string_equal(json_string_value(json_object_get(root, "key")), "features/price");
+    assert_string_equal(json_string_value(json_object_get(root, "key")), "sidecar-1/features/price");
     assert_true(json_is_null(json_object_get(root, "condition")));
     assert_true(json_is_null(json_object_get(root, "test_statistic")));
     assert_true(json_is_null(json_object_get(root, "dof")));
@@ -230,7 +251,7 @@ static void test_other_types(void **state) {
                                               "forward", "compatibility", "old_schema_id",
                                               "new_schema_id", NULL};
     has_all(root, schema_keys);
-    assert_string_equal(json_string_value(json_object_get(root, "key")), "features/price/schema");
+    assert_string_equal(json_string_value(json_object_get(root, "key")), "sidecar-1/features/price/schema");
     assert_true(json_is_false(json_object_get(root, "backward")));
     assert_true(json_is_null(json_object_get(root, "forward")));
     assert_true(json_is_null(json_object_get(root, "new_schema_id")));
@@ -258,7 +279,7 @@ static void test_other_types(void **state) {
                                                NULL};
     has_all(root, quality_keys);
     assert_string_equal(json_string_value(json_object_get(root, "key")),
-                        "features/price/new_categories");
+                        "sidecar-1/features/price/new_categories");
     assert_string_equal(json_string_value(json_object_get(root, "severity")), "critical");
     assert_true(json_is_null(json_object_get(root, "expected_min")));
     assert_int_equal(json_array_size(json_object_get(root, "categories")), 2);
@@ -286,7 +307,7 @@ static void test_other_types(void **state) {
     static const char *const fresh_keys[] = {"lag_ms", "lag_max_ms", "idle_ms", "idle_max_ms",
                                              "last_event_time", NULL};
     has_all(root, fresh_keys);
-    assert_string_equal(json_string_value(json_object_get(root, "key")), "features//lag");
+    assert_string_equal(json_string_value(json_object_get(root, "key")), "sidecar-1/features//lag");
     assert_true(json_is_null(json_object_get(root, "field")));
     assert_true(json_is_null(json_object_get(json_object_get(root, "window"), "start")));
     assert_null(json_object_get(json_object_get(root, "window"), "partitions_behind"));
@@ -312,14 +333,19 @@ static void test_other_types(void **state) {
     base(&e, DD_EVENT_RESOLVED);
     e.severity = DD_SEVERITY_NONE;
     e.resolved = (dd_event_resolved_t){.resolves = DD_EVENT_DRIFT, .raised_at_ms = 1714564200250,
+                                       .severity = DD_SEVERITY_CRITICAL,
                                        .statistic = "wasserstein", .value = 0.02, .threshold = 0.1};
     root = parse(&e);
     check_common(root, "resolved");
-    static const char *const resolved_keys[] = {"resolves", "raised_at", "duration_ms", "statistic",
-                                                "value", "threshold", NULL};
+    static const char *const resolved_keys[] = {"resolves", "resolves_severity", "raised_at",
+                                                "duration_ms", "statistic", "value", "threshold",
+                                                NULL};
     has_all(root, resolved_keys);
-    assert_string_equal(json_string_value(json_object_get(root, "key")), "features/price");
+    assert_string_equal(json_string_value(json_object_get(root, "key")), "sidecar-1/features/price");
     assert_string_equal(json_string_value(json_object_get(root, "resolves")), "drift");
+    assert_string_equal(json_string_value(json_object_get(root, "resolves_severity")), "critical");
+    assert_string_equal(json_string_value(json_object_get(root, "summary")),
+                        "features/price drift resolved (was critical) after 10m");
     assert_string_equal(json_string_value(json_object_get(root, "severity")), "info");
     assert_int_equal(json_integer_value(json_object_get(root, "duration_ms")), 600000);
     json_decref(root);
@@ -346,7 +372,7 @@ static void test_keys(void **state) {
     assert_string_equal(json_string_value(json_object_get(keys, "model_version")), "v2,{x=1}");
     assert_true(json_is_null(json_object_get(keys, "seg")));
     assert_string_equal(json_string_value(json_object_get(root, "key")),
-                        "features{model_version=v2%2C%7Bx%3D1%7D,seg}/price");
+                        "sidecar-1/features{model_version=v2%2C%7Bx%3D1%7D,seg}/price");
     assert_string_equal(json_string_value(json_object_get(root, "stream")), "features");
     char id_a[DD_EVENT_ID_SIZE], id_b[DD_EVENT_ID_SIZE];
     dd_event_make_id(&e, id_a);
@@ -379,7 +405,7 @@ static void test_escaping_and_non_finite(void **state) {
     assert_string_equal(json_string_value(json_object_get(root, "field")),
                         "we\"ird\\\n\x01 \xef\xbf\xbd name/x");
     assert_string_equal(json_string_value(json_object_get(root, "key")),
-                        "a%2Fb%25c/we\"ird\\\n\x01 \xef\xbf\xbd name%2Fx");
+                        "host 1/a%2Fb%25c/we\"ird\\\n\x01 \xef\xbf\xbd name%2Fx");
     char key[256];
     dd_event_key(&e, key, sizeof(key));
     assert_non_null(strstr(key, "a%2Fb%25c/"));
@@ -413,7 +439,7 @@ static void test_escaping_and_non_finite(void **state) {
     memset(small, 'x', sizeof(small));
     assert_int_equal(dd_event_format(&e, small, sizeof(small)), need);
     assert_int_equal(strlen(small), sizeof(small) - 1);
-    assert_memory_equal(small, "{\"version\":2,\"t", 15);
+    assert_memory_equal(small, "{\"version\":3,\"t", 15);
 }
 
 static void test_ids_and_time(void **state) {
@@ -485,7 +511,7 @@ static void test_headers_and_write(void **state) {
     for (size_t i = 0; i < 6; i++)
         assert_string_equal(h.h[i].name, names[i]);
     assert_string_equal(h.h[0].value, "1.0");
-    assert_string_equal(h.h[1].value, "io.driftd.quality.v2");
+    assert_string_equal(h.h[1].value, "io.driftd.quality.v3");
     assert_string_equal(h.h[2].value, "driftd/pod%20a/features");
     assert_string_equal(h.h[4].value, "2024-05-01T12:00:00.250Z");
     assert_string_equal(h.h[5].value, "application/json");

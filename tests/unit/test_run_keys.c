@@ -400,7 +400,7 @@ static void key_state_round_trip(void **state) {
     fixture_t *f = make("m", 3);
     route(f);
     run_stream_t *b = child_named(f, "s{m=b}");
-    b->fields[0].drift = (dd_alert_state_t){1, 2, 3, DD_SEVERITY_CRITICAL, 1700000000123, 4};
+    b->fields[0].drift = (dd_alert_state_t){1, 2, 3, DD_SEVERITY_CRITICAL, 1700000000123, 4, DD_SEVERITY_NONE};
     const size_t n = run_alerts_encode(b, NULL, 0);
     uint8_t *buf = malloc(n);
     assert_int_equal(run_alerts_encode(b, buf, n), n);

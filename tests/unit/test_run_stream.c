@@ -196,7 +196,7 @@ static void watermark_triggers_evaluations(void **state) {
 
 static void alert_states_round_trip(void **state) {
     fixture_t *f = *state;
-    f->s.fields[1].drift = (dd_alert_state_t){1, 2, 3, DD_SEVERITY_CRITICAL, 1700000000123, 4};
+    f->s.fields[1].drift = (dd_alert_state_t){1, 2, 3, DD_SEVERITY_CRITICAL, 1700000000123, 4, DD_SEVERITY_NONE};
     f->s.fields[0].quality[RUN_Q_OUT_OF_RANGE].breach_run = 7;
     f->s.stream_alerts[RUN_S_IDLE].raised = 1;
     f->s.first_time_ms = 1700000000000;
