@@ -132,7 +132,13 @@ typedef struct gen_cli {
 typedef struct tally {
     uint64_t produced, delivered, failed, poison, bytes;
     rd_kafka_resp_err_t first_error;
+    double down_since; /* every broker down since (now_s), before any delivery; 0: not */
+    int dead;          /* no broker for DEAD_BROKER_S before any delivery: give up */
 } tally_t;
+
+/* Before the first delivery, every broker down this long means a wrong address or a broker
+ * that is not running: say so and stop rather than wait FLUSH_TIMEOUT_MS in silence. */
+#define DEAD_BROKER_S 10.0
 
 static volatile sig_atomic_t stop_signal;
 
@@ -317,8 +323,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR &&
         rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_PERSISTED) {
         t->delivered++;
+        t->down_since = 0;
         return;
     }
+    if (t->dead && m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE)
+        return; /* given up on: counted as not delivered */
     if (t->failed++ == 0) {
         t->first_error = m->err;
         fprintf(stderr, "driftd gen: delivery failed: %s\n",
@@ -327,8 +336,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
-    (void)opaque;
+    tally_t *t = opaque;
     char fatal[512];
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && t->delivered == 0 && t->down_since == 0)
+        t->down_since = now_s();
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         rd_kafka_fatal_error(rk, fatal, sizeof fatal);
         fprintf(stderr, "driftd gen: kafka: fatal: %s\n", fatal);
@@ -337,6 +348,28 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
     }
     fprintf(stderr, "driftd gen: kafka: %s: %s\n", rd_kafka_err2name((rd_kafka_resp_err_t)err),
             reason);
+}
+
+/* librdkafka's own log lines, in gen's format (its default writes "%3|1796…|FAIL|…"). */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    (void)rk;
+    /* warnings and worse; connection failures (FAIL) come through the error callback too */
+    if (level <= 4 && strcmp(fac, "FAIL") != 0)
+        fprintf(stderr, "driftd gen: kafka: %s: %s\n", fac, buf);
+}
+
+/* 1 (once said why) when no broker answered for DEAD_BROKER_S before any delivery. */
+static int dead_broker(const gen_cli_t *c, tally_t *t) {
+    if (t->dead)
+        return 1;
+    if (t->delivered > 0 || t->down_since == 0 || now_s() - t->down_since < DEAD_BROKER_S)
+        return 0;
+    fprintf(stderr,
+            "driftd gen: no broker reachable at %s for %.0f s and nothing delivered; check "
+            "--brokers and that the broker runs\n",
+            c->brokers, DEAD_BROKER_S);
+    t->dead = 1;
+    return 1;
 }
 
 static rd_kafka_t *make_producer(const gen_cli_t *c, tally_t *t) {
@@ -372,6 +405,7 @@ static rd_kafka_t *make_producer(const gen_cli_t *c, tally_t *t) {
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_set_log_cb(conf, on_log);
     rd_kafka_conf_set_opaque(conf, t);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (rk == NULL)
@@ -396,6 +430,8 @@ static int produce_kafka(const gen_cli_t *c, const dd_gen_t *g, uint8_t *buf, si
     const double t0 = now_s();
     uint64_t attempted = 0;
     for (uint64_t i = 0; (c->records == 0 || i < c->records) && !stop_signal; i++) {
+        if (dead_broker(c, &t))
+            break;
         pace(rk, t0, i, c->rate);
         size_t len = 0;
         int64_t ts = 0;
@@ -413,7 +449,7 @@ static int produce_kafka(const gen_cli_t *c, const dd_gen_t *g, uint8_t *buf, si
                                         RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_TIMESTAMP(ts),
                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                         RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL &&
-               !stop_signal)
+               !stop_signal && !dead_broker(c, &t))
             rd_kafka_poll(rk, 10);
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) { /* interrupted while waiting */
             attempted--;
@@ -430,10 +466,22 @@ static int produce_kafka(const gen_cli_t *c, const dd_gen_t *g, uint8_t *buf, si
         t.poison += (uint64_t)poison;
         rd_kafka_poll(rk, 0);
     }
-    const rd_kafka_resp_err_t flushed = rd_kafka_flush(rk, FLUSH_TIMEOUT_MS);
+    /* rd_kafka_flush, watching for a broker that never answered */
+    const double flush_from = now_s();
+    while (rd_kafka_outq_len(rk) > 0 && now_s() - flush_from < FLUSH_TIMEOUT_MS / 1000.0 &&
+           !dead_broker(c, &t))
+        rd_kafka_poll(rk, 100);
+    if (t.dead) {
+        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(rk, 100);
+    }
     const int left = rd_kafka_outq_len(rk);
+    const rd_kafka_resp_err_t flushed =
+        left == 0 ? RD_KAFKA_RESP_ERR_NO_ERROR : RD_KAFKA_RESP_ERR__TIMED_OUT;
     const double seconds = now_s() - t0;
-    if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR || left != 0) {
+    if (t.dead) {
+        status = 2;
+    } else if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR || left != 0) {
         fprintf(stderr, "driftd gen: %d messages still undelivered after %d s (%s)\n", left,
                 FLUSH_TIMEOUT_MS / 1000, rd_kafka_err2str(flushed));
         status = 2;

@@ -763,7 +763,7 @@ static int convert(cfg_ctx_t *c, const cfg_node_t *root) {
     cfg->reference.type = DD_CONFIG_REFERENCE_FIRST_WINDOW;
     if (read_section(c, root, "version") != 0)
         return -1;
-    if (cfg_map_get(root, "kafka") == NULL)
+    if (cfg_map_get(root, "kafka") == NULL && !(c->flags & DD_CONFIG_NO_KAFKA))
         return cfg_missing(c, root, "kafka", "a kafka section with at least bootstrap.servers");
     if (cfg_map_get(root, "streams") == NULL)
         return cfg_missing(c, root, "streams",
@@ -771,7 +771,8 @@ static int convert(cfg_ctx_t *c, const cfg_node_t *root) {
                            "codec and fields");
     const cfg_node_t *alerts = cfg_map_get(root, "alerts");
     /* The streams need the registry, window and reference; mute needs the streams. */
-    if (read_section(c, root, "kafka") != 0 || read_section(c, root, "schema_registry") != 0 ||
+    if ((!(c->flags & DD_CONFIG_NO_KAFKA) && read_section(c, root, "kafka") != 0) ||
+        read_section(c, root, "schema_registry") != 0 ||
         read_section(c, root, "window") != 0 || read_section(c, root, "reference") != 0 ||
         read_section(c, root, "streams") != 0 || read_section(c, root, "alerts") != 0 ||
         check_topic_loops(c, alerts ? alerts : root) != 0 ||
@@ -798,6 +799,11 @@ static int convert(cfg_ctx_t *c, const cfg_node_t *root) {
 
 int dd_config_parse(const char *text, size_t len, const char *name, dd_config_t **out, char *errstr,
                     size_t errstr_size) {
+    return dd_config_parse_flags(text, len, name, 0, out, errstr, errstr_size);
+}
+
+int dd_config_parse_flags(const char *text, size_t len, const char *name, unsigned flags,
+                          dd_config_t **out, char *errstr, size_t errstr_size) {
     char scratch[8];
     if (errstr == NULL || errstr_size == 0) {
         errstr = scratch;
@@ -855,7 +861,8 @@ int dd_config_parse(const char *text, size_t len, const char *name, dd_config_t 
                      .err = errstr,
                      .err_size = errstr_size,
                      .cfg = cfg,
-                     .arena = arena};
+                     .arena = arena,
+                     .flags = flags};
     const char *slash = strrchr(name, '/');
     int rc = 0;
     cfg->name = cfg_arena_strndup(arena, name, strlen(name));

@@ -260,6 +260,15 @@ typedef struct dd_config {
  * the file, including ${FILE:...}, are taken relative to the file's directory. */
 int dd_config_load(const char *path, dd_config_t **out, char *errstr, size_t errstr_size);
 
+/* dd_config_load with flags: DD_CONFIG_NO_KAFKA leaves the kafka section out (not required,
+ * not read, so its ${ENV:...} need not be set): for commands that never connect, such as
+ * `driftd baseline`. cfg->n_kafka is then 0. */
+#define DD_CONFIG_NO_KAFKA 1u
+int dd_config_load_flags(const char *path, unsigned flags, dd_config_t **out, char *errstr,
+                         size_t errstr_size);
+int dd_config_parse_flags(const char *text, size_t len, const char *name, unsigned flags,
+                          dd_config_t **out, char *errstr, size_t errstr_size);
+
 /* The same from YAML text in memory; `name` stands for the file in messages and gives the
  * directory relative paths are resolved against (none when it has no '/'). */
 int dd_config_parse(const char *text, size_t len, const char *name, dd_config_t **out, char *errstr,

@@ -89,6 +89,11 @@ static int read_stream_bounded(int fd, size_t max, int wait_ms, char **out, size
 }
 
 int dd_config_load(const char *path, dd_config_t **out, char *errstr, size_t errstr_size) {
+    return dd_config_load_flags(path, 0, out, errstr, errstr_size);
+}
+
+int dd_config_load_flags(const char *path, unsigned flags, dd_config_t **out, char *errstr,
+                         size_t errstr_size) {
     char scratch[8];
     if (errstr == NULL || errstr_size == 0) {
         errstr = scratch;
@@ -133,7 +138,7 @@ int dd_config_load(const char *path, dd_config_t **out, char *errstr, size_t err
                  path, DD_CONFIG_BYTES_MAX);
         return -1;
     }
-    const int rc = dd_config_parse(buf, got, path, out, errstr, errstr_size);
+    const int rc = dd_config_parse_flags(buf, got, path, flags, out, errstr, errstr_size);
     free(buf);
     return rc;
 }

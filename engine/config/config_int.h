@@ -80,6 +80,7 @@ typedef struct cfg_ctx {
     cfg_arena_t *arena;
     size_t **field_order;       /* per stream: field indices sorted by path (arena) */
     dd_config_stream_t *stream; /* the stream being read (its fields' checks need its codec) */
+    unsigned flags;             /* DD_CONFIG_NO_KAFKA, ... */
 } cfg_ctx_t;
 
 /* ---- Messages (config_print.c) -------------------------------------------------------------- */

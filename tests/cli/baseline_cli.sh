@@ -42,6 +42,16 @@ expect_error 'are required' "$driftd" baseline -c "$tmp/one.yaml" --from "$tmp/r
 expect_error "unknown option '--bogus'" "$driftd" baseline --bogus
 check "failed runs write no snapshot" [ ! -e "$tmp/x" ]
 
+# No connection is made, so the kafka section is not needed: absent, or with an ${ENV:...}
+# that is not set (a config shared with `driftd run`).
+sed 's/^kafka: .*/kafka: {bootstrap.servers: "${ENV:DRIFTD_TEST_UNSET_BOOTSTRAP}"}/' "$tmp/one.yaml" >"$tmp/env.yaml"
+expect 0 env -u DRIFTD_TEST_UNSET_BOOTSTRAP "$driftd" baseline -c "$tmp/env.yaml" --from "$tmp/ref.jsonl" -o "$tmp/snap5"
+expect_out 'snap5: stream features: 5000 records, 3 fields'
+grep -v '^kafka:' "$tmp/one.yaml" >"$tmp/nokafka.yaml"
+expect 0 "$driftd" baseline -c "$tmp/nokafka.yaml" --from "$tmp/ref.jsonl" -o "$tmp/snap6"
+check "the same snapshot without kafka settings" cmp -s <("$driftd" inspect "$tmp/snap5" --format json | grep -v _ms) \
+    <("$driftd" inspect "$tmp/snap6" --format json | grep -v _ms)
+
 # Option syntax: attached and = forms give the same snapshot.
 expect 0 "$driftd" baseline -c"$tmp/one.yaml" --from="$tmp/ref.jsonl" -o"$tmp/snap3"
 expect_out 'snap3: stream features: 5000 records, 3 fields'
@@ -59,5 +69,15 @@ expect_error "^driftd baseline: -o expects SNAPSHOT$" "$driftd" baseline -c "$tm
 expect_error "^driftd baseline: --from expects \[STREAM=\]DATA$" "$driftd" baseline -c "$tmp/one.yaml" --from
 expect_error "^driftd baseline: unknown option '--form'; did you mean '--from'\? \(see 'driftd baseline --help'\)$" "$driftd" baseline -c "$tmp/one.yaml" --form "$tmp/ref.jsonl" -o "$tmp/x"
 check "failed runs write no snapshot" [ ! -e "$tmp/x" ]
+
+# No connection is made, so the kafka section is not needed: absent, or with an ${ENV:...}
+# that is not set (a config shared with `driftd run`).
+sed 's/^kafka: .*/kafka: {bootstrap.servers: "${ENV:DRIFTD_TEST_UNSET_BOOTSTRAP}"}/' "$tmp/one.yaml" >"$tmp/env.yaml"
+expect 0 env -u DRIFTD_TEST_UNSET_BOOTSTRAP "$driftd" baseline -c "$tmp/env.yaml" --from "$tmp/ref.jsonl" -o "$tmp/snap5"
+expect_out 'snap5: stream features: 5000 records, 3 fields'
+grep -v '^kafka:' "$tmp/one.yaml" >"$tmp/nokafka.yaml"
+expect 0 "$driftd" baseline -c "$tmp/nokafka.yaml" --from "$tmp/ref.jsonl" -o "$tmp/snap6"
+check "the same snapshot without kafka settings" cmp -s <("$driftd" inspect "$tmp/snap5" --format json | grep -v _ms) \
+    <("$driftd" inspect "$tmp/snap6" --format json | grep -v _ms)
 
 finish

@@ -126,4 +126,12 @@ check "--format=avro --output=- writes a container file" [ "$(head -c 4 "$out")"
 expect_error "^driftd gen: --kafka expects KEY=VALUE, got 'acks'$" "$driftd" gen --brokers=127.0.0.1:1 --topic=t --kafka=acks
 expect_error "^driftd gen: $tmp/nope/x.jsonl: No such file or directory$" "$driftd" gen --output "$tmp/nope/x.jsonl"
 
+# A broker that is not there: said within seconds (not after the 60 s flush), in gen's own
+# format (librdkafka's "%3|…|FAIL|" lines go through it), exit 2.
+started=$(date +%s)
+expect 2 timeout 40 "$driftd" gen --brokers 127.0.0.1:1 --topic t --records 5
+expect_err '^driftd gen: no broker reachable at 127\.0\.0\.1:1 for 10 s and nothing delivered'
+expect_no_err '^%[0-9]\|'
+check "it gave up within 20 s" [ $(( $(date +%s) - started )) -le 20 ]
+
 finish
