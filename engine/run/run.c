@@ -144,8 +144,15 @@ static run_stream_t *stream_for(run_t *r, rd_kafka_topic_t *rkt) {
  * 0 when the caller destroys it. */
 static int handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            run_log(&r->log, DD_CONFIG_LOG_WARN, "consumer: %s", rd_kafka_message_errstr(m));
+        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            char part[16];
+            snprintf(part, sizeof part, "%" PRId32, m->partition);
+            const run_log_field_t where[] = {
+                {"topic", m->rkt != NULL ? rd_kafka_topic_name(m->rkt) : NULL},
+                {"partition", m->rkt != NULL && m->partition >= 0 ? part : NULL}};
+            run_log_kv(&r->log, DD_CONFIG_LOG_WARN, where, 2, "consumer: %s",
+                       rd_kafka_message_errstr(m));
+        }
         return 0;
     }
     r->last_message_ms = now_ms;
@@ -192,11 +199,15 @@ int run_record(run_t *r, run_partition_t *pos, rd_kafka_message_t *m, int64_t no
             r->stale_messages++;
             return RUN_RECORD_DONE;
         }
-        run_log(&r->log, DD_CONFIG_LOG_WARN,
-                "%s [%" PRId32 "]: the log ends at offset %" PRId64 ", before offset %" PRId64
-                " counted up to: the topic was re-created or truncated; counting on from offset "
-                "%" PRId64 " (auto.offset.reset)",
-                topic, m->partition, hi, pos->next_offset, m->offset);
+        char part[16], off[24];
+        snprintf(part, sizeof part, "%" PRId32, m->partition);
+        snprintf(off, sizeof off, "%" PRId64, m->offset);
+        const run_log_field_t where[] = {{"topic", topic}, {"partition", part}, {"offset", off}};
+        run_log_kv(&r->log, DD_CONFIG_LOG_WARN, where, 3,
+                   "%s [%" PRId32 "]: the log ends at offset %" PRId64 ", before offset %" PRId64
+                   " counted up to: the topic was re-created or truncated; counting on from "
+                   "offset %" PRId64 " (auto.offset.reset)",
+                   topic, m->partition, hi, pos->next_offset, m->offset);
         r->offset_resets++;
     }
     r->last_part = (size_t)(pos - r->parts);
@@ -238,24 +249,41 @@ int run_record(run_t *r, run_partition_t *pos, rd_kafka_message_t *m, int64_t no
         if (serr != NULL)
             rd_kafka_error_destroy(serr);
         rd_kafka_topic_partition_list_destroy(l);
-        if (!again) /* a schema id seen for the first time is routine; a failing registry not */
-            run_log(&r->log, wait > 0 ? DD_CONFIG_LOG_WARN : DD_CONFIG_LOG_INFO,
-                    "stream %s: %s [%" PRId32 "] offset %" PRId64
-                    ": %s; the partition waits %" PRId64
-                    " ms and reads from there again (no dead letter)",
-                    s->cfg->name, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail,
-                    pos->resume_at_ms - now_ms);
+        if (!again) { /* a schema id seen for the first time is routine; a failing registry not */
+            char part[16], off[24];
+            snprintf(part, sizeof part, "%" PRId32, m->partition);
+            snprintf(off, sizeof off, "%" PRId64, m->offset);
+            const run_log_field_t where[] = {{"stream", s->cfg->name},
+                                             {"topic", rd_kafka_topic_name(m->rkt)},
+                                             {"partition", part},
+                                             {"offset", off}};
+            run_log_kv(&r->log, wait > 0 ? DD_CONFIG_LOG_WARN : DD_CONFIG_LOG_INFO, where, 4,
+                       "stream %s: %s [%" PRId32 "] offset %" PRId64
+                       ": %s; the partition waits %" PRId64
+                       " ms and reads from there again (no dead letter)",
+                       s->cfg->name, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail,
+                       pos->resume_at_ms - now_ms);
+        }
         return RUN_RECORD_DONE;
     }
     if (err != DD_CODEC_OK) {
         s->decode_errors++;
         s->decode_errors_by_reason[(unsigned)err & 63u]++;
-        if (s->decode_errors <= 10 || (s->decode_errors & (s->decode_errors - 1)) == 0)
-            run_log(&r->log, DD_CONFIG_LOG_WARN,
-                    "stream %s: %s [%" PRId32 "] offset %" PRId64 ": %s (%" PRIu64
-                    " undecodable so far)",
-                    s->cfg->name, rd_kafka_topic_name(m->rkt), m->partition, m->offset, detail,
-                    s->decode_errors);
+        if (s->decode_errors <= 10 || (s->decode_errors & (s->decode_errors - 1)) == 0) {
+            char part[16], off[24];
+            snprintf(part, sizeof part, "%" PRId32, m->partition);
+            snprintf(off, sizeof off, "%" PRId64, m->offset);
+            const run_log_field_t where[] = {{"stream", s->cfg->name},
+                                             {"topic", rd_kafka_topic_name(m->rkt)},
+                                             {"partition", part},
+                                             {"offset", off},
+                                             {"reason", dd_codec_err_name(err)}};
+            run_log_kv(&r->log, DD_CONFIG_LOG_WARN, where, 5,
+                       "stream %s: %s [%" PRId32 "] offset %" PRId64 ": %s (%" PRIu64
+                       " undecodable so far)",
+                       s->cfg->name, rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+                       detail, s->decode_errors);
+        }
         run_dead_letter(r, s, m, err, detail);
     }
     if (s->eval_due) /* event time: the watermark passed an evaluation boundary */

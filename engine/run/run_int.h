@@ -51,6 +51,18 @@ typedef struct run_log {
 void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A log line with fields of its own (docs/run.md, "Logs"): in JSON each is a key of the object
+ * beside time, level and msg (a value of digits as a number); in text they follow the message
+ * as name=value (quoted when it has a space, a quote or '='). Names: stream, keys, field, topic,
+ * partition, offset, event_id, type, condition, severity, sink. A NULL value is left out. */
+typedef struct run_log_field {
+    const char *name;
+    const char *value;
+} run_log_field_t;
+
+void run_log_kv(const run_log_t *log, dd_config_log_level_t level, const run_log_field_t *fields,
+                size_t n_fields, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* ---- streams (run_stream.c) ----------------------------------------------------------------- */
 
 typedef struct run_names run_names_t;

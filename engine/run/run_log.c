@@ -43,14 +43,20 @@ static size_t redact(const run_log_t *log, const char *msg, size_t len, char *ou
     return o;
 }
 
-void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt, ...) {
+/* A value that JSON may carry as a number: an optional '-' and 1 to 18 digits. */
+static int is_integer(const char *v) {
+    size_t i = v[0] == '-', digits = 0;
+    for (; v[i] >= '0' && v[i] <= '9'; i++)
+        digits++;
+    return v[i] == '\0' && digits > 0 && digits <= 18;
+}
+
+static void vlog(const run_log_t *log, dd_config_log_level_t level, const run_log_field_t *fields,
+                 size_t n_fields, const char *fmt, va_list ap) {
     if (log != NULL && level > log->level)
         return;
     char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (n < 0)
         return;
     size_t len = (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
@@ -65,14 +71,52 @@ void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt,
     const int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     char when[DD_EVENT_TIME_SIZE];
     dd_event_format_time(ms, when);
+    flockfile(stderr);
     if (log == NULL || log->format == DD_CONFIG_LOG_JSON) {
-        flockfile(stderr);
         fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", when, level_name(level));
         dd_json_write_string(stderr, text, len);
+        for (size_t i = 0; i < n_fields; i++) {
+            if (fields[i].value == NULL)
+                continue;
+            fputc(',', stderr);
+            dd_json_write_string(stderr, fields[i].name, strlen(fields[i].name));
+            fputc(':', stderr);
+            if (is_integer(fields[i].value))
+                fputs(fields[i].value, stderr);
+            else
+                dd_json_write_string(stderr, fields[i].value, strlen(fields[i].value));
+        }
         fputs("}\n", stderr);
-        funlockfile(stderr);
     } else {
-        fprintf(stderr, "%s %-5s %.*s\n", when, level_name(level), (int)len, text);
+        fprintf(stderr, "%s %-5s %.*s", when, level_name(level), (int)len, text);
+        for (size_t i = 0; i < n_fields; i++) {
+            const char *v = fields[i].value;
+            if (v == NULL)
+                continue;
+            if (v[0] != '\0' && strpbrk(v, " \"=\t\n\\") == NULL) {
+                fprintf(stderr, " %s=%s", fields[i].name, v);
+            } else { /* quoted, with \ " and control characters escaped as in JSON */
+                fprintf(stderr, " %s=", fields[i].name);
+                dd_json_write_string(stderr, v, strlen(v));
+            }
+        }
+        fputc('\n', stderr);
     }
+    funlockfile(stderr);
     fflush(stderr);
+}
+
+void run_log(const run_log_t *log, dd_config_log_level_t level, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(log, level, NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+void run_log_kv(const run_log_t *log, dd_config_log_level_t level, const run_log_field_t *fields,
+                size_t n_fields, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(log, level, fields, n_fields, fmt, ap);
+    va_end(ap);
 }

@@ -303,6 +303,7 @@ file_done:
     char keys[512] = "";
     if (e->n_keys > 0) { /* the key part of the event's key: "{k=v,…}" */
         dd_event_t bare = *e;
+        bare.instance = NULL;
         bare.field = NULL;
         bare.condition = NULL;
         char whole[512];
@@ -311,9 +312,23 @@ file_done:
         if (brace != NULL && end != NULL && end > brace)
             snprintf(keys, sizeof keys, "%.*s", (int)(end - brace + 1), brace);
     }
-    run_log(&r->log, DD_CONFIG_LOG_INFO, "event %s stream=%s%s field=%s severity=%s",
-            dd_event_type_name(e->type), e->stream, keys, e->field != NULL ? e->field : "-",
-            dd_severity_name(e->severity));
+    char id[DD_EVENT_ID_SIZE];
+    if (e->id == NULL)
+        dd_event_make_id(e, id);
+    const dd_severity_t sev = e->type == DD_EVENT_RESOLVED ? e->resolved.severity : e->severity;
+    const run_log_field_t fields[] = {
+        {"type", dd_event_type_name(e->type)},
+        {"stream", e->stream},
+        {"keys", keys[0] ? keys : NULL},
+        {"field", e->field},
+        {"condition", e->condition},
+        {"severity", sev != DD_SEVERITY_NONE ? dd_severity_name(sev) : NULL},
+        {"event_id", e->id != NULL ? e->id : id},
+    };
+    char summary[600];
+    dd_event_summary(e, summary, sizeof summary);
+    run_log_kv(&r->log, DD_CONFIG_LOG_INFO, fields, sizeof fields / sizeof *fields, "event %s: %s",
+               dd_event_type_name(e->type), summary);
     if (r->opt != NULL && r->opt->on_event != NULL)
         r->opt->on_event(e, r->opt->ctx);
     return rc;

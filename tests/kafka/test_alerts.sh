@@ -174,8 +174,10 @@ assert r[0]["key"] == "churn-prod/features/latency_ms", r[0]["key"]
 ' "$dir/am.events.jsonl"
     local n_events
     n_events=$(wc -l <"$dir/am.events.jsonl")
-    check "/metrics: the sink delivered every event ($n_events) and failed no request" test \
-        "$(metric "$hport" 'driftd_sink_deliveries_total{sink="alertmanager"}'):$(metric "$hport" 'driftd_sink_failures_total{sink="alertmanager"}')" = "$n_events:0"
+    am_counts() {
+        test "$(metric "$hport" 'driftd_sink_deliveries_total{sink="alertmanager"}'):$(metric "$hport" 'driftd_sink_failures_total{sink="alertmanager"}')" = "$n_events:0"
+    }
+    check "/metrics: the sink delivered every event ($n_events) and failed no request" until_ok 10 am_counts
     kill -TERM "$pid"
     wait "$pid"
     check "SIGTERM: exit 0" test $? -eq 0
@@ -274,6 +276,17 @@ for e in ev:
     assert set(e) <= documented, (e["type"], set(e) - documented)
     assert common <= set(e), (e["type"], common - set(e))
 ' "$dir/wh.events.jsonl" "$here/../../docs/events.md"
+    check "each event has a log line with its fields as keys of their own (not only in msg)" json '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+ev = [json.loads(x) for x in open(sys.argv[2])]
+by_id = {l["event_id"]: l for l in lines if "event_id" in l}
+for e in ev:
+    l = by_id[e["id"]]
+    assert l["msg"] == "event %s: %s" % (e["type"], e["summary"]), (l, e["summary"])
+    assert l["type"] == e["type"] and l["stream"] == e["stream"], l
+    assert l.get("field") == e["field"] and l.get("condition") == e["condition"], l
+' "$dir/wh.run.log" "$dir/wh.events.jsonl"
     check "the log said the webhook failed, then delivered again" json '
 import json, sys
 msgs = [json.loads(l)["msg"] for l in open(sys.argv[1]) if l.startswith("{")]
