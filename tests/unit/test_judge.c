@@ -1124,9 +1124,34 @@ static void test_volume_and_freshness(void **state) {
     assert_false(f.lag_breach || f.idle_breach);
 }
 
+/* A p-value test says whether there is drift, the effect how bad it is (docs/judging.md,
+ * "Severity"): a vanishing chi-square p-value on a small Jensen–Shannon distance at large sizes
+ * is a warning, not a critical page; the same p-value on a large distance is critical. */
+static void test_p_value_test_severity_follows_effect(void **state) {
+    (void)state;
+    dd_verdict_options_t o;
+    dd_verdict_options_init(&o);
+    o.method = DD_METHOD_CHI2;
+    o.threshold = 0.01; /* the test's level */
+    dd_categorical_evidence_t e = {.n_reference = 1e7, .n_current = 1e7, .chi2_statistic = 5000,
+                                   .chi2_dof = 3, .chi2_max = 2e7, .distance = 0.05,
+                                   .distance_bound = 0, .cells = 4};
+    dd_verdict_t v;
+    dd_verdict_categorical(&e, &o, &v);
+    assert_true(v.p_value < 1e-100);
+    assert_int_equal(v.status, DD_VERDICT_DRIFT);
+    assert_true(v.effect < v.critical);
+    assert_int_equal(v.severity, DD_SEVERITY_WARNING);
+    e.distance = 0.3;
+    dd_verdict_categorical(&e, &o, &v);
+    assert_int_equal(v.status, DD_VERDICT_DRIFT);
+    assert_int_equal(v.severity, DD_SEVERITY_CRITICAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numeric_sizes),
+        cmocka_unit_test(test_p_value_test_severity_follows_effect),
         cmocka_unit_test(test_categorical_sizes),
         cmocka_unit_test(test_tiny_samples_are_insufficient),
         cmocka_unit_test(test_rank_error_as_variance),
