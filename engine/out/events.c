@@ -220,6 +220,12 @@ static void format_duration(int64_t ms, char *out, size_t cap) {
 }
 
 size_t dd_event_summary(const dd_event_t *e, char *buf, size_t cap) {
+    if (e->summary != NULL) {
+        dd_json_buf_t given;
+        dd_json_buf_init(&given, buf, cap);
+        dd_json_buf_cstr(&given, e->summary);
+        return dd_json_buf_finish(&given);
+    }
     /* Where: the key without the instance, e.g. "features/price" or "features{model=v2}/price". */
     dd_event_t where_e = *e;
     where_e.instance = NULL;

@@ -116,6 +116,7 @@ typedef struct dd_event {
     const char *stream;
     const char *role;       /* the stream's role: "features", "predictions", "labels"; NULL */
     const char *runbook_url; /* NULL: none */
+    const char *summary;     /* NULL: dd_event_summary makes it from the numbers */
     /* Labels from the configuration (team, model, owner, ...), in its order. */
     const char *const *label_names;
     const char *const *label_values;

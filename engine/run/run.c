@@ -552,6 +552,7 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
     }
     if (run_sinks_open(r, errstr, errstr_size) != 0)
         return -1;
+    run_sinks_offer_raised(r, run_now_ms()); /* states restored from the state file */
     if (cfg->http.listen != NULL) {
         if (dd_http_start(cfg->http.listen, &r->http, errstr, errstr_size) != 0)
             return -1;

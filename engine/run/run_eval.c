@@ -624,6 +624,56 @@ void run_resolve_all(run_t *r, run_stream_t *s, int64_t now_ms) {
     }
 }
 
+/* One raised condition carried over a restart, to the sinks that keep alerts alive. */
+static void offer_raised(run_t *r, run_stream_t *s, const char *field, const char *condition,
+                         dd_event_type_t type, const dd_alert_state_t *st, int64_t now_ms) {
+    dd_event_t e;
+    dd_event_init(&e, type);
+    event_base(r, s, &e, field, condition, now_ms);
+    e.time_ms = st->raised_at_ms != 0 ? st->raised_at_ms : now_ms;
+    e.severity = st->severity != DD_SEVERITY_NONE ? st->severity : DD_SEVERITY_WARNING;
+    char where[600], summary[800];
+    dd_event_t bare = e;
+    bare.instance = NULL;
+    bare.condition = NULL;
+    dd_event_key(&bare, where, sizeof where);
+    snprintf(summary, sizeof summary, "%s %s raised (%s) before driftd restarted; still raised",
+             where, condition != NULL ? condition : dd_event_type_name(type),
+             dd_severity_name(e.severity));
+    e.summary = summary;
+    for (size_t i = 0; i < r->n_sinks; i++)
+        if (dd_sink_kind(r->sinks[i]) == DD_SINK_ALERTMANAGER)
+            dd_sink_offer(r->sinks[i], &e, NULL, 0);
+}
+
+void run_sinks_offer_raised(run_t *r, int64_t now_ms) {
+    static const dd_event_type_t stream_types[RUN_S_N] = {DD_EVENT_QUALITY, DD_EVENT_VOLUME,
+                                                          DD_EVENT_FRESHNESS, DD_EVENT_FRESHNESS};
+    int any = 0;
+    for (size_t i = 0; i < r->n_sinks; i++)
+        any |= dd_sink_kind(r->sinks[i]) == DD_SINK_ALERTMANAGER;
+    if (!any)
+        return;
+    for (size_t k = 0; k < r->n_all; k++) {
+        run_stream_t *s = r->all[k];
+        if (s->keys != NULL)
+            continue; /* a parent of keys: its children have the states */
+        for (size_t i = 0; i < s->n_fields; i++) {
+            run_field_t *f = &s->fields[i];
+            if (f->drift.raised)
+                offer_raised(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift, now_ms);
+            for (int q = 0; q < RUN_Q_N; q++)
+                if (f->quality[q].raised)
+                    offer_raised(r, s, f->cfg->path, quality_names[q], DD_EVENT_QUALITY,
+                                 &f->quality[q], now_ms);
+        }
+        for (int c = 0; c < RUN_S_N; c++)
+            if (s->stream_alerts[c].raised)
+                offer_raised(r, s, NULL, stream_condition_names[c], stream_types[c],
+                             &s->stream_alerts[c], now_ms);
+    }
+}
+
 /* ---- alert states in checkpoints ------------------------------------------------------------ */
 
 #define ALERT_BYTES 30u

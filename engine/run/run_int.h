@@ -495,6 +495,9 @@ void run_sinks_check(struct run *r, int64_t now_ms);
 /* At shutdown: waits up to timeout_ms for the sinks' queues; logs what is left. */
 void run_sinks_drain(struct run *r, int64_t timeout_ms);
 void run_sinks_close(struct run *r);
+/* After a restart (run_eval.c): the conditions the state file says are raised, to Alertmanager,
+ * which would otherwise let them expire (endsAt) while they are still raised here. */
+void run_sinks_offer_raised(struct run *r, int64_t now_ms);
 /* An undecodable message to the dead-letter topic, with the reason in headers. */
 void run_dead_letter(run_t *r, run_stream_t *s, const rd_kafka_message_t *m,
                      dd_codec_err_t err, const char *detail);
