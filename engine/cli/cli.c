@@ -377,3 +377,12 @@ int dd_engine_main(int argc, char **argv) {
     const dd_command_t *c = find_command(first);
     return c != NULL ? c->run(argc - 1, argv + 1) : unknown_command(first);
 }
+
+void dd_cli_print_lines(const char *prefix, const char *text) {
+    for (const char *p = text; *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        const int len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
+        fprintf(stderr, "%s: %.*s\n", prefix, len, p);
+        p += len + (nl != NULL);
+    }
+}

@@ -75,4 +75,7 @@ const char *dd_cli_suggest(const char *word, size_t word_len, const char *const 
 int dd_cli_parse_u64(const char *cmd, const char *option, const char *text, uint64_t min,
                      uint64_t max, uint64_t *out);
 
+/* Writes each line of text (errors of a config file, one per line) to stderr as "PREFIX: LINE". */
+void dd_cli_print_lines(const char *prefix, const char *text);
+
 #endif /* DRIFTD_ENGINE_CLI_INT_H */

@@ -88,10 +88,10 @@ static int baseline_command(int argc, char **argv) {
         return 2;
     }
     dd_config_t *cfg = NULL;
-    char errstr[2048];
+    char errstr[8192];
     /* No connection is made: the kafka section (and its ${ENV:...}) is not needed. */
     if (dd_config_load_flags(config_path, DD_CONFIG_NO_KAFKA, &cfg, errstr, sizeof errstr) != 0) {
-        fprintf(stderr, "driftd baseline: %s\n", errstr);
+        dd_cli_print_lines("driftd baseline", errstr);
         return 2;
     }
     int status = 2;

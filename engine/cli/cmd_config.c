@@ -73,9 +73,9 @@ static int run_config(int argc, char **argv) {
     }
     const char *file = a.file;
     dd_config_t *cfg = NULL;
-    char err[1024];
+    char err[8192];
     if (dd_config_load(file, &cfg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "driftd config: %s\n", err);
+        dd_cli_print_lines("driftd config", err);
         return 2;
     }
     dd_run_memory_t mem;

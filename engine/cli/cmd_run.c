@@ -48,9 +48,9 @@ static int run_command(int argc, char **argv) {
         return 2;
     }
     dd_config_t *cfg = NULL;
-    char errstr[2048];
+    char errstr[8192];
     if (dd_config_load(v[OPT_CONFIG], &cfg, errstr, sizeof errstr) != 0) {
-        fprintf(stderr, "driftd run: %s\n", errstr);
+        dd_cli_print_lines("driftd run", errstr);
         return 2;
     }
     const int status = dd_run(cfg, &opt);

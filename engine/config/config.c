@@ -718,11 +718,14 @@ static int read_section(cfg_ctx_t *c, const cfg_node_t *root, const char *key) {
     const cfg_node_t *n = cfg_map_get(root, key);
     if (n == NULL && (s->table == NULL || s->optional))
         return 0;
+    const size_t before = c->path_len;
     const size_t mark = n != NULL ? cfg_path_key(c, key) : c->path_len;
     if (s->table != NULL
             ? cfg_read_table(c, n != NULL ? n : &absent, s->table, (char *)c->cfg + s->offset)
-            : s->read(c, n))
+            : s->read(c, n)) {
+        cfg_path_pop(c, before); /* the next section starts from the top */
         return -1;
+    }
     cfg_path_pop(c, mark);
     return 0;
 }
@@ -770,16 +773,28 @@ static int convert(cfg_ctx_t *c, const cfg_node_t *root) {
                            "a sequence of streams, each with name, topics, "
                            "codec and fields");
     const cfg_node_t *alerts = cfg_map_get(root, "alerts");
-    /* The streams need the registry, window and reference; mute needs the streams. */
-    if ((!(c->flags & DD_CONFIG_NO_KAFKA) && read_section(c, root, "kafka") != 0) ||
-        read_section(c, root, "schema_registry") != 0 ||
-        read_section(c, root, "window") != 0 || read_section(c, root, "reference") != 0 ||
-        read_section(c, root, "streams") != 0 || read_section(c, root, "alerts") != 0 ||
-        check_topic_loops(c, alerts ? alerts : root) != 0 ||
-        read_section(c, root, "alertmanager") != 0 || read_section(c, root, "webhook") != 0 ||
-        read_section(c, root, "pagerduty") != 0 || read_section(c, root, "events") != 0 ||
-        read_section(c, root, "state") != 0 || read_section(c, root, "http") != 0 ||
-        read_section(c, root, "log") != 0 || read_section(c, root, "limits") != 0)
+    /* Every section is read, so that one run reports every error, except those that build on a
+     * section that failed: the streams need the registry, window and reference; mute and the
+     * topic checks need the streams. */
+    int failed = 0;
+    failed |= !(c->flags & DD_CONFIG_NO_KAFKA) && read_section(c, root, "kafka") != 0;
+    int before_streams = read_section(c, root, "schema_registry") != 0;
+    before_streams |= read_section(c, root, "window") != 0;
+    before_streams |= read_section(c, root, "reference") != 0;
+    failed |= before_streams;
+    int streams_failed = before_streams || read_section(c, root, "streams") != 0;
+    failed |= streams_failed;
+    if (!streams_failed)
+        failed |= read_section(c, root, "alerts") != 0 ||
+                  check_topic_loops(c, alerts ? alerts : root) != 0;
+    static const char *const rest[] = {"alertmanager", "webhook", "pagerduty", "events",
+                                       "state",        "http",    "log",       "limits"};
+    for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
+        c->path_len = 0;
+        c->path[0] = '\0';
+        failed |= read_section(c, root, rest[i]) != 0;
+    }
+    if (failed)
         return -1;
     if (cfg->alerts.topic == NULL && !cfg->events.to_stdout && cfg->events.file == NULL &&
         cfg->alertmanager.url == NULL && cfg->webhook.url == NULL &&
@@ -878,6 +893,11 @@ int dd_config_parse_flags(const char *text, size_t len, const char *name, unsign
         rc = convert(&ctx, root);
     }
     cfg_tree_free(&tree);
+    if (rc != 0 && ctx.n_errors > CFG_ERRORS_MAX) {
+        const size_t used = strlen(errstr);
+        snprintf(errstr + used, errstr_size - used, "\n%s: and %u more errors", name,
+                 ctx.n_errors - CFG_ERRORS_MAX);
+    }
     if (rc != 0) {
         dd_config_free(cfg);
         return -1;

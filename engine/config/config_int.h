@@ -81,7 +81,12 @@ typedef struct cfg_ctx {
     size_t **field_order;       /* per stream: field indices sorted by path (arena) */
     dd_config_stream_t *stream; /* the stream being read (its fields' checks need its codec) */
     unsigned flags;             /* DD_CONFIG_NO_KAFKA, ... */
+    /* Every error is reported, one line each in err (up to CFG_ERRORS_MAX, then a count): a
+     * failed key, field or stream does not stop the reading of the ones beside it. */
+    unsigned n_errors;
 } cfg_ctx_t;
+
+#define CFG_ERRORS_MAX 20u
 
 /* ---- Messages (config_print.c) -------------------------------------------------------------- */
 /* Writes "NAME:LINE:COLUMN: KEYPATH: message" (position of node; "NAME: ..." when node is NULL)

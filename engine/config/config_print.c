@@ -16,14 +16,26 @@
 /* ---- Messages ------------------------------------------------------------------------------- */
 
 int cfg_vfail(cfg_ctx_t *c, const cfg_node_t *node, const char *fmt, va_list ap) {
-    char msg[768];
+    char msg[768], line[1400];
     vsnprintf(msg, sizeof(msg), fmt, ap);
     const char *sep = c->path_len > 0 ? ": " : "";
     if (node != NULL)
-        snprintf(c->err, c->err_size, "%s:%u:%u: %s%s%s", c->name, node->line, node->column,
+        snprintf(line, sizeof(line), "%s:%u:%u: %s%s%s", c->name, node->line, node->column,
                  c->path, sep, msg);
     else
-        snprintf(c->err, c->err_size, "%s: %s%s%s", c->name, c->path, sep, msg);
+        snprintf(line, sizeof(line), "%s: %s%s%s", c->name, c->path, sep, msg);
+    /* The first error replaces whatever err held; later ones follow on lines of their own while
+     * they fit (dd_config_parse adds the count of those that did not). */
+    if (c->n_errors == 0) {
+        snprintf(c->err, c->err_size, "%s", line);
+    } else if (c->n_errors < CFG_ERRORS_MAX) {
+        const size_t used = strlen(c->err);
+        if (used + 1 + strlen(line) < c->err_size)
+            snprintf(c->err + used, c->err_size - used, "\n%s", line);
+        else
+            c->n_errors = CFG_ERRORS_MAX; /* no room: the rest are counted */
+    }
+    c->n_errors++;
     return -1;
 }
 

@@ -275,17 +275,20 @@ static int read_fields(cfg_ctx_t *c, const cfg_node_t *seq, size_t si) {
         free(order);
         return cfg_fail(c, seq, "out of memory");
     }
+    int failed = 0;
     for (size_t i = 0; i < seq->n; i++) {
         const size_t mark = cfg_path_index(c, i);
         s->fields[i].at.line = seq->items[i]->line;
         s->fields[i].at.column = seq->items[i]->column;
-        if (cfg_read_table(c, seq->items[i], &cfg_field_table, &s->fields[i]) != 0) {
-            free(order);
-            return -1;
-        }
+        if (cfg_read_table(c, seq->items[i], &cfg_field_table, &s->fields[i]) != 0)
+            failed = 1; /* the other fields are read on: every error is reported */
         cfg_path_pop(c, mark);
-        order[i].path = s->fields[i].path;
+        order[i].path = s->fields[i].path != NULL ? s->fields[i].path : "";
         order[i].index = i;
+    }
+    if (failed) {
+        free(order);
+        return -1;
     }
     qsort(order, seq->n, sizeof(*order), path_entry_compare);
     size_t dup = (size_t)-1, first = 0;
@@ -478,7 +481,7 @@ static int stream_name(cfg_ctx_t *c, const cfg_node_t *map, void *section) {
                         "'%s' is not a stream name; expected letters, digits, _ and - only", shown);
     }
     for (const dd_config_stream_t *other = c->cfg->streams; other < s; other++)
-        if (strcmp(other->name, s->name) == 0)
+        if (other->name != NULL && strcmp(other->name, s->name) == 0)
             return cfg_fail(c, name,
                             "stream name '%s' is used twice (first at line %u, column "
                             "%u); expected unique names",
@@ -577,14 +580,23 @@ int cfg_read_streams(cfg_ctx_t *c, const cfg_node_t *seq) {
     if (cfg->streams == NULL || c->field_order == NULL)
         return cfg_fail(c, seq, "out of memory");
     uint64_t windows = 0; /* every key of a stream with keys has a window, in one state file */
+    int failed = 0;
     for (size_t i = 0; i < seq->n; i++) {
         const size_t mark = cfg_path_index(c, i);
         dd_config_stream_t *s = &cfg->streams[i];
         s->at.line = seq->items[i]->line;
         s->at.column = seq->items[i]->column;
         c->stream = s;
-        if (cfg_read_table(c, seq->items[i], &cfg_stream_table, s) != 0)
-            return -1;
+        if (failed) { /* after a failed stream, the others are read for their own errors */
+            cfg_read_table(c, seq->items[i], &cfg_stream_table, s);
+            cfg_path_pop(c, mark);
+            continue;
+        }
+        if (cfg_read_table(c, seq->items[i], &cfg_stream_table, s) != 0) {
+            failed = 1;
+            cfg_path_pop(c, mark);
+            continue;
+        }
         windows += 1 + (s->n_keys > 0 ? s->max_key_values : 0);
         if (windows > DD_CONFIG_WINDOWS_MAX)
             return cfg_fail_key(c, seq->items[i],
@@ -596,7 +608,7 @@ int cfg_read_streams(cfg_ctx_t *c, const cfg_node_t *seq) {
         cfg_path_pop(c, mark);
         cfg->n_streams = i + 1;
     }
-    return 0;
+    return failed ? -1 : 0;
 }
 
 /* ---- alerts.mute ---------------------------------------------------------------------------- */

@@ -646,39 +646,72 @@ static int check_table_keys(cfg_ctx_t *c, const cfg_node_t *map, const cfg_table
 
 int cfg_read_table(cfg_ctx_t *c, const cfg_node_t *map, const cfg_table_t *t, void *section) {
     /* With a variant key, keys are checked once its value says which apply. */
-    if (cfg_expect_mapping(c, map, t->expected) != 0 ||
-        (t->variant_key == NULL && check_table_keys(c, map, t, 0) != 0))
+    if (cfg_expect_mapping(c, map, t->expected) != 0)
         return -1;
+    const size_t base = c->path_len;
+    /* failed: some key failed (the table fails); blocked: a value could not be read, so keys
+     * that build on others (structured ones, checks) are not read or run after it. A check
+     * that fails blocks nothing: the value it judged is there. */
+    int failed = t->variant_key == NULL && check_table_keys(c, map, t, 0) != 0;
+    int blocked = 0;
+    cfg_path_pop(c, base);
     set_defaults(t, section);
     int64_t variant = 0;
+    /* After a key fails, the other keys' values are still read (so every wrong value is
+     * reported), but nothing that builds on keys read before: structured keys (CUSTOM, TABLE)
+     * and the checks that span keys, which would report the first failure again in other
+     * words. */
     for (size_t i = 0; i < t->n_keys; i++) {
         const cfg_key_t *k = &t->keys[i];
         const cfg_node_t *v = cfg_map_get(map, k->name);
         const int is_variant = t->variant_key != NULL && strcmp(k->name, t->variant_key) == 0;
         if (!cfg_key_applies(k, variant))
             continue;
-        if (v == NULL && (k->flags & CFG_K_REQUIRED))
-            return (is_variant && check_table_keys(c, map, t, 0) != 0)
-                       ? -1
-                       : cfg_missing(c, map, k->name, k->doc);
-        if (k->type == CFG_T_CUSTOM) {
-            if (k->read(c, map, section) != 0)
+        if (v == NULL && (k->flags & CFG_K_REQUIRED)) {
+            if (is_variant) {
+                if (check_table_keys(c, map, t, 0) == 0)
+                    cfg_missing(c, map, k->name, k->doc);
                 return -1;
+            }
+            cfg_missing(c, map, k->name, k->doc);
+            failed = blocked = 1;
+            continue;
+        }
+        if (blocked && (k->type == CFG_T_CUSTOM || k->type == CFG_T_TABLE))
+            continue;
+        if (k->type == CFG_T_CUSTOM) {
+            if (k->read(c, map, section) != 0) {
+                c->path_len = base;
+                c->path[base] = '\0';
+                failed = blocked = 1;
+                continue;
+            }
         } else if (v != NULL) {
             const size_t mark = cfg_path_key(c, k->name);
-            if (read_value(c, t, k, v, section) != 0)
-                return -1;
+            if (read_value(c, t, k, v, section) != 0) {
+                if (is_variant)
+                    return -1; /* which keys apply is unknown */
+                c->path_len = base;
+                c->path[base] = '\0';
+                failed = blocked = 1;
+                continue;
+            }
             cfg_path_pop(c, mark);
         } else {
             default_from_keys(t, k, section);
         }
         if (is_variant) {
             variant = cfg_key_int(k, section);
-            if (check_table_keys(c, map, t, variant) != 0)
-                return -1;
+            if (check_table_keys(c, map, t, variant) != 0) {
+                cfg_path_pop(c, base);
+                failed = 1; /* an unknown key: the known ones are read on */
+            }
         }
-        if (k->check != NULL && k->check(c, map, section) != 0)
-            return -1;
+        if (!blocked && k->check != NULL && k->check(c, map, section) != 0) {
+            c->path_len = base;
+            c->path[base] = '\0';
+            failed = 1;
+        }
     }
-    return 0;
+    return failed ? -1 : 0;
 }

@@ -51,8 +51,11 @@ static int is_integer(const char *v) {
     return v[i] == '\0' && digits > 0 && digits <= 18;
 }
 
-static void vlog(const run_log_t *log, dd_config_log_level_t level, const run_log_field_t *fields,
-                 size_t n_fields, const char *fmt, va_list ap) {
+__attribute__((format(printf, 5, 0))) static void vlog(const run_log_t *log,
+                                                       dd_config_log_level_t level,
+                                                       const run_log_field_t *fields,
+                                                       size_t n_fields, const char *fmt,
+                                                       va_list ap) {
     if (log != NULL && level > log->level)
         return;
     char msg[2048];

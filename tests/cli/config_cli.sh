@@ -177,4 +177,15 @@ expect_out "^Usage: driftd config check FILE"
 expect 0 "$driftd" --help
 expect_out "config +check a .driftd run. configuration"
 
+# Every error in one run, one line each, in file order, each with its position.
+printf '%s\n' 'kafka: {bootstrap.servers: x, no.such: 1}' 'streams:' \
+    '  - {name: s, topics: t, codec: json, fields: [{path: a, kind: numerik}, {path: b, kind: numeric, max_null_rate: 3}]}' \
+    'http: {listen: nope}' >"$tmp/many.yaml"
+expect 2 "$driftd" config check "$tmp/many.yaml"
+check "four errors, four lines" [ "$(wc -l <"$err")" -eq 4 ]
+expect_err "^driftd config: $tmp/many.yaml:1:31: kafka.no.such: 'no.such' is not a librdkafka property"
+expect_err "^driftd config: $tmp/many.yaml:3:64: streams\[0\].fields\[0\].kind: expected numeric or categorical, got 'numerik'$"
+expect_err "^driftd config: $tmp/many.yaml:3:114: streams\[0\].fields\[1\].max_null_rate: 3 is not a rate"
+expect_err "^driftd config: $tmp/many.yaml:4:16: http.listen: 'nope' is not an address"
+
 finish

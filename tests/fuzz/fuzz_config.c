@@ -2,7 +2,7 @@
  * arbitrary text.
  *
  * Checked on every input: the call returns; on failure there is no config and the message is one
- * line starting with "fuzz.yaml:"; on success the field count adds up, and — when no value came
+ * or more lines (every error found), each starting with "fuzz.yaml:"; on success the field count adds up, and — when no value came
  * from ${ENV:...} or ${FILE:...} — the printed form reads back and prints byte for byte the same.
  */
 #include <stdint.h>
@@ -28,11 +28,17 @@ static char *print(const dd_config_t *cfg, size_t *len) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dd_config_t *cfg = (dd_config_t *)1;
-    char err[1024];
+    char err[4096];
     err[0] = 'x';
     if (dd_config_parse((const char *)data, size, "fuzz.yaml", &cfg, err, sizeof(err)) != 0) {
-        if (cfg != NULL || strncmp(err, "fuzz.yaml:", 10) != 0 || strchr(err, '\n') != NULL)
+        if (cfg != NULL)
             abort();
+        for (const char *line = err; line != NULL;) {
+            if (strncmp(line, "fuzz.yaml:", 10) != 0)
+                abort();
+            line = strchr(line, '\n');
+            line = line != NULL ? line + 1 : NULL;
+        }
         return 0;
     }
     size_t fields = 0;
