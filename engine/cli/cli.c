@@ -6,6 +6,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
@@ -385,4 +390,81 @@ void dd_cli_print_lines(const char *prefix, const char *text) {
         fprintf(stderr, "%s: %.*s\n", prefix, len, p);
         p += len + (nl != NULL);
     }
+}
+
+/* ---- progress ------------------------------------------------------------------------------ */
+
+static struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    int on, stop, shown;
+    char line[512];
+    const char *unit;
+    _Atomic uint64_t count;
+    struct timespec start;
+} progress = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static double since(const struct timespec *t0) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+static void *progress_thread(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&progress.mu);
+    while (!progress.stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 500000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&progress.wake, &progress.mu, &until);
+        const double t = since(&progress.start);
+        if (progress.stop || t < 1.0)
+            continue;
+        char count[64] = "";
+        if (progress.unit != NULL)
+            snprintf(count, sizeof count, ": %" PRIu64 " %s",
+                     atomic_load_explicit(&progress.count, memory_order_relaxed), progress.unit);
+        fprintf(stderr, "\r\033[K%s%s, %.0f s", progress.line, count, t);
+        fflush(stderr);
+        progress.shown = 1;
+    }
+    pthread_mutex_unlock(&progress.mu);
+    return NULL;
+}
+
+void dd_cli_progress_begin(const char *cmd, const char *what, const char *unit) {
+    const char *env = getenv("DRIFTD_PROGRESS");
+    if (progress.on || !isatty(STDERR_FILENO) || (env != NULL && strcmp(env, "0") == 0))
+        return;
+    snprintf(progress.line, sizeof progress.line, "%s: %s", cmd, what);
+    progress.unit = unit;
+    atomic_store(&progress.count, 0);
+    progress.stop = progress.shown = 0;
+    clock_gettime(CLOCK_MONOTONIC, &progress.start);
+    progress.on = pthread_create(&progress.thread, NULL, progress_thread, NULL) == 0;
+}
+
+void dd_cli_progress_count(uint64_t n) {
+    atomic_store_explicit(&progress.count, n, memory_order_relaxed);
+}
+
+void dd_cli_progress_end(void) {
+    if (!progress.on)
+        return;
+    pthread_mutex_lock(&progress.mu);
+    progress.stop = 1;
+    pthread_cond_signal(&progress.wake);
+    pthread_mutex_unlock(&progress.mu);
+    pthread_join(progress.thread, NULL);
+    if (progress.shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    progress.on = 0;
 }

@@ -78,4 +78,13 @@ int dd_cli_parse_u64(const char *cmd, const char *option, const char *text, uint
 /* Writes each line of text (errors of a config file, one per line) to stderr as "PREFIX: LINE". */
 void dd_cli_print_lines(const char *prefix, const char *text);
 
+/* Progress of a long command on a terminal: while stderr is a terminal (and DRIFTD_PROGRESS is
+ * not 0), a thread rewrites one status line twice a second, "driftd gen: writing out.jsonl:
+ * 1,204,000 records, 12 s", starting after the first second so quick runs show nothing;
+ * dd_cli_progress_end erases it. Nothing is written when stderr is a file or a pipe. One at a
+ * time; the count is a relaxed atomic, cheap enough for every record. */
+void dd_cli_progress_begin(const char *cmd, const char *what, const char *unit);
+void dd_cli_progress_count(uint64_t n);
+void dd_cli_progress_end(void);
+
 #endif /* DRIFTD_ENGINE_CLI_INT_H */

@@ -140,7 +140,10 @@ static int baseline_command(int argc, char **argv) {
             goto out;
         }
     }
-    if (dd_run_snapshot(cfg, in, n_from, output, config_path, errstr, sizeof errstr) != 0) {
+    dd_cli_progress_begin("driftd baseline", "reading and sketching", NULL);
+    const int built = dd_run_snapshot(cfg, in, n_from, output, config_path, errstr, sizeof errstr);
+    dd_cli_progress_end();
+    if (built != 0) {
         fprintf(stderr, "driftd baseline: %s\n", errstr);
         goto out;
     }

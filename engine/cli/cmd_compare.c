@@ -281,10 +281,14 @@ static dd_dataset_t *load(const char *path, const char *input_format, const dd_c
     }
     dd_dataset_t *d = NULL;
     char err[1024];
+    char what[600];
+    snprintf(what, sizeof what, "reading %.500s", path);
+    dd_cli_progress_begin("driftd compare", what, NULL);
     const dd_codec_err_t e =
         kind == JSONL  ? dd_dataset_load_jsonl(path, NULL, hints, n_hints, &d, err, sizeof(err))
         : kind == AVRO ? dd_dataset_load_avro(path, hints, n_hints, &d, err, sizeof(err))
                        : dd_dataset_load_csv(path, NULL, hints, n_hints, &d, err, sizeof(err));
+    dd_cli_progress_end();
     if (e != DD_CODEC_OK) {
         fprintf(stderr, "driftd compare: %s\n", err);
         return NULL;
@@ -417,7 +421,10 @@ static int run_compare(int argc, char **argv) {
             goto done;
     }
     char err[1024];
-    if (dd_compare_datasets(ref, cur, &opt, &result, err, sizeof(err)) != 0) {
+    dd_cli_progress_begin("driftd compare", "judging", NULL);
+    const int compared = dd_compare_datasets(ref, cur, &opt, &result, err, sizeof(err));
+    dd_cli_progress_end();
+    if (compared != 0) {
         fprintf(stderr, "driftd compare: %s\n", err);
         goto done;
     }

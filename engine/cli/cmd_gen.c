@@ -302,6 +302,7 @@ static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
 }
 
 static void print_summary(const tally_t *t, uint64_t records, double seconds, int to_kafka) {
+    dd_cli_progress_end(); /* the status line goes before the summary */
     const double rps = seconds > 0 ? (double)records / seconds : 0.0;
     if (to_kafka)
         fprintf(stderr,
@@ -364,6 +365,7 @@ static int dead_broker(const gen_cli_t *c, tally_t *t) {
         return 1;
     if (t->delivered > 0 || t->down_since == 0 || now_s() - t->down_since < DEAD_BROKER_S)
         return 0;
+    dd_cli_progress_end();
     fprintf(stderr,
             "driftd gen: no broker reachable at %s for %.0f s and nothing delivered; check "
             "--brokers and that the broker runs\n",
@@ -442,6 +444,7 @@ static int produce_kafka(const gen_cli_t *c, const dd_gen_t *g, uint8_t *buf, si
             break;
         }
         attempted++;
+        dd_cli_progress_count(attempted);
         const int32_t partition =
             c->partitions > 0 ? (int32_t)(i % c->partitions) : RD_KAFKA_PARTITION_UA;
         rd_kafka_resp_err_t err;
@@ -577,6 +580,7 @@ static int write_file(const gen_cli_t *c, const dd_gen_t *g, uint8_t *buf, size_
         int poison = 0;
         uint8_t *dst = ocf ? block + block_len : buf;
         const size_t room = ocf ? block_cap - block_len : cap;
+        dd_cli_progress_count(i);
         if (dd_gen_record(g, i, dst, room, &len, NULL, &poison) != 0) {
             fprintf(stderr, "driftd gen: record %" PRIu64 " does not fit %zu bytes\n", i, room);
             status = 2;
@@ -690,8 +694,13 @@ static int run_gen(int argc, char **argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    char what[600];
+    snprintf(what, sizeof what, "%s %.500s", c.brokers != NULL ? "producing to" : "writing",
+             c.brokers != NULL ? c.topic : c.output);
+    dd_cli_progress_begin("driftd gen", what, "records");
     const int status = c.brokers != NULL ? produce_kafka(&c, g, buf, cap - 1)
                                          : write_file(&c, g, buf, cap - 1);
+    dd_cli_progress_end();
     free(buf);
     dd_gen_destroy(g);
     return status;

@@ -20,6 +20,8 @@ void dd_prom_init(dd_prom_t *p) {
     p->len = 0;
     p->cap = 0;
     p->failed = 0;
+    p->const_names = p->const_values = NULL;
+    p->n_const = 0;
 }
 
 void dd_prom_free(dd_prom_t *p) {
@@ -189,20 +191,40 @@ static size_t sample_head(dd_prom_t *p, const char *name, const char *const *lab
     }
     const size_t start = p->len;
     put_cstr(p, name);
-    if (n_labels > 0) {
-        put(p, "{", 1);
-        for (size_t i = 0; i < n_labels; i++) {
-            if (i > 0)
-                put(p, ",", 1);
-            put_cstr(p, label_names[i]);
-            put(p, "=\"", 2);
-            put_escaped(p, label_values != NULL ? label_values[i] : NULL, 1);
-            put(p, "\"", 1);
-        }
-        put(p, "}", 1);
+    size_t written = 0;
+    for (size_t i = 0; i < n_labels + p->n_const; i++) {
+        const int own = i < n_labels;
+        const char *ln = own ? label_names[i] : p->const_names[i - n_labels];
+        const char *lv = own ? (label_values != NULL ? label_values[i] : NULL)
+                             : p->const_values[i - n_labels];
+        int repeated = 0;
+        for (size_t j = 0; !own && j < n_labels; j++)
+            repeated |= strcmp(label_names[j], ln) == 0;
+        if (repeated)
+            continue;
+        put(p, written == 0 ? "{" : ",", 1);
+        put_cstr(p, ln);
+        put(p, "=\"", 2);
+        put_escaped(p, lv, 1);
+        put(p, "\"", 1);
+        written++;
     }
+    if (written > 0)
+        put(p, "}", 1);
     put(p, " ", 1);
     return start;
+}
+
+void dd_prom_set_const_labels(dd_prom_t *p, const char *const *names, const char *const *values,
+                              size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!dd_prom_label_name_ok(names[i])) {
+            p->failed = 1;
+            return;
+        }
+    p->const_names = names;
+    p->const_values = values;
+    p->n_const = n;
 }
 
 void dd_prom_sample(dd_prom_t *p, const char *name, const char *const *label_names,

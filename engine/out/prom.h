@@ -29,6 +29,10 @@ typedef struct dd_prom {
     char *data; /* NULL until something is written; owned by the dd_prom_t */
     size_t len, cap;
     int failed; /* an invalid name, an unknown type or out of memory (see above) */
+    /* Labels added after the given ones to every sample (dd_prom_set_const_labels); borrowed. */
+    const char *const *const_names;
+    const char *const *const_values;
+    size_t n_const;
 } dd_prom_t;
 
 void dd_prom_init(dd_prom_t *p);
@@ -36,6 +40,12 @@ void dd_prom_init(dd_prom_t *p);
 void dd_prom_free(dd_prom_t *p);
 /* Empties the text and clears `failed`; keeps the memory for the next rendering. */
 void dd_prom_reset(dd_prom_t *p);
+
+/* Labels written after the given ones on every later sample (e.g. team="ml" from the
+ * configuration), until set again; a sample's own label of the same name wins. The arrays are
+ * borrowed: they must outlive the samples' writing. Names are checked as label names. */
+void dd_prom_set_const_labels(dd_prom_t *p, const char *const *names, const char *const *values,
+                              size_t n);
 
 /* "# HELP name help" (skipped when help is NULL) and "# TYPE name type", type one of "counter",
  * "gauge", "histogram", "summary", "untyped". */

@@ -182,6 +182,9 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
     f->judged = d->judged;
     f->value = d->value;
     f->threshold = d->judged ? d->threshold_effective : NAN;
+    f->critical = d->judged ? d->verdict.critical : NAN;
+    f->p_value = d->judged ? d->verdict.p_value : NAN;
+    f->alpha = d->judged ? d->verdict.alpha : NAN;
     f->statistic = d->judged ? dd_method_name(d->method) : NULL;
     if (r->log.level >= DD_CONFIG_LOG_DEBUG)
         for (size_t k = 0; k < n; k++) {

@@ -79,7 +79,8 @@ typedef struct run_field {
     dd_alert_state_t quality[RUN_Q_N];
     /* the latest evaluation, for metrics */
     int judged;
-    double value, threshold;
+    double value, threshold; /* the effect and its warning floor */
+    double critical, p_value, alpha;
     const char *statistic;
 } run_field_t;
 
@@ -189,6 +190,7 @@ typedef struct run_stream {
     uint64_t records, bytes, late, decode_errors, type_errors, dead_letters;
     uint64_t future; /* of the late records: event time ahead of the clock */
     uint64_t decode_errors_by_reason[64];
+    uint64_t dead_letters_by_reason[64]; /* since start (not in checkpoints) */
     uint64_t records_at_eval, errors_at_eval; /* at the previous evaluation */
     uint64_t decoded;                   /* records decoded (loop thread; late ones included) */
     uint64_t eval_decoded, eval_errors; /* decoded and decode_errors when the evaluation began */

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -107,27 +108,13 @@ static void process_samples(run_t *r, dd_prom_t *p) {
     dd_prom_sample(p, "process_start_time_seconds", NULL, NULL, 0, r->start_time_s);
 }
 
-/* driftd_build_info: 1, with the version, the libraries, the instance and the labels of
- * alerts.labels (join them onto any series with group_left, docs/metrics.md). */
+/* driftd_build_info: 1, with the version, librdkafka's and the instance. */
 static void build_info(run_t *r, dd_prom_t *p) {
-    const dd_config_alerts_t *a = &r->cfg->alerts;
-    const char *ln[3 + DD_CONFIG_LABELS_MAX], *lv[3 + DD_CONFIG_LABELS_MAX];
-    ln[0] = "version";
-    lv[0] = DRIFTD_VERSION;
-    ln[1] = "librdkafka";
-    lv[1] = rd_kafka_version_str();
-    ln[2] = "driftd_instance";
-    lv[2] = r->instance;
-    size_t n = 3;
-    for (size_t i = 0; i < a->n_labels && n < 3 + DD_CONFIG_LABELS_MAX; i++) {
-        ln[n] = a->label_names[i];
-        lv[n] = a->label_values[i];
-        n++;
-    }
+    const char *ln[] = {"version", "librdkafka", "driftd_instance"};
+    const char *lv[] = {DRIFTD_VERSION, rd_kafka_version_str(), r->instance};
     dd_prom_family(p, "driftd_build_info", "gauge",
-                   "1, with the version, librdkafka's version, the instance name and the "
-                   "configured labels");
-    dd_prom_sample(p, "driftd_build_info", ln, lv, n, 1);
+                   "1, with the version, librdkafka's version and the instance name");
+    dd_prom_sample(p, "driftd_build_info", ln, lv, 3, 1);
 }
 
 static void sink_samples(run_t *r, dd_prom_t *p) {
@@ -217,6 +204,18 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
     RUN_OWNED(r);
     run_worker_wait_idle(r); /* windows and counts settle (batches being filled stay pending) */
     dd_prom_reset(p);
+    /* alerts.labels on every sample (team, model, ...) */
+    dd_prom_set_const_labels(p, r->cfg->alerts.label_names, r->cfg->alerts.label_values,
+                             r->cfg->alerts.n_labels);
+    dd_prom_family(p, "driftd_stream_info", "gauge",
+                   "1 per configured stream, with its role (features, predictions, labels) and "
+                   "codec");
+    for (size_t i = 0; i < r->n_streams; i++) {
+        const char *ln[] = {"stream", "role", "codec"};
+        const char *lv[] = {r->streams[i].cfg->name, dd_config_role_name(r->streams[i].cfg->role),
+                            dd_config_codec_name(r->streams[i].cfg->codec)};
+        dd_prom_sample(p, "driftd_stream_info", ln, lv, 3, 1);
+    }
     const char *sl[] = {"stream"};
     dd_prom_family(p, "driftd_records_total", "counter",
                    "Records decoded and counted into a window");
@@ -237,11 +236,16 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
                                    r->streams[i].decode_errors_by_reason[e]);
             }
     dd_prom_family(p, "driftd_dead_letters_total", "counter",
-                   "Messages handed to the dead-letter topic (those Kafka then refused are in "
-                   "driftd_event_failures_total)");
+                   "Messages handed to the dead-letter topic, by reason (those Kafka then refused "
+                   "are in driftd_event_failures_total)");
     for (size_t i = 0; i < r->n_streams; i++)
-        dd_prom_sample_u64(p, "driftd_dead_letters_total", sl, &r->streams[i].cfg->name, 1,
-                           r->streams[i].dead_letters);
+        for (int e = 0; e < 64; e++)
+            if (r->streams[i].dead_letters_by_reason[e] > 0) {
+                const char *v[] = {r->streams[i].cfg->name,
+                                   dd_codec_err_name((dd_codec_err_t)e)};
+                dd_prom_sample_u64(p, "driftd_dead_letters_total", rl, v, 2,
+                                   r->streams[i].dead_letters_by_reason[e]);
+            }
     dd_prom_family(p, "driftd_late_records_total", "counter",
                    "Records older than the window or the allowed lateness (counted, not added)");
     for (size_t i = 0; i < r->n_all; i++) { /* a stream with keys: behind its watermark */
@@ -306,6 +310,51 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
             dd_prom_sample(p, "driftd_field_statistic", ln, lv, n + 2, rf->value);
         }
     }
+    dd_prom_family(p, "driftd_field_threshold", "gauge",
+                   "The thresholds of each field's deciding statistic: level warning (drift from "
+                   "it) and critical");
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
+            const run_field_t *rf = &s->fields[f];
+            if (!rf->judged)
+                continue;
+            const char *ln[5], *lv[5];
+            const size_t n = stream_labels(s, ln, lv);
+            ln[n] = "field";
+            lv[n] = rf->cfg->path;
+            ln[n + 1] = "statistic";
+            lv[n + 1] = rf->statistic;
+            ln[n + 2] = "level";
+            lv[n + 2] = "warning";
+            dd_prom_sample(p, "driftd_field_threshold", ln, lv, n + 3, rf->threshold);
+            lv[n + 2] = "critical";
+            dd_prom_sample(p, "driftd_field_threshold", ln, lv, n + 3, rf->critical);
+        }
+    }
+    for (int which = 0; which < 2; which++) {
+        if (which == 0)
+            dd_prom_family(p, "driftd_field_p_value", "gauge",
+                           "The combined p-value of each field's tests at the latest evaluation");
+        else
+            dd_prom_family(p, "driftd_field_alpha", "gauge",
+                           "The level each field's p-value is compared with (the budgeted "
+                           "alpha)");
+        for (size_t i = 0; i < r->n_all; i++) {
+            const run_stream_t *s = r->all[i];
+            for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
+                const run_field_t *rf = &s->fields[f];
+                if (!rf->judged)
+                    continue;
+                const char *ln[3], *lv[3];
+                const size_t n = stream_labels(s, ln, lv);
+                ln[n] = "field";
+                lv[n] = rf->cfg->path;
+                dd_prom_sample(p, which ? "driftd_field_alpha" : "driftd_field_p_value", ln, lv,
+                               n + 1, which ? rf->alpha : rf->p_value);
+            }
+        }
+    }
     dd_prom_family(p, "driftd_field_drifted", "gauge",
                    "1 while a drift alert is raised on the field");
     for (size_t i = 0; i < r->n_all; i++) {
@@ -321,7 +370,11 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
     }
     dd_prom_family(p, "driftd_consumer_lag", "gauge",
                    "Messages between the consumed position and the partition's high watermark");
-    const char *pl[] = {"topic", "partition"};
+    const char *pl[] = {"topic", "partition", "group"};
+    const char *group = "";
+    for (size_t i = 0; i < r->cfg->n_kafka; i++)
+        if (strcmp(r->cfg->kafka[i].name, "group.id") == 0)
+            group = r->cfg->kafka[i].value;
     /* The high watermarks are those librdkafka last heard of: while no broker answers (or offset
      * commits fail) they are stale, and a lag from them would read 0 on a stuck consumer. No
      * sample then: the lag is unknown, and /readyz says why. */
@@ -336,8 +389,8 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
             continue;
         char part[16];
         snprintf(part, sizeof part, "%" PRId32, rp->partition);
-        const char *v[] = {rp->topic, part};
-        dd_prom_sample_u64(p, "driftd_consumer_lag", pl, v, 2,
+        const char *v[] = {rp->topic, part, group};
+        dd_prom_sample_u64(p, "driftd_consumer_lag", pl, v, 3,
                            hi > rp->next_offset ? (uint64_t)(hi - rp->next_offset) : 0);
     }
     dd_prom_family(p, "driftd_events_total", "counter", "Events emitted");

@@ -355,6 +355,7 @@ void run_dead_letter(run_t *r, run_stream_t *s, const rd_kafka_message_t *m,
                               m->len, e, h) == 0) {
             r->dead_letters_truncated++;
             s->dead_letters++;
+            s->dead_letters_by_reason[(unsigned)err & 63u]++;
             return;
         }
         r->dead_letters_failed++; /* h was taken over (destroyed on failure) */
@@ -371,6 +372,7 @@ void run_dead_letter(run_t *r, run_stream_t *s, const rd_kafka_message_t *m,
         return;
     }
     s->dead_letters++;
+    s->dead_letters_by_reason[(unsigned)err & 63u]++;
 }
 
 

@@ -134,4 +134,19 @@ expect_err '^driftd gen: no broker reachable at 127\.0\.0\.1:1 for 10 s and noth
 expect_no_err '^%[0-9]\|'
 check "it gave up within 20 s" [ $(( $(date +%s) - started )) -le 20 ]
 
+# Progress on a terminal (a pseudo-terminal from script(1)), none when stderr is not one.
+if command -v script >/dev/null; then
+    script -qec "$driftd gen --output $tmp/p.jsonl --records 40 --rate 20" "$tmp/typescript" >/dev/null
+    check "on a terminal: a status line with the count, erased before the summary" python3 -c '
+import re, sys
+t = open(sys.argv[1], "rb").read().decode()
+assert re.search(r"\r\x1b\[Kdriftd gen: writing \S+p\.jsonl: \d+ records, \d s", t), t
+assert "\r\x1b[K{\"records\":40," in t, t' "$tmp/typescript"
+    expect 0 "$driftd" gen --output "$tmp/p2.jsonl" --records 40 --rate 20
+    expect_no_err $'\r'
+    expect_no_err 'records, [0-9] s'
+else
+    fail "no script(1) (util-linux) to give gen a terminal"
+fi
+
 finish

@@ -270,6 +270,16 @@ assert f > 0 and d == 0, (f, d)
     else
         fail "no promtool (deploy/install-deps.sh installs prometheus)"
     fi
+    check "alerts.labels on every sample; role in driftd_stream_info; thresholds beside statistics" json '
+import re, sys
+samples = [l for l in open(sys.argv[1]) if l and not l.startswith("#")]
+bare = [l for l in samples if "team=\"ml-platform\"" not in l or "model=\"churn\"" not in l]
+assert samples and not bare, bare[:3]
+text = "".join(samples)
+assert re.search(r"^driftd_stream_info\{stream=\"features\",role=\"features\",codec=\"json\",team=", text, re.M)
+for level in ("warning", "critical"):
+    assert re.search(r"^driftd_field_threshold\{stream=\"features\",field=\"latency_ms\",statistic=\"[a-z_]+\",level=\"%s\"" % level, text, re.M), level
+' "$dir/wh.metrics.txt"
     check "every metric family on the page is in docs/metrics.md's table, and the reverse" json '
 import re, sys
 page = {l.split()[2] for l in open(sys.argv[1]) if l.startswith("# TYPE ")}

@@ -111,9 +111,10 @@ check "/readyz: 503 while checkpoints fail (a file where the state directory was
 rm "$dir/state" && mv "$dir/state.away" "$dir/state"
 check "/readyz: 200 again once a checkpoint is written" readyz 200 ready 10
 check "/metrics: the consumer lag while the broker answers" python3 -c '
-import sys, urllib.request
+import re, sys, urllib.request
 text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
-assert "\ndriftd_consumer_lag{topic=\"frozen\",partition=\"0\"} 0\n" in text, [l for l in text.splitlines() if "lag" in l]
+assert re.search(r"^driftd_consumer_lag\{topic=\"frozen\",partition=\"0\",group=\"[^\"]+\"\} 0$", text, re.M), \
+    [l for l in text.splitlines() if "lag" in l]
 ' "$port"
 # A broker restart mid-stream: 3,000 more records at 1,000 a second, the broker stopped and started
 # again after the first second of them (the idempotent producer retries across it).

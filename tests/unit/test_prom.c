@@ -435,6 +435,36 @@ static void test_basic_text(void **state) {
     dd_prom_free(NULL);
 }
 
+/* Constant labels (alerts.labels) follow a sample's own, on every sample, escaped like the
+ * others; a sample's own label of the same name wins; a bad name fails the page. */
+static void test_const_labels(void **state) {
+    (void)state;
+    dd_prom_t p;
+    dd_prom_init(&p);
+    const char *cn[] = {"team", "stream"};
+    const char *cv[] = {"ml \"core\"", "ignored"};
+    dd_prom_set_const_labels(&p, cn, cv, 2);
+    const char *ln[] = {"stream"};
+    const char *lv[] = {"features"};
+    dd_prom_family(&p, "driftd_records_total", "counter", NULL);
+    dd_prom_sample_u64(&p, "driftd_records_total", ln, lv, 1, 5);
+    dd_prom_family(&p, "driftd_events_total", "counter", NULL);
+    dd_prom_sample_u64(&p, "driftd_events_total", NULL, NULL, 0, 2);
+    assert_false(p.failed);
+    assert_string_equal(p.data,
+                        "# TYPE driftd_records_total counter\n"
+                        "driftd_records_total{stream=\"features\",team=\"ml \\\"core\\\"\"} 5\n"
+                        "# TYPE driftd_events_total counter\n"
+                        "driftd_events_total{team=\"ml \\\"core\\\"\",stream=\"ignored\"} 2\n");
+    parsed_t parsed;
+    parse_ok(&p, &parsed);
+    parsed_free(&parsed);
+    const char *bad[] = {"0team"};
+    dd_prom_set_const_labels(&p, bad, cv, 1);
+    assert_true(p.failed);
+    dd_prom_free(&p);
+}
+
 static void test_escaping(void **state) {
     (void)state;
     dd_prom_t p;
@@ -810,6 +840,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parser_rejects), cmocka_unit_test(test_basic_text),
         cmocka_unit_test(test_escaping),       cmocka_unit_test(test_special_values),
+        cmocka_unit_test(test_const_labels),
         cmocka_unit_test(test_roundtrip_random), cmocka_unit_test(test_invalid_names),
         cmocka_unit_test(test_growth),         cmocka_unit_test(test_out_of_memory),
     };
