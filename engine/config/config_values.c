@@ -677,8 +677,9 @@ int cfg_read_table(cfg_ctx_t *c, const cfg_node_t *map, const cfg_table_t *t, vo
             failed = blocked = 1;
             continue;
         }
-        if (blocked && (k->type == CFG_T_CUSTOM || k->type == CFG_T_TABLE))
-            continue;
+        if (blocked && (k->type == CFG_T_CUSTOM || k->type == CFG_T_TABLE || k->def_key != NULL ||
+                        k->min_key != NULL || k->max_key != NULL))
+            continue; /* builds on other keys, one of which may be the one that failed */
         if (k->type == CFG_T_CUSTOM) {
             if (k->read(c, map, section) != 0) {
                 c->path_len = base;

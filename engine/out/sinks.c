@@ -412,7 +412,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *opaque) {
     response_t *r = opaque;
     const size_t len = size * n;
     if (r->total + len > DD_SINK_RESPONSE_BYTES_MAX)
-        return 0; /* a body this large is not an answer we need: cut the transfer */
+        return len; /* more than we need: dropped (cutting the transfer would fail a 2xx) */
     r->total += len;
     const size_t room = sizeof r->text - 1 - r->len;
     const size_t take = len < room ? len : room;
@@ -458,7 +458,11 @@ static int post(dd_sink_t *s, CURL *c, const char *body, size_t len, const char 
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
     const CURLcode rc = curl_easy_perform(c);
+    /* Nothing of this call's stack or body stays pointed to by the handle. */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
     curl_slist_free_all(hdrs);
     if (rc != CURLE_OK) {
         snprintf(error, error_size, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
@@ -561,35 +565,42 @@ static void resend(dd_sink_t *s, CURL *c) {
     pthread_mutex_lock(&s->mu);
     const size_t n = s->n_active;
     active_t *copy = n ? calloc(n, sizeof(*copy)) : NULL;
+    size_t k_all = 0;
     for (size_t i = 0; copy != NULL && i < n; i++) {
-        copy[i].alert = strdup(s->active[i].alert);
-        copy[i].starts_ms = s->active[i].starts_ms;
-        if (copy[i].alert == NULL)
-            copy[i].alert = strdup("{}");
+        copy[k_all].alert = strdup(s->active[i].alert);
+        copy[k_all].starts_ms = s->active[i].starts_ms;
+        k_all += copy[k_all].alert != NULL; /* out of memory: that alert waits for the next */
     }
     pthread_mutex_unlock(&s->mu);
     if (copy == NULL)
         return;
-    const int64_t now = now_ms();
-    for (size_t off = 0; off < n; off += DD_SINK_BATCH_MAX) {
-        const size_t k = n - off < DD_SINK_BATCH_MAX ? n - off : DD_SINK_BATCH_MAX;
+    for (size_t off = 0; off < k_all; off += DD_SINK_BATCH_MAX) {
+        pthread_mutex_lock(&s->mu);
+        const int stop = s->stop;
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            break;
+        const int64_t now = now_ms();
+        const size_t k = k_all - off < DD_SINK_BATCH_MAX ? k_all - off : DD_SINK_BATCH_MAX;
         size_t len = 0;
-        int ok = 1;
-        for (size_t i = off; i < off + k; i++)
-            ok &= copy[i].alert != NULL;
-        char *body = ok ? am_body(copy + off, k, now + 4 * s->o.resend_every_ms, now, &len) : NULL;
+        char *body = am_body(copy + off, k, now + 4 * s->o.resend_every_ms, now, &len);
         if (body == NULL)
             continue;
         char error[256];
         const int r = post(s, c, body, len, NULL, error, sizeof error);
         free(body);
+        if (r != SENT) {
+            note_failure(s, error);
+        } else {
+            pthread_mutex_lock(&s->mu);
+            s->st.failing = 0;
+            pthread_mutex_unlock(&s->mu);
+        }
         pthread_mutex_lock(&s->mu);
         s->st.requests++;
         pthread_mutex_unlock(&s->mu);
-        if (r != SENT)
-            note_failure(s, error);
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < k_all; i++)
         free(copy[i].alert);
     free(copy);
 }
@@ -625,16 +636,19 @@ static void *sink_thread(void *arg) {
     while (!s->stop) {
         const int64_t now = mono_ms();
         item_t *it = s->head;
-        const int resend_due = s->o.kind == DD_SINK_ALERTMANAGER && s->n_active > 0 &&
-                               now >= s->next_resend_ms;
+        /* Queued events first; a re-send when none is due (it never holds them up for longer
+         * than one batch per DD_SINK_BATCH_MAX alerts). */
+        const int head_due = it != NULL && it->next_try_ms <= now;
+        const int resend_due = !head_due && s->o.kind == DD_SINK_ALERTMANAGER &&
+                               s->n_active > 0 && now >= s->next_resend_ms;
         if (resend_due) {
-            s->next_resend_ms = now + s->o.resend_every_ms;
             s->busy = 1;
             pthread_mutex_unlock(&s->mu);
             if (c != NULL)
                 resend(s, c);
             pthread_mutex_lock(&s->mu);
             s->busy = 0;
+            s->next_resend_ms = mono_ms() + s->o.resend_every_ms; /* from its end */
             continue;
         }
         if (it == NULL || it->next_try_ms > now) {
@@ -645,13 +659,8 @@ static void *sink_thread(void *arg) {
                 pthread_cond_broadcast(&s->idle);
             if (until == INT64_MAX) {
                 pthread_cond_wait(&s->wake, &s->mu);
-            } else {
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                const int64_t wait = until - now > 0 ? until - now : 1;
-                const int64_t at_ns = (int64_t)ts.tv_nsec + (wait % 1000) * 1000000;
-                ts.tv_sec += (time_t)(wait / 1000 + at_ns / 1000000000);
-                ts.tv_nsec = (long)(at_ns % 1000000000);
+            } else { /* wake's clock is CLOCK_MONOTONIC, as mono_ms: a clock step changes nothing */
+                const struct timespec ts = {(time_t)(until / 1000), (long)(until % 1000) * 1000000L};
                 pthread_cond_timedwait(&s->wake, &s->mu, &ts);
             }
             continue;
@@ -775,8 +784,12 @@ int dd_sink_start(const dd_sink_options_t *o, dd_sink_t **out, char *errstr, siz
     }
     s->rng = (uint64_t)mono_ms() ^ (uint64_t)(uintptr_t)s;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->wake, NULL);
-    pthread_cond_init(&s->idle, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wake, &attr);
+    pthread_cond_init(&s->idle, &attr);
+    pthread_condattr_destroy(&attr);
     if (s->url == NULL || pthread_create(&s->thread, NULL, sink_thread, s) != 0) {
         snprintf(errstr, errstr_size, "%s: cannot start its thread", dd_sink_kind_name(o->kind));
         dd_sink_stop(s);
@@ -804,13 +817,8 @@ int dd_sink_drain(dd_sink_t *s, int64_t timeout_ms) {
     pthread_mutex_lock(&s->mu);
     while ((s->head != NULL || s->busy) && mono_ms() < until) {
         pthread_cond_signal(&s->wake);
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 50 * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        const int64_t at = mono_ms() + 50; /* idle's clock is CLOCK_MONOTONIC */
+        const struct timespec ts = {(time_t)(at / 1000), (long)(at % 1000) * 1000000L};
         pthread_cond_timedwait(&s->idle, &s->mu, &ts);
     }
     const int empty = s->head == NULL;

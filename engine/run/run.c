@@ -344,7 +344,7 @@ static int run_loop(run_t *r) {
     int64_t next_ckpt = now + r->cfg->state.checkpoint_every_ms;
     int64_t next_metrics = 0;
     int ready = 0;
-    char ready_why[192] = "waiting for a partition assignment"; /* what /readyz says now */
+    char ready_why[256] = "waiting for a partition assignment"; /* what /readyz says now */
     r->last_message_ms = now; /* --stop-when-idle counts from the start until a record comes */
     while (!stop_signal && !r->fatal) {
         if (reopen_signal) {
@@ -402,8 +402,12 @@ static int run_loop(run_t *r) {
             dd_http_heartbeat(http, dd_http_clock_ms());
             /* Ready: partitions assigned and progress possible — the latest checkpoint or the one
              * before it written, offset commits taken, some broker reachable. */
-            char why[192] = "";
-            if (!r->assigned_any)
+            char why[256] = "", topic[128];
+            const size_t missing = run_topics_missing(r, topic, sizeof topic);
+            if (missing > 0)
+                snprintf(why, sizeof why, "waiting for topic %s to exist (%zu configured topic%s "
+                         "missing)", topic, missing, missing == 1 ? "" : "s");
+            else if (!r->assigned_any)
                 snprintf(why, sizeof why, "waiting for a partition assignment");
             else if (r->secure_failing)
                 snprintf(why, sizeof why, "%s", r->secure_error);
@@ -579,6 +583,9 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
             DRIFTD_VERSION, cfg->n_streams, cfg->n_fields);
     for (size_t i = 0; i < r->n_streams; i++) /* idleness counts from the start */
         r->streams[i].last_record_ms = run_now_ms();
+    if (run_topics_watch_start(r) != 0)
+        run_log(&r->log, DD_CONFIG_LOG_WARN,
+                "no thread to watch for missing topics: /readyz does not report them");
     if (run_worker_start(r) != 0)
         run_log(&r->log, DD_CONFIG_LOG_WARN,
                 "no sketch worker thread: batches are added on the loop thread");
@@ -589,6 +596,7 @@ static int run_open(run_t *r, const dd_config_t *cfg, dd_run_options_t *opt, cha
  * the embedder's counts. 0 after a clean drain, 1 when the final checkpoint failed. */
 static int run_drain(run_t *r) {
     run_log(&r->log, DD_CONFIG_LOG_INFO, "stopping (signal %d): draining", (int)stop_signal);
+    run_topics_watch_stop(r); /* before the consumer closes: it asks through it */
     if (r->http != NULL)
         dd_http_set_ready(r->http, 0, "shutting down");
     if (r->events_pending_len > 0 && run_events_file_flush(r) != 0)
@@ -641,6 +649,7 @@ static int run_drain(run_t *r) {
 
 /* Undoes run_open, whatever part of it was done. */
 static void run_close(run_t *r) {
+    run_topics_watch_stop(r); /* it uses the consumer */
     if (r->consumer != NULL)
         rd_kafka_destroy(r->consumer);
     if (r->producer != NULL) {

@@ -463,6 +463,7 @@ typedef struct run {
     int sink_failing[3];         /* what the log said last: failing or not */
     uint64_t sink_dropped[3];    /* drops the log has reported */
     int64_t sinks_checked_ms;
+    struct run_topic_watch *topic_watch; /* run_kafka.c: configured topics that do not exist */
     pthread_t owner;  /* the loop thread: the one thread that may touch this (RUN_OWNED) */
     int has_owner;    /* owner is set (run_open) */
 } run_t;
@@ -484,6 +485,12 @@ int run_kafka_open(run_t *r, char *errstr, size_t errstr_size);
 run_partition_t *run_position(run_t *r, const char *topic, int32_t partition, int create);
 /* The stream reading `topic`: by name, else by a ^regex subscription; SIZE_MAX when none. */
 size_t run_stream_of_topic(run_t *r, const char *topic);
+/* The configured topics (not ^regex ones) are looked up on a thread of their own every 5 s
+ * while one is missing (every 60 s once all exist), never on the loop; run_topics_missing
+ * gives how many are missing now and the first one's name (for /readyz). */
+int run_topics_watch_start(run_t *r);
+size_t run_topics_missing(run_t *r, char *first, size_t first_size);
+void run_topics_watch_stop(run_t *r);
 /* Commits the assigned partitions' positions (async or not). 0, or −1 (logged). */
 int run_commit_offsets(run_t *r, int async);
 

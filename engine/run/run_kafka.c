@@ -463,3 +463,122 @@ fail:
     return -1;
 }
 
+
+/* ---- configured topics that do not exist yet ------------------------------------------------ */
+
+struct run_topic_watch {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    int stop;
+    rd_kafka_t *rk;      /* the consumer: thread-safe, and it never creates topics */
+    char **topics;
+    size_t n_topics;
+    size_t missing;       /* under mu */
+    char first[256];      /* under mu */
+};
+
+static void *watch_topics(void *arg) {
+    struct run_topic_watch *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        pthread_mutex_unlock(&w->mu);
+        size_t missing = 0;
+        char first[256] = "";
+        for (size_t i = 0; i < w->n_topics; i++) {
+            pthread_mutex_lock(&w->mu);
+            const int stop = w->stop;
+            pthread_mutex_unlock(&w->mu);
+            if (stop)
+                break;
+            rd_kafka_topic_t *rkt = rd_kafka_topic_new(w->rk, w->topics[i], NULL);
+            if (rkt == NULL)
+                continue;
+            const struct rd_kafka_metadata *md = NULL;
+            const rd_kafka_resp_err_t err = rd_kafka_metadata(w->rk, 0, rkt, &md, 3000);
+            if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
+                md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+                if (missing++ == 0)
+                    snprintf(first, sizeof first, "%s", w->topics[i]);
+            }
+            if (md != NULL)
+                rd_kafka_metadata_destroy(md);
+            rd_kafka_topic_destroy(rkt);
+        }
+        pthread_mutex_lock(&w->mu);
+        w->missing = missing;
+        snprintf(w->first, sizeof w->first, "%s", first);
+        if (w->stop)
+            break;
+        struct timespec until; /* wake's clock is CLOCK_MONOTONIC */
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += missing > 0 ? 5 : 60;
+        pthread_cond_timedwait(&w->wake, &w->mu, &until);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int run_topics_watch_start(run_t *r) {
+    size_t n = 0;
+    for (size_t i = 0; i < r->cfg->n_streams; i++)
+        for (size_t t = 0; t < r->cfg->streams[i].n_topics; t++)
+            n += r->cfg->streams[i].topics[t][0] != '^';
+    if (n == 0 || r->consumer == NULL)
+        return 0;
+    struct run_topic_watch *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return -1;
+    w->topics = calloc(n, sizeof *w->topics);
+    for (size_t i = 0; w->topics != NULL && i < r->cfg->n_streams; i++)
+        for (size_t t = 0; t < r->cfg->streams[i].n_topics; t++)
+            if (r->cfg->streams[i].topics[t][0] != '^')
+                w->topics[w->n_topics++] = strdup(r->cfg->streams[i].topics[t]);
+    w->rk = r->consumer;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    if (w->topics == NULL || pthread_create(&w->thread, NULL, watch_topics, w) != 0) {
+        for (size_t i = 0; i < w->n_topics; i++)
+            free(w->topics[i]);
+        free(w->topics);
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->wake);
+        free(w);
+        return -1;
+    }
+    r->topic_watch = w;
+    return 0;
+}
+
+size_t run_topics_missing(run_t *r, char *first, size_t first_size) {
+    struct run_topic_watch *w = r->topic_watch;
+    if (w == NULL)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    const size_t n = w->missing;
+    snprintf(first, first_size, "%s", w->first);
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+void run_topics_watch_stop(run_t *r) {
+    struct run_topic_watch *w = r->topic_watch;
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL); /* after the request in flight, at most 3 s */
+    for (size_t i = 0; i < w->n_topics; i++)
+        free(w->topics[i]);
+    free(w->topics);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->wake);
+    free(w);
+    r->topic_watch = NULL;
+}

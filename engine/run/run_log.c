@@ -43,12 +43,26 @@ static size_t redact(const run_log_t *log, const char *msg, size_t len, char *ou
     return o;
 }
 
-/* A value that JSON may carry as a number: an optional '-' and 1 to 18 digits. */
-static int is_integer(const char *v) {
+/* partition and offset go out as JSON numbers (every other field is a string, whatever it
+ * looks like): digits without a leading zero, 1 to 18 of them. */
+static int is_number_field(const char *name, const char *v) {
+    if (strcmp(name, "partition") != 0 && strcmp(name, "offset") != 0)
+        return 0;
     size_t i = v[0] == '-', digits = 0;
+    if (v[i] == '0' && v[i + 1] != '\0')
+        return 0;
     for (; v[i] >= '0' && v[i] <= '9'; i++)
         digits++;
     return v[i] == '\0' && digits > 0 && digits <= 18;
+}
+
+/* A text line's message or value holds no control character: they would start a line of
+ * their own (a forged one, when a record's key brings it) or move the cursor. */
+static int has_control(const char *v, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7F)
+            return 1;
+    return 0;
 }
 
 __attribute__((format(printf, 5, 0))) static void vlog(const run_log_t *log,
@@ -84,19 +98,30 @@ __attribute__((format(printf, 5, 0))) static void vlog(const run_log_t *log,
             fputc(',', stderr);
             dd_json_write_string(stderr, fields[i].name, strlen(fields[i].name));
             fputc(':', stderr);
-            if (is_integer(fields[i].value))
+            if (is_number_field(fields[i].name, fields[i].value))
                 fputs(fields[i].value, stderr);
             else
                 dd_json_write_string(stderr, fields[i].value, strlen(fields[i].value));
         }
         fputs("}\n", stderr);
     } else {
-        fprintf(stderr, "%s %-5s %.*s", when, level_name(level), (int)len, text);
+        fprintf(stderr, "%s %-5s ", when, level_name(level));
+        if (has_control(text, len)) { /* \n, \r, ESC ... written as \xNN */
+            for (size_t i = 0; i < len; i++) {
+                const unsigned char ch = (unsigned char)text[i];
+                if (ch < 0x20 || ch == 0x7F)
+                    fprintf(stderr, "\\x%02x", ch);
+                else
+                    fputc(ch, stderr);
+            }
+        } else {
+            fwrite(text, 1, len, stderr);
+        }
         for (size_t i = 0; i < n_fields; i++) {
             const char *v = fields[i].value;
             if (v == NULL)
                 continue;
-            if (v[0] != '\0' && strpbrk(v, " \"=\t\n\\") == NULL) {
+            if (v[0] != '\0' && strpbrk(v, " \"=\\") == NULL && !has_control(v, strlen(v))) {
                 fprintf(stderr, " %s=%s", fields[i].name, v);
             } else { /* quoted, with \ " and control characters escaped as in JSON */
                 fprintf(stderr, " %s=", fields[i].name);

@@ -14,8 +14,9 @@
 #                 payload PagerDuty requires, then a resolve with the same dedup_key
 #   sighup        the events file renamed (logrotate) and SIGHUP: the process goes on, later
 #                 events go to a new file at the configured path, SIGTERM exits 0
-#   latetopic     a configured topic created 10 s after the start: /readyz says not ready until
-#                 its partitions are assigned, then its records are counted within 15 s
+#   latetopic     a configured topic created 10 s after the start, beside one that exists:
+#                 /readyz names it as missing (not ready) until it exists, then its records are
+#                 counted within 15 s of its creation and /readyz says ready
 #   idle          --stop-when-idle 3000 with records arriving every 0.5 s for 8 s: no stop while
 #                 they come, a stop about 3 s after the last, every record counted
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
@@ -395,27 +396,34 @@ scenario_sighup() {
 }
 
 scenario_latetopic() {
-    say "-- latetopic: a topic created 10 s after the start"
-    local topic=$pfx.late hport
-    reference || { fail "setup"; return; }
+    say "-- latetopic: a topic created 10 s after the start, beside one that exists"
+    local topic=$pfx.late other=$pfx.other hport
+    reference && "$tool" create "$bs" "$other" 1 || { fail "setup"; return; }
     hport=$(free_port)
-    config late "$topic" "http: {listen: 127.0.0.1:$hport}" >"$dir/late.yaml"
+    config late "$topic" "http: {listen: 127.0.0.1:$hport}" |
+        awk -v t="$other" '{print} /^streams:$/ {print "  - {name: other, topics: [" t "], codec: json, fields: [{path: amount, kind: numeric}]}"}' \
+        >"$dir/late.yaml"
     "$driftd" run -c "$dir/late.yaml" 2>"$dir/late.run.log" &
     local pid=$!
     pids+=($pid)
-    sleep 3
     local body
-    body=$(curl -s "http://127.0.0.1:$hport/readyz")
-    check "/readyz is not ready while the topic does not exist ($body)" grep -q 'not ready' <<<"$body"
+    waiting() {
+        body=$(curl -s "http://127.0.0.1:$hport/readyz")
+        grep -q "not ready: waiting for topic $topic to exist (1 configured topic missing)" <<<"$body" &&
+            grep -q '"assigned 1 partitions"' "$dir/late.run.log"
+    }
+    check "/readyz: not ready while a configured topic does not exist, though the other is assigned" \
+        until_ok 10 waiting
+    say "   /readyz: $body"
     sleep 7
-    "$tool" create "$bs" "$topic" 2 || { fail "create"; return; }
+    "$tool" create "$bs" "$topic" 2 || { fail "create (did driftd create the topic itself?)"; return; }
     local created
     created=$(date +%s)
     "$driftd" gen --brokers "$bs" --topic "$topic" --format json --records 2000 --seed 202 \
         --start-ms "$t0" --step-ms 5 >/dev/null 2>"$dir/late.gen.log" || { fail "gen"; return; }
     counted() { test "$(metric "$hport" 'driftd_records_total{stream="features"}')" = 2000; }
     check "its records are counted within 15 s of its creation" until_ok $((created + 15 - $(date +%s))) counted
-    check "/readyz says ready" until_ok 5 curl -sf "http://127.0.0.1:$hport/readyz" -o /dev/null
+    check "/readyz says ready" until_ok 10 curl -sf "http://127.0.0.1:$hport/readyz" -o /dev/null
     kill -TERM "$pid"
     wait "$pid"
     check "SIGTERM: exit 0" test $? -eq 0
