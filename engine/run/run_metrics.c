@@ -425,6 +425,10 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
         dd_prom_sample_u64(p, "driftd_evaluation_duration_seconds_count", NULL, NULL, 0,
                            r->eval_count);
     }
+    dd_prom_family(p, "driftd_evaluation_interval_seconds", "gauge",
+                   "How often each stream's window is evaluated (window.evaluate_every)");
+    dd_prom_sample(p, "driftd_evaluation_interval_seconds", NULL, NULL, 0,
+                   (double)r->cfg->window.evaluate_every_ms / 1000.0);
     raised_samples(r, p);
     sink_samples(r, p);
     build_info(r, p);
