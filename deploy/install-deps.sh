@@ -16,7 +16,9 @@ packages=(
     maven openjdk-17-jre-headless        # the local Kafka broker (deploy/kafka.sh)
     openssl                              # its test certificates (kafka.sh start --sasl-ssl)
     prometheus-alertmanager              # the Alertmanager the alert sink is tested against
-    prometheus                           # promtool, which checks the /metrics page
+    prometheus                           # promtool, which checks the /metrics page and deploy/prometheus
+    systemd                              # systemd-analyze verify of deploy/systemd
+    mmdebstrap podman                    # deploy/package.sh: a clean Debian root, the container image
 )
 
 missing=()
