@@ -40,6 +40,14 @@ want 'StateDirectory=driftd/%i'
 want 'LogsDirectory=driftd/%i'
 want 'NoNewPrivileges=yes'
 want 'ProtectSystem=strict'
+# The sysusers file makes the unit's user, with no login shell.
+mkdir -p "$tmp/root/etc"
+if systemd-sysusers --root="$tmp/root" "$src/deploy/systemd/driftd.sysusers" >"$tmp/sysusers.log" 2>&1 &&
+    grep -q '^driftd:x:[0-9]*:[0-9]*:.*:/var/lib/driftd:/usr/sbin/nologin$' "$tmp/root/etc/passwd"; then
+    ok "systemd-sysusers makes the user driftd (no login)"
+else
+    fail "systemd-sysusers:"; cat "$tmp/sysusers.log"
+fi
 stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' "$unit")
 drain=$("$driftd" config check --print "$src/deploy/examples/driftd.yaml" 2>/dev/null | sed -n 's/^  shutdown_timeout: "*\([0-9]*\)s"*$/\1/p')
 if [ -n "$stop" ] && [ -n "$drain" ] && [ "$stop" -gt "$drain" ]; then
