@@ -40,9 +40,9 @@ build_tree build-fuzz clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_FUZZ=O
 # ThreadSanitizer: only the tests of driftd's own threads (tests/CMakeLists.txt), so only their targets
 CC=gcc cmake -S . -B build-tsan -DDRIFTD_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDRIFTD_TSAN=ON \
     >"$logs/build-tsan.configure.log" 2>&1 || { tail -n 30 "$logs/build-tsan.configure.log"; fail "configuring build-tsan failed"; }
-cmake --build build-tsan -j "$jobs" --target unit_run_stream unit_run_keys unit_registry >"$logs/build-tsan.build.log" 2>&1 ||
+cmake --build build-tsan -j "$jobs" --target unit_run_stream unit_run_keys unit_registry unit_sinks >"$logs/build-tsan.build.log" 2>&1 ||
     { grep -E -A5 'error|warning' "$logs/build-tsan.build.log" | head -n 60; fail "building build-tsan failed"; }
-echo "built build-tsan (unit_run_stream, unit_run_keys, unit_registry)"
+echo "built build-tsan (unit_run_stream, unit_run_keys, unit_registry, unit_sinks)"
 
 step "python oracle venv (pinned)"
 bash deploy/python-venv.sh build || fail "making the oracle venv failed"
