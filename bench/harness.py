@@ -205,7 +205,7 @@ def main(argv):
     if not os.path.exists(a.python) and all(s in NO_PEERS for s in a.suites):
         a.python = sys.executable  # only suites without peers: any Python 3 will do
     if not os.path.exists(a.python):
-        print("bench/run: no peer Python at %s (deploy/bench-venv.sh BUILD makes it)" % a.python,
+        print("bench/run: no peer Python at %s (bench/venv.sh BUILD makes it)" % a.python,
               file=sys.stderr)
         return 2
     os.makedirs(a.results, exist_ok=True)

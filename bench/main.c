@@ -45,7 +45,7 @@ static void usage(FILE *out) {
             "                      for other decoders\n"
             "  --repeats N         timed runs; the median is reported (default 9)\n"
             "  --peer-python PY    a Python with bench/peers/requirements.txt installed\n"
-            "                      (deploy/bench-venv.sh build makes build/bench-venv/bin/python)\n");
+            "                      (bench/venv.sh build makes build/bench-venv/bin/python)\n");
 }
 
 static int parse_size(const char *opt, const char *text, size_t min, size_t max, size_t *out) {

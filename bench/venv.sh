@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-venv.sh BUILD_DIR — makes BUILD_DIR/bench-venv with the pinned benchmark peers
+# bench/venv.sh BUILD_DIR — makes BUILD_DIR/bench-venv with the pinned benchmark peers
 # (bench/peers/requirements.txt: numpy, DataSketches, scipy, pandas, Evidently, matplotlib and
 # everything they pull in), BUILD_DIR/bench-venv-whylogs (requirements-whylogs.txt: the e2e
 # suite's confluent-kafka + whylogs consumer) and BUILD_DIR/bench-venv-alibi
@@ -7,7 +7,7 @@
 # requirements change. Wheels only: building scipy or pandas from source on a 2-core machine
 # would take longer than every suite.
 set -euo pipefail
-[ $# -eq 1 ] || { echo "usage: deploy/bench-venv.sh BUILD_DIR" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: bench/venv.sh BUILD_DIR" >&2; exit 2; }
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # name of the venv under BUILD_DIR, its requirements file
 make_venv() {
