@@ -146,6 +146,23 @@ size_t dd_event_key(const dd_event_t *e, char *buf, size_t cap) {
     return dd_json_buf_finish(&b);
 }
 
+void dd_event_keys_text(const dd_event_t *e, char *out, size_t cap) {
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    if (e->n_keys == 0)
+        return;
+    dd_event_t bare = *e;
+    bare.instance = NULL;
+    bare.field = NULL;
+    bare.condition = NULL;
+    char whole[600];
+    dd_event_key(&bare, whole, sizeof whole);
+    const char *brace = strchr(whole, '{'), *end = strrchr(whole, '}');
+    if (brace != NULL && end != NULL && end > brace)
+        snprintf(out, cap, "%.*s", (int)(end - brace + 1), brace);
+}
+
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     const unsigned char *p = data;
     for (size_t i = 0; i < n; i++) {

@@ -171,6 +171,10 @@ size_t dd_event_summary(const dd_event_t *e, char *buf, size_t cap);
  * the length the whole key needs. */
 size_t dd_event_key(const dd_event_t *e, char *buf, size_t cap);
 
+/* The key values' part of the key, "{k=v,…}" (encoded as in the key), or "" for a stream
+ * without keys; cut to cap. For labels and log fields. */
+void dd_event_keys_text(const dd_event_t *e, char *out, size_t cap);
+
 #define DD_EVENT_ID_SIZE 37   /* 36 characters and the NUL */
 #define DD_EVENT_TIME_SIZE 32
 

@@ -116,22 +116,6 @@ static void member(dd_json_buf_t *b, int *first, const char *name, const char *v
     dd_json_buf_string(b, value, strlen(value));
 }
 
-/* The key fields of a keyed stream as one text, "{model=v2,segment=eu}"; "" otherwise. */
-static void keys_text(const dd_event_t *e, char *out, size_t cap) {
-    out[0] = '\0';
-    if (e->n_keys == 0)
-        return;
-    dd_event_t bare = *e;
-    bare.instance = NULL;
-    bare.field = NULL;
-    bare.condition = NULL;
-    char whole[600];
-    dd_event_key(&bare, whole, sizeof whole);
-    const char *brace = strchr(whole, '{'), *end = strrchr(whole, '}');
-    if (brace != NULL && end != NULL && end > brace)
-        snprintf(out, cap, "%.*s", (int)(end - brace + 1), brace);
-}
-
 static dd_severity_t effective_severity(const dd_event_t *e) {
     return e->type == DD_EVENT_RESOLVED ? e->resolved.severity : e->severity;
 }
@@ -140,7 +124,7 @@ size_t dd_sink_alertmanager_alert(const dd_event_t *e, char *buf, size_t cap) {
     dd_json_buf_t b;
     dd_json_buf_init(&b, buf, cap);
     char keys[600];
-    keys_text(e, keys, sizeof keys);
+    dd_event_keys_text(e, keys, sizeof keys);
     const dd_severity_t sev = effective_severity(e);
     dd_json_buf_cstr(&b, "{\"labels\":{");
     int first = 1;

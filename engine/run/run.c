@@ -140,6 +140,18 @@ static run_stream_t *stream_for(run_t *r, rd_kafka_topic_t *rkt) {
     return &r->streams[s];
 }
 
+/* The log fields of a record (run_log_kv): stream (NULL: left out), topic, partition, offset;
+ * part and off hold the numbers' text. */
+static void record_fields(const rd_kafka_message_t *m, const char *stream, char part[16],
+                          char off[24], run_log_field_t out[4]) {
+    snprintf(part, 16, "%" PRId32, m->partition);
+    snprintf(off, 24, "%" PRId64, m->offset);
+    out[0] = (run_log_field_t){"stream", stream};
+    out[1] = (run_log_field_t){"topic", rd_kafka_topic_name(m->rkt)};
+    out[2] = (run_log_field_t){"partition", part};
+    out[3] = (run_log_field_t){"offset", off};
+}
+
 /* One message from the consumer: 1 when it was kept (an event-time buffer holds it, run_align.c),
  * 0 when the caller destroys it. */
 static int handle_message(run_t *r, rd_kafka_message_t *m, int64_t now_ms) {
@@ -200,10 +212,9 @@ int run_record(run_t *r, run_partition_t *pos, rd_kafka_message_t *m, int64_t no
             return RUN_RECORD_DONE;
         }
         char part[16], off[24];
-        snprintf(part, sizeof part, "%" PRId32, m->partition);
-        snprintf(off, sizeof off, "%" PRId64, m->offset);
-        const run_log_field_t where[] = {{"topic", topic}, {"partition", part}, {"offset", off}};
-        run_log_kv(&r->log, DD_CONFIG_LOG_WARN, where, 3,
+        run_log_field_t where[4];
+        record_fields(m, NULL, part, off, where);
+        run_log_kv(&r->log, DD_CONFIG_LOG_WARN, where, 4,
                    "%s [%" PRId32 "]: the log ends at offset %" PRId64 ", before offset %" PRId64
                    " counted up to: the topic was re-created or truncated; counting on from "
                    "offset %" PRId64 " (auto.offset.reset)",
@@ -251,12 +262,8 @@ int run_record(run_t *r, run_partition_t *pos, rd_kafka_message_t *m, int64_t no
         rd_kafka_topic_partition_list_destroy(l);
         if (!again) { /* a schema id seen for the first time is routine; a failing registry not */
             char part[16], off[24];
-            snprintf(part, sizeof part, "%" PRId32, m->partition);
-            snprintf(off, sizeof off, "%" PRId64, m->offset);
-            const run_log_field_t where[] = {{"stream", s->cfg->name},
-                                             {"topic", rd_kafka_topic_name(m->rkt)},
-                                             {"partition", part},
-                                             {"offset", off}};
+            run_log_field_t where[4];
+            record_fields(m, s->cfg->name, part, off, where);
             run_log_kv(&r->log, wait > 0 ? DD_CONFIG_LOG_WARN : DD_CONFIG_LOG_INFO, where, 4,
                        "stream %s: %s [%" PRId32 "] offset %" PRId64
                        ": %s; the partition waits %" PRId64
@@ -271,13 +278,9 @@ int run_record(run_t *r, run_partition_t *pos, rd_kafka_message_t *m, int64_t no
         s->decode_errors_by_reason[(unsigned)err & 63u]++;
         if (s->decode_errors <= 10 || (s->decode_errors & (s->decode_errors - 1)) == 0) {
             char part[16], off[24];
-            snprintf(part, sizeof part, "%" PRId32, m->partition);
-            snprintf(off, sizeof off, "%" PRId64, m->offset);
-            const run_log_field_t where[] = {{"stream", s->cfg->name},
-                                             {"topic", rd_kafka_topic_name(m->rkt)},
-                                             {"partition", part},
-                                             {"offset", off},
-                                             {"reason", dd_codec_err_name(err)}};
+            run_log_field_t where[5];
+            record_fields(m, s->cfg->name, part, off, where);
+            where[4] = (run_log_field_t){"reason", dd_codec_err_name(err)};
             run_log_kv(&r->log, DD_CONFIG_LOG_WARN, where, 5,
                        "stream %s: %s [%" PRId32 "] offset %" PRId64 ": %s (%" PRIu64
                        " undecodable so far)",

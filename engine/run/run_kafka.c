@@ -519,6 +519,15 @@ static void *watch_topics(void *arg) {
     return NULL;
 }
 
+static void watch_free(struct run_topic_watch *w) {
+    for (size_t i = 0; i < w->n_topics; i++)
+        free(w->topics[i]);
+    free(w->topics);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->wake);
+    free(w);
+}
+
 int run_topics_watch_start(run_t *r) {
     size_t n = 0;
     for (size_t i = 0; i < r->cfg->n_streams; i++)
@@ -542,12 +551,7 @@ int run_topics_watch_start(run_t *r) {
     pthread_cond_init(&w->wake, &attr);
     pthread_condattr_destroy(&attr);
     if (w->topics == NULL || pthread_create(&w->thread, NULL, watch_topics, w) != 0) {
-        for (size_t i = 0; i < w->n_topics; i++)
-            free(w->topics[i]);
-        free(w->topics);
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->wake);
-        free(w);
+        watch_free(w);
         return -1;
     }
     r->topic_watch = w;
@@ -574,11 +578,6 @@ void run_topics_watch_stop(run_t *r) {
     pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL); /* after the request in flight, at most 3 s */
-    for (size_t i = 0; i < w->n_topics; i++)
-        free(w->topics[i]);
-    free(w->topics);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->wake);
-    free(w);
+    watch_free(w);
     r->topic_watch = NULL;
 }

@@ -200,6 +200,50 @@ static void raised_samples(run_t *r, dd_prom_t *p) {
     }
 }
 
+static double field_value(const run_field_t *f) {
+    return f->value;
+}
+static double field_threshold(const run_field_t *f) {
+    return f->threshold;
+}
+static double field_critical(const run_field_t *f) {
+    return f->critical;
+}
+static double field_p_value(const run_field_t *f) {
+    return f->p_value;
+}
+static double field_alpha(const run_field_t *f) {
+    return f->alpha;
+}
+
+/* One sample per judged field of every window: stream[, key], field, then statistic (when
+ * with_statistic) and extra_name="extra_value" (when extra_name is not NULL). */
+static void judged_samples(run_t *r, dd_prom_t *p, const char *family, int with_statistic,
+                           const char *extra_name, const char *extra_value,
+                           double (*value)(const run_field_t *)) {
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
+            const run_field_t *rf = &s->fields[f];
+            if (!rf->judged)
+                continue;
+            const char *ln[5], *lv[5];
+            size_t n = stream_labels(s, ln, lv);
+            ln[n] = "field";
+            lv[n++] = rf->cfg->path;
+            if (with_statistic) {
+                ln[n] = "statistic";
+                lv[n++] = rf->statistic;
+            }
+            if (extra_name != NULL) {
+                ln[n] = extra_name;
+                lv[n++] = extra_value;
+            }
+            dd_prom_sample(p, family, ln, lv, n, value(rf));
+        }
+    }
+}
+
 void run_render_metrics(run_t *r, dd_prom_t *p) {
     RUN_OWNED(r);
     run_worker_wait_idle(r); /* windows and counts settle (batches being filled stay pending) */
@@ -295,66 +339,18 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
     window_samples(r, p, "driftd_reference_records", reference_records_of);
     dd_prom_family(p, "driftd_field_statistic", "gauge",
                    "The latest value of each field's deciding statistic");
-    for (size_t i = 0; i < r->n_all; i++) {
-        const run_stream_t *s = r->all[i];
-        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
-            const run_field_t *rf = &s->fields[f];
-            if (!rf->judged)
-                continue;
-            const char *ln[4], *lv[4];
-            const size_t n = stream_labels(s, ln, lv);
-            ln[n] = "field";
-            lv[n] = rf->cfg->path;
-            ln[n + 1] = "statistic";
-            lv[n + 1] = rf->statistic;
-            dd_prom_sample(p, "driftd_field_statistic", ln, lv, n + 2, rf->value);
-        }
-    }
+    judged_samples(r, p, "driftd_field_statistic", 1, NULL, NULL, field_value);
     dd_prom_family(p, "driftd_field_threshold", "gauge",
                    "The thresholds of each field's deciding statistic: level warning (drift from "
                    "it) and critical");
-    for (size_t i = 0; i < r->n_all; i++) {
-        const run_stream_t *s = r->all[i];
-        for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
-            const run_field_t *rf = &s->fields[f];
-            if (!rf->judged)
-                continue;
-            const char *ln[5], *lv[5];
-            const size_t n = stream_labels(s, ln, lv);
-            ln[n] = "field";
-            lv[n] = rf->cfg->path;
-            ln[n + 1] = "statistic";
-            lv[n + 1] = rf->statistic;
-            ln[n + 2] = "level";
-            lv[n + 2] = "warning";
-            dd_prom_sample(p, "driftd_field_threshold", ln, lv, n + 3, rf->threshold);
-            lv[n + 2] = "critical";
-            dd_prom_sample(p, "driftd_field_threshold", ln, lv, n + 3, rf->critical);
-        }
-    }
-    for (int which = 0; which < 2; which++) {
-        if (which == 0)
-            dd_prom_family(p, "driftd_field_p_value", "gauge",
-                           "The combined p-value of each field's tests at the latest evaluation");
-        else
-            dd_prom_family(p, "driftd_field_alpha", "gauge",
-                           "The level each field's p-value is compared with (the budgeted "
-                           "alpha)");
-        for (size_t i = 0; i < r->n_all; i++) {
-            const run_stream_t *s = r->all[i];
-            for (size_t f = 0; s->keys == NULL && f < s->n_fields; f++) {
-                const run_field_t *rf = &s->fields[f];
-                if (!rf->judged)
-                    continue;
-                const char *ln[3], *lv[3];
-                const size_t n = stream_labels(s, ln, lv);
-                ln[n] = "field";
-                lv[n] = rf->cfg->path;
-                dd_prom_sample(p, which ? "driftd_field_alpha" : "driftd_field_p_value", ln, lv,
-                               n + 1, which ? rf->alpha : rf->p_value);
-            }
-        }
-    }
+    judged_samples(r, p, "driftd_field_threshold", 1, "level", "warning", field_threshold);
+    judged_samples(r, p, "driftd_field_threshold", 1, "level", "critical", field_critical);
+    dd_prom_family(p, "driftd_field_p_value", "gauge",
+                   "The combined p-value of each field's tests at the latest evaluation");
+    judged_samples(r, p, "driftd_field_p_value", 0, NULL, NULL, field_p_value);
+    dd_prom_family(p, "driftd_field_alpha", "gauge",
+                   "The level each field's p-value is compared with (the budgeted alpha)");
+    judged_samples(r, p, "driftd_field_alpha", 0, NULL, NULL, field_alpha);
     dd_prom_family(p, "driftd_field_drifted", "gauge",
                    "1 while a drift alert is raised on the field");
     for (size_t i = 0; i < r->n_all; i++) {

@@ -300,18 +300,8 @@ file_done:
         dd_sink_offer(r->sinks[i], e, r->scratch, need); /* drops are counted and logged there */
     if (rc != 0)
         r->events_failed++;
-    char keys[512] = "";
-    if (e->n_keys > 0) { /* the key part of the event's key: "{k=v,…}" */
-        dd_event_t bare = *e;
-        bare.instance = NULL;
-        bare.field = NULL;
-        bare.condition = NULL;
-        char whole[512];
-        dd_event_key(&bare, whole, sizeof whole);
-        const char *brace = strchr(whole, '{'), *end = strrchr(whole, '}');
-        if (brace != NULL && end != NULL && end > brace)
-            snprintf(keys, sizeof keys, "%.*s", (int)(end - brace + 1), brace);
-    }
+    char keys[512];
+    dd_event_keys_text(e, keys, sizeof keys);
     char id[DD_EVENT_ID_SIZE];
     if (e->id == NULL)
         dd_event_make_id(e, id);

@@ -70,14 +70,4 @@ expect_error "^driftd baseline: --from expects \[STREAM=\]DATA$" "$driftd" basel
 expect_error "^driftd baseline: unknown option '--form'; did you mean '--from'\? \(see 'driftd baseline --help'\)$" "$driftd" baseline -c "$tmp/one.yaml" --form "$tmp/ref.jsonl" -o "$tmp/x"
 check "failed runs write no snapshot" [ ! -e "$tmp/x" ]
 
-# No connection is made, so the kafka section is not needed: absent, or with an ${ENV:...}
-# that is not set (a config shared with `driftd run`).
-sed 's/^kafka: .*/kafka: {bootstrap.servers: "${ENV:DRIFTD_TEST_UNSET_BOOTSTRAP}"}/' "$tmp/one.yaml" >"$tmp/env.yaml"
-expect 0 env -u DRIFTD_TEST_UNSET_BOOTSTRAP "$driftd" baseline -c "$tmp/env.yaml" --from "$tmp/ref.jsonl" -o "$tmp/snap5"
-expect_out 'snap5: stream features: 5000 records, 3 fields'
-grep -v '^kafka:' "$tmp/one.yaml" >"$tmp/nokafka.yaml"
-expect 0 "$driftd" baseline -c "$tmp/nokafka.yaml" --from "$tmp/ref.jsonl" -o "$tmp/snap6"
-check "the same snapshot without kafka settings" cmp -s <("$driftd" inspect "$tmp/snap5" --format json | grep -v _ms) \
-    <("$driftd" inspect "$tmp/snap6" --format json | grep -v _ms)
-
 finish
