@@ -594,6 +594,9 @@ uint64_t dd_window_rows(const dd_window_t *w);
 uint64_t dd_window_rows_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms);
 int64_t dd_window_pane_ms(const dd_window_t *w);   /* 0 for NULL */
 uint32_t dd_window_n_panes(const dd_window_t *w); /* 0 for NULL */
+/* Sets a window of n_panes panes may add for its cache of merged blocks (window.c: merges cost
+ * O(log n_panes) sets, not n_panes), each as large as a pane's at most; 0 below 32 panes. */
+size_t dd_window_cache_sets(uint32_t n_panes);
 
 /* Time range: timestamps t_ms with |t_ms| > DD_WINDOW_TIME_MS_MAX (about 146 million years from
  * 1970) are refused, so pane arithmetic never overflows: dd_window_pane_for returns NULL for them

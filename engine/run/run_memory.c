@@ -67,6 +67,8 @@ int dd_run_memory_check(const dd_config_t *cfg, dd_run_memory_t *out, char *errs
     r.cfg = cfg;
     r.log.level = DD_CONFIG_LOG_ERROR;
     const uint64_t ring = run_ring_panes(&cfg->window);
+    /* A ring of many panes keeps merged blocks of them too (dd_window_cache_sets). */
+    const double sets = (double)ring + (double)dd_window_cache_sets((uint32_t)ring);
     for (size_t i = 0; i < cfg->n_streams; i++) {
         const dd_config_stream_t *sc = &cfg->streams[i];
         run_stream_t s;
@@ -88,12 +90,12 @@ int dd_run_memory_check(const dd_config_t *cfg, dd_run_memory_t *out, char *errs
                                              sc->reference.type == DD_CONFIG_REFERENCE_FIRST_WINDOW
                                          ? 1.0
                                          : 0.0;
-        const double bytes = (windows * ((double)ring + own_reference) + 4.0) * bound;
+        const double bytes = (windows * (sets + own_reference) + 4.0) * bound;
         out->bytes += bytes;
         if (bytes > out->largest_bytes) {
             out->largest_bytes = bytes;
             out->largest_stream = i;
-            out->largest_per_window = bound * (double)ring;
+            out->largest_per_window = bound * sets;
         }
     }
     if (out->bytes > (double)out->limit) {

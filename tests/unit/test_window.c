@@ -14,7 +14,10 @@
  *   behaviour (pane_for, late records, start/end, live panes, rows, merge_live, further expiry)
  *   and the same bytes, fresh or in use; every truncation, bit flip and inconsistent header
  *   (pane indices, pane counts, mixed specs, out-of-range newest) is an error, never a crash;
- * - timestamps beyond DD_WINDOW_TIME_MS_MAX are refused without overflow. */
+ * - timestamps beyond DD_WINDOW_TIME_MS_MAX are refused without overflow;
+ * - a ring large enough for the block cache merges every range, across late records into old
+ *   panes, expiry and jumps, to the same counts as the records it holds (a stale block would
+ *   miscount), and a warm cache merges to the same bytes as a cold one (a restored window). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -534,6 +537,106 @@ static void test_copy_panes_and_ranges(void **state) {
     dd_window_destroy(other);
 }
 
+/* The merge of [from_ms, to_ms) equals a set fed the records of the panes in that range. */
+static void feed_range_merge_check(dd_window_t *w, const dd_field_spec_t *specs, int64_t from_ms,
+                                   int64_t to_ms, const uint64_t *pane_first,
+                                   const uint64_t *pane_count, int64_t pane_ms) {
+    dd_sketch_set_t *merged, *direct;
+    assert_int_equal(dd_window_new_set(w, &merged), DD_SKETCH_OK);
+    assert_int_equal(dd_window_merge_range(w, from_ms, to_ms, merged), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_new(specs, 2, 11, &direct), DD_SKETCH_OK);
+    const int64_t start = dd_window_start_ms(w), end = dd_window_end_ms(w);
+    for (int64_t t = start; t < end; t += pane_ms) {
+        if (t < from_ms || t > to_ms - pane_ms)
+            continue;
+        const int64_t p = t / pane_ms;
+        /* pane p holds the records pane_first[p] .. + pane_count[p] in the order fed */
+        feed(direct, pane_first[p], pane_first[p] + pane_count[p]);
+    }
+    assert_sets_equal(merged, direct);
+    assert_int_equal(dd_sketch_set_rows(merged), dd_window_rows_range(w, from_ms, to_ms));
+    dd_sketch_set_destroy(merged);
+    dd_sketch_set_destroy(direct);
+}
+
+static void test_block_cache_ranges(void **state) {
+    (void)state;
+    dd_field_spec_t specs[2];
+    make_specs(specs);
+    enum { PANES = 100, PANE_MS = 10, LAST = 400 };
+    assert_true(dd_window_cache_sets(PANES) > 0);
+    assert_int_equal(dd_window_cache_sets(16), 0);
+    dd_window_t *w;
+    assert_int_equal(dd_window_new(specs, 2, PANES, PANE_MS, 11, &w), DD_SKETCH_OK);
+    /* Pane p gets the records first[p] .. first[p] + count[p] − 1 of one numbered sequence (its
+     * own, then late ones appended to its range), so a set fed the same ranges is the truth. */
+    uint64_t first[LAST + 1], count[LAST + 1];
+    memset(count, 0, sizeof count);
+    uint64_t next = 0, rng = 7;
+    for (int64_t p = 0; p <= LAST; p++) {
+        first[p] = next;
+        count[p] = 0;
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        const uint64_t n = (rng >> 33) % 13;
+        feed(dd_window_pane_for(w, p * PANE_MS), next, next + n);
+        count[p] = n;
+        next += 1000; /* room for late records after each pane's own */
+        /* A late record into a live pane some way back: its blocks must go stale. */
+        if (p > 20 && p % 3 == 0) {
+            const int64_t q = p - (int64_t)((rng >> 20) % 60);
+            dd_sketch_set_t *pane = dd_window_pane_for(w, q * PANE_MS);
+            if (pane != NULL && count[q] < 999) {
+                feed(pane, first[q] + count[q], first[q] + count[q] + 1);
+                count[q]++;
+            }
+        }
+        /* Every few panes, merge some ranges (warming and using the cache). */
+        if (p % 7 == 0) {
+            const int64_t end = dd_window_end_ms(w), start = dd_window_start_ms(w);
+            feed_range_merge_check(w, specs, start, end, first, count, PANE_MS);
+            feed_range_merge_check(w, specs, end - 37 * PANE_MS, end, first, count, PANE_MS);
+            feed_range_merge_check(w, specs, start + 3 * PANE_MS + 5, end - 11 * PANE_MS, first,
+                                   count, PANE_MS);
+            feed_range_merge_check(w, specs, INT64_MIN, INT64_MAX, first, count, PANE_MS);
+        }
+    }
+    /* A warm cache and a cold one (the window restored from its bytes) merge to the same bytes. */
+    size_t len;
+    uint8_t *bytes = window_bytes(w, &len);
+    dd_window_t *cold;
+    assert_int_equal(dd_window_deserialize(bytes, len, &cold), DD_SKETCH_OK);
+    const int64_t end = dd_window_end_ms(w);
+    const int64_t ranges[][2] = {{end - PANES * PANE_MS, end}, {end - 64 * PANE_MS, end - PANE_MS},
+                                 {end - 90 * PANE_MS, end - 20 * PANE_MS}};
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        dd_sketch_set_t *a, *b;
+        assert_int_equal(dd_window_new_set(w, &a), DD_SKETCH_OK);
+        assert_int_equal(dd_window_new_set(cold, &b), DD_SKETCH_OK);
+        assert_int_equal(dd_window_merge_range(w, ranges[i][0], ranges[i][1], a), DD_SKETCH_OK);
+        assert_int_equal(dd_window_merge_range(cold, ranges[i][0], ranges[i][1], b), DD_SKETCH_OK);
+        const size_t na = dd_sketch_set_serialized_size(a);
+        assert_int_equal(na, dd_sketch_set_serialized_size(b));
+        uint8_t *ba = malloc(na), *bb = malloc(na);
+        assert_int_equal(dd_sketch_set_serialize(a, ba, na, NULL), DD_SKETCH_OK);
+        assert_int_equal(dd_sketch_set_serialize(b, bb, na, NULL), DD_SKETCH_OK);
+        assert_memory_equal(ba, bb, na);
+        free(ba);
+        free(bb);
+        dd_sketch_set_destroy(a);
+        dd_sketch_set_destroy(b);
+    }
+    /* A jump past the whole ring empties it; merges after it see only the new panes. */
+    feed(dd_window_pane_for(w, (LAST + 500) * PANE_MS), 0, 5);
+    dd_sketch_set_t *m;
+    assert_int_equal(dd_window_new_set(w, &m), DD_SKETCH_OK);
+    assert_int_equal(dd_window_merge_live(w, m), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_rows(m), 5);
+    dd_sketch_set_destroy(m);
+    free(bytes);
+    dd_window_destroy(cold);
+    dd_window_destroy(w);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_routing_and_errors),
@@ -544,6 +647,7 @@ int main(void) {
         cmocka_unit_test(test_window_deserialize_rejects_inconsistent),
         cmocka_unit_test(test_window_time_range),
         cmocka_unit_test(test_copy_panes_and_ranges),
+        cmocka_unit_test(test_block_cache_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
