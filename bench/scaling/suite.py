@@ -7,7 +7,9 @@ on 127.0.0.1 (deploy/kafka.sh, home BUILD/bench-kafka), in a fresh process and a
 group, once per round for --repeats rounds (round-robin over the points, so a change in load
 touches them alike); each figure is the median over the rounds. driftd logs at exit
 "throughput: N messages, S s from the first to the last, R messages/s; max resident size M MiB"
-(getrusage), and at debug level, per evaluation, "(merging the panes X ms, judging Y ms)"; the
+(getrusage), and at debug level, per evaluation, "(merging the panes X ms, judging Y ms, writing
+the verdicts' debug lines Z ms)" (the judge figure is Y: the debug lines this suite's log level
+asks for are timed apart, though the net rate below leaves them out too); the
 suite parses both and reports records/s, values/s (records/s x fields watched), MB/s of message
 bodies, maximum resident size and the median merge and judge time per evaluation. driftd is
 started through sh: Linux keeps a process's peak RSS across exec, so a driftd forked straight
@@ -67,7 +69,8 @@ DIMENSIONS = ("fields", "panes", "categories", "size", "window", "keys")
 THROUGHPUT_RE = re.compile(r"throughput: (\d+) messages, ([0-9.]+) s from the first to the last, "
                            r"(\d+) messages/s; max resident size ([0-9.]+) MiB")
 EVAL_RE = re.compile(r"evaluation (\d+), window of (\d+) records ending (-?\d+) \(merging the "
-                     r"panes ([0-9.]+) ms, judging ([0-9.]+) ms\)")
+                     r"panes ([0-9.]+) ms, judging ([0-9.]+) ms(?:, writing the verdicts' debug "
+                     r"lines ([0-9.]+) ms)?")
 
 
 def _varint_len(v):
@@ -121,10 +124,13 @@ def _parse_log(path):
                 # [records in the window, window end (ms), merge ms, judge ms, 1 if logged after
                 # the last record was read (the drain's evaluation), 1 if the fields were judged
                 # (logged after the reference was taken, and judging took more than 0.02 ms: the
-                # evaluation that takes the reference may judge nothing)]
+                # evaluation that takes the reference may judge nothing), ms writing the
+                # per-field debug lines this suite's log level asks for (not judging: driftd
+                # times them apart; 0 from builds that did not)]
                 judged = int(referenced and float(m.group(5)) > 0.02)
                 out["evaluations"].append([int(m.group(2)), int(m.group(3)), float(m.group(4)),
-                                           float(m.group(5)), stopping, judged])
+                                           float(m.group(5)), stopping, judged,
+                                           float(m.group(6) or 0.0)])
     return out
 
 
@@ -187,7 +193,7 @@ def _make_topic(ctx, p, bootstrap, stamp, start_ms, work, made):
         if g.returncode != 0:
             raise RuntimeError("driftd gen failed: " + g.stderr[-1000:])
         summary = json.loads(g.stderr.strip().splitlines()[-1])
-        cmd = "build/driftd gen --brokers BOOTSTRAP --topic TOPIC " + " ".join(argv[9:])
+        cmd = "build/driftd gen --brokers BOOTSTRAP --topic TOPIC " + " ".join(argv[6:])
     else:
         keyed = "keyed" in p
         key = ("keys%d-%d" % (p["keyed"], p["records"]) if keyed else
@@ -300,7 +306,7 @@ def run(ctx):
                 # includes the judging of the evaluations logged before the last record was read.
                 # The net rate leaves that judging time out: an estimate of the decode + sketch
                 # path alone.
-                during = sum(e[3] for e in fig["evaluations"] if not e[4]) / 1e3
+                during = sum(e[3] + e[6] for e in fig["evaluations"] if not e[4]) / 1e3
                 fig["judging_s_during"] = round(during, 4)
                 if fig.get("seconds") and fig["seconds"] - during > 0:
                     fig["net_rate"] = round((fig["messages"] - 1) / (fig["seconds"] - during), 1)

@@ -155,6 +155,7 @@ typedef struct run_stream {
     int64_t merge_from_ms, merge_to_ms;     /* the panes to merge; INT64_MIN/MAX: every live one */
     int64_t merged_start_ms, merged_end_ms; /* the merged window's bounds */
     double merge_seconds;
+    double debug_lines_seconds; /* this evaluation's per-field debug lines (timed apart) */
     int64_t view_start_ms, view_end_ms; /* window bounds events carry: the latest the loop saw */
     dd_sketch_set_t *reference;
     dd_judge_reference_t *prep; /* the reference prepared for judging (run_reference_prep) */
