@@ -550,6 +550,8 @@ static void feed_range_merge_check(dd_window_t *w, const dd_field_spec_t *specs,
         if (t < from_ms || t > to_ms - pane_ms)
             continue;
         const int64_t p = t / pane_ms;
+        if (p < 0)
+            continue; /* live from the first pane's opening on, but never fed */
         /* pane p holds the records pane_first[p] .. + pane_count[p] in the order fed */
         feed(direct, pane_first[p], pane_first[p] + pane_count[p]);
     }
@@ -583,7 +585,7 @@ static void test_block_cache_ranges(void **state) {
         next += 1000; /* room for late records after each pane's own */
         /* A late record into a live pane some way back: its blocks must go stale. */
         if (p > 20 && p % 3 == 0) {
-            const int64_t q = p - (int64_t)((rng >> 20) % 60);
+            const int64_t back = (int64_t)((rng >> 20) % 60), q = back < p ? p - back : 0;
             dd_sketch_set_t *pane = dd_window_pane_for(w, q * PANE_MS);
             if (pane != NULL && count[q] < 999) {
                 feed(pane, first[q] + count[q], first[q] + count[q] + 1);
