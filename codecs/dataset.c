@@ -127,11 +127,77 @@ static int is_null_cell(const char *s, size_t len) {
     return 0;
 }
 
+/* 10^0 .. 10^22: every one an exact double. */
+static const double exact_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The common cell, [+-]digits[.digits][(e|E)[+-]digits] with at most 19 significant digits, by
+ * Clinger's fast path: when the digits w ≤ 2^53 and |e10| ≤ 22, w and 10^|e10| are exact doubles
+ * and one multiplication or division rounds correctly, so the result is strtod's bit for bit.
+ * 1 when it decided (*out set), 0 when strtod must (other spellings, more digits, larger
+ * exponents). */
+static int parse_number_fast(const char *s, size_t len, double *out) {
+    size_t i = 0;
+    int neg = 0;
+    if (i < len && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    uint64_t w = 0;
+    unsigned significant = 0, digits = 0;
+    int64_t e10 = 0;
+    for (; i < len && (unsigned)(s[i] - '0') <= 9; i++, digits++) {
+        if (w == 0 && s[i] == '0')
+            continue;
+        if (++significant > 19)
+            return 0;
+        w = w * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && (unsigned)(s[i] - '0') <= 9; i++, digits++) {
+            e10--;
+            if (w == 0 && s[i] == '0')
+                continue;
+            if (++significant > 19)
+                return 0;
+            w = w * 10 + (uint64_t)(s[i] - '0');
+        }
+    }
+    if (digits == 0)
+        return 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        int eneg = 0;
+        if (i < len && (s[i] == '-' || s[i] == '+'))
+            eneg = s[i++] == '-';
+        int64_t e = 0;
+        unsigned edigits = 0;
+        for (; i < len && (unsigned)(s[i] - '0') <= 9; i++)
+            if (++edigits > 4 || (e = e * 10 + (s[i] - '0')) < 0)
+                return 0;
+        if (edigits == 0)
+            return 0;
+        e10 += eneg ? -e : e;
+    }
+    if (i != len)
+        return 0;
+    if (w == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return 1;
+    }
+    if (w > ((uint64_t)1 << 53) || e10 < -22 || e10 > 22)
+        return 0;
+    const double v = e10 < 0 ? (double)w / exact_pow10[-e10] : (double)w * exact_pow10[e10];
+    *out = neg ? -v : v;
+    return 1;
+}
+
 /* A number in C syntax (strtod, "C" locale), surrounding blanks allowed. */
-static int parse_number(const char *s, size_t len, double *out) {
+int dataset_parse_number(const char *s, size_t len, double *out) {
     trim(&s, &len);
     if (len == 0 || len > NUMBER_CHARS_MAX)
         return -1;
+    if (parse_number_fast(s, len, out))
+        return 0;
     char buf[NUMBER_CHARS_MAX + 1];
     memcpy(buf, s, len);
     buf[len] = '\0';
@@ -161,7 +227,7 @@ int dataset_boolean_spelling(const char *s, size_t len) {
 /* A numeric cell: a number, or, in a hinted column, true/false in any case as 1/0 (as JSON and
  * Avro booleans read into a numeric column). */
 static int parse_numeric_cell(const char *s, size_t len, int hinted, double *out) {
-    if (parse_number(s, len, out) == 0)
+    if (dataset_parse_number(s, len, out) == 0)
         return 0;
     const int b = hinted ? dataset_boolean_spelling(s, len) : -1;
     if (b != 0 && b != 1)

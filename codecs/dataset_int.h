@@ -41,6 +41,10 @@ int dataset_names_add(dataset_names_t *t, uint64_t hash, const char *s, size_t l
 /* "true"/"false" in any letter case, blanks around allowed: 1 or 0; "1"/"0": 3 or 2 (digits,
  * booleans only beside a word or by hint); anything else −1. */
 int dataset_boolean_spelling(const char *s, size_t len);
+/* A numeric cell's text (blanks around it allowed) as strtod reads it in the "C" locale, all of
+ * it: 0 with *out set, −1 when it is not a number. Common spellings convert without strtod
+ * (Clinger's exact fast path), to the same bits. */
+int dataset_parse_number(const char *s, size_t len, double *out);
 
 /* Makes every categorical column whose values are all boolean spellings a boolean column
  * (codecs.h, "Datasets"): its hashes become those of "true"/"false" and its names just these.
