@@ -4,6 +4,7 @@
  * and picks the report (the table and the JSON in cmd_compare_report.c, HTML in out/). */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,14 +261,26 @@ static int has_suffix(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* The loader by --input-format (csv, jsonl or avro), else by the file's extension. */
-static dd_dataset_t *load(const char *path, const char *input_format, const dd_column_hint_t *hints,
-                          size_t n_hints) {
+/* One file to read: its path and loader settings in, the dataset or the error out. */
+typedef struct load_job {
+    const char *path, *input_format;
+    const dd_column_hint_t *hints;
+    size_t n_hints;
+    dd_dataset_t *d; /* NULL on failure, with err set */
+    char err[1200];
+} load_job_t;
+
+/* The loader by --input-format (csv, jsonl or avro), else by the file's extension. Touches no
+ * shared state, so the two files load on two threads. */
+static void load_quiet(load_job_t *j) {
     enum { CSV, JSONL, AVRO } kind;
-    if (input_format != NULL)
-        kind = strcmp(input_format, "jsonl") == 0 ? JSONL
-               : strcmp(input_format, "avro") == 0 ? AVRO
-                                                   : CSV;
+    const char *path = j->path;
+    j->d = NULL;
+    j->err[0] = '\0';
+    if (j->input_format != NULL)
+        kind = strcmp(j->input_format, "jsonl") == 0 ? JSONL
+               : strcmp(j->input_format, "avro") == 0 ? AVRO
+                                                      : CSV;
     else if (has_suffix(path, ".csv"))
         kind = CSV;
     else if (has_suffix(path, ".jsonl") || has_suffix(path, ".ndjson") || has_suffix(path, ".json"))
@@ -275,30 +288,65 @@ static dd_dataset_t *load(const char *path, const char *input_format, const dd_c
     else if (has_suffix(path, ".avro"))
         kind = AVRO;
     else {
-        fprintf(stderr, "driftd compare: %s: unknown file type (expected .csv, .jsonl, .ndjson, "
-                        ".json or .avro; --input-format csv|jsonl|avro reads any name)\n", path);
-        return NULL;
+        snprintf(j->err, sizeof j->err,
+                 "%s: unknown file type (expected .csv, .jsonl, .ndjson, .json or .avro; "
+                 "--input-format csv|jsonl|avro reads any name)", path);
+        return;
     }
     dd_dataset_t *d = NULL;
     char err[1024];
+    const dd_codec_err_t e =
+        kind == JSONL
+            ? dd_dataset_load_jsonl(path, NULL, j->hints, j->n_hints, &d, err, sizeof(err))
+        : kind == AVRO ? dd_dataset_load_avro(path, j->hints, j->n_hints, &d, err, sizeof(err))
+                       : dd_dataset_load_csv(path, NULL, j->hints, j->n_hints, &d, err, sizeof(err));
+    if (e != DD_CODEC_OK) {
+        snprintf(j->err, sizeof j->err, "%s", err);
+        return;
+    }
+    if (dd_dataset_rows(d) == 0) {
+        snprintf(j->err, sizeof j->err, "%s: no data rows after the header", path);
+        dd_dataset_destroy(d);
+        return;
+    }
+    j->d = d;
+}
+
+static void *load_thread(void *p) {
+    load_quiet(p);
+    return NULL;
+}
+
+/* One file, with the progress line; NULL after saying why. */
+static dd_dataset_t *load(const char *path, const char *input_format, const dd_column_hint_t *hints,
+                          size_t n_hints) {
+    load_job_t j = {.path = path, .input_format = input_format, .hints = hints, .n_hints = n_hints};
     char what[600];
     snprintf(what, sizeof what, "reading %.500s", path);
     dd_cli_progress_begin("driftd compare", what, NULL);
-    const dd_codec_err_t e =
-        kind == JSONL  ? dd_dataset_load_jsonl(path, NULL, hints, n_hints, &d, err, sizeof(err))
-        : kind == AVRO ? dd_dataset_load_avro(path, hints, n_hints, &d, err, sizeof(err))
-                       : dd_dataset_load_csv(path, NULL, hints, n_hints, &d, err, sizeof(err));
+    load_quiet(&j);
     dd_cli_progress_end();
-    if (e != DD_CODEC_OK) {
-        fprintf(stderr, "driftd compare: %s\n", err);
-        return NULL;
-    }
-    if (dd_dataset_rows(d) == 0) {
-        fprintf(stderr, "driftd compare: %s: no data rows after the header\n", path);
-        dd_dataset_destroy(d);
-        return NULL;
-    }
-    return d;
+    if (j.d == NULL)
+        fprintf(stderr, "driftd compare: %s\n", j.err);
+    return j.d;
+}
+
+/* Both files at once, the current one on a second thread (one thread when it cannot start):
+ * parsing is most of a compare's time. The reference's error is reported first; the current
+ * one's after the checks that need only the reference (run_compare), as when they loaded in
+ * turn. */
+static void load_both(load_job_t *ref, load_job_t *cur) {
+    char what[1100];
+    snprintf(what, sizeof what, "reading %.500s and %.500s", ref->path, cur->path);
+    dd_cli_progress_begin("driftd compare", what, NULL);
+    pthread_t th;
+    const int threaded = pthread_create(&th, NULL, load_thread, cur) == 0;
+    load_quiet(ref);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        load_quiet(cur);
+    dd_cli_progress_end();
 }
 
 static int run_compare(int argc, char **argv) {
@@ -375,8 +423,16 @@ static int run_compare(int argc, char **argv) {
         if (choices[i].kind != 0 && choices[i].role == DD_ROLE_JUDGE)
             hints[n_hints++] =
                 (dd_column_hint_t){choices[i].name, choices[i].kind, DD_BOOLEAN_INFER};
-    if ((ref = load(ref_path, input_format, hints, n_hints)) == NULL)
+    load_job_t ref_job = {.path = ref_path, .input_format = input_format, .hints = hints,
+                          .n_hints = n_hints};
+    load_job_t cur_job = {.path = cur_path, .input_format = input_format};
+    load_both(&ref_job, &cur_job);
+    ref = ref_job.d;
+    cur = cur_job.d;
+    if (ref == NULL) {
+        fprintf(stderr, "driftd compare: %s\n", ref_job.err);
         goto done;
+    }
     /* The loader refuses a kind hint for a column it lacks; a schema row without a kind (a role,
      * or only a method) is checked here, so no row of the schema is silently ignored. */
     for (long i = 0; i < n_choices; i++)
@@ -386,8 +442,10 @@ static int run_compare(int argc, char **argv) {
                     schema, choices[i].name, ref_path);
             goto done;
         }
-    if ((cur = load(cur_path, input_format, NULL, 0)) == NULL)
+    if (cur == NULL) {
+        fprintf(stderr, "driftd compare: %s\n", cur_job.err);
         goto done;
+    }
     /* A column whose kind differs from the reference's (a word in a numeric column, or numbers
      * only in a categorical one) is read again with the reference's kind: the first gives an
      * error naming the cell (true/false read as 1/0), the second hashes the numbers as
