@@ -8,13 +8,13 @@
  * Merging a range of panes is what an evaluation costs. Past CACHE_MIN_PANES panes a ring keeps a
  * cache of aligned blocks of 2^j panes (j ≥ CACHE_LEVEL_MIN), each the merge of its two halves, so
  * a range is the merge of at most 2·(2^CACHE_LEVEL_MIN − 1) single panes and two blocks a level
- * instead of one set per pane: 1,440 panes take about 30 merges. A block is built when a range
+ * instead of one set per pane: 1,440 panes take at most 44 merges. A block is built when a range
  * first needs it and is valid until one of its panes changes (dd_window_pane_for and expiry mark
  * the blocks above a pane stale, per call, never per record), so after the first evaluation each
  * pane is merged again only into the blocks above it. Blocks are a pure function of their panes
  * (a reset set restarts its sketches' coin flips from the seed), so a restored window merges to
  * the same bytes as the one it was saved from. The cache costs at most Σ_j (n_panes / 2^j + 2)
- * sets, about a quarter of the ring (dd_window_cache_sets). */
+ * sets, about an eighth of the ring (dd_window_cache_sets). */
 #include "sketches.h"
 
 #include <stdlib.h>
