@@ -212,6 +212,20 @@ static void test_panes_late_and_expiry(void **state) {
     assert_int_equal(dd_window_new(specs, 2, 3, 0, 7, &w), DD_SKETCH_ERR_INVALID_ARGUMENT);
 }
 
+/* a and b serialize to the same bytes: the same sketches, bit for bit. */
+static void assert_same_bytes(const dd_sketch_set_t *a, const dd_sketch_set_t *b) {
+    const size_t na = dd_sketch_set_serialized_size(a);
+    assert_int_equal(na, dd_sketch_set_serialized_size(b));
+    uint8_t *ba = malloc(na), *bb = malloc(na);
+    assert_non_null(ba);
+    assert_non_null(bb);
+    assert_int_equal(dd_sketch_set_serialize(a, ba, na, NULL), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_serialize(b, bb, na, NULL), DD_SKETCH_OK);
+    assert_memory_equal(ba, bb, na);
+    free(ba);
+    free(bb);
+}
+
 static void test_merged_window_equals_live_records(void **state) {
     (void)state;
     dd_field_spec_t specs[2];
@@ -268,14 +282,7 @@ static void assert_windows_behave_alike(dd_window_t *a, dd_window_t *b) {
     assert_int_equal(dd_window_merge_live(b, mb), DD_SKETCH_OK);
     assert_sets_equal(ma, mb);
     /* The merged sets serialize identically: same sketches, bit for bit. */
-    const size_t na = dd_sketch_set_serialized_size(ma), nb = dd_sketch_set_serialized_size(mb);
-    assert_int_equal(na, nb);
-    uint8_t *ba = malloc(na), *bb = malloc(nb);
-    assert_int_equal(dd_sketch_set_serialize(ma, ba, na, NULL), DD_SKETCH_OK);
-    assert_int_equal(dd_sketch_set_serialize(mb, bb, nb, NULL), DD_SKETCH_OK);
-    assert_memory_equal(ba, bb, na);
-    free(ba);
-    free(bb);
+    assert_same_bytes(ma, mb);
     dd_sketch_set_destroy(ma);
     dd_sketch_set_destroy(mb);
 }
@@ -616,14 +623,7 @@ static void test_block_cache_ranges(void **state) {
         assert_int_equal(dd_window_new_set(cold, &b), DD_SKETCH_OK);
         assert_int_equal(dd_window_merge_range(w, ranges[i][0], ranges[i][1], a), DD_SKETCH_OK);
         assert_int_equal(dd_window_merge_range(cold, ranges[i][0], ranges[i][1], b), DD_SKETCH_OK);
-        const size_t na = dd_sketch_set_serialized_size(a);
-        assert_int_equal(na, dd_sketch_set_serialized_size(b));
-        uint8_t *ba = malloc(na), *bb = malloc(na);
-        assert_int_equal(dd_sketch_set_serialize(a, ba, na, NULL), DD_SKETCH_OK);
-        assert_int_equal(dd_sketch_set_serialize(b, bb, na, NULL), DD_SKETCH_OK);
-        assert_memory_equal(ba, bb, na);
-        free(ba);
-        free(bb);
+        assert_same_bytes(a, b);
         dd_sketch_set_destroy(a);
         dd_sketch_set_destroy(b);
     }
