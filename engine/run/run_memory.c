@@ -68,7 +68,9 @@ int dd_run_memory_check(const dd_config_t *cfg, dd_run_memory_t *out, char *errs
     r.log.level = DD_CONFIG_LOG_ERROR;
     const uint64_t ring = run_ring_panes(&cfg->window);
     /* A ring of many panes keeps merged blocks of them too (dd_window_cache_sets). */
-    const double sets = (double)ring + (double)dd_window_cache_sets((uint32_t)ring);
+    const double sets = (double)ring + (ring <= DD_WINDOW_PANES_MAX
+                                            ? (double)dd_window_cache_sets((uint32_t)ring)
+                                            : 0.0); /* a larger ring is refused at start */
     for (size_t i = 0; i < cfg->n_streams; i++) {
         const dd_config_stream_t *sc = &cfg->streams[i];
         run_stream_t s;
