@@ -615,6 +615,87 @@ dd_sketch_err_t dd_window_serialize(const dd_window_t *w, uint8_t *buf, size_t c
                                     size_t *written);
 dd_sketch_err_t dd_window_deserialize(const uint8_t *buf, size_t len, dd_window_t **out);
 
+/* ---- Sequential change detectors ----------------------------------------------------------------
+ * Detectors of a change in a stream of numbers (an error indicator, a loss, a residual, a value),
+ * fed in order a batch at a time, with the algorithms and parameters of River's drift detectors
+ * (docs/detectors.md): ADWIN, DDM, EDDM, Page-Hinkley, HDDM-A, HDDM-W and KSWIN. On the same
+ * values and parameters they flag the same positions as River 0.26 (tests/oracle checks it; KSWIN
+ * with a seed). After a drift a detector starts afresh with the next value, as River's do.
+ *
+ * Values: DDM and EDDM read an error indicator (0: right, any other finite value: wrong); HDDM-A
+ * and HDDM-W values in [0, 1]; the others any finite number. A non-finite value (NaN, ±inf) is
+ * skipped: it changes nothing, is counted (dd_detector_skipped) and keeps its position. Memory is
+ * fixed at dd_detector_new except ADWIN's buckets, O(max_buckets × log2(width)); an update never
+ * allocates, except ADWIN's when its window doubles. Not thread-safe: one thread per detector. */
+typedef enum dd_detector_kind {
+    DD_DETECTOR_ADWIN,
+    DD_DETECTOR_DDM,
+    DD_DETECTOR_EDDM,
+    DD_DETECTOR_PAGE_HINKLEY,
+    DD_DETECTOR_HDDM_A,
+    DD_DETECTOR_HDDM_W,
+    DD_DETECTOR_KSWIN,
+    DD_DETECTOR_KINDS
+} dd_detector_kind_t;
+
+typedef enum dd_detector_mode { /* Page-Hinkley: which direction of change it looks for */
+    DD_DETECTOR_BOTH,
+    DD_DETECTOR_UP,
+    DD_DETECTOR_DOWN
+} dd_detector_mode_t;
+
+/* One detector's parameters; dd_detector_params_init gives River's defaults for the kind (in
+ * brackets), and only the kind's own fields are read. */
+typedef struct dd_detector_params {
+    dd_detector_kind_t kind;
+    double delta;               /* ADWIN: confidence [0.002]; Page-Hinkley: tolerated change [0.005] */
+    uint32_t clock;             /* ADWIN: values between checks for a change [32] */
+    uint32_t max_buckets;       /* ADWIN: buckets of each size before two merge [5] */
+    uint32_t min_window_length; /* ADWIN: shortest sub-window compared [5] */
+    uint32_t grace_period;      /* ADWIN: values before the first check [10] */
+    uint32_t warm_start;        /* DDM, EDDM: values before the first check [30] */
+    double warning_threshold;   /* DDM: standard deviations to a warning [2] */
+    double drift_threshold;     /* DDM: standard deviations to a drift [3] */
+    double alpha;               /* EDDM: warning ratio [0.95]; Page-Hinkley: forgetting factor
+                                   [1 − 0.0001]; KSWIN: level of the KS test [0.005] */
+    double beta;                /* EDDM: drift ratio [0.9] */
+    uint32_t min_instances;     /* Page-Hinkley: values before the first check [30] */
+    double threshold;           /* Page-Hinkley: cumulative deviation to a drift [50] */
+    dd_detector_mode_t mode;    /* Page-Hinkley [both] */
+    double drift_confidence;    /* HDDM-A, HDDM-W [0.001] */
+    double warning_confidence;  /* HDDM-A, HDDM-W [0.005] */
+    double lambda;              /* HDDM-W: weight of the newest value [0.05] */
+    int two_sided;              /* HDDM-A, HDDM-W: a decrease is a change too [0] */
+    uint32_t window_size;       /* KSWIN: values kept [100] */
+    uint32_t stat_size;         /* KSWIN: newest values tested against a sample of the rest [30] */
+    uint64_t seed;              /* KSWIN: seed of the sample's generator (Python's random) [0] */
+} dd_detector_params_t;
+
+typedef struct dd_detector dd_detector_t;
+
+/* Flags of one value (dd_detector_update's `flags`). */
+#define DD_DETECTOR_FLAG_DRIFT 1u
+#define DD_DETECTOR_FLAG_WARNING 2u /* DDM, EDDM, HDDM-A, HDDM-W: in the warning zone */
+
+void dd_detector_params_init(dd_detector_kind_t kind, dd_detector_params_t *p);
+const char *dd_detector_kind_name(dd_detector_kind_t kind); /* "adwin", "ddm", ...; NULL if none */
+/* The kind named (as dd_detector_kind_name spells it); DD_DETECTOR_KINDS for an unknown name. */
+dd_detector_kind_t dd_detector_kind_from_name(const char *name);
+/* INVALID_ARGUMENT, naming the parameter in errstr (may be NULL), for parameters River refuses
+ * or that would make no sense (a confidence outside (0, 1), KSWIN's stat_size ≥ window_size,
+ * EDDM's alpha < beta, ...) or sizes over 2^24; NO_MEMORY. *out is the caller's. */
+dd_sketch_err_t dd_detector_new(const dd_detector_params_t *p, dd_detector_t **out, char *errstr,
+                                size_t errstr_size);
+void dd_detector_destroy(dd_detector_t *d); /* NULL is fine */
+void dd_detector_reset(dd_detector_t *d);   /* as new; the counters too */
+/* Feeds x[0..n) in order. flags (may be NULL) gets each value's DD_DETECTOR_FLAG_* bits. Returns
+ * the drifts among them. */
+size_t dd_detector_update(dd_detector_t *d, const double *x, size_t n, uint8_t *flags);
+uint64_t dd_detector_values(const dd_detector_t *d);  /* fed since new or reset, skipped included */
+uint64_t dd_detector_drifts(const dd_detector_t *d);  /* drifts since new or reset */
+uint64_t dd_detector_skipped(const dd_detector_t *d); /* non-finite values skipped */
+const dd_detector_params_t *dd_detector_params(const dd_detector_t *d);
+
 #ifdef __cplusplus
 }
 #endif
