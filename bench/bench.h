@@ -52,6 +52,7 @@ double bench_time_per_item(bench_fn fn, void *ctx, size_t items, size_t repeats)
 int bench_sketches(const bench_options_t *opt);
 int bench_codecs(const bench_options_t *opt);
 int bench_judge(const bench_options_t *opt);
+int bench_detectors(const bench_options_t *opt);
 
 /* The codec benchmarks' record (records.c): 16 fields, ~300 bytes as flat JSON. */
 enum { BENCH_RECORD_FIELDS = 16 };

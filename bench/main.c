@@ -3,6 +3,7 @@
  *   driftd-bench sketches [--json] [--values N] [--repeats N] [--peer-python PYTHON]
  *   driftd-bench codecs [--json] [--records N] [--repeats N] [--dump DIR]
  *   driftd-bench judge [--json] [--repeats N]
+ *   driftd-bench detectors [--json] [--values N] [--repeats N] [--peer-python PYTHON]
  *
  * Each figure is the median of `repeats` timed runs over the same data after one warm-up run, on
  * one thread. The JSON form is one object on one line; the human form is a table. Both name the
@@ -24,6 +25,7 @@ static void usage(FILE *out) {
             "Usage: driftd-bench sketches [--json] [--values N] [--repeats N] [--peer-python PY]\n"
             "       driftd-bench codecs [--json] [--records N] [--repeats N] [--dump DIR]\n"
             "       driftd-bench judge [--json] [--repeats N]\n"
+            "       driftd-bench detectors [--json] [--values N] [--repeats N] [--peer-python PY]\n"
             "       driftd-bench --help | --version\n"
             "\n"
             "Suites:\n"
@@ -35,6 +37,10 @@ static void usage(FILE *out) {
             "  judge      one judgement of a field as driftd run makes it (numeric and\n"
             "             categorical, current windows of 1,000 to 30,000 values against a\n"
             "             reference of 30,000), one thread\n"
+            "  detectors  updates per second of each sequential change detector (ADWIN,\n"
+            "             DDM, EDDM, Page-Hinkley, HDDM-A/W, KSWIN) on a stream whose law\n"
+            "             changes every 100,000 values; with --peer-python, River's on\n"
+            "             the same values, as ratios\n"
             "\n"
             "Options:\n"
             "  --json              print one JSON object instead of a table\n"
@@ -73,7 +79,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "sketches") != 0 && strcmp(argv[1], "codecs") != 0 &&
-        strcmp(argv[1], "judge") != 0) {
+        strcmp(argv[1], "judge") != 0 && strcmp(argv[1], "detectors") != 0) {
         fprintf(stderr, "driftd-bench: unknown suite '%s' (see 'driftd-bench --help')\n", argv[1]);
         return 2;
     }
@@ -119,5 +125,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "judge") == 0)
         return bench_judge(&opt);
+    if (strcmp(argv[1], "detectors") == 0)
+        return bench_detectors(&opt);
     return strcmp(argv[1], "codecs") == 0 ? bench_codecs(&opt) : bench_sketches(&opt);
 }
