@@ -32,6 +32,12 @@ DESCRIPTIONS = {
            "(--e2e-records 16-field Avro records), and resident size with 1,000 fields x 60 panes",
 }
 
+# bench/run detectors: ADWIN, DDM, EDDM, Page-Hinkley, HDDM-A/W, KSWIN beside River's
+SUITES = SUITES + ("detectors",)
+DESCRIPTIONS["detectors"] = ("updates/s of driftd's sequential change detectors beside River's on "
+                             "the same values, with both sides' drift counts (driftd-bench "
+                             "detectors; under a minute)")
+
 # bench/run quality: detection delay, missed drifts and false alarms beside River and Evidently
 SUITES = SUITES + ("quality",)
 DESCRIPTIONS["quality"] = ("detection quality: driftd run (real broker) beside River ADWIN/KSWIN/"
@@ -58,6 +64,9 @@ def suite_module(name):
     if name == "sketches":
         import suite_sketches
         return suite_sketches
+    if name == "detectors":
+        import suite_detectors
+        return suite_detectors
     # compare/, e2e/, quality/, scaling/ and soak/suite.py: loaded under distinct names
     import importlib.util
     key = "bench_suite_" + name
@@ -182,7 +191,7 @@ def summary(results_dir):
         pk = m.get("python_packages", {})
         peers = ", ".join("%s %s" % (p, pk[p]) for p in
                           ("numpy", "datasketches", "scipy", "pandas", "evidently", "matplotlib",
-                           "fastavro", "orjson") if p in pk)
+                           "fastavro", "orjson", "river") if p in pk)
         parts += ["## %s" % name, "",
                   "`%s` — %s to %s, %s." % (res["command"], res["started"], res["finished"],
                                             benchlib.fmt_seconds(res["elapsed_s"])),
@@ -241,6 +250,8 @@ def main(argv):
         if name == "quality" and not result.get("ok"):  # bench/run quality
             status = 1
         if name == "scaling" and not result.get("ok"):  # bench/run scaling
+            status = 1
+        if name == "detectors" and not result["ok"]:
             status = 1
         if name == "codecs" and not result["ok"]:
             status = 1
