@@ -1,6 +1,6 @@
 /* cmd_compare.c — `driftd compare`: two files in, a report out (table, JSON or HTML), and an
- * exit status like diff's: 0 nothing to report, 1 dataset drift or a critical quality condition,
- * 2 error. The judging is engine/judge/compare.c's; this file reads the options and the files
+ * exit status like diff's: 0 nothing to report, 1 dataset drift, a critical quality condition or
+ * (with --target) a critical performance degradation, 2 error. The judging is engine/judge/compare.c's; this file reads the options and the files
  * and picks the report (the table and the JSON in cmd_compare_report.c, HTML in out/). */
 #include <errno.h>
 #include <math.h>
@@ -21,6 +21,8 @@ static const char compare_synopsis[] =
     "                      [--stats LIST] [--schema FILE] [--output FILE] [--bins N]\n"
     "                      [--drift-share X] [--false-alarm-rate RATE]\n"
     "                      [--input-format csv|jsonl|avro]\n"
+    "                      [--target COL --prediction COL [--score COL] [--positive LABEL]\n"
+    "                       [--task classification|regression]]\n"
     "\n"
     "Judges every column of FILE --current against the same column of the reference:\n"
     "drift when a test is significant at the level the false-alarm rate allows and the\n"
@@ -31,7 +33,9 @@ static const char compare_synopsis[] =
     "per line (.jsonl, .ndjson, .json; nested fields become dotted columns), or Avro\n"
     "object container files (.avro; columns from the schema's fields); the two may\n"
     "differ. Column kinds are inferred (numeric when every non-empty value is a number);\n"
-    "true/false columns are the categories \"true\" and \"false\" in every format.\n";
+    "true/false columns are the categories \"true\" and \"false\" in every format.\n"
+    "With --target and --prediction, also the model's performance in each file and\n"
+    "whether it degraded (docs/performance.md).\n";
 
 static const char compare_epilogue[] =
     "Per column: numeric columns run KS, rank-sum (location) and absolute-rank (scale)\n"
@@ -42,8 +46,12 @@ static const char compare_epilogue[] =
     "these sizes when that is larger. alpha = false-alarm rate / (judged columns x 3\n"
     "conditions). The model: docs/judging.md; the reports: docs/compare.md.\n"
     "\n"
-    "Exit status: 0 no dataset drift and no critical quality condition; 1 dataset drift\n"
-    "or a critical quality condition; 2 error.\n";
+    "Performance: accuracy (and with --score ROC AUC, log loss, Brier) or MAE and\n"
+    "RMSE are tested for a degradation, one-sided at alpha = false-alarm rate /\n"
+    "metrics tested; critical when the change is 5% of the reference value or more.\n"
+    "\n"
+    "Exit status: 0 no dataset drift, no critical quality condition and no critical\n"
+    "performance degradation; 1 any of them; 2 error.\n";
 
 enum {
     OPT_REFERENCE,
@@ -56,6 +64,11 @@ enum {
     OPT_DRIFT_SHARE,
     OPT_FALSE_ALARM_RATE,
     OPT_INPUT_FORMAT,
+    OPT_TARGET,
+    OPT_PREDICTION,
+    OPT_SCORE,
+    OPT_POSITIVE,
+    OPT_TASK,
     N_OPTIONS
 };
 
@@ -92,6 +105,20 @@ static const dd_cli_option_t compare_options[] = {
      NULL},
     {OPT_INPUT_FORMAT, "input-format", 0, "F",
      "csv, jsonl or avro: read both files as F, whatever their names", NULL},
+    {OPT_TARGET, "target", 0, "COL", "the ground truth column: score the model's performance",
+     NULL},
+    {OPT_PREDICTION, "prediction", 0, "COL", "the model's prediction (a label, or a number)",
+     NULL},
+    {OPT_SCORE, "score", 0, "COL",
+     "the predicted probability of the positive class, in [0, 1]\n"
+     "(binary classification: ROC AUC, log loss, Brier, calibration)",
+     NULL},
+    {OPT_POSITIVE, "positive", 0, "LABEL",
+     "the positive class (default 1, or true for true/false targets)", NULL},
+    {OPT_TASK, "task", 0, "T",
+     "classification or regression (default: classification for a\n"
+     "categorical target or one of only 0 and 1, else regression)",
+     NULL},
     {0},
 };
 
@@ -403,6 +430,28 @@ static int run_compare(int argc, char **argv) {
                 input_format);
         return 2;
     }
+    dd_performance_options_t popt = {.target = v[OPT_TARGET],
+                                      .prediction = v[OPT_PREDICTION],
+                                      .score = v[OPT_SCORE],
+                                      .positive = v[OPT_POSITIVE],
+                                      .false_alarm_rate = opt.false_alarm_rate};
+    if ((popt.target == NULL) != (popt.prediction == NULL) ||
+        (popt.target == NULL && (popt.score || popt.positive || v[OPT_TASK]))) {
+        fprintf(stderr, "driftd compare: --target and --prediction go together, and --score, "
+                        "--positive and --task need them\n");
+        return 2;
+    }
+    if (v[OPT_TASK] != NULL) {
+        if (strcmp(v[OPT_TASK], "classification") == 0)
+            popt.task = DD_TASK_CLASSIFICATION;
+        else if (strcmp(v[OPT_TASK], "regression") == 0)
+            popt.task = DD_TASK_REGRESSION;
+        else {
+            fprintf(stderr, "driftd compare: --task expects classification or regression, got "
+                            "'%s'\n", v[OPT_TASK]);
+            return 2;
+        }
+    }
     opt.plots = strcmp(format, "html") == 0;
     dd_column_choice_t *choices = NULL;
     long n_choices = 0;
@@ -414,6 +463,8 @@ static int run_compare(int argc, char **argv) {
     dd_dataset_t *ref = NULL, *cur = NULL;
     dd_column_hint_t *hints = NULL;
     dd_compare_result_t result = {0};
+    dd_performance_result_t perf;
+    const dd_performance_result_t *perf_out = NULL;
     FILE *out = NULL;
     size_t n_hints = 0;
     hints = calloc((size_t)n_choices + 1, sizeof(*hints));
@@ -486,6 +537,13 @@ static int run_compare(int argc, char **argv) {
         fprintf(stderr, "driftd compare: %s\n", err);
         goto done;
     }
+    if (popt.target != NULL) {
+        if (dd_performance_compare(ref, cur, &popt, &perf, err, sizeof(err)) != 0) {
+            fprintf(stderr, "driftd compare: %s\n", err);
+            goto done;
+        }
+        perf_out = &perf;
+    }
     out = output ? fopen(output, "w") : stdout;
     if (out == NULL) {
         fprintf(stderr, "driftd compare: %s: %s\n", output, strerror(errno));
@@ -494,13 +552,14 @@ static int run_compare(int argc, char **argv) {
     const int colour = output == NULL && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
     errno = 0;
     if (strcmp(format, "json") == 0)
-        cmd_compare_write_json(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur), &result);
+        cmd_compare_write_json(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
+                               &result, perf_out);
     else if (opt.plots)
         dd_compare_write_html(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
-                              &result);
+                              &result, perf_out);
     else
         cmd_compare_write_table(out, colour, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
-                    &result);
+                    &result, perf_out);
     /* A full disk must not pass for a written report. */
     int write_errno = fflush(out) != 0 || ferror(out) ? (errno ? errno : EIO) : 0;
     if (output != NULL && fclose(out) != 0 && write_errno == 0)
@@ -510,7 +569,10 @@ static int run_compare(int argc, char **argv) {
                 strerror(write_errno));
         goto done;
     }
-    status = result.drift || result.quality_critical > 0 ? 1 : 0;
+    status = result.drift || result.quality_critical > 0 ||
+                     (perf_out != NULL && perf_out->critical > 0)
+                 ? 1
+                 : 0;
 done:
     dd_compare_result_free(&result);
     dd_dataset_destroy(ref);

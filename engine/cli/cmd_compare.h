@@ -6,12 +6,17 @@
 #include <stdio.h>
 
 #include "compare.h"
+#include "performance.h"
 
-/* The JSON report, version 2 (docs/compare.md, "JSON report"), one line. */
+/* The JSON report, version 2 (docs/compare.md, "JSON report"), one line; with a "performance"
+ * object when perf is not NULL (--target). */
 void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
-                            size_t cur_rows, const dd_compare_result_t *r);
-/* The table (docs/compare.md, "Table"); `colour` adds ANSI colours. */
+                            size_t cur_rows, const dd_compare_result_t *r,
+                            const dd_performance_result_t *perf);
+/* The table (docs/compare.md, "Table"); `colour` adds ANSI colours; the performance section when
+ * perf is not NULL. */
 void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t ref_rows,
-                             const char *cur_path, size_t cur_rows, const dd_compare_result_t *r);
+                             const char *cur_path, size_t cur_rows, const dd_compare_result_t *r,
+                             const dd_performance_result_t *perf);
 
 #endif

@@ -289,8 +289,63 @@ static void json_feature(FILE *out, const dd_feature_result_t *f) {
     fputc('}', out);
 }
 
+static const char *metric_status(const dd_metric_t *m) {
+    switch (m->status) {
+    case DD_METRIC_INSUFFICIENT:
+        return "insufficient_data";
+    case DD_METRIC_STABLE:
+        return "stable";
+    case DD_METRIC_DEGRADED:
+        return "degraded";
+    default:
+        return "not_tested";
+    }
+}
+
+static void json_performance(FILE *out, const dd_performance_result_t *p) {
+    fputs(",\"performance\":{\"task\":", out);
+    dd_json_write_string(out, dd_task_name(p->task), strlen(dd_task_name(p->task)));
+    json_str(out, "target", p->target);
+    json_str(out, "prediction", p->prediction);
+    json_str(out, "score", p->score);
+    json_str(out, "positive", p->positive[0] ? p->positive : NULL);
+    if (p->task == DD_TASK_CLASSIFICATION)
+        json_u64(out, "classes", p->classes);
+    json_u64(out, "rows_reference", p->rows_reference);
+    json_u64(out, "rows_current", p->rows_current);
+    json_u64(out, "skipped_reference", p->skipped_reference);
+    json_u64(out, "skipped_current", p->skipped_current);
+    json_num(out, "false_alarm_rate", p->false_alarm_rate);
+    json_num(out, "alpha", p->alpha);
+    json_u64(out, "tested", p->tested);
+    json_u64(out, "degraded", p->degraded);
+    json_u64(out, "critical", p->critical);
+    fputs(",\"metrics\":[", out);
+    for (size_t i = 0; i < p->n_metrics; i++) {
+        const dd_metric_t *m = &p->metrics[i];
+        fputs(i > 0 ? ",{\"name\":" : "{\"name\":", out);
+        dd_json_write_string(out, m->name, strlen(m->name));
+        json_num(out, "reference", m->reference);
+        json_num(out, "current", m->current);
+        json_num(out, "change", m->change);
+        json_bool(out, "higher_is_better", m->higher_is_better);
+        json_bool(out, "tested", m->tested);
+        json_str(out, "status", metric_status(m));
+        json_str(out, "severity", m->status != DD_METRIC_DEGRADED ? "none"
+                                  : m->critical                   ? "critical"
+                                                                  : "warning");
+        json_num(out, "p_value", m->p_value);
+        json_num(out, "ci_low", m->ci_low);
+        json_num(out, "ci_high", m->ci_high);
+        json_str(out, "reason", m->reason);
+        fputc('}', out);
+    }
+    fputs("]}", out);
+}
+
 void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
-                       size_t cur_rows, const dd_compare_result_t *r) {
+                       size_t cur_rows, const dd_compare_result_t *r,
+                       const dd_performance_result_t *perf) {
     fprintf(out, "{\"version\":%d,\"reference\":{\"path\":", JSON_REPORT_VERSION);
     dd_json_write_string(out, ref_path, strlen(ref_path));
     fprintf(out, ",\"rows\":%zu},\"current\":{\"path\":", ref_rows);
@@ -313,7 +368,10 @@ void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, co
     json_u64(out, "quality_critical", r->quality_critical);
     json_num(out, "false_alarm_rate", r->false_alarm_rate);
     json_num(out, "alpha", r->alpha);
-    fputs("}}\n", out);
+    fputc('}', out);
+    if (perf != NULL)
+        json_performance(out, perf);
+    fputs("}\n", out);
 }
 
 /* ---- table (the default format) ---- */
@@ -396,8 +454,58 @@ static void plain_text(FILE *out, const char *s, size_t max_bytes) {
         fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7F ? '?' : s[i], out);
 }
 
+/* The performance section of the table: one line per metric, the reason of each tested one. */
+static void table_performance(FILE *out, const dd_performance_result_t *p, const char *red,
+                              const char *yellow, const char *green, const char *dim,
+                              const char *reset) {
+    fprintf(out, "\nperformance (%s; target ", dd_task_name(p->task));
+    plain_text(out, p->target, 64);
+    fputs(", prediction ", out);
+    plain_text(out, p->prediction, 64);
+    if (p->score != NULL) {
+        fputs(", score ", out);
+        plain_text(out, p->score, 64);
+    }
+    if (p->positive[0] != '\0') {
+        fputs(", positive class ", out);
+        plain_text(out, p->positive, 64);
+    }
+    fprintf(out, "): %llu and %llu rows", (unsigned long long)p->rows_reference,
+            (unsigned long long)p->rows_current);
+    if (p->skipped_reference + p->skipped_current > 0)
+        fprintf(out, " (%llu and %llu without every column, left out)",
+                (unsigned long long)p->skipped_reference, (unsigned long long)p->skipped_current);
+    fprintf(out, "\n%-14s  %-10s  %-10s  %-10s  %-18s  %s\n", "metric", "reference", "current",
+            "change", "status", "p-value");
+    for (size_t i = 0; i < p->n_metrics; i++) {
+        const dd_metric_t *m = &p->metrics[i];
+        char a[32], b[32], c[32], pv[32], status[32];
+        snprintf(status, sizeof status, "%s",
+                 m->status == DD_METRIC_DEGRADED ? (m->critical ? "DEGRADED critical" : "degraded")
+                 : m->status == DD_METRIC_STABLE       ? "stable"
+                 : m->status == DD_METRIC_INSUFFICIENT ? "insufficient data"
+                                                       : "-");
+        const char *tint = m->status == DD_METRIC_DEGRADED ? (m->critical ? red : yellow)
+                           : m->status == DD_METRIC_STABLE ? green
+                                                           : dim;
+        fprintf(out, "%-14s  %-10s  %-10s  %-10s  %s%-18s%s  %s\n", m->name,
+                number(a, sizeof a, m->reference), number(b, sizeof b, m->current),
+                number(c, sizeof c, m->change), tint, status, reset,
+                number(pv, sizeof pv, m->p_value));
+        if (m->tested) {
+            fprintf(out, "%*s", REASON_INDENT, "");
+            wrap(out, m->reason, REASON_INDENT, REASON_INDENT + 2);
+        }
+    }
+    fprintf(out, "%s%zu of %zu tested metrics degraded (%zu critical)%s; alpha = %.3g per metric "
+                 "(false-alarm rate %.3g over the %zu tested)\n",
+            p->critical ? red : p->degraded ? yellow : green, p->degraded, p->tested, p->critical,
+            reset, p->alpha, p->false_alarm_rate, p->tested);
+}
+
 void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t ref_rows,
-                        const char *cur_path, size_t cur_rows, const dd_compare_result_t *r) {
+                        const char *cur_path, size_t cur_rows, const dd_compare_result_t *r,
+                        const dd_performance_result_t *perf) {
     const char *red = colour ? "\033[1;31m" : "", *yellow = colour ? "\033[33m" : "";
     const char *green = colour ? "\033[32m" : "", *dim = colour ? "\033[2m" : "";
     const char *reset = colour ? "\033[0m" : "";
@@ -476,4 +584,6 @@ void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t
             r->quality_critical ? reset : "");
     fprintf(out, "false-alarm rate %.3g per comparison, alpha = %.3g per test\n",
             r->false_alarm_rate, r->alpha);
+    if (perf != NULL)
+        table_performance(out, perf, red, yellow, green, dim, reset);
 }

@@ -711,10 +711,77 @@ static void feature(FILE *out, size_t index, const dd_feature_result_t *f) {
     fputs("</div>\n</div>\n</section>\n", out);
 }
 
+/* The performance card: a banner line, then one row per metric. */
+static void performance(FILE *out, const dd_performance_result_t *p) {
+    char a[32], b[32], c[32], lo[32], hi[32], pv[32], al[32];
+    fprintf(out, "<div class=\"card\" id=\"performance\"><h2>Performance (%s)</h2>\n",
+            dd_task_name(p->task));
+    fputs("<p>Target <code>", out);
+    html_text(out, p->target);
+    fputs("</code>, prediction <code>", out);
+    html_text(out, p->prediction);
+    fputs("</code>", out);
+    if (p->score != NULL) {
+        fputs(", score <code>", out);
+        html_text(out, p->score);
+        fputs("</code>", out);
+    }
+    if (p->positive[0] != '\0') {
+        fputs(", positive class <code>", out);
+        html_text(out, p->positive);
+        fputs("</code>", out);
+    }
+    fprintf(out, "; %llu and %llu rows with every column (%llu and %llu left out). "
+                 "<span class=\"badge %s\">%zu of %zu tested metrics degraded</span> "
+                 "&alpha; = %s per metric.</p>\n",
+            (unsigned long long)p->rows_reference, (unsigned long long)p->rows_current,
+            (unsigned long long)p->skipped_reference, (unsigned long long)p->skipped_current,
+            p->critical ? "critical" : p->degraded ? "warning" : "stable", p->degraded, p->tested,
+            fmt_number(al, sizeof al, p->alpha));
+    fputs("<table class=\"quality\"><tr><th>Metric</th><th class=\"num\">Reference</th>"
+          "<th class=\"num\">Current</th><th class=\"num\">Change</th>"
+          "<th class=\"num\">Interval of the change</th><th class=\"num\">p-value</th>"
+          "<th>Status</th></tr>\n",
+          out);
+    for (size_t i = 0; i < p->n_metrics; i++) {
+        const dd_metric_t *m = &p->metrics[i];
+        const int bad = m->status == DD_METRIC_DEGRADED;
+        fprintf(out, "<tr%s><td>%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                     "<td class=\"num\">%s</td><td class=\"num\">%s%s%s</td>"
+                     "<td class=\"num\">%s</td><td>",
+                bad ? (m->critical ? " class=\"raised critical\"" : " class=\"raised\"") : "",
+                m->name, fmt_number(a, sizeof a, m->reference), fmt_number(b, sizeof b, m->current),
+                fmt_number(c, sizeof c, m->change),
+                isnan(m->ci_low) ? "" : fmt_number(lo, sizeof lo, m->ci_low),
+                isnan(m->ci_low) ? "" : " to ",
+                isnan(m->ci_low) ? "" : fmt_number(hi, sizeof hi, m->ci_high),
+                isnan(m->p_value) ? "" : fmt_number(pv, sizeof pv, m->p_value));
+        if (bad)
+            fprintf(out, "<span class=\"badge %s\">degraded</span>",
+                    m->critical ? "critical" : "warning");
+        else if (m->status == DD_METRIC_STABLE)
+            fputs("<span class=\"badge stable\">stable</span>", out);
+        else if (m->status == DD_METRIC_INSUFFICIENT)
+            fputs("<span class=\"badge insufficient\">insufficient data</span>", out);
+        else
+            fputs("reported", out);
+        fputs("</td></tr>\n", out);
+        if (m->tested) {
+            fputs("<tr><td></td><td class=\"why\" colspan=\"6\">", out);
+            html_text(out, m->reason);
+            fputs("</td></tr>\n", out);
+        }
+    }
+    fputs("</table></div>\n", out);
+}
+
 int dd_compare_write_html(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
-                          size_t cur_rows, const dd_compare_result_t *r) {
+                          size_t cur_rows, const dd_compare_result_t *r,
+                          const dd_performance_result_t *perf) {
     page_head(out, ref_path, cur_path);
     summary(out, ref_path, ref_rows, cur_path, cur_rows, r);
+    if (perf != NULL)
+        performance(out, perf);
     overview(out, r);
     for (size_t i = 0; i < r->n_features; i++)
         feature(out, i, &r->features[i]);
