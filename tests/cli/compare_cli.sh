@@ -11,6 +11,8 @@
 #   dataset drift; --schema kind id/datetime/ignore skips a column and lists it (even one whose
 #   kind differs between the files); --false-alarm-rate sets alpha (0.5 vs the default 0.05);
 #   a p-value method's threshold in --schema is its alpha;
+# - --target/--prediction: the performance section of the table and the JSON, a critical
+#   degradation alone exits 1, and the option errors;
 # - every error path exits 2 with one message naming the file and, where there is one, the line
 #   and column: missing file, empty file, header only, ragged row, a word in a numeric column,
 #   unknown schema column, bad schema kind, bad --format/--stats/--bins/--false-alarm-rate,
@@ -157,7 +159,30 @@ expect_error "--false-alarm-rate expects a number in \(0, 1\), got 'often'" "$dr
 expect 0 "$driftd" compare --help
 expect_out "^  +--false-alarm-rate RATE +the probability of any false alarm in one comparison"
 expect_out "or ignore, id or datetime"
-expect_out "^Exit status: 0 no dataset drift and no critical quality condition; 1 dataset drift$"
+expect_out "^Exit status: 0 no dataset drift, no critical quality condition and no critical$"
+expect_out "^  +--target COL +the ground truth column"
+
+# --target/--prediction: the performance section; accuracy 1 -> 0.5 at 40 rows is a critical
+# degradation, which alone makes the exit status 1 (no column drifts: label and pred keep their
+# shares); the same file twice is stable and exits 0.
+{
+    echo "label,pred"
+    for i in $(seq 0 39); do echo "$((i % 2)),$((i % 2))"; done
+} >"$tmp/perf_ref.csv"
+{
+    echo "label,pred"
+    for i in $(seq 0 39); do echo "$((i % 2)),$(((i / 2) % 2))"; done
+} >"$tmp/perf_cur.csv"
+expect 1 "$driftd" compare --reference "$tmp/perf_ref.csv" --current "$tmp/perf_cur.csv" --target label --prediction pred
+expect_out "^0 of 2 judged features drifted"
+expect_out "^performance \(classification; target label, prediction pred, positive class 1\): 40 and 40 rows$"
+expect_out "^accuracy +1 +0.5 +-0.5 +DEGRADED critical +[0-9.e-]+$"
+expect_out "^1 of 1 tested metrics degraded \(1 critical\); alpha = 0.05 per metric"
+expect 0 "$driftd" compare --reference "$tmp/perf_ref.csv" --current "$tmp/perf_ref.csv" --target=label --prediction=pred --format json
+expect_out '"performance":\{"task":"classification","target":"label","prediction":"pred","score":null,"positive":"1","classes":2,"rows_reference":40,"rows_current":40,'
+expect_out '"metrics":\[\{"name":"accuracy","reference":1,"current":1,"change":0,"higher_is_better":true,"tested":true,"status":"stable",'
+expect_error "--target and --prediction go together" "$driftd" compare --reference "$tmp/perf_ref.csv" --current "$tmp/perf_ref.csv" --prediction pred
+expect_error "--task expects classification or regression, got 'ranking'" "$driftd" compare --reference "$tmp/perf_ref.csv" --current "$tmp/perf_ref.csv" --target label --prediction pred --task ranking
 
 # Error paths: exit 2, one line naming the file (and line/column where there is one).
 : >"$tmp/empty.csv"

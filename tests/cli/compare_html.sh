@@ -15,6 +15,7 @@
 #   categories plus "other";
 # - no NaN or infinity leaks: SVG coordinates are plain numbers, and the page has no "nan"/"inf",
 #   also for columns of ±1.7e308, ±inf and nan cells, a constant, integers beyond 2^53;
+# - --target: a performance card listing every metric, the degraded one flagged, names escaped;
 # - --opt=value gives the same page.
 driftd=$1
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -150,6 +151,25 @@ cp "$out" "$tmp/same.html"
 check "identical files: no dataset drift" present '>No dataset drift: 0 of 4 judged fields drifted</p>' "$tmp/same.html"
 check "the path is escaped" present 'a&amp;b&lt;c&gt;.csv' "$tmp/same.html"
 check "the path never appears raw" absent 'a&b<c>' "$tmp/same.html"
+
+# --target: a performance card with each metric, the degraded one flagged, and the column names
+# from the data escaped there too.
+{
+    echo "\"<b>y</b>\",pred,p"
+    for i in $(seq 0 59); do echo "$((i % 2)),$((i % 2)),0.$((i % 2 * 8 + 1))"; done
+} >"$tmp/perf_ref.csv"
+{
+    echo "\"<b>y</b>\",pred,p"
+    for i in $(seq 0 59); do echo "$((i % 2)),$(((i / 2) % 2)),0.5"; done
+} >"$tmp/perf_cur.csv"
+expect 1 "$driftd" compare --reference "$tmp/perf_ref.csv" --current "$tmp/perf_cur.csv" --target "<b>y</b>" --prediction pred --score p --format html
+cp "$out" "$tmp/perf.html"
+check "performance: the card" present '<div class="card" id="performance"><h2>Performance (classification)</h2>' "$tmp/perf.html"
+check "performance: the target escaped" present 'Target <code>&lt;b&gt;y&lt;/b&gt;</code>' "$tmp/perf.html"
+check "performance: the target never raw" absent '<b>y</b>' "$tmp/perf.html"
+check "performance: accuracy degraded" grep -Eq '<tr class="raised critical"><td>accuracy</td>.*<span class="badge critical">degraded</span>' "$tmp/perf.html"
+check "performance: every metric" [ "$(grep -Eo '<td>(accuracy|precision|recall|f1|macro_f1|roc_auc|log_loss|brier|ece)</td>' "$tmp/perf.html" | wc -l)" = 9 ]
+check "performance: no nan or inf" absent '\b-?(nan|inf)\b' "$tmp/perf.html"
 
 # A failed write is an error, not a report.
 if [ -w /dev/full ]; then
