@@ -465,6 +465,7 @@ static int run_compare(int argc, char **argv) {
     dd_compare_result_t result = {0};
     dd_performance_result_t perf;
     const dd_performance_result_t *perf_out = NULL;
+    dd_correlation_result_t corr = {0};
     FILE *out = NULL;
     size_t n_hints = 0;
     hints = calloc((size_t)n_choices + 1, sizeof(*hints));
@@ -537,6 +538,11 @@ static int run_compare(int argc, char **argv) {
         fprintf(stderr, "driftd compare: %s\n", err);
         goto done;
     }
+    if (dd_correlation_compare(ref, cur, &result, opt.false_alarm_rate, &corr, err,
+                               sizeof(err)) != 0) {
+        fprintf(stderr, "driftd compare: %s\n", err);
+        goto done;
+    }
     if (popt.target != NULL) {
         if (dd_performance_compare(ref, cur, &popt, &perf, err, sizeof(err)) != 0) {
             fprintf(stderr, "driftd compare: %s\n", err);
@@ -553,13 +559,13 @@ static int run_compare(int argc, char **argv) {
     errno = 0;
     if (strcmp(format, "json") == 0)
         cmd_compare_write_json(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
-                               &result, perf_out);
+                               &result, perf_out, &corr);
     else if (opt.plots)
         dd_compare_write_html(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
-                              &result, perf_out);
+                              &result, perf_out, &corr);
     else
         cmd_compare_write_table(out, colour, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
-                    &result, perf_out);
+                    &result, perf_out, &corr);
     /* A full disk must not pass for a written report. */
     int write_errno = fflush(out) != 0 || ferror(out) ? (errno ? errno : EIO) : 0;
     if (output != NULL && fclose(out) != 0 && write_errno == 0)
@@ -569,11 +575,12 @@ static int run_compare(int argc, char **argv) {
                 strerror(write_errno));
         goto done;
     }
-    status = result.drift || result.quality_critical > 0 ||
+    status = result.drift || result.quality_critical > 0 || corr.critical > 0 ||
                      (perf_out != NULL && perf_out->critical > 0)
                  ? 1
                  : 0;
 done:
+    dd_correlation_result_free(&corr);
     dd_compare_result_free(&result);
     dd_dataset_destroy(ref);
     dd_dataset_destroy(cur);

@@ -6,17 +6,20 @@
 #include <stdio.h>
 
 #include "compare.h"
+#include "correlation.h"
 #include "performance.h"
 
 /* The JSON report, version 2 (docs/compare.md, "JSON report"), one line; with a "performance"
- * object when perf is not NULL (--target). */
+ * object when perf is not NULL (--target), a "correlations" one when corr is not NULL. */
 void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
                             size_t cur_rows, const dd_compare_result_t *r,
-                            const dd_performance_result_t *perf);
+                            const dd_performance_result_t *perf,
+                            const dd_correlation_result_t *corr);
 /* The table (docs/compare.md, "Table"); `colour` adds ANSI colours; the performance section when
  * perf is not NULL. */
 void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t ref_rows,
                              const char *cur_path, size_t cur_rows, const dd_compare_result_t *r,
-                             const dd_performance_result_t *perf);
+                             const dd_performance_result_t *perf,
+                             const dd_correlation_result_t *corr);
 
 #endif

@@ -343,9 +343,75 @@ static void json_performance(FILE *out, const dd_performance_result_t *p) {
     fputs("]}", out);
 }
 
+static const char *pair_status(const dd_correlation_pair_t *p) {
+    return p->status == DD_CORRELATION_CHANGED ? "changed"
+           : p->status == DD_CORRELATION_STABLE ? "stable"
+                                                : "insufficient_data";
+}
+
+static void json_matrix(FILE *out, const char *key, const double *m, size_t k) {
+    fprintf(out, ",\"%s\":[", key);
+    for (size_t i = 0; i < k; i++) {
+        fputs(i ? ",[" : "[", out);
+        for (size_t j = 0; j < k; j++) {
+            if (j)
+                fputc(',', out);
+            dd_json_write_number(out, m[i * k + j]);
+        }
+        fputc(']', out);
+    }
+    fputc(']', out);
+}
+
+static void json_correlations(FILE *out, const dd_correlation_result_t *c) {
+    fputs(",\"correlations\":{\"columns\":[", out);
+    for (size_t i = 0; i < c->n_columns; i++) {
+        if (i)
+            fputc(',', out);
+        dd_json_write_string(out, c->names[i], strlen(c->names[i]));
+    }
+    fputc(']', out);
+    json_u64(out, "left_out", c->left_out);
+    json_u64(out, "pairs", c->pairs);
+    json_u64(out, "tested", c->tested);
+    json_u64(out, "changed", c->changed);
+    json_u64(out, "critical", c->critical);
+    json_num(out, "false_alarm_rate", c->false_alarm_rate);
+    json_num(out, "alpha", c->alpha);
+    json_num(out, "warning_floor", DD_CORRELATION_WARNING);
+    json_num(out, "critical_from", DD_CORRELATION_CRITICAL);
+    fputs(",\"top\":[", out);
+    for (size_t i = 0; i < c->n_top; i++) {
+        const dd_correlation_pair_t *p = &c->top[i];
+        fputs(i ? ",{\"a\":" : "{\"a\":", out);
+        dd_json_write_string(out, c->names[p->a], strlen(c->names[p->a]));
+        json_str(out, "b", c->names[p->b]);
+        json_num(out, "reference", p->reference);
+        json_num(out, "current", p->current);
+        json_num(out, "change", p->change);
+        json_u64(out, "n_reference", p->n_reference);
+        json_u64(out, "n_current", p->n_current);
+        json_num(out, "se_reference", p->se_reference);
+        json_num(out, "se_current", p->se_current);
+        json_num(out, "p_value", p->p_value);
+        json_str(out, "status", pair_status(p));
+        json_str(out, "severity", p->status != DD_CORRELATION_CHANGED ? "none"
+                                  : p->critical                        ? "critical"
+                                                                       : "warning");
+        json_str(out, "reason", p->reason);
+        fputc('}', out);
+    }
+    fputc(']', out);
+    if (c->n_columns >= 2) {
+        json_matrix(out, "reference_matrix", c->reference, c->n_columns);
+        json_matrix(out, "current_matrix", c->current, c->n_columns);
+    }
+    fputc('}', out);
+}
+
 void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
                        size_t cur_rows, const dd_compare_result_t *r,
-                       const dd_performance_result_t *perf) {
+                       const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
     fprintf(out, "{\"version\":%d,\"reference\":{\"path\":", JSON_REPORT_VERSION);
     dd_json_write_string(out, ref_path, strlen(ref_path));
     fprintf(out, ",\"rows\":%zu},\"current\":{\"path\":", ref_rows);
@@ -371,6 +437,8 @@ void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, co
     fputc('}', out);
     if (perf != NULL)
         json_performance(out, perf);
+    if (corr != NULL)
+        json_correlations(out, corr);
     fputs("}\n", out);
 }
 
@@ -503,9 +571,53 @@ static void table_performance(FILE *out, const dd_performance_result_t *p, const
             reset, p->alpha, p->false_alarm_rate, p->tested);
 }
 
+/* The correlations section: the changed pairs with their reasons, or the largest change. */
+static void table_correlations(FILE *out, const dd_correlation_result_t *c, const char *red,
+                               const char *yellow, const char *green, const char *reset) {
+    if (c->n_columns < 2)
+        return;
+    fprintf(out, "\ncorrelations of %zu numeric columns (%zu pair%s, %zu tested%s): ", c->n_columns,
+            c->pairs, c->pairs == 1 ? "" : "s", c->tested,
+            c->left_out ? ", more columns left out" : "");
+    if (c->tested == 0) {
+        fputs("none could be tested (fewer than 50 rows hold both, or a column is constant)\n",
+              out);
+        return;
+    }
+    if (c->changed == 0) {
+        fprintf(out, "%sno pair changed%s", green, reset);
+        if (c->n_top > 0 && !isnan(c->top[0].change)) {
+            fputs(" (largest change ", out);
+            plain_text(out, c->names[c->top[0].a], 32);
+            fputs(" ~ ", out);
+            plain_text(out, c->names[c->top[0].b], 32);
+            fprintf(out, " %+.3f)", c->top[0].change);
+        }
+        fputc('\n', out);
+    } else {
+        fprintf(out, "%s%zu pair%s changed (%zu critical)%s\n", c->critical ? red : yellow,
+                c->changed, c->changed == 1 ? "" : "s", c->critical, reset);
+        for (size_t i = 0; i < c->n_top && c->top[i].status == DD_CORRELATION_CHANGED; i++) {
+            const dd_correlation_pair_t *p = &c->top[i];
+            fprintf(out, "%*s%s!%s ", REASON_INDENT, "", p->critical ? red : yellow, reset);
+            char line[sizeof p->reason];
+            /* the reason names the columns as given; control characters made visible */
+            size_t n = 0;
+            for (; p->reason[n] != '\0' && n + 1 < sizeof line; n++)
+                line[n] = (unsigned char)p->reason[n] < 0x20 || p->reason[n] == 0x7F ? '?'
+                                                                                  : p->reason[n];
+            line[n] = '\0';
+            wrap(out, line, REASON_INDENT + 2, REASON_INDENT + 2);
+        }
+    }
+    fprintf(out, "alpha = %.3g per pair (false-alarm rate %.3g over the pairs tested); a change "
+                 "matters from %.1f, critical from %.1f\n",
+            c->alpha, c->false_alarm_rate, DD_CORRELATION_WARNING, DD_CORRELATION_CRITICAL);
+}
+
 void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t ref_rows,
                         const char *cur_path, size_t cur_rows, const dd_compare_result_t *r,
-                        const dd_performance_result_t *perf) {
+                        const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
     const char *red = colour ? "\033[1;31m" : "", *yellow = colour ? "\033[33m" : "";
     const char *green = colour ? "\033[32m" : "", *dim = colour ? "\033[2m" : "";
     const char *reset = colour ? "\033[0m" : "";
@@ -584,6 +696,8 @@ void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t
             r->quality_critical ? reset : "");
     fprintf(out, "false-alarm rate %.3g per comparison, alpha = %.3g per test\n",
             r->false_alarm_rate, r->alpha);
+    if (corr != NULL)
+        table_correlations(out, corr, red, yellow, green, reset);
     if (perf != NULL)
         table_performance(out, perf, red, yellow, green, dim, reset);
 }

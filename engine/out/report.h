@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "compare.h"
+#include "correlation.h"
 #include "performance.h"
 
 /* ---- Reports ----------------------------------------------------------------------------------
@@ -13,10 +14,11 @@
  * feature its verdict, statistics and, when r was computed with options.plots, the reference and
  * current distributions as inline SVG. Everything from the data is HTML-escaped; the page loads
  * nothing. With perf (not NULL: --target), a performance card after the summary: each metric of
- * both files, its change, interval, p-value and status. Returns 0, or −1 when the stream reports
- * a write error (ferror). */
+ * both files, its change, interval, p-value and status; with corr (two numeric columns or more),
+ * a correlations card: a heat map of every pair's change and the pairs that changed. Returns 0,
+ * or −1 when the stream reports a write error (ferror). */
 int dd_compare_write_html(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
                           size_t cur_rows, const dd_compare_result_t *r,
-                          const dd_performance_result_t *perf);
+                          const dd_performance_result_t *perf, const dd_correlation_result_t *corr);
 
 #endif /* DRIFTD_ENGINE_REPORT_H */

@@ -775,13 +775,96 @@ static void performance(FILE *out, const dd_performance_result_t *p) {
     fputs("</table></div>\n", out);
 }
 
+/* The fill of a heat-map cell for a change of r: red for a rise, blue for a fall, opaque from a
+ * change of 0.5; light grey where undefined. */
+static void change_fill(FILE *out, double change) {
+    if (isnan(change)) {
+        fputs("#eaeef2", out);
+        return;
+    }
+    double t = fabs(change) / 0.5;
+    t = t > 1 ? 1 : t;
+    const int r0 = change >= 0 ? 207 : 9, g0 = change >= 0 ? 34 : 105, b0 = change >= 0 ? 46 : 218;
+    const int r = (int)lround(255 - t * (255 - r0)), g = (int)lround(255 - t * (255 - g0)),
+              b = (int)lround(255 - t * (255 - b0));
+    fprintf(out, "#%02x%02x%02x", r, g, b);
+}
+
+/* The correlations card: a heat map of every pair's change of r, then the changed pairs. */
+static void correlations(FILE *out, const dd_correlation_result_t *c) {
+    if (c->n_columns < 2)
+        return;
+    const size_t k = c->n_columns;
+    const int cell = k <= 20 ? 22 : k <= 50 ? 10 : 6, label = 150;
+    const int side = (int)k * cell;
+    char a[32], b[32], d[32], al[32];
+    fprintf(out, "<div class=\"card\" id=\"correlations\"><h2>Correlations</h2>\n<p>Pearson's r "
+                 "of %zu numeric columns in each file (%zu pairs, %zu tested%s): ",
+            k, c->pairs, c->tested, c->left_out ? "; more columns left out" : "");
+    fprintf(out, "<span class=\"badge %s\">%zu changed</span> &alpha; = %s per pair; a change "
+                 "matters from %.1f, critical from %.1f.</p>\n",
+            c->critical ? "critical" : c->changed ? "warning" : "stable", c->changed,
+            fmt_number(al, sizeof al, c->alpha), DD_CORRELATION_WARNING, DD_CORRELATION_CRITICAL);
+    fprintf(out, "<figure><svg width=\"%d\" height=\"%d\" role=\"img\" "
+                 "aria-label=\"change of correlation per pair\">\n",
+            label + side + 2, side + 2);
+    for (size_t i = 0; i < k; i++) {
+        fprintf(out, "<text class=\"label\" x=\"%d\" y=\"%d\" text-anchor=\"end\">", label - 4,
+                (int)i * cell + cell / 2 + 4);
+        html_text_cut(out, c->names[i], 22);
+        fputs("</text>\n", out);
+        for (size_t j = 0; j < k; j++) {
+            if (i == j)
+                continue;
+            const double ch = c->current[i * k + j] - c->reference[i * k + j];
+            fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"", label +
+                    (int)j * cell, (int)i * cell, cell - 1, cell - 1);
+            change_fill(out, ch);
+            fputs("\"><title>", out);
+            html_text_cut(out, c->names[i], 60);
+            fputs(" ~ ", out);
+            html_text_cut(out, c->names[j], 60);
+            fprintf(out, ": r %s &#8594; %s (%s)</title></rect>\n",
+                    fmt_number(a, sizeof a, c->reference[i * k + j]),
+                    fmt_number(b, sizeof b, c->current[i * k + j]), fmt_number(d, sizeof d, ch));
+        }
+    }
+    fputs("</svg><figcaption>Change of r per pair (row ~ column): red a rise, blue a fall, "
+          "full colour from 0.5; grey where r is undefined. Hover a cell for its values."
+          "</figcaption></figure>\n",
+          out);
+    if (c->changed > 0) {
+        fputs("<table class=\"quality\"><tr><th>Pair</th><th class=\"num\">Reference r</th>"
+              "<th class=\"num\">Current r</th><th class=\"num\">Change</th>"
+              "<th class=\"num\">p-value</th><th>Status</th></tr>\n",
+              out);
+        for (size_t i = 0; i < c->n_top && c->top[i].status == DD_CORRELATION_CHANGED; i++) {
+            const dd_correlation_pair_t *p = &c->top[i];
+            fprintf(out, "<tr class=\"raised%s\"><td>", p->critical ? " critical" : "");
+            html_text(out, c->names[p->a]);
+            fputs(" ~ ", out);
+            html_text(out, c->names[p->b]);
+            fprintf(out, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                         "<td class=\"num\">%s</td><td class=\"num\">%s</td><td><span class=\"badge "
+                         "%s\">changed</span></td></tr>\n",
+                    fmt_number(a, sizeof a, p->reference), fmt_number(b, sizeof b, p->current),
+                    fmt_number(d, sizeof d, p->change), fmt_number(al, sizeof al, p->p_value),
+                    p->critical ? "critical" : "warning");
+        }
+        fputs("</table>\n", out);
+    }
+    fputs("</div>\n", out);
+}
+
 int dd_compare_write_html(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
                           size_t cur_rows, const dd_compare_result_t *r,
-                          const dd_performance_result_t *perf) {
+                          const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
     page_head(out, ref_path, cur_path);
     summary(out, ref_path, ref_rows, cur_path, cur_rows, r);
     if (perf != NULL)
         performance(out, perf);
+    if (corr != NULL)
+        correlations(out, corr);
     overview(out, r);
     for (size_t i = 0; i < r->n_features; i++)
         feature(out, i, &r->features[i]);

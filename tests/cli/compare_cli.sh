@@ -38,6 +38,7 @@ expect_out "^x +numeric +stable +wasserstein_normed 0 +ks +1$"
 expect_out "^    stable: KS p = 1 >= alpha/3 = 0.0019 \(3 tests\) at n = 40, m = 40; wasserstein_normed = 0$"
 expect_out "^0 with insufficient data, 0 skipped; quality conditions raised: 0 warnings, 0 critical$"
 expect_out "^false-alarm rate 0.05 per comparison, alpha = 0.00556 per test$"
+expect_out "^correlations of 2 numeric columns \(1 pair, 0 tested\): none could be tested \(fewer than 50 rows hold both, or a column is constant\)$"
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv"
 expect_out "^2 of 3 judged features drifted \(67%; the dataset drifts from 50%\): dataset drift$"
 expect_out "^x +numeric +drift \(critical\) +wasserstein_normed 8.66 +ks +[0-9.e-]+$"
@@ -51,7 +52,7 @@ check "drifted columns are listed first" grep -q "city x" <(awk 'NR>4 && /^[^ ]/
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json
 cp "$out" "$tmp/drift.json"
 expect_out '^\{"version":2,"reference":\{"path":"[^"]*ref.csv","rows":40\},"current":'
-expect_out '"dataset":\{"drifted_features":2,"total_features":3,"judged":3,"insufficient":0,"skipped":0,"drift_share":0.66666666666666663,"drift_share_threshold":0.5,"drift":true,"quality_warnings":0,"quality_critical":2,"false_alarm_rate":0.050000000000000003,"alpha":0.0055555555555555558\}\}$'
+expect_out '"dataset":\{"drifted_features":2,"total_features":3,"judged":3,"insufficient":0,"skipped":0,"drift_share":0.66666666666666663,"drift_share_threshold":0.5,"drift":true,"quality_warnings":0,"quality_critical":2,"false_alarm_rate":0.050000000000000003,"alpha":0.0055555555555555558\},"correlations":\{'
 expect_out '"new":\[\{"name":"Nice","count":20\}\]'
 expect_out '"missing":\[\{"name":"Paris","count":20\}\]'
 # One feature, field by field: the verdict and the quality conditions that apply to its kind.
@@ -147,7 +148,7 @@ expect_out "^x +numeric +skipped \(ignore\) "
 
 # The false-alarm rate sets alpha: rate / (3 judged columns x 3 conditions).
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --format json --false-alarm-rate 0.5
-expect_out '"false_alarm_rate":0.5,"alpha":0.055555555555555552\}\}$'
+expect_out '"false_alarm_rate":0.5,"alpha":0.055555555555555552\},"correlations":\{'
 expect_out '"verdict":\{"test":"ks",[^}]*"alpha":0.055555555555555552,'
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv" --false-alarm-rate=0.5
 expect_out "^false-alarm rate 0.5 per comparison, alpha = 0.0556 per test$"
