@@ -225,9 +225,12 @@ static int is_effect(const dd_feature_result_t *f, const char *stat) {
 }
 
 static void summary(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
-                    size_t cur_rows, const dd_compare_result_t *r) {
+                    size_t cur_rows, const dd_compare_result_t *r,
+                    const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
     char share[32], threshold[32], n1[32], n2[32];
-    const int alarm = r->drift || r->quality_critical > 0;
+    const size_t corr_critical = corr != NULL ? corr->critical : 0;
+    const size_t perf_critical = perf != NULL ? perf->critical : 0;
+    const int alarm = r->drift || r->quality_critical > 0 || corr_critical > 0 || perf_critical > 0;
     fputs("<h1>Drift report</h1>\n", out);
     fprintf(out, "<p class=\"banner %s\" id=\"verdict\">%s: %zu of %zu judged fields drifted",
             alarm ? "drift" : "stable", r->drift ? "Dataset drift" : "No dataset drift",
@@ -235,6 +238,12 @@ static void summary(FILE *out, const char *ref_path, size_t ref_rows, const char
     if (r->quality_critical > 0)
         fprintf(out, "; %zu critical quality condition%s", r->quality_critical,
                 r->quality_critical == 1 ? "" : "s");
+    if (corr_critical > 0)
+        fprintf(out, "; %zu critical correlation change%s", corr_critical,
+                corr_critical == 1 ? "" : "s");
+    if (perf_critical > 0)
+        fprintf(out, "; %zu performance metric%s degraded critically", perf_critical,
+                perf_critical == 1 ? "" : "s");
     fputs("</p>\n", out);
     fputs("<div class=\"card\"><table class=\"summary\">\n<tr><th>Reference</th><td><span "
           "class=\"path\">",
@@ -860,7 +869,7 @@ int dd_compare_write_html(FILE *out, const char *ref_path, size_t ref_rows, cons
                           size_t cur_rows, const dd_compare_result_t *r,
                           const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
     page_head(out, ref_path, cur_path);
-    summary(out, ref_path, ref_rows, cur_path, cur_rows, r);
+    summary(out, ref_path, ref_rows, cur_path, cur_rows, r, perf, corr);
     if (perf != NULL)
         performance(out, perf);
     if (corr != NULL)
