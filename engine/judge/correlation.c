@@ -38,49 +38,96 @@ typedef struct file_job {
     int failed;
 } file_job_t;
 
-typedef struct keyed {
-    double x;
-    uint32_t i;
-} keyed_t;
-
-static int cmp_keyed(const void *a, const void *b) {
-    const double x = ((const keyed_t *)a)->x, y = ((const keyed_t *)b)->x;
-    return (x > y) - (x < y);
+/* Sorts n (key, index) pairs by key, stably: an LSD radix sort, 11 bits a pass, a pass whose
+ * digit every key shares skipped; through the scratch tk, ti. A finite double's key is its bits
+ * with the sign flipped for positives and every bit for negatives (unsigned order = numeric). */
+static void radix_sort_pairs(uint64_t *k, uint32_t *idx, uint64_t *tk, uint32_t *ti, size_t n) {
+    enum { BITS = 11, BUCKETS = 1 << BITS };
+    size_t count[BUCKETS];
+    uint64_t *sk = k, *dk = tk;
+    uint32_t *si = idx, *di = ti;
+    for (unsigned shift = 0; shift < 64; shift += BITS) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(sk[i] >> shift) & (BUCKETS - 1)]++;
+        if (n > 0 && count[(sk[0] >> shift) & (BUCKETS - 1)] == n)
+            continue;
+        size_t sum = 0;
+        for (size_t b = 0; b < BUCKETS; b++) {
+            const size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const size_t at = count[(sk[i] >> shift) & (BUCKETS - 1)]++;
+            dk[at] = sk[i];
+            di[at] = si[i];
+        }
+        uint64_t *t = sk;
+        sk = dk;
+        dk = t;
+        uint32_t *u = si;
+        si = di;
+        di = u;
+    }
+    if (sk != k) {
+        memcpy(k, sk, n * sizeof *k);
+        memcpy(idx, si, n * sizeof *idx);
+    }
 }
 
-/* Mid-ranks (1-based, ties averaged) of v[0..m) into rank, with scratch of m entries. */
-static void mid_ranks(const double *v, size_t m, double *rank, keyed_t *scratch) {
-    for (size_t i = 0; i < m; i++)
-        scratch[i] = (keyed_t){v[i], (uint32_t)i};
-    qsort(scratch, m, sizeof *scratch, cmp_keyed);
-    for (size_t i = 0; i < m;) {
-        size_t j = i + 1;
-        while (j < m && scratch[j].x == scratch[i].x)
+static uint64_t order_key(double x) {
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return (b >> 63) ? ~b : (b | 0x8000000000000000ull);
+}
+
+/* Mid-ranks (1-based, ties averaged) of the entries of v listed in order[0..n) (sorted by
+ * value) that `keep` accepts (NULL: all), written to rank[row]; returns how many were ranked. */
+static size_t rank_walk(const double *v, const uint32_t *order, size_t n, const double *keep,
+                        double *rank) {
+    size_t below = 0;
+    for (size_t i = 0; i < n;) {
+        /* a run of equal values, of which `kept` are in */
+        size_t j = i, kept = 0;
+        while (j < n && v[order[j]] == v[order[i]]) {
+            kept += keep == NULL || !isnan(keep[order[j]]);
             j++;
-        const double mid = ((double)i + 1.0 + (double)j) / 2.0; /* ranks i+1 .. j */
+        }
+        const double mid = (double)below + ((double)kept + 1.0) / 2.0;
         for (size_t t = i; t < j; t++)
-            rank[scratch[t].i] = mid;
+            if (keep == NULL || !isnan(keep[order[t]]))
+                rank[order[t]] = mid;
+        below += kept;
         i = j;
     }
+    return below;
 }
 
-/* Pearson's r of two rank vectors (two-pass); NaN when either is constant. */
-static double pearson(const double *a, const double *b, size_t m) {
-    if (m < 2)
-        return NAN;
+/* Pearson's r of rank vectors a and b over the rows `mask` accepts (both finite), two-pass; NaN
+ * when either is constant there. */
+static double pearson(const double *a, const double *b, size_t m, int all, const double *ma,
+                      const double *mb, uint64_t *count) {
     double sa = 0, sb = 0;
-    for (size_t i = 0; i < m; i++) {
-        sa += a[i];
-        sb += b[i];
-    }
-    const double ma = sa / (double)m, mb = sb / (double)m;
+    uint64_t n = 0;
+    for (size_t i = 0; i < m; i++)
+        if (all || (!isnan(ma[i]) && !isnan(mb[i]))) {
+            sa += a[i];
+            sb += b[i];
+            n++;
+        }
+    *count = n;
+    if (n < 2)
+        return NAN;
+    const double mean_a = sa / (double)n, mean_b = sb / (double)n;
     double sab = 0, saa = 0, sbb = 0;
-    for (size_t i = 0; i < m; i++) {
-        const double da = a[i] - ma, db = b[i] - mb;
-        sab += da * db;
-        saa += da * da;
-        sbb += db * db;
-    }
+    for (size_t i = 0; i < m; i++)
+        if (all || (!isnan(ma[i]) && !isnan(mb[i]))) {
+            const double da = a[i] - mean_a, db = b[i] - mean_b;
+            sab += da * db;
+            saa += da * da;
+            sbb += db * db;
+        }
     if (!(saa > 0) || !(sbb > 0))
         return NAN;
     const double r = sab / sqrt(saa * sbb);
@@ -91,22 +138,25 @@ static int valid_at(const double *x, const uint8_t *nulls, size_t row) {
     return (nulls == NULL || !(nulls[row >> 3] >> (row & 7) & 1)) && isfinite(x[row]);
 }
 
+/* Per column (column-major, m sampled rows each): the values (NaN where missing), the sorted order
+ * of the present ones, and for a column present in every sampled row its ranks. A pair with a
+ * missing value is ranked over the rows holding both by walking each column's order: no sort
+ * per pair. */
 static void *file_thread(void *p) {
     file_job_t *j = p;
     size_t cap = DD_CORRELATION_SAMPLE_VALUES / (j->k ? j->k : 1);
     cap = cap < DD_CORRELATION_SAMPLE_ROWS ? cap : DD_CORRELATION_SAMPLE_ROWS;
     const size_t stride = j->rows > cap ? (j->rows + cap - 1) / cap : 1;
     const size_t m = j->rows ? (j->rows - 1) / stride + 1 : 0; /* sampled rows */
-    /* per column, column-major: its ranks when every sampled row holds it, else its values (NaN
-     * where missing), ranked per pair */
-    double *vals = malloc((m ? m : 1) * j->k * sizeof(double));
-    double *ranks = vals;
-    int *clean = calloc(j->k ? j->k : 1, sizeof(int));
-    keyed_t *scratch = malloc((m ? m : 1) * sizeof(keyed_t));
-    double *pa = malloc((m ? m : 1) * sizeof(double)), *pb = malloc((m ? m : 1) * sizeof(double));
+    const size_t mm = (m ? m : 1) * (j->k ? j->k : 1);
+    double *vals = malloc(mm * sizeof(double)), *ranks = malloc(mm * sizeof(double));
+    uint32_t *order = malloc(mm * sizeof(uint32_t));
+    size_t *present = calloc(j->k ? j->k : 1, sizeof(size_t));
+    uint64_t *keys = malloc((m ? m : 1) * sizeof(uint64_t)), *tkeys = malloc((m ? m : 1) * sizeof(uint64_t));
+    uint32_t *tidx = malloc((m ? m : 1) * sizeof(uint32_t));
     double *ra = malloc((m ? m : 1) * sizeof(double)), *rb = malloc((m ? m : 1) * sizeof(double));
-    if (vals == NULL || clean == NULL || scratch == NULL || pa == NULL ||
-        pb == NULL || ra == NULL || rb == NULL) {
+    if (vals == NULL || ranks == NULL || order == NULL || present == NULL || keys == NULL ||
+        tkeys == NULL || tidx == NULL || ra == NULL || rb == NULL) {
         j->failed = 1;
         goto done;
     }
@@ -114,50 +164,42 @@ static void *file_thread(void *p) {
         const double *x = dd_dataset_numbers(j->d, (size_t)j->cols[c]);
         const uint8_t *nulls = dd_dataset_nulls(j->d, (size_t)j->cols[c]);
         double *v = vals + c * m;
-        int ok = 1;
+        uint32_t *o = order + c * m;
+        size_t n = 0;
         for (size_t i = 0; i < m; i++) {
             const size_t row = i * stride;
             v[i] = valid_at(x, nulls, row) ? x[row] : NAN;
-            ok &= !isnan(v[i]);
+            if (!isnan(v[i])) {
+                keys[n] = order_key(v[i] == 0 ? 0.0 : v[i]); /* −0 and +0: one value */
+                o[n++] = (uint32_t)i;
+            }
         }
-        clean[c] = ok;
-        if (ok) { /* in place: the values are not needed again */
-            for (size_t i = 0; i < m; i++)
-                pa[i] = v[i];
-            mid_ranks(pa, m, v, scratch);
-        }
+        radix_sort_pairs(keys, o, tkeys, tidx, n);
+        present[c] = n;
+        if (n == m)
+            rank_walk(v, order + c * m, n, NULL, ranks + c * m);
     }
     size_t at = 0;
     for (size_t a = 0; a < j->k; a++)
         for (size_t b = a + 1; b < j->k; b++, at++) {
             pair_stats_t *o = &j->out[at];
-            if (clean[a] && clean[b]) {
-                o->n = m;
-                o->r = pearson(ranks + a * m, ranks + b * m, m);
+            const double *va = vals + a * m, *vb = vals + b * m;
+            if (present[a] == m && present[b] == m) {
+                o->r = pearson(ranks + a * m, ranks + b * m, m, 1, NULL, NULL, &o->n);
                 continue;
             }
-            /* ranked again over the sampled rows holding both (a clean column's entries are
-             * ranks: ranking them again over a subset gives that subset's ranks) */
-            size_t n = 0;
-            for (size_t i = 0; i < m; i++) {
-                const double x = vals[a * m + i], y = vals[b * m + i];
-                if (!isnan(x) && !isnan(y)) {
-                    pa[n] = x;
-                    pb[n] = y;
-                    n++;
-                }
-            }
-            o->n = n;
-            mid_ranks(pa, n, ra, scratch);
-            mid_ranks(pb, n, rb, scratch);
-            o->r = pearson(ra, rb, n);
+            rank_walk(va, order + a * m, present[a], vb, ra);
+            rank_walk(vb, order + b * m, present[b], va, rb);
+            o->r = pearson(ra, rb, m, 0, va, vb, &o->n);
         }
 done:
     free(vals);
-    free(clean);
-    free(scratch);
-    free(pa);
-    free(pb);
+    free(ranks);
+    free(order);
+    free(present);
+    free(keys);
+    free(tkeys);
+    free(tidx);
     free(ra);
     free(rb);
     return NULL;

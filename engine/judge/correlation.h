@@ -23,8 +23,8 @@
 #define DD_CORRELATION_CRITICAL 0.3     /* critical: Cohen's medium effect */
 #define DD_CORRELATION_MIN_ROWS 50      /* rows holding both columns, per file, for a test */
 #define DD_CORRELATION_SAMPLE_ROWS 100000 /* rows ranked per file: every ⌈rows / this⌉-th one */
-#define DD_CORRELATION_SAMPLE_VALUES 4000000 /* and at most this many values: fewer rows when
-                                                more than 40 columns */
+#define DD_CORRELATION_SAMPLE_VALUES 2000000 /* and at most this many values: fewer rows when
+                                                more than 20 columns */
 
 typedef enum dd_correlation_status {
     DD_CORRELATION_INSUFFICIENT = 0, /* too few rows, or a column constant over them */
