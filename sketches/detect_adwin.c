@@ -18,13 +18,14 @@
  * (no FMA: this file is baseline x86-64, and C11 mode does not contract). The one departure is the
  * cut test's first look, a screen with products only (no division, no square root) that decides
  * the split when the decision is certain with a margin far above every rounding error of either
- * side, and hands every other split to the exact formula (see screen_split).
+ * side, and hands every other split to the exact formula (see screen_no_cut).
  *
  * Memory: row i is allocated the first time the window reaches it (about once per doubling of
  * the width) and kept for later windows; a row whose allocation fails is replaced by dropping the
  * oldest bucket, so the window stops growing instead of the program failing. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dd_base.h"
 #include "detect_int.h"
@@ -45,7 +46,9 @@ typedef struct adwin {
     uint32_t until_check;          /* values until the tick that is a multiple of clock */
     uint32_t cap;                  /* max_buckets + 1 */
     uint32_t rows_used, rows_allocated;
-    int drifted; /* the previous value was a drift: start afresh */
+    int drifted;      /* the previous value was a drift: start afresh */
+    int tiny_seen;    /* a value with 0 < |x| < 1e-100 since the reset: no screen (find_cut) */
+    int alloc_failed; /* a row could not be allocated: no new rows */
     adwin_row_t rows[ADWIN_ROWS_MAX];
 } adwin_t;
 
@@ -73,6 +76,7 @@ static void adwin_reset(void *state, const dd_detector_params_t *p) {
     for (uint32_t i = 0; i < s->rows_allocated; i++)
         s->rows[i].head = s->rows[i].count = 0;
     s->drifted = 0;
+    s->tiny_seen = 0;
 }
 
 static int row_allocate(adwin_t *s, uint32_t i) {
@@ -143,41 +147,122 @@ static void delete_oldest(adwin_t *s) {
         s->rows_used--;
 }
 
-/* River's insert_element's buckets and compress_buckets: x enters row 0; a full row merges its
- * two oldest buckets into the next row, which may fill in turn. */
-static void insert_bucket(adwin_t *s, double x) {
-    const uint32_t cap = s->cap;
-    adwin_row_t *r = &s->rows[0];
-    uint32_t pos = ring_at(r, r->count, cap);
-    r->totals[pos] = x;
-    r->variances[pos] = 0.0;
-    r->count++;
-    for (uint32_t i = 0; r->count == cap; i++) {
-        if (i + 1 == s->rows_used) {
-            if (i + 1 == ADWIN_ROWS_MAX || (i + 1 == s->rows_allocated && !row_allocate(s, i + 1))) {
-                /* No room for a row of larger buckets: forget the oldest bucket instead, so the
-                 * window stops growing (River would have grown it). */
-                delete_oldest(s);
-                return;
-            }
-            s->rows[i + 1].head = s->rows[i + 1].count = 0;
-            s->rows_used = i + 2;
+/* Makes row i + 1 available for a merge out of row i, the last row in use; 0 when it cannot
+ * (no memory, or ADWIN_ROWS_MAX rows): the caller then drops the oldest bucket instead. */
+static int row_open(adwin_t *s, uint32_t i) {
+    if (i + 1 < s->rows_used)
+        return 1;
+    if (i + 1 == s->rows_allocated) {
+        if (s->alloc_failed || i + 1 == ADWIN_ROWS_MAX || !row_allocate(s, i + 1)) {
+            s->alloc_failed = 1; /* no retry per value */
+            return 0;
         }
+    }
+    s->rows[i + 1].head = s->rows[i + 1].count = 0;
+    s->rows_used = i + 2;
+    return 1;
+}
+
+/* River's compress_buckets from row i (1 and up) on, after a bucket entered it: while a row holds
+ * max_buckets + 1 buckets its two oldest merge into one bucket of the next row. 0 when a full row
+ * could not merge (row_open failed): it is the last row, and the caller drops its oldest bucket. */
+static int cascade(adwin_t *s, uint32_t i) {
+    const uint32_t cap = s->cap;
+    adwin_row_t *r = &s->rows[i];
+    for (; r->count == cap; i++) {
+        if (!row_open(s, i))
+            return 0;
         const uint32_t h0 = r->head, h1 = ring_next(h0, cap);
-        const double n1 = (double)((uint64_t)1 << i);
+        /* River divides by n1 = 2^i; multiplying by 2^-i rounds the same real to the same double */
+        const double n1 = (double)((uint64_t)1 << i), inv_n1 = 1.0 / n1;
         const double t0 = r->totals[h0], t1 = r->totals[h1];
-        const double mu1 = t0 / n1, mu2 = t1 / n1;
+        const double mu1 = t0 * inv_n1, mu2 = t1 * inv_n1;
         const double total12 = t0 + t1;
         const double temp = n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2);
         const double v12 = r->variances[h0] + r->variances[h1] + temp;
         r->head = ring_next(h1, cap);
         r->count -= 2;
-        adwin_row_t *next = &s->rows[i + 1];
-        pos = ring_at(next, next->count, cap);
-        next->totals[pos] = total12;
-        next->variances[pos] = v12;
-        next->count++;
-        r = next;
+        r = &s->rows[i + 1];
+        const uint32_t pos = ring_at(r, r->count, cap);
+        r->totals[pos] = total12;
+        r->variances[pos] = v12;
+        r->count++;
+    }
+    return 1;
+}
+
+/* Values per block of insert_run's passes. */
+#define RUN_BLOCK 256
+
+/* River's insert_element for each of x[0..m): the running width, total and sum of squared
+ * deviations, in River's order of operations, then each value as a bucket of row 0. The sums are
+ * taken in separate passes (totals, increments, variance) so that the divisions of the increments
+ * overlap: River's order makes each increment depend on the total before it, and fused in one loop
+ * the compiler packs total and variance into one register, chaining every division to the next. */
+static void insert_run(adwin_t *s, const double *x, size_t m) {
+    const uint32_t cap = s->cap;
+    adwin_row_t *const r0 = &s->rows[0];
+    double before[RUN_BLOCK], inc[RUN_BLOCK];
+    for (size_t start = 0; start < m; start += RUN_BLOCK) {
+        const size_t len = m - start < RUN_BLOCK ? m - start : RUN_BLOCK;
+        const double *const xs = x + start;
+        double total = s->total;
+        for (size_t j = 0; j < len; j++) {
+            before[j] = total;
+            total += xs[j];
+        }
+        /* River: width += 1; then, from the second value of a window on, the increment. (An int
+         * counter, as the conversion of an int32 to double vectorizes.) */
+        const double width0 = s->width;
+        int tiny = 0;
+        for (int j = 0; j < (int)len; j++) {
+            const double width = width0 + (double)(j + 1); /* whole numbers: exact */
+            const double dv = xs[j] - before[j] / (width - 1.0);
+            inc[j] = (width - 1.0) * dv * dv / width;
+            tiny |= (fabs(xs[j]) < 1e-100) & (xs[j] != 0.0);
+        }
+        if (width0 == 0.0)
+            inc[0] = 0.0;
+        double variance = s->variance;
+        for (size_t j = 0; j < len; j++)
+            variance += inc[j];
+        s->total = total;
+        s->variance = variance;
+        s->width = width0 + (double)len;
+        s->tiny_seen |= tiny;
+
+        double *const totals0 = r0->totals, *const variances0 = r0->variances;
+        uint32_t head = r0->head, count = r0->count;
+        for (size_t j = 0; j < len; j++) {
+            uint32_t pos = head + count;
+            pos = pos >= cap ? pos - cap : pos;
+            totals0[pos] = xs[j];
+            variances0[pos] = 0.0;
+            if (++count < cap)
+                continue;
+            /* Row 0 is full: its two oldest buckets (single values, n1 = 1) merge into row 1. */
+            int merged = 0;
+            if (row_open(s, 0)) {
+                const uint32_t h1 = ring_next(head, cap);
+                const double t0 = totals0[head], t1 = totals0[h1];
+                const double temp = 1.0 * 0.5 * (t0 - t1) * (t0 - t1);
+                const double v12 = variances0[head] + variances0[h1] + temp;
+                head = ring_next(h1, cap);
+                count -= 2;
+                adwin_row_t *const r1 = &s->rows[1];
+                const uint32_t p1 = ring_at(r1, r1->count, cap);
+                r1->totals[p1] = t0 + t1;
+                r1->variances[p1] = v12;
+                r1->count++;
+                merged = r1->count < cap || cascade(s, 1);
+            }
+            if (!merged) { /* out of memory: the oldest bucket leaves instead (River would grow) */
+                r0->head = head, r0->count = count;
+                delete_oldest(s);
+                head = r0->head, count = r0->count;
+            }
+        }
+        r0->head = head, r0->count = count;
     }
 }
 
@@ -190,31 +275,182 @@ static inline int exact_cut(double n0, double n1, double u0, double u1, double m
     return fabs(delta_mean) > epsilon;
 }
 
+/* The screen's constants for one pass over the splits (one window). */
+typedef struct screen {
+    double mwl1;     /* min_window_length − 1: a = n0 − mwl1 is River's n0 − mwl + 1, exactly */
+    double p_lo, p_hi;   /* (2/3)·δ' times 1 ∓ SCREEN_SLACK */
+    double r2_lo, r2_hi; /* 2·σ²_W·δ' times (1 ∓ SCREEN_SLACK)² */
+} screen_t;
+
+/* Margins of the screen. River's |mean(W0) − mean(W1)| is within 3u·(|u0/n0| + |u1/n1|) of the
+ * exact difference of the means of its totals (u = 2^-53), and the screen's own estimate of it
+ * within 2u of the same scale; SCREEN_MEAN_SLACK (1e-13) is ~50 times their sum. River's epsilon
+ * is within 8u relative of the exact formula on its inputs, the screen's products within ~20u;
+ * SCREEN_SLACK (1e-11) is ~1e4 times more. A split whose decision lies inside these margins goes
+ * to exact_cut, which decides it as River does. */
+#define SCREEN_MEAN_SLACK 1e-13
+#define SCREEN_SLACK 1e-11
+
+/* The cut test without a division or a square root. With a = n0 − mwl + 1, b = n1 − mwl + 1
+ * (m = (a + b)/(ab)), scaling both sides of |u0/n0 − u1/n1| > sqrt(2 m σ²_W δ') + (2/3) δ' m by
+ * n0·n1·a·b gives L = |u0 n1 − u1 n0|·ab against sqrt(R2) + P, with P = (2/3) δ' (a + b) n0 n1
+ * and R2 = 2 σ²_W δ' (a + b) ab (n0 n1)²; L − P is compared with sqrt(R2) by squares.
+ * screen_no_cut is 1 when no cut is certain (L widened by the slack of the means, the right side
+ * narrowed by SCREEN_SLACK), screen_cut 1 when a cut is (L narrowed, the right side widened).
+ * Overflow to infinity keeps the orders right (an infinite R2 certifies no cut only when L − P is
+ * finite, an infinite (L − P)² a cut only when R2 is finite) and a NaN certifies nothing.
+ * Underflow is kept out by find_cut (σ²_W zero or at least 1e-250; a nonzero sum of values of
+ * 1e-100 or more is a multiple of 2^-385). */
+static inline int screen_no_cut(const screen_t *c, double n0, double n1, double u0, double u1) {
+    const double a = n0 - c->mwl1, b = n1 - c->mwl1;
+    const double ab = a * b, apb = a + b, nn = n0 * n1;
+    const double d = fabs(u0 * n1 - u1 * n0);
+    const double slack = SCREEN_MEAN_SLACK * (fabs(u0) * n1 + fabs(u1) * n0);
+    const double z = (d + slack) * ab - c->p_lo * (apb * nn);
+    return (z < 0.0) | (z * z < c->r2_lo * (apb * ab * nn * nn));
+}
+
+static inline int screen_cut(const screen_t *c, double n0, double n1, double u0, double u1) {
+    const double a = n0 - c->mwl1, b = n1 - c->mwl1;
+    const double ab = a * b, apb = a + b, nn = n0 * n1;
+    const double d = fabs(u0 * n1 - u1 * n0);
+    const double slack = SCREEN_MEAN_SLACK * (fabs(u0) * n1 + fabs(u1) * n0);
+    const double z = (d - slack) * ab - c->p_hi * (apb * nn);
+    return (z > 0.0) & (z * z > c->r2_hi * (apb * ab * nn * nn));
+}
+
+/* Splits are gathered in blocks: their running sums first (a sequential chain, in River's order),
+ * then the screen over the whole block, two splits at a time (GCC's vector extensions: SSE2 on
+ * x86-64, plain code elsewhere). */
+#define SPLIT_BLOCK 64
+
+typedef struct split_block {
+    _Alignas(16) double n0[SPLIT_BLOCK];
+    _Alignas(16) double n1[SPLIT_BLOCK];
+    _Alignas(16) double u0[SPLIT_BLOCK];
+    _Alignas(16) double u1[SPLIT_BLOCK];
+} split_block_t;
+
+typedef double v2d __attribute__((vector_size(16)));
+typedef int64_t v2l __attribute__((vector_size(16)));
+
+static inline v2d v2d_load(const double *p) {
+    v2d v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline v2d v2d_abs(v2d v) {
+    const v2l magnitude = {INT64_MAX, INT64_MAX};
+    return (v2d)((v2l)v & magnitude);
+}
+
+/* screen_no_cut for splits j and j + 1, with River's condition on the lengths: all bits set in a
+ * lane whose split must be looked at further. */
+static inline v2l screen_pair_unsure(const split_block_t *b, size_t j, const screen_t *c,
+                                     double mwl) {
+    const v2d n0 = v2d_load(&b->n0[j]), n1 = v2d_load(&b->n1[j]);
+    const v2d u0 = v2d_load(&b->u0[j]), u1 = v2d_load(&b->u1[j]);
+    const v2d a = n0 - c->mwl1, bb = n1 - c->mwl1;
+    const v2d ab = a * bb, apb = a + bb, nn = n0 * n1;
+    const v2d d = v2d_abs(u0 * n1 - u1 * n0);
+    const v2d slack = SCREEN_MEAN_SLACK * (v2d_abs(u0) * n1 + v2d_abs(u1) * n0);
+    const v2d z = (d + slack) * ab - c->p_lo * (apb * nn);
+    const v2l no_cut = (z < 0.0) | (z * z < c->r2_lo * (apb * ab * nn * nn));
+    const v2l long_enough = (n0 >= mwl) & (n1 >= mwl);
+    return long_enough & ~no_cut;
+}
+
+/* 1 if one of the block's m splits passes River's test, the first of them in order decided. */
+static int block_has_cut(split_block_t *b, size_t m, int screen_ok, const screen_t *c, double mwl,
+                         double vw, double dp) {
+#if defined(DD_ASSERTS) && DD_ASSERTS
+    /* The screen never contradicts River's formula. */
+    for (size_t j = 0; screen_ok && j < m; j++) {
+        const double n0 = b->n0[j], n1 = b->n1[j], u0 = b->u0[j], u1 = b->u1[j];
+        const int exact = exact_cut(n0, n1, u0, u1, mwl, vw, dp);
+        DD_ASSERT(!screen_no_cut(c, n0, n1, u0, u1) || !exact);
+        DD_ASSERT(!screen_cut(c, n0, n1, u0, u1) || exact);
+    }
+#endif
+    size_t first = 0;
+    if (screen_ok) {
+        if (m & 1) { /* an even count: the last split once more */
+            b->n0[m] = b->n0[m - 1], b->n1[m] = b->n1[m - 1];
+            b->u0[m] = b->u0[m - 1], b->u1[m] = b->u1[m - 1];
+        }
+        v2l any = {0, 0};
+        size_t j = 0;
+        for (; j < m; j += 2) {
+            any |= screen_pair_unsure(b, j, c, mwl);
+            if ((j & 15) == 14 && (any[0] | any[1]) != 0)
+                break;
+        }
+        if ((any[0] | any[1]) == 0)
+            return 0;
+        first = j & ~(size_t)15;
+    }
+    for (size_t j = first; j < m; j++) {
+        const double n0 = b->n0[j], n1 = b->n1[j], u0 = b->u0[j], u1 = b->u1[j];
+        if (!(n1 >= mwl && n0 >= mwl))
+            continue;
+        if (screen_ok && screen_no_cut(c, n0, n1, u0, u1))
+            continue;
+        if ((screen_ok && screen_cut(c, n0, n1, u0, u1)) || exact_cut(n0, n1, u0, u1, mwl, vw, dp))
+            return 1;
+    }
+    return 0;
+}
+
 /* One pass of River's detect_change over the splits, oldest first: 1 if a split passes. */
 static int find_cut(const adwin_t *s, const dd_detector_params_t *p) {
     const uint32_t cap = s->cap;
     const double mwl = (double)p->min_window_length;
     const double dp = log(2.0 * log(s->width) / p->delta);
     const double vw = s->variance / s->width;
+    /* A negative σ²_W (rounding in River's drops) makes River's epsilon NaN: no split passes. */
+    if (vw <= -1e-250)
+        return 0;
+    /* Outside these ranges (tiny or huge values, NaN) every split goes to exact_cut. */
+    const int screen_ok = (vw == 0.0 || (vw >= 1e-250 && vw <= 1e250)) && dp > 0.0 &&
+                          isfinite(dp) && !s->tiny_seen;
+    screen_t c;
+    c.mwl1 = mwl - 1.0;
+    c.p_lo = (1.0 - SCREEN_SLACK) * (2.0 / 3.0 * dp);
+    c.p_hi = (1.0 + SCREEN_SLACK) * (2.0 / 3.0 * dp);
+    c.r2_lo = (1.0 - SCREEN_SLACK) * (1.0 - SCREEN_SLACK) * (2.0 * vw * dp);
+    c.r2_hi = (1.0 + SCREEN_SLACK) * (1.0 + SCREEN_SLACK) * (2.0 * vw * dp);
+    split_block_t b;
+    size_t m = 0;
     double n0 = 0.0, n1 = s->width, u0 = 0.0, u1 = s->total;
     for (uint32_t i = s->rows_used; i-- > 0;) {
         const adwin_row_t *r = &s->rows[i];
         const double size = (double)((uint64_t)1 << i);
         /* The newest bucket is never a split point (W1 would be empty). */
-        const uint32_t count = i == 0 && r->count > 0 ? r->count - 1 : r->count;
+        uint32_t left = i == 0 && r->count > 0 ? r->count - 1 : r->count;
         uint32_t pos = r->head;
-        for (uint32_t k = 0; k < count; k++) {
-            n0 += size;
-            n1 -= size;
-            const double t = r->totals[pos];
-            pos = ring_next(pos, cap);
-            u0 += t;
-            u1 -= t;
-            if (n1 >= mwl && n0 >= mwl && exact_cut(n0, n1, u0, u1, mwl, vw, dp))
-                return 1;
+        while (left > 0) {
+            /* the ring's run from pos, no further than its end and the block's */
+            uint32_t run = cap - pos < left ? cap - pos : left;
+            run = SPLIT_BLOCK - m < run ? (uint32_t)(SPLIT_BLOCK - m) : run;
+            const double *t = r->totals + pos;
+            for (uint32_t k = 0; k < run; k++, m++) {
+                n0 += size;
+                n1 -= size;
+                u0 += t[k];
+                u1 -= t[k];
+                b.n0[m] = n0, b.n1[m] = n1, b.u0[m] = u0, b.u1[m] = u1;
+            }
+            left -= run;
+            pos = pos + run == cap ? 0 : pos + run;
+            if (m == SPLIT_BLOCK) {
+                if (block_has_cut(&b, m, screen_ok, &c, mwl, vw, dp))
+                    return 1;
+                m = 0;
+            }
         }
     }
-    return 0;
+    return m > 0 && block_has_cut(&b, m, screen_ok, &c, mwl, vw, dp);
 }
 
 /* River's detect_change at a tick of the clock: 1 if the window holds a change; the oldest
@@ -234,31 +470,26 @@ static size_t adwin_update(void *state, const dd_detector_params_t *p, const dou
     adwin_t *s = state;
     const double grace = (double)p->grace_period;
     size_t drifts = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         if (s->drifted)
             adwin_reset(s, p);
-        const double v = x[i];
-        /* River's running statistics, in its order of operations. */
-        s->width += 1.0;
-        double inc = 0.0;
-        if (s->width > 1.0) {
-            const double dv = v - s->total / (s->width - 1.0);
-            inc = (s->width - 1.0) * dv * dv / s->width;
-        }
-        s->variance += inc;
-        s->total += v;
-        insert_bucket(s, v);
-        s->tick++;
-        int drift = 0;
-        if (--s->until_check == 0) {
-            s->until_check = ticks_to_check((int32_t)s->tick, p->clock);
-            if (s->width > grace)
-                drift = detect_change(s, p);
-        }
-        s->drifted = drift;
-        drifts += (size_t)drift;
+        /* The values up to the next tick of the clock only enter the window. */
+        const size_t run = n - i < s->until_check ? n - i : s->until_check;
+        insert_run(s, x + i, run);
         if (flags != NULL)
-            flags[i] = drift ? DD_DETECTOR_FLAG_DRIFT : 0;
+            memset(flags + i, 0, run);
+        s->tick += (uint32_t)run;
+        s->until_check -= (uint32_t)run;
+        i += run;
+        if (s->until_check > 0)
+            continue;
+        s->until_check = ticks_to_check((int32_t)s->tick, p->clock);
+        if (s->width > grace && detect_change(s, p)) {
+            s->drifted = 1;
+            drifts++;
+            if (flags != NULL)
+                flags[i - 1] = DD_DETECTOR_FLAG_DRIFT;
+        }
     }
     return drifts;
 }
