@@ -33,12 +33,18 @@
 /* Row i holds buckets of 2^i values; a width below 2^63 needs fewer rows than this. */
 #define ADWIN_ROWS_MAX 64
 
-/* One row: a ring of cap = max_buckets + 1 buckets, oldest at head (River shifts its arrays down
- * instead; a ring avoids moving max_buckets doubles per merge). */
+/* One row: up to cap = max_buckets + 1 buckets at [head, end), oldest first, in arrays of 2·cap
+ * slots that slide: a row moves back to slot 0 only when its end is reached, so a merge does not
+ * shift the row down as River's does, and the buckets stay contiguous for the scan. (head and end
+ * rather than a count: a merge moves only head, an insert only end.) */
 typedef struct adwin_row {
     double *totals, *variances; /* one allocation: totals then variances */
-    uint32_t head, count;
+    uint32_t head, end;
 } adwin_row_t;
+
+static inline uint32_t row_count(const adwin_row_t *r) {
+    return r->end - r->head;
+}
 
 typedef struct adwin {
     double total, variance, width; /* River keeps width as a double too */
@@ -74,19 +80,19 @@ static void adwin_reset(void *state, const dd_detector_params_t *p) {
     s->until_check = ticks_to_check(0, p->clock);
     s->rows_used = 1;
     for (uint32_t i = 0; i < s->rows_allocated; i++)
-        s->rows[i].head = s->rows[i].count = 0;
+        s->rows[i].head = s->rows[i].end = 0;
     s->drifted = 0;
     s->tiny_seen = 0;
 }
 
 static int row_allocate(adwin_t *s, uint32_t i) {
     DD_ASSERT(i == s->rows_allocated && i < ADWIN_ROWS_MAX);
-    double *mem = malloc(2 * (size_t)s->cap * sizeof(double));
+    double *mem = malloc(4 * (size_t)s->cap * sizeof(double));
     if (mem == NULL)
         return 0;
     s->rows[i].totals = mem;
-    s->rows[i].variances = mem + s->cap;
-    s->rows[i].head = s->rows[i].count = 0;
+    s->rows[i].variances = mem + 2 * (size_t)s->cap;
+    s->rows[i].head = s->rows[i].end = 0;
     s->rows_allocated = i + 1;
     return 1;
 }
@@ -113,13 +119,16 @@ static void *adwin_create(const dd_detector_params_t *p) {
     return s;
 }
 
-static inline uint32_t ring_next(uint32_t pos, uint32_t cap) {
-    return pos + 1 == cap ? 0 : pos + 1;
-}
-
-static inline uint32_t ring_at(const adwin_row_t *r, uint32_t k, uint32_t cap) {
-    const uint32_t pos = r->head + k;
-    return pos >= cap ? pos - cap : pos;
+/* Room for `more` buckets after the row's last: moves the row to slot 0 when its end would be
+ * passed (at most once per cap/2 merges out of it). */
+static inline void row_make_room(adwin_row_t *r, uint32_t more, uint32_t cap) {
+    if (r->end + more <= 2 * cap)
+        return;
+    const uint32_t count = row_count(r);
+    memmove(r->totals, r->totals + r->head, count * sizeof(double));
+    memmove(r->variances, r->variances + r->head, count * sizeof(double));
+    r->head = 0;
+    r->end = count;
 }
 
 /* River's delete_element: drops the oldest bucket (the head of the last row), taking its values
@@ -127,23 +136,23 @@ static inline uint32_t ring_at(const adwin_row_t *r, uint32_t k, uint32_t cap) {
 static void delete_oldest(adwin_t *s) {
     /* River's rows are never empty here when max_buckets > 1; with max_buckets = 1 an emptied row
      * can become the last one, where River's delete panics: skip such rows instead. */
-    while (s->rows_used > 1 && s->rows[s->rows_used - 1].count == 0)
+    while (s->rows_used > 1 && row_count(&s->rows[s->rows_used - 1]) == 0)
         s->rows_used--;
     const uint32_t last = s->rows_used - 1;
     adwin_row_t *r = &s->rows[last];
-    if (r->count == 0)
+    if (row_count(r) == 0)
         return;
     const double n = (double)((uint64_t)1 << last);
-    const double u = r->totals[r->head], v = r->variances[r->head];
+    /* Row 0's variances are not stored: a single value's is River's 0.0. */
+    const double u = r->totals[r->head], v = last == 0 ? 0.0 : r->variances[r->head];
     const double mu = u / n;
     s->width -= n;
     s->total -= u;
     const double mu_window = s->total / s->width;
     const double inc = v + n * s->width * (mu - mu_window) * (mu - mu_window) / (n + s->width);
     s->variance -= inc;
-    r->head = ring_next(r->head, s->cap);
-    r->count--;
-    if (r->count == 0 && last > 0)
+    r->head++;
+    if (row_count(r) == 0 && last > 0)
         s->rows_used--;
 }
 
@@ -158,7 +167,7 @@ static int row_open(adwin_t *s, uint32_t i) {
             return 0;
         }
     }
-    s->rows[i + 1].head = s->rows[i + 1].count = 0;
+    s->rows[i + 1].head = s->rows[i + 1].end = 0;
     s->rows_used = i + 2;
     return 1;
 }
@@ -169,10 +178,10 @@ static int row_open(adwin_t *s, uint32_t i) {
 static int cascade(adwin_t *s, uint32_t i) {
     const uint32_t cap = s->cap;
     adwin_row_t *r = &s->rows[i];
-    for (; r->count == cap; i++) {
+    for (; row_count(r) == cap; i++) {
         if (!row_open(s, i))
             return 0;
-        const uint32_t h0 = r->head, h1 = ring_next(h0, cap);
+        const uint32_t h0 = r->head, h1 = h0 + 1;
         /* River divides by n1 = 2^i; multiplying by 2^-i rounds the same real to the same double */
         const double n1 = (double)((uint64_t)1 << i), inv_n1 = 1.0 / n1;
         const double t0 = r->totals[h0], t1 = r->totals[h1];
@@ -180,13 +189,12 @@ static int cascade(adwin_t *s, uint32_t i) {
         const double total12 = t0 + t1;
         const double temp = n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2);
         const double v12 = r->variances[h0] + r->variances[h1] + temp;
-        r->head = ring_next(h1, cap);
-        r->count -= 2;
+        r->head += 2;
         r = &s->rows[i + 1];
-        const uint32_t pos = ring_at(r, r->count, cap);
-        r->totals[pos] = total12;
-        r->variances[pos] = v12;
-        r->count++;
+        row_make_room(r, 1, cap);
+        r->totals[r->end] = total12;
+        r->variances[r->end] = v12;
+        r->end++;
     }
     return 1;
 }
@@ -207,19 +215,19 @@ static void insert_run(adwin_t *s, const double *x, size_t m) {
         const size_t len = m - start < RUN_BLOCK ? m - start : RUN_BLOCK;
         const double *const xs = x + start;
         double total = s->total;
+        int tiny = 0; /* (a latency-bound loop: the test is free here) */
         for (size_t j = 0; j < len; j++) {
             before[j] = total;
             total += xs[j];
+            tiny |= (fabs(xs[j]) < 1e-100) & (xs[j] != 0.0);
         }
         /* River: width += 1; then, from the second value of a window on, the increment. (An int
          * counter, as the conversion of an int32 to double vectorizes.) */
         const double width0 = s->width;
-        int tiny = 0;
         for (int j = 0; j < (int)len; j++) {
             const double width = width0 + (double)(j + 1); /* whole numbers: exact */
             const double dv = xs[j] - before[j] / (width - 1.0);
             inc[j] = (width - 1.0) * dv * dv / width;
-            tiny |= (fabs(xs[j]) < 1e-100) & (xs[j] != 0.0);
         }
         if (width0 == 0.0)
             inc[0] = 0.0;
@@ -231,38 +239,35 @@ static void insert_run(adwin_t *s, const double *x, size_t m) {
         s->width = width0 + (double)len;
         s->tiny_seen |= tiny;
 
-        double *const totals0 = r0->totals, *const variances0 = r0->variances;
-        uint32_t head = r0->head, count = r0->count;
-        for (size_t j = 0; j < len; j++) {
-            uint32_t pos = head + count;
-            pos = pos >= cap ? pos - cap : pos;
-            totals0[pos] = xs[j];
-            variances0[pos] = 0.0;
-            if (++count < cap)
-                continue;
-            /* Row 0 is full: its two oldest buckets (single values, n1 = 1) merge into row 1. */
+        /* The values enter row 0 in runs up to its next merge (every other value once full). */
+        for (size_t j = 0; j < len;) {
+            const size_t room = cap - row_count(r0);
+            const uint32_t take = (uint32_t)(len - j < room ? len - j : room);
+            row_make_room(r0, take, cap);
+            for (uint32_t k = 0; k < take; k++) /* one or two values once row 0 has filled */
+                r0->totals[r0->end + k] = xs[j + k];
+            r0->end += take;
+            j += take;
+            if (row_count(r0) < cap)
+                break;
+            /* Row 0 is full: its two oldest buckets (single values: n1 = 1, variances 0.0) merge
+             * into row 1. */
             int merged = 0;
             if (row_open(s, 0)) {
-                const uint32_t h1 = ring_next(head, cap);
-                const double t0 = totals0[head], t1 = totals0[h1];
+                const double t0 = r0->totals[r0->head], t1 = r0->totals[r0->head + 1];
                 const double temp = 1.0 * 0.5 * (t0 - t1) * (t0 - t1);
-                const double v12 = variances0[head] + variances0[h1] + temp;
-                head = ring_next(h1, cap);
-                count -= 2;
+                const double v12 = 0.0 + 0.0 + temp;
+                r0->head += 2;
                 adwin_row_t *const r1 = &s->rows[1];
-                const uint32_t p1 = ring_at(r1, r1->count, cap);
-                r1->totals[p1] = t0 + t1;
-                r1->variances[p1] = v12;
-                r1->count++;
-                merged = r1->count < cap || cascade(s, 1);
+                row_make_room(r1, 1, cap);
+                r1->totals[r1->end] = t0 + t1;
+                r1->variances[r1->end] = v12;
+                r1->end++;
+                merged = row_count(r1) < cap || cascade(s, 1);
             }
-            if (!merged) { /* out of memory: the oldest bucket leaves instead (River would grow) */
-                r0->head = head, r0->count = count;
+            if (!merged) /* out of memory: the oldest bucket leaves instead (River would grow) */
                 delete_oldest(s);
-                head = r0->head, count = r0->count;
-            }
         }
-        r0->head = head, r0->count = count;
     }
 }
 
@@ -404,7 +409,6 @@ static int block_has_cut(split_block_t *b, size_t m, int screen_ok, const screen
 
 /* One pass of River's detect_change over the splits, oldest first: 1 if a split passes. */
 static int find_cut(const adwin_t *s, const dd_detector_params_t *p) {
-    const uint32_t cap = s->cap;
     const double mwl = (double)p->min_window_length;
     const double dp = log(2.0 * log(s->width) / p->delta);
     const double vw = s->variance / s->width;
@@ -427,22 +431,17 @@ static int find_cut(const adwin_t *s, const dd_detector_params_t *p) {
         const adwin_row_t *r = &s->rows[i];
         const double size = (double)((uint64_t)1 << i);
         /* The newest bucket is never a split point (W1 would be empty). */
-        uint32_t left = i == 0 && r->count > 0 ? r->count - 1 : r->count;
-        uint32_t pos = r->head;
-        while (left > 0) {
-            /* the ring's run from pos, no further than its end and the block's */
-            uint32_t run = cap - pos < left ? cap - pos : left;
-            run = SPLIT_BLOCK - m < run ? (uint32_t)(SPLIT_BLOCK - m) : run;
-            const double *t = r->totals + pos;
-            for (uint32_t k = 0; k < run; k++, m++) {
+        const uint32_t count = row_count(r) - (i == 0 && row_count(r) > 0);
+        const double *t = r->totals + r->head;
+        for (uint32_t k = 0; k < count;) {
+            const uint32_t run = count - k < SPLIT_BLOCK - m ? count - k : (uint32_t)(SPLIT_BLOCK - m);
+            for (uint32_t e = k + run; k < e; k++, m++) {
                 n0 += size;
                 n1 -= size;
                 u0 += t[k];
                 u1 -= t[k];
                 b.n0[m] = n0, b.n1[m] = n1, b.u0[m] = u0, b.u1[m] = u1;
             }
-            left -= run;
-            pos = pos + run == cap ? 0 : pos + run;
             if (m == SPLIT_BLOCK) {
                 if (block_has_cut(&b, m, screen_ok, &c, mwl, vw, dp))
                     return 1;
