@@ -30,6 +30,10 @@
 #include "dd_base.h"
 #include "detect_int.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Row i holds buckets of 2^i values; a width below 2^63 needs fewer rows than this. */
 #define ADWIN_ROWS_MAX 64
 
@@ -55,6 +59,10 @@ typedef struct adwin {
     int drifted;      /* the previous value was a drift: start afresh */
     int tiny_seen;    /* a value with 0 < |x| < 1e-100 since the reset: no screen (find_cut) */
     int alloc_failed; /* a row could not be allocated: no new rows */
+    /* find_cut's scratch: the running sums at every split, room for all rows allocated (and one
+     * spare slot for an even count), grown with them: 4 arrays of splits_cap doubles */
+    double *splits;
+    size_t splits_cap;
     adwin_row_t rows[ADWIN_ROWS_MAX];
 } adwin_t;
 
@@ -87,9 +95,18 @@ static void adwin_reset(void *state, const dd_detector_params_t *p) {
 
 static int row_allocate(adwin_t *s, uint32_t i) {
     DD_ASSERT(i == s->rows_allocated && i < ADWIN_ROWS_MAX);
-    double *mem = malloc(4 * (size_t)s->cap * sizeof(double));
-    if (mem == NULL)
+    const size_t splits_cap = (size_t)(i + 1) * s->cap + 2;
+    double *splits = malloc(4 * splits_cap * sizeof(double));
+    if (splits == NULL)
         return 0;
+    double *mem = malloc(4 * (size_t)s->cap * sizeof(double));
+    if (mem == NULL) {
+        free(splits);
+        return 0;
+    }
+    free(s->splits);
+    s->splits = splits;
+    s->splits_cap = splits_cap;
     s->rows[i].totals = mem;
     s->rows[i].variances = mem + 2 * (size_t)s->cap;
     s->rows[i].head = s->rows[i].end = 0;
@@ -103,6 +120,7 @@ static void adwin_destroy(void *state) {
         return;
     for (uint32_t i = 0; i < s->rows_allocated; i++)
         free(s->rows[i].totals);
+    free(s->splits);
     free(s);
 }
 
@@ -324,91 +342,39 @@ static inline int screen_cut(const screen_t *c, double n0, double n1, double u0,
     return (z > 0.0) & (z * z > c->r2_hi * (apb * ab * nn * nn));
 }
 
-/* Splits are gathered in blocks: their running sums first (a sequential chain, in River's order),
- * then the screen over the whole block, two splits at a time (GCC's vector extensions: SSE2 on
- * x86-64, plain code elsewhere). */
-#define SPLIT_BLOCK 64
-
-typedef struct split_block {
-    _Alignas(16) double n0[SPLIT_BLOCK];
-    _Alignas(16) double n1[SPLIT_BLOCK];
-    _Alignas(16) double u0[SPLIT_BLOCK];
-    _Alignas(16) double u1[SPLIT_BLOCK];
-} split_block_t;
-
-typedef double v2d __attribute__((vector_size(16)));
-typedef int64_t v2l __attribute__((vector_size(16)));
-
-static inline v2d v2d_load(const double *p) {
-    v2d v;
-    memcpy(&v, p, sizeof(v));
-    return v;
+/* The splits of a pass: their running sums first, in River's order (a sequential chain), then
+ * the screen over all of them, two at a time with SSE2 (baseline x86-64; elsewhere one at a time).
+ * The gathering and the screen are separate loops with no call inside, so that the running sums
+ * stay in registers. */
+#if defined(__SSE2__)
+/* screen_no_cut, with River's condition on the lengths, for splits j and j + 1: the bits (1, 2) of
+ * the splits that must be looked at further. Intrinsics rather than GCC's vector extensions, whose
+ * masks GCC moves through general registers and back on every pair. */
+static inline int screen_pair_unsure(const double *n0s, const double *n1s, const double *u0s,
+                                     const double *u1s, const screen_t *c, double mwl) {
+    const __m128d n0 = _mm_loadu_pd(n0s), n1 = _mm_loadu_pd(n1s);
+    const __m128d u0 = _mm_loadu_pd(u0s), u1 = _mm_loadu_pd(u1s);
+    const __m128d magnitude = _mm_castsi128_pd(_mm_set1_epi64x(INT64_MAX));
+    const __m128d mwl1 = _mm_set1_pd(c->mwl1), mwlv = _mm_set1_pd(mwl);
+    const __m128d a = _mm_sub_pd(n0, mwl1), b = _mm_sub_pd(n1, mwl1);
+    const __m128d ab = _mm_mul_pd(a, b), apb = _mm_add_pd(a, b), nn = _mm_mul_pd(n0, n1);
+    const __m128d d = _mm_and_pd(_mm_sub_pd(_mm_mul_pd(u0, n1), _mm_mul_pd(u1, n0)), magnitude);
+    const __m128d sum = _mm_add_pd(_mm_mul_pd(_mm_and_pd(u0, magnitude), n1),
+                                   _mm_mul_pd(_mm_and_pd(u1, magnitude), n0));
+    const __m128d slack = _mm_mul_pd(_mm_set1_pd(SCREEN_MEAN_SLACK), sum);
+    const __m128d z = _mm_sub_pd(_mm_mul_pd(_mm_add_pd(d, slack), ab),
+                                 _mm_mul_pd(_mm_set1_pd(c->p_lo), _mm_mul_pd(apb, nn)));
+    const __m128d r = _mm_mul_pd(_mm_mul_pd(_mm_mul_pd(apb, ab), nn), nn);
+    const __m128d no_cut = _mm_or_pd(_mm_cmplt_pd(z, _mm_setzero_pd()),
+                                     _mm_cmplt_pd(_mm_mul_pd(z, z),
+                                                   _mm_mul_pd(_mm_set1_pd(c->r2_lo), r)));
+    const __m128d long_enough = _mm_and_pd(_mm_cmpge_pd(n0, mwlv), _mm_cmpge_pd(n1, mwlv));
+    return _mm_movemask_pd(_mm_andnot_pd(no_cut, long_enough));
 }
-
-static inline v2d v2d_abs(v2d v) {
-    const v2l magnitude = {INT64_MAX, INT64_MAX};
-    return (v2d)((v2l)v & magnitude);
-}
-
-/* screen_no_cut for splits j and j + 1, with River's condition on the lengths: all bits set in a
- * lane whose split must be looked at further. */
-static inline v2l screen_pair_unsure(const split_block_t *b, size_t j, const screen_t *c,
-                                     double mwl) {
-    const v2d n0 = v2d_load(&b->n0[j]), n1 = v2d_load(&b->n1[j]);
-    const v2d u0 = v2d_load(&b->u0[j]), u1 = v2d_load(&b->u1[j]);
-    const v2d a = n0 - c->mwl1, bb = n1 - c->mwl1;
-    const v2d ab = a * bb, apb = a + bb, nn = n0 * n1;
-    const v2d d = v2d_abs(u0 * n1 - u1 * n0);
-    const v2d slack = SCREEN_MEAN_SLACK * (v2d_abs(u0) * n1 + v2d_abs(u1) * n0);
-    const v2d z = (d + slack) * ab - c->p_lo * (apb * nn);
-    const v2l no_cut = (z < 0.0) | (z * z < c->r2_lo * (apb * ab * nn * nn));
-    const v2l long_enough = (n0 >= mwl) & (n1 >= mwl);
-    return long_enough & ~no_cut;
-}
-
-/* 1 if one of the block's m splits passes River's test, the first of them in order decided. */
-static int block_has_cut(split_block_t *b, size_t m, int screen_ok, const screen_t *c, double mwl,
-                         double vw, double dp) {
-#if defined(DD_ASSERTS) && DD_ASSERTS
-    /* The screen never contradicts River's formula. */
-    for (size_t j = 0; screen_ok && j < m; j++) {
-        const double n0 = b->n0[j], n1 = b->n1[j], u0 = b->u0[j], u1 = b->u1[j];
-        const int exact = exact_cut(n0, n1, u0, u1, mwl, vw, dp);
-        DD_ASSERT(!screen_no_cut(c, n0, n1, u0, u1) || !exact);
-        DD_ASSERT(!screen_cut(c, n0, n1, u0, u1) || exact);
-    }
 #endif
-    size_t first = 0;
-    if (screen_ok) {
-        if (m & 1) { /* an even count: the last split once more */
-            b->n0[m] = b->n0[m - 1], b->n1[m] = b->n1[m - 1];
-            b->u0[m] = b->u0[m - 1], b->u1[m] = b->u1[m - 1];
-        }
-        v2l any = {0, 0};
-        size_t j = 0;
-        for (; j < m; j += 2) {
-            any |= screen_pair_unsure(b, j, c, mwl);
-            if ((j & 15) == 14 && (any[0] | any[1]) != 0)
-                break;
-        }
-        if ((any[0] | any[1]) == 0)
-            return 0;
-        first = j & ~(size_t)15;
-    }
-    for (size_t j = first; j < m; j++) {
-        const double n0 = b->n0[j], n1 = b->n1[j], u0 = b->u0[j], u1 = b->u1[j];
-        if (!(n1 >= mwl && n0 >= mwl))
-            continue;
-        if (screen_ok && screen_no_cut(c, n0, n1, u0, u1))
-            continue;
-        if ((screen_ok && screen_cut(c, n0, n1, u0, u1)) || exact_cut(n0, n1, u0, u1, mwl, vw, dp))
-            return 1;
-    }
-    return 0;
-}
 
 /* One pass of River's detect_change over the splits, oldest first: 1 if a split passes. */
-static int find_cut(const adwin_t *s, const dd_detector_params_t *p) {
+static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
     const double mwl = (double)p->min_window_length;
     const double dp = log(2.0 * log(s->width) / p->delta);
     const double vw = s->variance / s->width;
@@ -424,7 +390,9 @@ static int find_cut(const adwin_t *s, const dd_detector_params_t *p) {
     c.p_hi = (1.0 + SCREEN_SLACK) * (2.0 / 3.0 * dp);
     c.r2_lo = (1.0 - SCREEN_SLACK) * (1.0 - SCREEN_SLACK) * (2.0 * vw * dp);
     c.r2_hi = (1.0 + SCREEN_SLACK) * (1.0 + SCREEN_SLACK) * (2.0 * vw * dp);
-    split_block_t b;
+
+    double *const n0s = s->splits, *const n1s = n0s + s->splits_cap;
+    double *const u0s = n1s + s->splits_cap, *const u1s = u0s + s->splits_cap;
     size_t m = 0;
     double n0 = 0.0, n1 = s->width, u0 = 0.0, u1 = s->total;
     for (uint32_t i = s->rows_used; i-- > 0;) {
@@ -433,23 +401,52 @@ static int find_cut(const adwin_t *s, const dd_detector_params_t *p) {
         /* The newest bucket is never a split point (W1 would be empty). */
         const uint32_t count = row_count(r) - (i == 0 && row_count(r) > 0);
         const double *t = r->totals + r->head;
-        for (uint32_t k = 0; k < count;) {
-            const uint32_t run = count - k < SPLIT_BLOCK - m ? count - k : (uint32_t)(SPLIT_BLOCK - m);
-            for (uint32_t e = k + run; k < e; k++, m++) {
-                n0 += size;
-                n1 -= size;
-                u0 += t[k];
-                u1 -= t[k];
-                b.n0[m] = n0, b.n1[m] = n1, b.u0[m] = u0, b.u1[m] = u1;
-            }
-            if (m == SPLIT_BLOCK) {
-                if (block_has_cut(&b, m, screen_ok, &c, mwl, vw, dp))
-                    return 1;
-                m = 0;
-            }
+        for (uint32_t k = 0; k < count; k++) {
+            n0 += size;
+            n1 -= size;
+            u0 += t[k];
+            u1 -= t[k];
+            n0s[m + k] = n0, n1s[m + k] = n1, u0s[m + k] = u0, u1s[m + k] = u1;
         }
+        m += count;
     }
-    return m > 0 && block_has_cut(&b, m, screen_ok, &c, mwl, vw, dp);
+    DD_ASSERT(m + 1 < s->splits_cap);
+    if (m == 0)
+        return 0;
+#if defined(DD_ASSERTS) && DD_ASSERTS
+    /* The screen never contradicts River's formula. */
+    for (size_t j = 0; screen_ok && j < m; j++) {
+        const int exact = exact_cut(n0s[j], n1s[j], u0s[j], u1s[j], mwl, vw, dp);
+        DD_ASSERT(!screen_no_cut(&c, n0s[j], n1s[j], u0s[j], u1s[j]) || !exact);
+        DD_ASSERT(!screen_cut(&c, n0s[j], n1s[j], u0s[j], u1s[j]) || exact);
+    }
+#endif
+    if (screen_ok) {
+        int unsure = 0;
+#if defined(__SSE2__)
+        /* an even count: the last split once more */
+        n0s[m] = n0s[m - 1], n1s[m] = n1s[m - 1], u0s[m] = u0s[m - 1], u1s[m] = u1s[m - 1];
+        for (size_t j = 0; j < m; j += 2)
+            unsure |= screen_pair_unsure(n0s + j, n1s + j, u0s + j, u1s + j, &c, mwl);
+#else
+        for (size_t j = 0; j < m; j++)
+            unsure |= n0s[j] >= mwl && n1s[j] >= mwl &&
+                      !screen_no_cut(&c, n0s[j], n1s[j], u0s[j], u1s[j]);
+#endif
+        if (unsure == 0)
+            return 0;
+    }
+    /* Rare: a split near the boundary, or a cut (then the pass ends). */
+    for (size_t j = 0; j < m; j++) {
+        const double a0 = n0s[j], a1 = n1s[j], v0 = u0s[j], v1 = u1s[j];
+        if (!(a1 >= mwl && a0 >= mwl))
+            continue;
+        if (screen_ok && screen_no_cut(&c, a0, a1, v0, v1))
+            continue;
+        if ((screen_ok && screen_cut(&c, a0, a1, v0, v1)) || exact_cut(a0, a1, v0, v1, mwl, vw, dp))
+            return 1;
+    }
+    return 0;
 }
 
 /* River's detect_change at a tick of the clock: 1 if the window holds a change; the oldest
