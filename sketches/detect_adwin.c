@@ -414,8 +414,10 @@ static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
     if (m == 0)
         return 0;
 #if defined(DD_ASSERTS) && DD_ASSERTS
-    /* The screen never contradicts River's formula. */
+    /* The screen never contradicts River's formula (on the splits River tests). */
     for (size_t j = 0; screen_ok && j < m; j++) {
+        if (!(n1s[j] >= mwl && n0s[j] >= mwl))
+            continue;
         const int exact = exact_cut(n0s[j], n1s[j], u0s[j], u1s[j], mwl, vw, dp);
         DD_ASSERT(!screen_no_cut(&c, n0s[j], n1s[j], u0s[j], u1s[j]) || !exact);
         DD_ASSERT(!screen_cut(&c, n0s[j], n1s[j], u0s[j], u1s[j]) || exact);
