@@ -30,8 +30,8 @@
 #include "dd_base.h"
 #include "detect_int.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 /* Row i holds buckets of 2^i values; a width below 2^63 needs fewer rows than this. */
@@ -59,10 +59,12 @@ typedef struct adwin {
     int drifted;      /* the previous value was a drift: start afresh */
     int tiny_seen;    /* a value with 0 < |x| < 1e-100 since the reset: no screen (find_cut) */
     int alloc_failed; /* a row could not be allocated: no new rows */
-    /* find_cut's scratch: the running sums at every split, room for all rows allocated (and one
-     * spare slot for an even count), grown with them: 4 arrays of splits_cap doubles */
+    /* find_cut's scratch: the running sums at every split, room for all rows allocated (and
+     * spare slots to round the count up to a multiple of 4), grown with them: 4 arrays of
+     * splits_cap doubles */
     double *splits;
     size_t splits_cap;
+    int avx2; /* screen 4 splits at a time (chosen once, at create) */
     adwin_row_t rows[ADWIN_ROWS_MAX];
 } adwin_t;
 
@@ -95,7 +97,7 @@ static void adwin_reset(void *state, const dd_detector_params_t *p) {
 
 static int row_allocate(adwin_t *s, uint32_t i) {
     DD_ASSERT(i == s->rows_allocated && i < ADWIN_ROWS_MAX);
-    const size_t splits_cap = (size_t)(i + 1) * s->cap + 2;
+    const size_t splits_cap = (size_t)(i + 1) * s->cap + 4;
     double *splits = malloc(4 * splits_cap * sizeof(double));
     if (splits == NULL)
         return 0;
@@ -129,6 +131,7 @@ static void *adwin_create(const dd_detector_params_t *p) {
     if (s == NULL)
         return NULL;
     s->cap = p->max_buckets + 1;
+    s->avx2 = dd_simd_level() >= DD_SIMD_AVX2;
     if (!row_allocate(s, 0)) {
         free(s);
         return NULL;
@@ -346,7 +349,7 @@ static inline int screen_cut(const screen_t *c, double n0, double n1, double u0,
  * the screen over all of them, two at a time with SSE2 (baseline x86-64; elsewhere one at a time).
  * The gathering and the screen are separate loops with no call inside, so that the running sums
  * stay in registers. */
-#if defined(__SSE2__)
+#if defined(__x86_64__)
 /* screen_no_cut, with River's condition on the lengths, for splits j and j + 1: the bits (1, 2) of
  * the splits that must be looked at further. Intrinsics rather than GCC's vector extensions, whose
  * masks GCC moves through general registers and back on every pair. */
@@ -370,6 +373,43 @@ static inline int screen_pair_unsure(const double *n0s, const double *n1s, const
                                                    _mm_mul_pd(_mm_set1_pd(c->r2_lo), r)));
     const __m128d long_enough = _mm_and_pd(_mm_cmpge_pd(n0, mwlv), _mm_cmpge_pd(n1, mwlv));
     return _mm_movemask_pd(_mm_andnot_pd(no_cut, long_enough));
+}
+
+/* The same for splits j to j + 3 with AVX (only the CPUs with AVX2 run it): bits 1 to 8. */
+__attribute__((target("avx2"))) static int screen_quad_unsure(const double *n0s, const double *n1s,
+                                                              const double *u0s, const double *u1s,
+                                                              const screen_t *c, double mwl) {
+    const __m256d n0 = _mm256_loadu_pd(n0s), n1 = _mm256_loadu_pd(n1s);
+    const __m256d u0 = _mm256_loadu_pd(u0s), u1 = _mm256_loadu_pd(u1s);
+    const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+    const __m256d mwl1 = _mm256_set1_pd(c->mwl1), mwlv = _mm256_set1_pd(mwl);
+    const __m256d a = _mm256_sub_pd(n0, mwl1), b = _mm256_sub_pd(n1, mwl1);
+    const __m256d ab = _mm256_mul_pd(a, b), apb = _mm256_add_pd(a, b), nn = _mm256_mul_pd(n0, n1);
+    const __m256d d =
+        _mm256_and_pd(_mm256_sub_pd(_mm256_mul_pd(u0, n1), _mm256_mul_pd(u1, n0)), magnitude);
+    const __m256d sum = _mm256_add_pd(_mm256_mul_pd(_mm256_and_pd(u0, magnitude), n1),
+                                      _mm256_mul_pd(_mm256_and_pd(u1, magnitude), n0));
+    const __m256d slack = _mm256_mul_pd(_mm256_set1_pd(SCREEN_MEAN_SLACK), sum);
+    const __m256d z = _mm256_sub_pd(_mm256_mul_pd(_mm256_add_pd(d, slack), ab),
+                                    _mm256_mul_pd(_mm256_set1_pd(c->p_lo), _mm256_mul_pd(apb, nn)));
+    const __m256d r = _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(apb, ab), nn), nn);
+    const __m256d no_cut =
+        _mm256_or_pd(_mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ),
+                     _mm256_cmp_pd(_mm256_mul_pd(z, z), _mm256_mul_pd(_mm256_set1_pd(c->r2_lo), r),
+                                   _CMP_LT_OQ));
+    const __m256d long_enough = _mm256_and_pd(_mm256_cmp_pd(n0, mwlv, _CMP_GE_OQ),
+                                              _mm256_cmp_pd(n1, mwlv, _CMP_GE_OQ));
+    return _mm256_movemask_pd(_mm256_andnot_pd(no_cut, long_enough));
+}
+
+/* The bits of the unsure among splits [0, m), 4 at a time; the scratch past m is padded. */
+__attribute__((target("avx2"))) static int screen_all_avx2(const double *n0s, const double *n1s,
+                                                           const double *u0s, const double *u1s,
+                                                           size_t m, const screen_t *c, double mwl) {
+    int unsure = 0;
+    for (size_t j = 0; j < m; j += 4)
+        unsure |= screen_quad_unsure(n0s + j, n1s + j, u0s + j, u1s + j, c, mwl);
+    return unsure;
 }
 #endif
 
@@ -410,7 +450,7 @@ static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
         }
         m += count;
     }
-    DD_ASSERT(m + 1 < s->splits_cap);
+    DD_ASSERT(m + 3 <= s->splits_cap);
     if (m == 0)
         return 0;
 #if defined(DD_ASSERTS) && DD_ASSERTS
@@ -425,11 +465,16 @@ static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
 #endif
     if (screen_ok) {
         int unsure = 0;
-#if defined(__SSE2__)
-        /* an even count: the last split once more */
-        n0s[m] = n0s[m - 1], n1s[m] = n1s[m - 1], u0s[m] = u0s[m - 1], u1s[m] = u1s[m - 1];
-        for (size_t j = 0; j < m; j += 2)
-            unsure |= screen_pair_unsure(n0s + j, n1s + j, u0s + j, u1s + j, &c, mwl);
+#if defined(__x86_64__)
+        /* a count rounded up to a multiple of 4: the last split again */
+        for (size_t j = m; j < m + 3; j++)
+            n0s[j] = n0s[m - 1], n1s[j] = n1s[m - 1], u0s[j] = u0s[m - 1], u1s[j] = u1s[m - 1];
+        if (s->avx2) {
+            unsure = screen_all_avx2(n0s, n1s, u0s, u1s, m, &c, mwl);
+        } else {
+            for (size_t j = 0; j < m; j += 2)
+                unsure |= screen_pair_unsure(n0s + j, n1s + j, u0s + j, u1s + j, &c, mwl);
+        }
 #else
         for (size_t j = 0; j < m; j++)
             unsure |= n0s[j] >= mwl && n1s[j] >= mwl &&
