@@ -37,10 +37,17 @@
 /* Row i holds buckets of 2^i values; a width below 2^63 needs fewer rows than this. */
 #define ADWIN_ROWS_MAX 64
 
-/* One row: up to cap = max_buckets + 1 buckets at [head, end), oldest first, in arrays of 2·cap
- * slots that slide: a row moves back to slot 0 only when its end is reached, so a merge does not
- * shift the row down as River's does, and the buckets stay contiguous for the scan. (head and end
- * rather than a count: a merge moves only head, an insert only end.) */
+/* Values per block of insert_run's passes. */
+#define RUN_BLOCK 256
+
+#define ROW_SLOTS(cap) (2 * (size_t)(cap) + RUN_BLOCK)
+
+/* One row: its buckets at [head, end), oldest first, in arrays of ROW_SLOTS(cap) slots that
+ * slide: a row moves back to slot 0 only when its end is reached, so a merge does not shift the
+ * row down as River's does, and the buckets stay contiguous for the scan. Between updates a row
+ * holds at most cap − 1 = max_buckets buckets; while a run of values goes in, up to cap − 1 +
+ * RUN_BLOCK (see insert_buckets). (head and end rather than a count: a merge moves only head, an
+ * insert only end.) */
 typedef struct adwin_row {
     double *totals, *variances; /* one allocation: totals then variances */
     uint32_t head, end;
@@ -101,7 +108,7 @@ static int row_allocate(adwin_t *s, uint32_t i) {
     double *splits = malloc(4 * splits_cap * sizeof(double));
     if (splits == NULL)
         return 0;
-    double *mem = malloc(4 * (size_t)s->cap * sizeof(double));
+    double *mem = malloc(2 * ROW_SLOTS(s->cap) * sizeof(double));
     if (mem == NULL) {
         free(splits);
         return 0;
@@ -110,7 +117,7 @@ static int row_allocate(adwin_t *s, uint32_t i) {
     s->splits = splits;
     s->splits_cap = splits_cap;
     s->rows[i].totals = mem;
-    s->rows[i].variances = mem + 2 * (size_t)s->cap;
+    s->rows[i].variances = mem + ROW_SLOTS(s->cap);
     s->rows[i].head = s->rows[i].end = 0;
     s->rows_allocated = i + 1;
     return 1;
@@ -141,9 +148,10 @@ static void *adwin_create(const dd_detector_params_t *p) {
 }
 
 /* Room for `more` buckets after the row's last: moves the row to slot 0 when its end would be
- * passed (at most once per cap/2 merges out of it). */
+ * passed (at most once per cap/2 + RUN_BLOCK/2 merges out of it). */
 static inline void row_make_room(adwin_row_t *r, uint32_t more, uint32_t cap) {
-    if (r->end + more <= 2 * cap)
+    DD_ASSERT(row_count(r) + more <= ROW_SLOTS(cap));
+    if (r->end + more <= ROW_SLOTS(cap))
         return;
     const uint32_t count = row_count(r);
     memmove(r->totals, r->totals + r->head, count * sizeof(double));
@@ -193,35 +201,51 @@ static int row_open(adwin_t *s, uint32_t i) {
     return 1;
 }
 
-/* River's compress_buckets from row i (1 and up) on, after a bucket entered it: while a row holds
- * max_buckets + 1 buckets its two oldest merge into one bucket of the next row. 0 when a full row
- * could not merge (row_open failed): it is the last row, and the caller drops its oldest bucket. */
-static int cascade(adwin_t *s, uint32_t i) {
+/* River's compress_buckets for a run of buckets that entered row 0: River merges the two oldest
+ * buckets of a row into the next row whenever the row reaches cap = max_buckets + 1, value by
+ * value. A row is a queue, so the same merges happen, in the same order and on the same buckets,
+ * when a row takes in a whole run first and then merges its oldest pairs, as many as River would
+ * have: none below cap buckets, else (count − cap)/2 + 1, which leaves cap − 2 or cap − 1. */
+static void compress_rows(adwin_t *s) {
     const uint32_t cap = s->cap;
-    adwin_row_t *r = &s->rows[i];
-    for (; row_count(r) == cap; i++) {
-        if (!row_open(s, i))
-            return 0;
-        const uint32_t h0 = r->head, h1 = h0 + 1;
-        /* River divides by n1 = 2^i; multiplying by 2^-i rounds the same real to the same double */
-        const double n1 = (double)((uint64_t)1 << i), inv_n1 = 1.0 / n1;
-        const double t0 = r->totals[h0], t1 = r->totals[h1];
-        const double mu1 = t0 * inv_n1, mu2 = t1 * inv_n1;
-        const double total12 = t0 + t1;
-        const double temp = n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2);
-        const double v12 = r->variances[h0] + r->variances[h1] + temp;
-        r->head += 2;
-        r = &s->rows[i + 1];
-        row_make_room(r, 1, cap);
-        r->totals[r->end] = total12;
-        r->variances[r->end] = v12;
-        r->end++;
+    for (uint32_t i = 0;; i++) {
+        adwin_row_t *r = &s->rows[i];
+        const uint32_t count = row_count(r);
+        if (count < cap)
+            return;
+        if (!row_open(s, i)) {
+            /* out of memory: the oldest buckets leave instead (River would grow the window) */
+            while (row_count(&s->rows[s->rows_used - 1]) >= cap)
+                delete_oldest(s);
+            return;
+        }
+        const uint32_t pairs = (count - cap) / 2 + 1;
+        adwin_row_t *next = &s->rows[i + 1];
+        row_make_room(next, pairs, cap);
+        const double *t = r->totals + r->head;
+        double *nt = next->totals + next->end, *nv = next->variances + next->end;
+        if (i == 0) { /* single values: n1 = 1, variances 0.0 (not stored) */
+            for (uint32_t k = 0; k < pairs; k++) {
+                const double t0 = t[2 * k], t1 = t[2 * k + 1];
+                nt[k] = t0 + t1;
+                nv[k] = 0.0 + 0.0 + 1.0 * 0.5 * (t0 - t1) * (t0 - t1);
+            }
+        } else {
+            /* River divides by n1 = 2^i; multiplying by 2^-i rounds the same real to the same
+             * double */
+            const double n1 = (double)((uint64_t)1 << i), inv_n1 = 1.0 / n1;
+            const double *v = r->variances + r->head;
+            for (uint32_t k = 0; k < pairs; k++) {
+                const double t0 = t[2 * k], t1 = t[2 * k + 1];
+                const double mu1 = t0 * inv_n1, mu2 = t1 * inv_n1;
+                nt[k] = t0 + t1;
+                nv[k] = v[2 * k] + v[2 * k + 1] + n1 * 0.5 * (mu1 - mu2) * (mu1 - mu2);
+            }
+        }
+        r->head += 2 * pairs;
+        next->end += pairs;
     }
-    return 1;
 }
-
-/* Values per block of insert_run's passes. */
-#define RUN_BLOCK 256
 
 /* River's insert_element for each of x[0..m): the running width, total and sum of squared
  * deviations, in River's order of operations, then each value as a bucket of row 0. The sums are
@@ -260,35 +284,12 @@ static void insert_run(adwin_t *s, const double *x, size_t m) {
         s->width = width0 + (double)len;
         s->tiny_seen |= tiny;
 
-        /* The values enter row 0 in runs up to its next merge (every other value once full). */
-        for (size_t j = 0; j < len;) {
-            const size_t room = cap - row_count(r0);
-            const uint32_t take = (uint32_t)(len - j < room ? len - j : room);
-            row_make_room(r0, take, cap);
-            for (uint32_t k = 0; k < take; k++) /* one or two values once row 0 has filled */
-                r0->totals[r0->end + k] = xs[j + k];
-            r0->end += take;
-            j += take;
-            if (row_count(r0) < cap)
-                break;
-            /* Row 0 is full: its two oldest buckets (single values: n1 = 1, variances 0.0) merge
-             * into row 1. */
-            int merged = 0;
-            if (row_open(s, 0)) {
-                const double t0 = r0->totals[r0->head], t1 = r0->totals[r0->head + 1];
-                const double temp = 1.0 * 0.5 * (t0 - t1) * (t0 - t1);
-                const double v12 = 0.0 + 0.0 + temp;
-                r0->head += 2;
-                adwin_row_t *const r1 = &s->rows[1];
-                row_make_room(r1, 1, cap);
-                r1->totals[r1->end] = t0 + t1;
-                r1->variances[r1->end] = v12;
-                r1->end++;
-                merged = row_count(r1) < cap || cascade(s, 1);
-            }
-            if (!merged) /* out of memory: the oldest bucket leaves instead (River would grow) */
-                delete_oldest(s);
-        }
+        /* The block enters row 0 whole (its slots have room), then the rows merge. */
+        row_make_room(r0, (uint32_t)len, cap);
+        for (size_t j = 0; j < len; j++)
+            r0->totals[r0->end + j] = xs[j];
+        r0->end += (uint32_t)len;
+        compress_rows(s);
     }
 }
 
