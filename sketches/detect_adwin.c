@@ -64,7 +64,6 @@ typedef struct adwin {
     uint32_t cap;                  /* max_buckets + 1 */
     uint32_t rows_used, rows_allocated;
     int drifted;      /* the previous value was a drift: start afresh */
-    int tiny_seen;    /* a value with 0 < |x| < 1e-100 since the reset: no screen (find_cut) */
     int alloc_failed; /* a row could not be allocated: no new rows */
     /* find_cut's scratch: the running sums at every split, room for all rows allocated (and
      * spare slots to round the count up to a multiple of 4), grown with them: 4 arrays of
@@ -99,7 +98,6 @@ static void adwin_reset(void *state, const dd_detector_params_t *p) {
     for (uint32_t i = 0; i < s->rows_allocated; i++)
         s->rows[i].head = s->rows[i].end = 0;
     s->drifted = 0;
-    s->tiny_seen = 0;
 }
 
 static int row_allocate(adwin_t *s, uint32_t i) {
@@ -247,6 +245,32 @@ static void compress_rows(adwin_t *s) {
     }
 }
 
+/* River's increments of the sum of squared deviations for values width0 + 1, ... of a window:
+ * width += 1, then (from the second value on) (width − 1)·dv·dv/width with dv the value less the
+ * mean before it. Independent divisions, vectorized. (An int counter: the conversion of an int32
+ * to double vectorizes.) */
+static inline __attribute__((always_inline)) void
+increments_body(const double *xs, const double *before, double *inc, int len, double width0) {
+    for (int j = 0; j < len; j++) {
+        const double width = width0 + (double)(j + 1); /* whole numbers: exact */
+        const double dv = xs[j] - before[j] / (width - 1.0);
+        inc[j] = (width - 1.0) * dv * dv / width;
+    }
+}
+
+static void increments(const double *xs, const double *before, double *inc, int len,
+                       double width0) {
+    increments_body(xs, before, inc, len, width0);
+}
+
+#if defined(__x86_64__)
+/* The same, four at a time (AVX without FMA: the same roundings). */
+__attribute__((target("avx2"))) static void increments_avx2(const double *xs, const double *before,
+                                                            double *inc, int len, double width0) {
+    increments_body(xs, before, inc, len, width0);
+}
+#endif
+
 /* River's insert_element for each of x[0..m): the running width, total and sum of squared
  * deviations, in River's order of operations, then each value as a bucket of row 0. The sums are
  * taken in separate passes (totals, increments, variance) so that the divisions of the increments
@@ -260,20 +284,17 @@ static void insert_run(adwin_t *s, const double *x, size_t m) {
         const size_t len = m - start < RUN_BLOCK ? m - start : RUN_BLOCK;
         const double *const xs = x + start;
         double total = s->total;
-        int tiny = 0; /* (a latency-bound loop: the test is free here) */
         for (size_t j = 0; j < len; j++) {
             before[j] = total;
             total += xs[j];
-            tiny |= (fabs(xs[j]) < 1e-100) & (xs[j] != 0.0);
         }
-        /* River: width += 1; then, from the second value of a window on, the increment. (An int
-         * counter, as the conversion of an int32 to double vectorizes.) */
         const double width0 = s->width;
-        for (int j = 0; j < (int)len; j++) {
-            const double width = width0 + (double)(j + 1); /* whole numbers: exact */
-            const double dv = xs[j] - before[j] / (width - 1.0);
-            inc[j] = (width - 1.0) * dv * dv / width;
-        }
+#if defined(__x86_64__)
+        if (s->avx2)
+            increments_avx2(xs, before, inc, (int)len, width0);
+        else
+#endif
+            increments(xs, before, inc, (int)len, width0);
         if (width0 == 0.0)
             inc[0] = 0.0;
         double variance = s->variance;
@@ -282,7 +303,6 @@ static void insert_run(adwin_t *s, const double *x, size_t m) {
         s->total = total;
         s->variance = variance;
         s->width = width0 + (double)len;
-        s->tiny_seen |= tiny;
 
         /* The block enters row 0 whole (its slots have room), then the rows merge. */
         row_make_room(r0, (uint32_t)len, cap);
@@ -317,6 +337,11 @@ typedef struct screen {
  * to exact_cut, which decides it as River does. */
 #define SCREEN_MEAN_SLACK 1e-13
 #define SCREEN_SLACK 1e-11
+#define SCREEN_SUM_MIN 1e-200
+
+static inline int screen_sums_ok(double u0, double u1) {
+    return !(fabs(u0) < SCREEN_SUM_MIN && u0 != 0.0) && !(fabs(u1) < SCREEN_SUM_MIN && u1 != 0.0);
+}
 
 /* The cut test without a division or a square root. With a = n0 − mwl + 1, b = n1 − mwl + 1
  * (m = (a + b)/(ab)), scaling both sides of |u0/n0 − u1/n1| > sqrt(2 m σ²_W δ') + (2/3) δ' m by
@@ -326,9 +351,14 @@ typedef struct screen {
  * narrowed by SCREEN_SLACK), screen_cut 1 when a cut is (L narrowed, the right side widened).
  * Overflow to infinity keeps the orders right (an infinite R2 certifies no cut only when L − P is
  * finite, an infinite (L − P)² a cut only when R2 is finite) and a NaN certifies nothing.
- * Underflow is kept out by find_cut (σ²_W zero or at least 1e-250; a nonzero sum of values of
- * 1e-100 or more is a multiple of 2^-385). */
+ * Underflow is kept out: find_cut screens only when σ²_W is zero or at least 1e-250, and a split
+ * only when its sums u0, u1 are each zero or at least SCREEN_SUM_MIN in magnitude; then every
+ * product is zero or normal (a difference of two products of 1e-200 or more is a multiple of the
+ * smaller one's ulp), except (L − P)², whose underflow only makes "no cut" more certain, as R2 is
+ * at least 1e-250 when it is not zero. */
 static inline int screen_no_cut(const screen_t *c, double n0, double n1, double u0, double u1) {
+    if (!screen_sums_ok(u0, u1))
+        return 0;
     const double a = n0 - c->mwl1, b = n1 - c->mwl1;
     const double ab = a * b, apb = a + b, nn = n0 * n1;
     const double d = fabs(u0 * n1 - u1 * n0);
@@ -338,6 +368,8 @@ static inline int screen_no_cut(const screen_t *c, double n0, double n1, double 
 }
 
 static inline int screen_cut(const screen_t *c, double n0, double n1, double u0, double u1) {
+    if (!screen_sums_ok(u0, u1))
+        return 0;
     const double a = n0 - c->mwl1, b = n1 - c->mwl1;
     const double ab = a * b, apb = a + b, nn = n0 * n1;
     const double d = fabs(u0 * n1 - u1 * n0);
@@ -373,7 +405,13 @@ static inline int screen_pair_unsure(const double *n0s, const double *n1s, const
                                      _mm_cmplt_pd(_mm_mul_pd(z, z),
                                                    _mm_mul_pd(_mm_set1_pd(c->r2_lo), r)));
     const __m128d long_enough = _mm_and_pd(_mm_cmpge_pd(n0, mwlv), _mm_cmpge_pd(n1, mwlv));
-    return _mm_movemask_pd(_mm_andnot_pd(no_cut, long_enough));
+    const __m128d sum_min = _mm_set1_pd(SCREEN_SUM_MIN), zero = _mm_setzero_pd();
+    const __m128d small0 = _mm_and_pd(_mm_cmplt_pd(_mm_and_pd(u0, magnitude), sum_min),
+                                      _mm_cmpneq_pd(u0, zero));
+    const __m128d small1 = _mm_and_pd(_mm_cmplt_pd(_mm_and_pd(u1, magnitude), sum_min),
+                                      _mm_cmpneq_pd(u1, zero));
+    const __m128d screened = _mm_andnot_pd(_mm_or_pd(small0, small1), no_cut);
+    return _mm_movemask_pd(_mm_andnot_pd(screened, long_enough));
 }
 
 /* The same for splits j to j + 3 with AVX (only the CPUs with AVX2 run it): bits 1 to 8. */
@@ -400,7 +438,15 @@ __attribute__((target("avx2"))) static int screen_quad_unsure(const double *n0s,
                                    _CMP_LT_OQ));
     const __m256d long_enough = _mm256_and_pd(_mm256_cmp_pd(n0, mwlv, _CMP_GE_OQ),
                                               _mm256_cmp_pd(n1, mwlv, _CMP_GE_OQ));
-    return _mm256_movemask_pd(_mm256_andnot_pd(no_cut, long_enough));
+    const __m256d sum_min = _mm256_set1_pd(SCREEN_SUM_MIN), zero = _mm256_setzero_pd();
+    const __m256d small0 =
+        _mm256_and_pd(_mm256_cmp_pd(_mm256_and_pd(u0, magnitude), sum_min, _CMP_LT_OQ),
+                      _mm256_cmp_pd(u0, zero, _CMP_NEQ_UQ));
+    const __m256d small1 =
+        _mm256_and_pd(_mm256_cmp_pd(_mm256_and_pd(u1, magnitude), sum_min, _CMP_LT_OQ),
+                      _mm256_cmp_pd(u1, zero, _CMP_NEQ_UQ));
+    const __m256d screened = _mm256_andnot_pd(_mm256_or_pd(small0, small1), no_cut);
+    return _mm256_movemask_pd(_mm256_andnot_pd(screened, long_enough));
 }
 
 /* The bits of the unsure among splits [0, m), 4 at a time; the scratch past m is padded. */
@@ -424,7 +470,7 @@ static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
         return 0;
     /* Outside these ranges (tiny or huge values, NaN) every split goes to exact_cut. */
     const int screen_ok = (vw == 0.0 || (vw >= 1e-250 && vw <= 1e250)) && dp > 0.0 &&
-                          isfinite(dp) && !s->tiny_seen;
+                          isfinite(dp);
     screen_t c;
     c.mwl1 = mwl - 1.0;
     c.p_lo = (1.0 - SCREEN_SLACK) * (2.0 / 3.0 * dp);
