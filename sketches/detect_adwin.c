@@ -65,8 +65,8 @@ typedef struct adwin {
     uint32_t rows_used, rows_allocated;
     int drifted;      /* the previous value was a drift: start afresh */
     int alloc_failed; /* a row could not be allocated: no new rows */
-    /* find_cut's scratch: the running sums at every split, room for all rows allocated (and
-     * spare slots to round the count up to a multiple of 4), grown with them: 4 arrays of
+    /* find_cut's scratch: the running sums n0, u0, u1 at every split, room for all rows allocated
+     * (and spare slots to round the count up to a multiple of 4), grown with them: 3 arrays of
      * splits_cap doubles */
     double *splits;
     size_t splits_cap;
@@ -103,7 +103,7 @@ static void adwin_reset(void *state, const dd_detector_params_t *p) {
 static int row_allocate(adwin_t *s, uint32_t i) {
     DD_ASSERT(i == s->rows_allocated && i < ADWIN_ROWS_MAX);
     const size_t splits_cap = (size_t)(i + 1) * s->cap + 4;
-    double *splits = malloc(4 * splits_cap * sizeof(double));
+    double *splits = malloc(3 * splits_cap * sizeof(double));
     if (splits == NULL)
         return 0;
     double *mem = malloc(2 * ROW_SLOTS(s->cap) * sizeof(double));
@@ -324,6 +324,7 @@ static inline int exact_cut(double n0, double n1, double u0, double u1, double m
 
 /* The screen's constants for one pass over the splits (one window). */
 typedef struct screen {
+    double width;    /* n1 = width − n0 */
     double mwl1;     /* min_window_length − 1: a = n0 − mwl1 is River's n0 − mwl + 1, exactly */
     double p_lo, p_hi;   /* (2/3)·δ' times 1 ∓ SCREEN_SLACK */
     double r2_lo, r2_hi; /* 2·σ²_W·δ' times (1 ∓ SCREEN_SLACK)² */
@@ -386,9 +387,9 @@ static inline int screen_cut(const screen_t *c, double n0, double n1, double u0,
 /* screen_no_cut, with River's condition on the lengths, for splits j and j + 1: the bits (1, 2) of
  * the splits that must be looked at further. Intrinsics rather than GCC's vector extensions, whose
  * masks GCC moves through general registers and back on every pair. */
-static inline int screen_pair_unsure(const double *n0s, const double *n1s, const double *u0s,
+static inline int screen_pair_unsure(const double *n0s, const double *u0s,
                                      const double *u1s, const screen_t *c, double mwl) {
-    const __m128d n0 = _mm_loadu_pd(n0s), n1 = _mm_loadu_pd(n1s);
+    const __m128d n0 = _mm_loadu_pd(n0s), n1 = _mm_sub_pd(_mm_set1_pd(c->width), n0);
     const __m128d u0 = _mm_loadu_pd(u0s), u1 = _mm_loadu_pd(u1s);
     const __m128d magnitude = _mm_castsi128_pd(_mm_set1_epi64x(INT64_MAX));
     const __m128d mwl1 = _mm_set1_pd(c->mwl1), mwlv = _mm_set1_pd(mwl);
@@ -415,10 +416,10 @@ static inline int screen_pair_unsure(const double *n0s, const double *n1s, const
 }
 
 /* The same for splits j to j + 3 with AVX (only the CPUs with AVX2 run it): bits 1 to 8. */
-__attribute__((target("avx2"))) static int screen_quad_unsure(const double *n0s, const double *n1s,
-                                                              const double *u0s, const double *u1s,
+__attribute__((target("avx2"))) static int screen_quad_unsure(const double *n0s, const double *u0s,
+                                                              const double *u1s,
                                                               const screen_t *c, double mwl) {
-    const __m256d n0 = _mm256_loadu_pd(n0s), n1 = _mm256_loadu_pd(n1s);
+    const __m256d n0 = _mm256_loadu_pd(n0s), n1 = _mm256_sub_pd(_mm256_set1_pd(c->width), n0);
     const __m256d u0 = _mm256_loadu_pd(u0s), u1 = _mm256_loadu_pd(u1s);
     const __m256d magnitude = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
     const __m256d mwl1 = _mm256_set1_pd(c->mwl1), mwlv = _mm256_set1_pd(mwl);
@@ -450,12 +451,12 @@ __attribute__((target("avx2"))) static int screen_quad_unsure(const double *n0s,
 }
 
 /* The bits of the unsure among splits [0, m), 4 at a time; the scratch past m is padded. */
-__attribute__((target("avx2"))) static int screen_all_avx2(const double *n0s, const double *n1s,
-                                                           const double *u0s, const double *u1s,
+__attribute__((target("avx2"))) static int screen_all_avx2(const double *n0s, const double *u0s,
+                                                           const double *u1s,
                                                            size_t m, const screen_t *c, double mwl) {
     int unsure = 0;
     for (size_t j = 0; j < m; j += 4)
-        unsure |= screen_quad_unsure(n0s + j, n1s + j, u0s + j, u1s + j, c, mwl);
+        unsure |= screen_quad_unsure(n0s + j, u0s + j, u1s + j, c, mwl);
     return unsure;
 }
 #endif
@@ -472,16 +473,19 @@ static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
     const int screen_ok = (vw == 0.0 || (vw >= 1e-250 && vw <= 1e250)) && dp > 0.0 &&
                           isfinite(dp);
     screen_t c;
+    c.width = s->width;
     c.mwl1 = mwl - 1.0;
     c.p_lo = (1.0 - SCREEN_SLACK) * (2.0 / 3.0 * dp);
     c.p_hi = (1.0 + SCREEN_SLACK) * (2.0 / 3.0 * dp);
     c.r2_lo = (1.0 - SCREEN_SLACK) * (1.0 - SCREEN_SLACK) * (2.0 * vw * dp);
     c.r2_hi = (1.0 + SCREEN_SLACK) * (1.0 + SCREEN_SLACK) * (2.0 * vw * dp);
 
-    double *const n0s = s->splits, *const n1s = n0s + s->splits_cap;
-    double *const u0s = n1s + s->splits_cap, *const u1s = u0s + s->splits_cap;
+    /* n1 is width − n0: whole numbers, exact, as River's running n1 */
+    const double width = s->width;
+    double *const n0s = s->splits, *const u0s = n0s + s->splits_cap;
+    double *const u1s = u0s + s->splits_cap;
     size_t m = 0;
-    double n0 = 0.0, n1 = s->width, u0 = 0.0, u1 = s->total;
+    double n0 = 0.0, u0 = 0.0, u1 = s->total;
     for (uint32_t i = s->rows_used; i-- > 0;) {
         const adwin_row_t *r = &s->rows[i];
         const double size = (double)((uint64_t)1 << i);
@@ -490,10 +494,9 @@ static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
         const double *t = r->totals + r->head;
         for (uint32_t k = 0; k < count; k++) {
             n0 += size;
-            n1 -= size;
             u0 += t[k];
             u1 -= t[k];
-            n0s[m + k] = n0, n1s[m + k] = n1, u0s[m + k] = u0, u1s[m + k] = u1;
+            n0s[m + k] = n0, u0s[m + k] = u0, u1s[m + k] = u1;
         }
         m += count;
     }
@@ -503,11 +506,12 @@ static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
 #if defined(DD_ASSERTS) && DD_ASSERTS
     /* The screen never contradicts River's formula (on the splits River tests). */
     for (size_t j = 0; screen_ok && j < m; j++) {
-        if (!(n1s[j] >= mwl && n0s[j] >= mwl))
+        const double n1j = width - n0s[j];
+        if (!(n1j >= mwl && n0s[j] >= mwl))
             continue;
-        const int exact = exact_cut(n0s[j], n1s[j], u0s[j], u1s[j], mwl, vw, dp);
-        DD_ASSERT(!screen_no_cut(&c, n0s[j], n1s[j], u0s[j], u1s[j]) || !exact);
-        DD_ASSERT(!screen_cut(&c, n0s[j], n1s[j], u0s[j], u1s[j]) || exact);
+        const int exact = exact_cut(n0s[j], n1j, u0s[j], u1s[j], mwl, vw, dp);
+        DD_ASSERT(!screen_no_cut(&c, n0s[j], n1j, u0s[j], u1s[j]) || !exact);
+        DD_ASSERT(!screen_cut(&c, n0s[j], n1j, u0s[j], u1s[j]) || exact);
     }
 #endif
     if (screen_ok) {
@@ -515,24 +519,24 @@ static int find_cut(adwin_t *s, const dd_detector_params_t *p) {
 #if defined(__x86_64__)
         /* a count rounded up to a multiple of 4: the last split again */
         for (size_t j = m; j < m + 3; j++)
-            n0s[j] = n0s[m - 1], n1s[j] = n1s[m - 1], u0s[j] = u0s[m - 1], u1s[j] = u1s[m - 1];
+            n0s[j] = n0s[m - 1], u0s[j] = u0s[m - 1], u1s[j] = u1s[m - 1];
         if (s->avx2) {
-            unsure = screen_all_avx2(n0s, n1s, u0s, u1s, m, &c, mwl);
+            unsure = screen_all_avx2(n0s, u0s, u1s, m, &c, mwl);
         } else {
             for (size_t j = 0; j < m; j += 2)
-                unsure |= screen_pair_unsure(n0s + j, n1s + j, u0s + j, u1s + j, &c, mwl);
+                unsure |= screen_pair_unsure(n0s + j, u0s + j, u1s + j, &c, mwl);
         }
 #else
         for (size_t j = 0; j < m; j++)
-            unsure |= n0s[j] >= mwl && n1s[j] >= mwl &&
-                      !screen_no_cut(&c, n0s[j], n1s[j], u0s[j], u1s[j]);
+            unsure |= n0s[j] >= mwl && width - n0s[j] >= mwl &&
+                      !screen_no_cut(&c, n0s[j], width - n0s[j], u0s[j], u1s[j]);
 #endif
         if (unsure == 0)
             return 0;
     }
     /* Rare: a split near the boundary, or a cut (then the pass ends). */
     for (size_t j = 0; j < m; j++) {
-        const double a0 = n0s[j], a1 = n1s[j], v0 = u0s[j], v1 = u1s[j];
+        const double a0 = n0s[j], a1 = width - n0s[j], v0 = u0s[j], v1 = u1s[j];
         if (!(a1 >= mwl && a0 >= mwl))
             continue;
         if (screen_ok && screen_no_cut(&c, a0, a1, v0, v1))
