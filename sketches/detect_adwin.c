@@ -45,8 +45,8 @@
 /* One row: its buckets at [head, end), oldest first, in arrays of ROW_SLOTS(cap) slots that
  * slide: a row moves back to slot 0 only when its end is reached, so a merge does not shift the
  * row down as River's does, and the buckets stay contiguous for the scan. Between updates a row
- * holds at most cap − 1 = max_buckets buckets; while a run of values goes in, up to cap − 1 +
- * RUN_BLOCK (see insert_buckets). (head and end rather than a count: a merge moves only head, an
+ * holds at most cap − 1 = max_buckets buckets; while a block of values goes in, up to cap − 1 +
+ * RUN_BLOCK (insert_run, compress_rows). (head and end rather than a count: a merge moves only head, an
  * insert only end.) */
 typedef struct adwin_row {
     double *totals, *variances; /* one allocation: totals then variances */
@@ -64,7 +64,7 @@ typedef struct adwin {
     uint32_t cap;                  /* max_buckets + 1 */
     uint32_t rows_used, rows_allocated;
     int drifted;      /* the previous value was a drift: start afresh */
-    int alloc_failed; /* a row could not be allocated: no new rows */
+    int alloc_failed; /* a row could not be allocated: no new rows, not even after a reset */
     /* find_cut's scratch: the running sums n0, u0, u1 at every split, room for all rows allocated
      * (and spare slots to round the count up to a multiple of 4), grown with them: 3 arrays of
      * splits_cap doubles */
@@ -380,9 +380,9 @@ static inline int screen_cut(const screen_t *c, double n0, double n1, double u0,
 }
 
 /* The splits of a pass: their running sums first, in River's order (a sequential chain), then
- * the screen over all of them, two at a time with SSE2 (baseline x86-64; elsewhere one at a time).
- * The gathering and the screen are separate loops with no call inside, so that the running sums
- * stay in registers. */
+ * the screen over all of them, four at a time with AVX2 when the CPU has it, else two at a time
+ * with SSE2 (baseline x86-64; elsewhere one at a time). The gathering and the screen are separate
+ * loops with no call inside, so that the running sums stay in registers. */
 #if defined(__x86_64__)
 /* screen_no_cut, with River's condition on the lengths, for splits j and j + 1: the bits (1, 2) of
  * the splits that must be looked at further. Intrinsics rather than GCC's vector extensions, whose
