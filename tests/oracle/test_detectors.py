@@ -53,6 +53,18 @@ NUMERIC_STREAMS = {
     "offset": lambda rng: 1e6 + segments(rng, [(10000, 0.0, 1e-3), (10000, 2e-3, 1e-3)], normal),
 }
 
+# ADWIN's extra streams: some values too small for driftd's screen of the cut test (the exact
+# formula then decides every split), values whose sum of squares overflows, a stream of zero
+# variance that steps, and rare spikes.
+ADWIN_STREAMS = {
+    **NUMERIC_STREAMS,
+    "tiny": lambda rng: np.where(np.arange(N) % 50 == 7, 1e-200,
+                                 segments(rng, [(10000, 0.0, 1.0), (10000, 1.0, 1.0)], normal)),
+    "huge": lambda rng: 1e160 * segments(rng, [(10000, 0.0, 1.0), (10000, 2.0, 1.0)], normal),
+    "constant_step": lambda rng: np.concatenate([np.zeros(6000), np.ones(6000), np.full(8000, 0.5)]),
+    "spikes": lambda rng: 100.0 * segments(rng, [(8000, 0.002), (12000, 0.02)], bern),
+}
+
 BINARY_STREAMS = {
     "stationary": lambda rng: bern(rng, N, 0.2),
     "rising": lambda rng: segments(rng, [(6000, 0.1), (6000, 0.3), (8000, 0.6)], bern),
@@ -70,8 +82,10 @@ KINDS = {
                                     min_window_length=p["min_window_length"],
                                     grace_period=p["grace_period"]),
               [{}, {"delta": 0.05, "clock": 1}, {"clock": 7, "max_buckets": 2, "min_window_length": 20,
-                                                 "grace_period": 100}],
-              NUMERIC_STREAMS),
+                                                 "grace_period": 100},
+               {"delta": 0.3, "clock": 1, "min_window_length": 1, "grace_period": 0},
+               {"max_buckets": 64, "clock": 5, "min_window_length": 2, "delta": 0.01}],
+              ADWIN_STREAMS),
     "page_hinkley": (lambda p: drift.PageHinkley(min_instances=p["min_instances"], delta=p["delta"],
                                                  threshold=p["threshold"], alpha=p["alpha"],
                                                  mode=p["mode"]),
