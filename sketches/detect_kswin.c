@@ -14,7 +14,8 @@
  *   otherwise) or draws from the whole population repeated until unseen (a set in Python, a
  *   bitmap of the population here).
  * - the statistic: scipy 1.16's ks_2samp evaluates both ECDFs at every pooled value (ties move
- *   both at once). Up to 10,000 values a sample (the exact branch of method="auto") it snaps D
+ *   both at once); here the newest values are kept sorted and each drawn value is placed among
+ *   them, which gives the same maximum without sorting the draw (ks_statistic). Up to 10,000 values a sample (the exact branch of method="auto") it snaps D
  *   to h/n for the integer h = the largest |count difference| and returns that as the statistic;
  *   above, D stays the float difference of the two ECDFs, which may differ from h/n by ulps.
  * - the p-value: the exact branch with equal sizes is _compute_prob_outside_square(n, h), a
@@ -27,7 +28,8 @@
  * River empties the window and re-seeds its generator on the value after a drift (its window is
  * set to the newest stat_size values at the drift, but the reset that follows discards them);
  * so does this file. Memory is fixed at create: the ring, the newest values kept sorted, the
- * sample and its sort, the pool or the bitmap, and one verdict byte per possible h. */
+ * draw and two counts per place among the newest, the pool or the bitmap, and one verdict byte
+ * per possible h. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,97 +135,34 @@ static uint32_t mt_below(mt_t *mt, uint32_t n, unsigned bits) {
     return r;
 }
 
-/* ---- sorting a few doubles without allocating ------------------------------------------------ */
+/* ---- the newest values, sorted ---------------------------------------------------------------- */
 
-static void insertion_sort(double *a, size_t n) {
-    for (size_t i = 1; i < n; i++) {
-        const double v = a[i];
-        size_t j = i;
-        for (; j > 0 && a[j - 1] > v; j--)
-            a[j] = a[j - 1];
-        a[j] = v;
+/* The number of a[0..n) below v (lower_bound), and at or below v (upper_bound); n ≥ 1. Without
+ * branches on the data: a drawn value's place among the newest is unpredictable. */
+static size_t count_below(const double *a, size_t n, double v) {
+    if (n <= 64) { /* a count the compiler vectorizes beats a chain of dependent loads */
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++)
+            c += a[i] < v;
+        return c;
     }
-}
-
-static void sift_down(double *a, size_t root, size_t n) {
-    const double v = a[root];
-    for (size_t child; (child = 2 * root + 1) < n; root = child) {
-        if (child + 1 < n && a[child + 1] > a[child])
-            child++;
-        if (!(a[child] > v))
-            break;
-        a[root] = a[child];
-    }
-    a[root] = v;
-}
-
-static void heap_sort(double *a, size_t n) {
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(a, i, n);
-    for (size_t end = n; end-- > 1;) {
-        const double t = a[0];
-        a[0] = a[end];
-        a[end] = t;
-        sift_down(a, 0, end);
-    }
-}
-
-/* Introsort: quicksort on the median of three, short ranges by insertion, heapsort past a depth
- * of 2·log2(n) so no input makes it quadratic. Recursion only on the smaller side: O(log n)
- * stack. Values are finite (no NaN). */
-static void sort_doubles(double *a, size_t n, unsigned depth) {
-    while (n > 24) {
-        if (depth-- == 0) {
-            heap_sort(a, n);
-            return;
-        }
-        double lo = a[0], mid = a[n / 2], hi = a[n - 1], t;
-        if (mid < lo)
-            t = lo, lo = mid, mid = t;
-        if (hi < mid) {
-            mid = hi;
-            if (mid < lo)
-                mid = lo;
-        }
-        const double pivot = mid;
-        size_t i = 0, j = n - 1;
-        for (;;) { /* Hoare's partition: both sides stop at values equal to the pivot */
-            while (a[i] < pivot)
-                i++;
-            while (a[j] > pivot)
-                j--;
-            if (i >= j)
-                break;
-            t = a[i], a[i] = a[j], a[j] = t;
-            i++;
-            j--;
-        }
-        const size_t left = j + 1; /* a[0..j] ≤ pivot ≤ a[j+1..n) */
-        if (left < n - left) {
-            sort_doubles(a, left, depth);
-            a += left;
-            n -= left;
-        } else {
-            sort_doubles(a + left, n - left, depth);
-            n = left;
-        }
-    }
-    insertion_sort(a, n);
-}
-
-/* First index whose value is not below v. */
-static size_t lower_bound(const double *a, size_t n, double v) {
-    size_t lo = 0;
-    while (n > 0) {
+    const double *base = a;
+    while (n > 1) {
         const size_t half = n / 2;
-        if (a[lo + half] < v) {
-            lo += half + 1;
-            n -= half + 1;
-        } else {
-            n = half;
-        }
+        base = base[half - 1] < v ? base + half : base;
+        n -= half;
     }
-    return lo;
+    return (size_t)(base - a) + (base[0] < v);
+}
+
+static size_t count_at_most(const double *a, size_t n, double v) {
+    const double *base = a;
+    while (n > 1) {
+        const size_t half = n / 2;
+        base = base[half - 1] <= v ? base + half : base;
+        n -= half;
+    }
+    return (size_t)(base - a) + (base[0] <= v);
 }
 
 /* ---- the detector ------------------------------------------------------------------------------ */
@@ -233,12 +172,12 @@ enum { VERDICT_UNKNOWN = 0, VERDICT_DRIFT = 1, VERDICT_NONE = 2 };
 typedef struct kswin {
     uint32_t window_size, stat_size, population; /* population = window_size − stat_size */
     unsigned population_bits;                    /* bit_length(population) */
-    unsigned sort_depth;
     double *ring;          /* window_size values; once full, the oldest is at ring[next] */
     uint32_t next, count;  /* where the next value goes; values held (≤ window_size) */
     double *recent;        /* the newest min(count, stat_size) values, sorted */
     uint32_t recent_count;
-    double *sample;        /* stat_size values drawn from the older part, to be sorted */
+    uint32_t *below;       /* for each c: drawn values with c of the newest below them */
+    uint32_t *at_most;     /* for each c: drawn values with c of the newest at or below them */
     uint32_t *chosen;      /* the draw's positions in the window, oldest = 0 */
     uint32_t *pool;        /* random.sample's pool (population ≤ setsize): 0, 1, ... between draws */
     uint32_t *pool_slot;   /* which pool slot each draw emptied, to put the pool back */
@@ -263,7 +202,8 @@ static void kswin_destroy(void *state) {
         return;
     free(s->ring);
     free(s->recent);
-    free(s->sample);
+    free(s->below);
+    free(s->at_most);
     free(s->chosen);
     free(s->pool);
     free(s->pool_slot);
@@ -294,14 +234,14 @@ static void *kswin_create(const dd_detector_params_t *p) {
     s->stat_size = p->stat_size;
     s->population = p->window_size - p->stat_size;
     s->population_bits = bit_length32(s->population);
-    s->sort_depth = 2 * bit_length32(s->stat_size);
     const size_t k = s->stat_size;
     s->ring = malloc((size_t)s->window_size * sizeof(double));
     s->recent = malloc(k * sizeof(double));
-    s->sample = malloc(k * sizeof(double));
+    s->below = calloc(k + 1, sizeof(uint32_t));
+    s->at_most = calloc(k + 1, sizeof(uint32_t));
     s->chosen = malloc(k * sizeof(uint32_t));
     s->verdict = malloc(k + 1);
-    int ok = s->ring && s->recent && s->sample && s->chosen && s->verdict;
+    int ok = s->ring && s->recent && s->below && s->at_most && s->chosen && s->verdict;
     if (sample_uses_pool(s->population, s->stat_size)) {
         s->pool = malloc((size_t)s->population * sizeof(uint32_t));
         s->pool_slot = malloc(k * sizeof(uint32_t));
@@ -348,45 +288,68 @@ static void draw_sample(kswin_t *s) {
     }
 }
 
-/* h = n·D for two sorted samples of n values each: the largest difference of their counts at or
- * below a pooled value, ties taken together (scipy's searchsorted(side="right") at every pooled
- * value). Past the end of either sample the difference only shrinks. */
-static uint32_t ks_count_gap(const double *a, const double *b, uint32_t n) {
-    uint32_t i = 0, j = 0, h = 0;
-    while (i < n && j < n) {
-        const double v = a[i] < b[j] ? a[i] : b[j];
-        while (i < n && a[i] <= v)
-            i++;
-        while (j < n && b[j] <= v)
-            j++;
-        const uint32_t gap = i > j ? i - j : j - i;
-        if (gap > h)
-            h = gap;
+/* Where the drawn values fall among the newest: below[c] and at_most[c] count the drawn values
+ * with c of the newest below them, and at or below them. */
+static void place_sample(kswin_t *s) {
+    const uint32_t w = s->window_size, k = s->stat_size;
+    for (uint32_t r = 0; r < k; r++) {
+        uint32_t at = s->next + s->chosen[r]; /* window[i] is ring[next + i] when full */
+        if (at >= w)
+            at -= w;
+        const double v = s->ring[at];
+        const size_t below = count_below(s->recent, k, v);
+        s->below[below]++;
+        s->at_most[below < k && s->recent[below] == v ? count_at_most(s->recent, k, v) : below]++;
     }
-    return h;
 }
 
-/* scipy's D itself, for samples above 10,000 where it is not snapped to h/n: the largest of
- * max(cdf1 − cdf2) and −min(cdf1 − cdf2) with each ECDF the count over n in doubles (these differ
- * by ulps between pairs of counts with the same difference). */
-static double ks_statistic(const double *a, const double *b, uint32_t n) {
-    const double nd = (double)n;
-    double max_diff = 0.0, min_diff = 0.0; /* the last pooled value has both ECDFs at 1 */
-    uint32_t i = 0, j = 0;
-    while (i < n && j < n) {
-        const double v = a[i] < b[j] ? a[i] : b[j];
-        while (i < n && a[i] <= v)
-            i++;
-        while (j < n && b[j] <= v)
-            j++;
-        const double diff = (double)i / nd - (double)j / nd;
-        if (diff > max_diff)
-            max_diff = diff;
-        if (diff < min_diff)
-            min_diff = diff;
+/* scipy's D from place_sample's counts, which it leaves zeroed: the two ECDFs, F of the drawn
+ * values and G of the newest (n each), compared at every pooled value, ties taken together
+ * (searchsorted(side="right")). Without sorting the drawn values:
+ * - at a newest value z, the last of its ties at index t: n·F = Σ_{c ≤ t} below[c] and
+ *   n·G = t + 1;
+ * - at the drawn values between two newest values, n·G is fixed at the number c of newest below
+ *   them and n·F grows: F − G is largest at the last of them, where n·F = Σ_{c' ≤ c} at_most[c'],
+ *   and smallest at the first, above its value at the pooled value before them (or above 0), so
+ *   no new minimum. Where no drawn value lies between (ties among the newest, or none at all)
+ *   this candidate is a real pooled value's or below one, so it cannot raise the maximum.
+ * Returns h = n·max|F − G|; with d not NULL also scipy's unsnapped D in doubles, the larger of
+ * max(F − G) and −min(F − G) with each ECDF a count over n (pairs of counts with the same
+ * difference may give values an ulp apart, so D is the float maximum, not h/n). */
+static uint32_t ks_statistic(kswin_t *s, double *d) {
+    const uint32_t k = s->stat_size;
+    const double *z = s->recent;
+    const double nd = (double)k;
+    int64_t f_below = 0, f_at_most = 0, h = 0;
+    double max_diff = 0.0, min_diff = 0.0; /* the last pooled value has F = G = 1 */
+    for (uint32_t t = 0; t < k; t++) {
+        f_below += s->below[t];
+        f_at_most += s->at_most[t];
+        s->below[t] = s->at_most[t] = 0;
+        const int64_t between = f_at_most - (int64_t)t; /* n·(F − G) after newest t − 1 */
+        if (between > h)
+            h = between;
+        if (d != NULL && (double)f_at_most / nd - (double)t / nd > max_diff)
+            max_diff = (double)f_at_most / nd - (double)t / nd;
+        if (t + 1 == k || z[t + 1] != z[t]) {
+            const int64_t at = f_below - (int64_t)(t + 1); /* n·(F − G) at newest t */
+            if (at > h)
+                h = at;
+            if (-at > h)
+                h = -at;
+            if (d != NULL) {
+                const double diff = (double)f_below / nd - (double)(t + 1) / nd;
+                max_diff = diff > max_diff ? diff : max_diff;
+                min_diff = diff < min_diff ? diff : min_diff;
+            }
+        }
     }
-    const double min_s = -min_diff > 1.0 ? 1.0 : -min_diff;
-    return min_s > max_diff ? min_s : max_diff;
+    s->below[k] = s->at_most[k] = 0; /* above every newest value: F − G ends at 0 */
+    if (d != NULL) {
+        const double min_s = -min_diff > 1.0 ? 1.0 : -min_diff;
+        *d = min_s > max_diff ? min_s : max_diff;
+    }
+    return (uint32_t)h;
 }
 
 /* scipy's _compute_prob_outside_square(n, h): P(D ≥ h/n), in its order of operations. */
@@ -438,12 +401,12 @@ static void recent_push(kswin_t *s, double x) {
         uint32_t at = s->next + s->window_size - s->stat_size; /* stat_size values back */
         if (at >= s->window_size)
             at -= s->window_size;
-        const size_t pos = lower_bound(a, n, s->ring[at]);
+        const size_t pos = count_below(a, n, s->ring[at]);
         DD_ASSERT(pos < n && a[pos] == s->ring[at]);
         memmove(a + pos, a + pos + 1, (n - pos - 1) * sizeof(double));
         n--;
     }
-    const size_t pos = lower_bound(a, n, x);
+    const size_t pos = n > 0 ? count_below(a, n, x) : 0;
     memmove(a + pos + 1, a + pos, (n - pos) * sizeof(double));
     a[pos] = x;
     s->recent_count = (uint32_t)(n + 1);
@@ -465,22 +428,17 @@ static size_t kswin_update(void *state, const dd_detector_params_t *p, const dou
             s->count++;
         if (s->count == w) {
             draw_sample(s);
-            for (uint32_t r = 0; r < k; r++) {
-                uint32_t at = s->next + s->chosen[r]; /* window[r] is ring[next + r] when full */
-                if (at >= w)
-                    at -= w;
-                s->sample[r] = s->ring[at];
-            }
-            sort_doubles(s->sample, k, s->sort_depth);
+            place_sample(s);
             if (k <= KS_EXACT_MAX) {
-                const uint32_t h = ks_count_gap(s->sample, s->recent, k);
+                const uint32_t h = ks_statistic(s, NULL);
                 if (s->verdict[h] == VERDICT_UNKNOWN)
                     s->verdict[h] =
                         kswin_decide_exact(k, h, p->alpha) ? VERDICT_DRIFT : VERDICT_NONE;
                 drift = s->verdict[h] == VERDICT_DRIFT;
             } else {
-                drift = kswin_decide_asymptotic(k, ks_statistic(s->sample, s->recent, k),
-                                                p->alpha);
+                double d;
+                ks_statistic(s, &d);
+                drift = kswin_decide_asymptotic(k, d, p->alpha);
             }
         }
         s->drifted = drift;
