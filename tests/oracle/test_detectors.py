@@ -8,8 +8,9 @@ are deterministic given their input (KSWIN given its seed: driftd replays Python
 on Mersenne Twister), and both sides compute in IEEE doubles in the same order, so the positions
 must be equal, not close. Streams: stationary ones, sudden and gradual changes in mean and in
 variance, integer values (ties), large offsets; error indicators at changing rates for the binary
-detectors and values in [0, 1] for HDDM. Non-finite values are driftd's own rule (skipped; River
-has none), checked by tests/unit/test_detect.c.
+detectors and values in [0, 1] for HDDM; for KSWIN also short streams at the corners of its
+replica of random.sample and ks_2samp (SHORT_CASES). Non-finite values are driftd's own rule
+(skipped; River has none), checked by tests/unit/test_detect.c.
 Usage: test_detectors.py DETECTORS_TOOL
 """
 import json
@@ -121,6 +122,24 @@ KINDS = {
                {**BINARY_STREAMS, **BOUNDED_STREAMS}),
 }
 
+# Short KSWIN streams for the corners of its replica of Python's random.sample and scipy's
+# ks_2samp (River calls scipy on every value, so these stay a few thousand values long): a seed
+# of two 32-bit words; random.sample's set-based branch (population 292 > setsize 85 for k = 8;
+# 395 > 21 for k = 5) and its pool branch at k ≤ 5; tied values; and alpha so close to 1 that
+# scipy's exact p-value at h = 1, n = 7 (1 + 2^-52, "exact calculation unsuccessful") has to be
+# replaced by its asymptotic one as scipy does.
+SHORT_STREAMS = {
+    "mean_shift": lambda rng: segments(rng, [(1500, 0.0, 1.0), (1500, 0.7, 1.0)], normal),
+    "ties": lambda rng: np.round(segments(rng, [(1500, 0.0, 1.0), (1500, 0.7, 1.0)], normal) * 2) / 2,
+}
+SHORT_CASES = {
+    "kswin": [{"seed": 2**40 + 3, "alpha": 0.01, "window_size": 1000, "stat_size": 40},
+              {"seed": 7, "alpha": 0.05, "window_size": 300, "stat_size": 8},
+              {"seed": 3, "alpha": 0.05, "window_size": 400, "stat_size": 5},
+              {"seed": 3, "alpha": 0.05, "window_size": 20, "stat_size": 5},
+              {"seed": 4, "alpha": 0.99999, "window_size": 14, "stat_size": 7}],
+}
+
 # River's defaults under driftd's names (dd_detector_params_init)
 DEFAULTS = {
     "adwin": {"delta": 0.002, "clock": 32, "max_buckets": 5, "min_window_length": 5, "grace_period": 10},
@@ -173,9 +192,11 @@ def main():
             if only and kind not in only:
                 continue
             flagged[kind] = 0
-            for pi, extra in enumerate(param_sets):
+            long_cases = [(extra, streams) for extra in param_sets]
+            short_cases = [(extra, SHORT_STREAMS) for extra in SHORT_CASES.get(kind, [])]
+            for pi, (extra, case_streams) in enumerate(long_cases + short_cases):
                 params = dict(DEFAULTS[kind], **extra)
-                for si, (sname, gen) in enumerate(sorted(streams.items())):
+                for si, (sname, gen) in enumerate(sorted(case_streams.items())):
                     rng = np.random.default_rng(20261207 + 1000 * pi + si)
                     values = np.ascontiguousarray(gen(rng), dtype="<f8")
                     path = os.path.join(work, "v.f64")
