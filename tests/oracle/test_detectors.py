@@ -8,8 +8,9 @@ are deterministic given their input (KSWIN given its seed: driftd replays Python
 on Mersenne Twister), and both sides compute in IEEE doubles in the same order, so the positions
 must be equal, not close. Streams: stationary ones, sudden and gradual changes in mean and in
 variance, integer values (ties), large offsets; error indicators at changing rates for the binary
-detectors and values in [0, 1] for HDDM; for KSWIN also short streams at the corners of its
-replica of random.sample and ks_2samp (SHORT_CASES). Non-finite values are driftd's own rule
+detectors and values in [0, 1] for HDDM; for KSWIN the first 6,000 values of the numeric streams
+(River runs a scipy test for every value) and short streams at the corners of its replica of
+random.sample and ks_2samp (SHORT_CASES). Non-finite values are driftd's own rule
 (skipped; River has none), checked by tests/unit/test_detect.c.
 Usage: test_detectors.py DETECTORS_TOOL
 """
