@@ -21,6 +21,7 @@ enum {
     LEVELS_MAX = 64,  /* weights 2^0 .. 2^63: a 64-bit count cannot fill more */
     MIN_WIDTH = 8,    /* smallest level capacity (DataSketches' m) */
     ALLOC_MIN = 65,   /* > LEVELS_MAX: a full buffer always has a level with ≥ 2 items */
+    ALLOC_FIRST = 16, /* a new sketch's buffer: doubles towards the capacity as values arrive */
     SMALL_SORT = 8,   /* sorting-network width */
     SCRATCH = 1024,   /* stack doubles for sorting and merging */
 };
@@ -31,7 +32,6 @@ struct dd_kll {
     uint32_t capacity; /* Σ level capacities for num_levels: the most items the sketch holds */
     uint32_t alloc;    /* items buffer length; grows towards capacity, lazily */
     uint32_t levels[LEVELS_MAX + 1];
-    uint32_t depth_capacity[LEVELS_MAX]; /* capacity of the level `depth` below the top */
     double *items;
     uint64_t seed, rng;
     uint64_t count, nulls, nans, pos_inf, neg_inf;
@@ -40,23 +40,22 @@ struct dd_kll {
 
 /* ---- capacities --------------------------------------------------------------------------------
  * A level `depth` steps below the top holds k·(2/3)^depth items (rounded), at least MIN_WIDTH.
- * Integer arithmetic keeps it exact and the same on every platform; the table is filled once. */
-static void fill_depth_capacities(uint32_t k, uint32_t *depth_capacity) {
-    uint64_t pow3 = 1;
-    for (uint32_t d = 0; d < LEVELS_MAX; d++) {
-        uint64_t cap = MIN_WIDTH;
-        if (d <= 30) { /* beyond, 65535·(2/3)^d < 1 */
-            cap = ((((uint64_t)k << (d + 1)) / pow3) + 1) >> 1;
-            pow3 *= 3;
-        }
-        depth_capacity[d] = cap < MIN_WIDTH ? MIN_WIDTH : (uint32_t)cap;
-    }
+ * Integer arithmetic keeps it exact and the same on every platform. Computed when asked (once a
+ * compaction, a division per level) rather than kept per sketch: a window holds fields × panes
+ * sketches, most of them small, and a table of 64 capacities was a third of a small one. */
+static const uint64_t POW3[31] = {1u, 3u, 9u, 27u, 81u, 243u, 729u, 2187u, 6561u, 19683u, 59049u, 177147u, 531441u, 1594323u, 4782969u, 14348907u, 43046721u, 129140163u, 387420489u, 1162261467u, 3486784401u, 10460353203ull, 31381059609ull, 94143178827ull, 282429536481ull, 847288609443ull, 2541865828329ull, 7625597484987ull, 22876792454961ull, 68630377364883ull, 205891132094649ull};
+
+static uint32_t depth_capacity(uint32_t k, uint32_t d) {
+    uint64_t cap = MIN_WIDTH;
+    if (d <= 30) /* beyond, 65535·(2/3)^d < 1 */
+        cap = ((((uint64_t)k << (d + 1)) / POW3[d]) + 1) >> 1;
+    return cap < MIN_WIDTH ? MIN_WIDTH : (uint32_t)cap;
 }
 
-static uint32_t total_capacity(const uint32_t *depth_capacity, uint32_t num_levels) {
+static uint32_t total_capacity(uint32_t k, uint32_t num_levels) {
     uint32_t total = 0;
     for (uint32_t d = 0; d < num_levels; d++)
-        total += depth_capacity[d];
+        total += depth_capacity(k, d);
     return total;
 }
 
@@ -264,7 +263,7 @@ static void compact_level(dd_kll_t *s, uint32_t h, double *wide, size_t wide_cap
     if (h + 1 == s->num_levels) {
         lv[h + 2] = lv[h + 1];
         s->num_levels++;
-        s->capacity = total_capacity(s->depth_capacity, s->num_levels);
+        s->capacity = total_capacity(s->k, s->num_levels);
     }
     const uint32_t beg = lv[h], end = lv[h + 1], above = lv[h + 2] - end;
     const uint32_t pop = end - beg;
@@ -298,7 +297,7 @@ static void compact_level(dd_kll_t *s, uint32_t h, double *wide, size_t wide_cap
  * lowest with two items. Returns LEVELS_MAX when no level can be compacted. */
 static uint32_t level_to_compact(const dd_kll_t *s) {
     for (uint32_t h = 0; h < s->num_levels; h++)
-        if (level_size(s, h) >= s->depth_capacity[s->num_levels - h - 1])
+        if (level_size(s, h) >= depth_capacity(s->k, s->num_levels - h - 1))
             return h + 1 < LEVELS_MAX ? h : LEVELS_MAX;
     for (uint32_t h = 0; h < s->num_levels; h++)
         if (level_size(s, h) >= 2)
@@ -321,7 +320,8 @@ static int grow(dd_kll_t *s, uint32_t new_alloc) {
 
 /* Makes room for at least one more item: grows the buffer up to the capacity, or compacts.
  * A failed allocation compacts early (a little more error) rather than dropping values. Returns 0
- * only when nothing can be compacted, which takes a 64-bit count overflow. */
+ * only when nothing can be compacted, which takes a 64-bit count overflow (or every growth of an
+ * ALLOC_FIRST buffer failing for the 2^16 values it takes to spread it over 16 levels). */
 static int make_room(dd_kll_t *s) {
     /* Doubling, not straight to the capacity: a pane that sees a few hundred values keeps a few
      * hundred slots (a window holds fields × panes sketches, most of them small). Growing never
@@ -362,7 +362,6 @@ static dd_kll_t *alloc_sketch(uint32_t k, uint32_t alloc) {
     }
     s->k = k;
     s->alloc = alloc;
-    fill_depth_capacities(k, s->depth_capacity);
     return s;
 }
 
@@ -372,7 +371,7 @@ dd_sketch_err_t dd_kll_new(uint32_t k, uint64_t seed, dd_kll_t **out) {
     *out = NULL;
     if (k < DD_KLL_K_MIN || k > DD_KLL_K_MAX)
         return DD_SKETCH_ERR_INVALID_ARGUMENT;
-    dd_kll_t *s = alloc_sketch(k, ALLOC_MIN); /* grows as values arrive (make_room) */
+    dd_kll_t *s = alloc_sketch(k, ALLOC_FIRST); /* grows as values arrive (make_room) */
     if (s == NULL)
         return DD_SKETCH_ERR_NO_MEMORY;
     s->seed = seed;
@@ -489,7 +488,7 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
     w.min = from->min < w.min ? from->min : w.min;
     w.max = from->max > w.max ? from->max : w.max;
     w.num_levels = into->num_levels > from->num_levels ? into->num_levels : from->num_levels;
-    w.capacity = total_capacity(w.depth_capacity, w.num_levels);
+    w.capacity = total_capacity(w.k, w.num_levels);
     const uint32_t total = retained_items(into) + retained_items(from);
     w.alloc = total > ALLOC_MIN ? total : ALLOC_MIN;
     w.items = malloc((size_t)w.alloc * sizeof(double));
@@ -538,9 +537,7 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
 
 /* ---- queries ---------------------------------------------------------------------------------*/
 uint64_t dd_kll_memory_bound(uint32_t k) {
-    uint32_t depth_capacity[LEVELS_MAX];
-    fill_depth_capacities(k, depth_capacity);
-    const uint64_t items = total_capacity(depth_capacity, LEVELS_MAX);
+    const uint64_t items = total_capacity(k, LEVELS_MAX);
     return sizeof(dd_kll_t) + (items > ALLOC_MIN ? items : ALLOC_MIN) * sizeof(double);
 }
 
@@ -765,9 +762,7 @@ dd_sketch_err_t dd_kll_deserialize(const uint8_t *buf, size_t len, dd_kll_t **ou
             return DD_SKETCH_ERR_CORRUPT;
         weight += (uint64_t)sizes[h] << h;
     }
-    uint32_t depth_capacity[LEVELS_MAX];
-    fill_depth_capacities(k, depth_capacity);
-    const uint32_t capacity = total_capacity(depth_capacity, num_levels);
+    const uint32_t capacity = total_capacity(k, num_levels);
     if (retained > capacity || dd_wire_remaining(&r) != 8 * retained || weight != counts[0] ||
         (num_levels > 1 && sizes[num_levels - 1] == 0))
         return DD_SKETCH_ERR_CORRUPT;

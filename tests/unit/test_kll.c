@@ -767,6 +767,34 @@ static void test_memory_and_large_k(void **state) {
     free(v);
 }
 
+/* A sketch costs memory with its values: a new one takes under 512 bytes (a window holds fields ×
+ * panes sketches, most with a few dozen values), 20 values under 640, and growing its buffer
+ * towards the capacity never changes what it answers or writes (the same bytes as a sketch fed
+ * all at once, whatever the batch sizes). */
+static void test_small_sketches_stay_small(void **state) {
+    (void)state;
+    dd_kll_t *s = new_sketch(DD_KLL_K_DEFAULT, 3), *t = new_sketch(DD_KLL_K_DEFAULT, 3);
+    assert_true(dd_kll_bytes(s) < 512);
+    double v[5000];
+    for (size_t i = 0; i < 5000; i++)
+        v[i] = next_uniform();
+    dd_kll_update(s, v, NULL, 20);
+    assert_true(dd_kll_bytes(s) < 640);
+    for (size_t at = 20, n = 1; at < 5000; at += n, n = n * 3 % 97 + 1)
+        dd_kll_update(s, v + at, NULL, at + n <= 5000 ? n : 5000 - at);
+    dd_kll_update(t, v, NULL, 5000);
+    const size_t n = dd_kll_serialized_size(s);
+    assert_int_equal(n, dd_kll_serialized_size(t));
+    uint8_t *a = malloc(n), *b = malloc(n);
+    assert_int_equal(dd_kll_serialize(s, a, n, NULL), DD_SKETCH_OK);
+    assert_int_equal(dd_kll_serialize(t, b, n, NULL), DD_SKETCH_OK);
+    assert_memory_equal(a, b, n);
+    free(a);
+    free(b);
+    dd_kll_destroy(s);
+    dd_kll_destroy(t);
+}
+
 static int cmp_double(const void *a, const void *b) {
     const double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -844,6 +872,7 @@ int main(void) {
         cmocka_unit_test(test_payload_validated),
         cmocka_unit_test(test_repaired_bit_flips_accepted_only_if_valid),
         cmocka_unit_test(test_memory_and_large_k),
+        cmocka_unit_test(test_small_sketches_stay_small),
         cmocka_unit_test(test_merge_kernels_agree),
         cmocka_unit_test(test_negative_zero_stored_as_zero),
     };
