@@ -5,8 +5,9 @@
  * most half) finds the key's child stream, and the record's field values are copied from the
  * parent's batch into the child's, which goes to its panes like any stream's batch. Per record:
  * one hash per key field, one probe, one row copy; no allocation, no lock, no string compare.
- * A key's batches start at RUN_KEY_BATCH_ROWS_MIN rows and double, a batch at a time, while the
- * key fills them before its pane ends, so a quiet key keeps a few KiB of batches.
+ * A key's batches start at RUN_KEY_BATCH_ROWS_MIN rows and double in place when filled before
+ * their pane ends, so a quiet key keeps a few KiB of batches and a busy one hands over batches of
+ * the same rows as ever.
  * A child is made (allocated) the first time its key values are seen, up to max_key_values; then
  * a new combination takes the slot of the key quiet the longest, if that one has had no record
  * for a whole window (evict_quiet), else its records are counted as untracked.
@@ -262,7 +263,7 @@ static run_stream_t *child_new(run_t *r, run_stream_t *p, uint64_t h, const spel
         kinds[i] = p->fields[i].kind;
     }
     /* Small at first: most keys see a few records a pane, and a batch is flushed at every pane
-     * change (run_keys_route grows the batches of a busy key). */
+     * change (run_keys_route grows the batch of a busy key as it fills). */
     const size_t rows = RUN_KEY_BATCH_ROWS_MIN;
     int ok = dd_batch_new(kinds, c->n_fields, rows, &c->batch) == DD_CODEC_OK;
     for (size_t i = 0; ok && i + 1 < RUN_BATCHES_MIN; i++) {
@@ -465,15 +466,14 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
     if (t > c->max_time_ms)
         c->max_time_ms = t;
     if (c->batch->rows == c->batch->capacity) {
-        const size_t filled = c->batch->capacity;
-        run_stream_flush(r, c);
-        /* A key that fills its batch before its pane ends gets twice the rows in the next one,
-         * up to key_batch_rows: an allocation per batch, never per record. The batch is this
-         * thread's until it is handed over; failing to grow keeps it as it is. */
-        const size_t most = key_batch_rows(c->n_fields);
-        const size_t want = 2 * filled < most ? 2 * filled : most;
-        if (c->batch->capacity < want)
-            (void)dd_batch_grow(c->batch, want);
+        /* A key's batch starts small and doubles in place when it fills (an allocation per
+         * doubling, at most a few in a batch's life, never per record), so it is handed over at
+         * the same rows as a batch of key_batch_rows would be: the same updates, bit for bit
+         * (moments are summed a batch at a time). Failing to grow hands it over early. */
+        const size_t most = key_batch_rows(c->n_fields), rows = c->batch->capacity;
+        if (rows >= most ||
+            dd_batch_grow(c->batch, 2 * rows < most ? 2 * rows : most) != DD_CODEC_OK)
+            run_stream_flush(r, c);
     }
     return DD_CODEC_OK;
 }
