@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dd_base.h"
 #include "kll_int.h"
 #include "wire.h"
 
@@ -22,6 +23,7 @@ enum {
     MIN_WIDTH = 8,    /* smallest level capacity (DataSketches' m) */
     ALLOC_MIN = 65,   /* > LEVELS_MAX: a full buffer always has a level with ≥ 2 items */
     ALLOC_FIRST = 16, /* a new sketch's buffer: doubles towards the capacity as values arrive */
+    LEVELS_INLINE = 8, /* levels whose offsets live in the struct; more take a heap array */
     SMALL_SORT = 8,   /* sorting-network width */
     SCRATCH = 1024,   /* stack doubles for sorting and merging */
 };
@@ -31,7 +33,10 @@ struct dd_kll {
     uint32_t num_levels;
     uint32_t capacity; /* Σ level capacities for num_levels: the most items the sketch holds */
     uint32_t alloc;    /* items buffer length; grows towards capacity, lazily */
-    uint32_t levels[LEVELS_MAX + 1];
+    /* Level offsets: level_inline while the sketch has at most LEVELS_INLINE levels (about k·2^7
+     * values), else a heap array of LEVELS_MAX + 1 — most sketches of a window are small. */
+    uint32_t *levels;
+    uint32_t level_inline[LEVELS_INLINE + 1];
     double *items;
     uint64_t seed, rng;
     uint64_t count, nulls, nans, pos_inf, neg_inf;
@@ -73,6 +78,23 @@ static inline uint32_t level_size(const dd_kll_t *s, uint32_t h) {
 
 static inline uint32_t retained_items(const dd_kll_t *s) {
     return s->alloc - s->levels[0];
+}
+
+static int levels_on_heap(const dd_kll_t *s) {
+    return s->levels != s->level_inline;
+}
+
+/* Makes the level offsets hold `entries` (compacting the top level writes num_levels + 2):
+ * moves them to the heap past the inline ones. 0 when that allocation fails. */
+static int levels_room(dd_kll_t *s, uint32_t entries) {
+    if (entries <= LEVELS_INLINE + 1 || levels_on_heap(s))
+        return 1;
+    uint32_t *heap = malloc((LEVELS_MAX + 1) * sizeof(uint32_t));
+    if (heap == NULL)
+        return 0;
+    memcpy(heap, s->level_inline, sizeof s->level_inline);
+    s->levels = heap;
+    return 1;
 }
 
 /* ---- sorting and merging -----------------------------------------------------------------------
@@ -257,6 +279,8 @@ static void sift_down(double *a, size_t root, size_t n) {
  * the update path, which never allocates) holds wide_cap doubles for a level above too large for
  * the stack scratch, so that the merge need not be done in place. */
 static void compact_level(dd_kll_t *s, uint32_t h, double *wide, size_t wide_cap) {
+    /* a new top level needs room for its offset (levels_room, by the caller) */
+    DD_ASSERT(h + 1 < s->num_levels || levels_on_heap(s) || s->num_levels + 2 <= LEVELS_INLINE + 1);
     uint32_t *lv = s->levels;
     double *items = s->items;
     double scratch[SCRATCH];
@@ -333,9 +357,17 @@ static int make_room(dd_kll_t *s) {
         if (grow(s, want))
             return 1;
     }
-    const uint32_t h = level_to_compact(s);
+    uint32_t h = level_to_compact(s);
     if (h == LEVELS_MAX)
         return 0;
+    if (h + 1 == s->num_levels && !levels_room(s, s->num_levels + 2)) {
+        /* No memory for a new level's offset: compact a lower level early instead (a little
+         * more error, as when the buffer cannot grow). */
+        for (h = 0; h + 1 < s->num_levels && level_size(s, h) < 2; h++)
+            ;
+        if (h + 1 >= s->num_levels)
+            return 0;
+    }
     compact_level(s, h, NULL, 0);
     return 1;
 }
@@ -362,6 +394,7 @@ static dd_kll_t *alloc_sketch(uint32_t k, uint32_t alloc) {
     }
     s->k = k;
     s->alloc = alloc;
+    s->levels = s->level_inline;
     return s;
 }
 
@@ -383,6 +416,8 @@ dd_sketch_err_t dd_kll_new(uint32_t k, uint64_t seed, dd_kll_t **out) {
 void dd_kll_destroy(dd_kll_t *s) {
     if (s == NULL)
         return;
+    if (levels_on_heap(s))
+        free(s->levels);
     free(s->items);
     free(s);
 }
@@ -399,6 +434,14 @@ dd_sketch_err_t dd_kll_clone(const dd_kll_t *s, dd_kll_t **out) {
     double *items = c->items;
     *c = *s;
     c->items = items;
+    c->levels = c->level_inline;
+    if (levels_on_heap(s)) {
+        if (!levels_room(c, LEVELS_MAX + 1)) {
+            dd_kll_destroy(c);
+            return DD_SKETCH_ERR_NO_MEMORY;
+        }
+        memcpy(c->levels, s->levels, (LEVELS_MAX + 1) * sizeof(uint32_t));
+    }
     memcpy(items + s->levels[0], s->items + s->levels[0],
            (size_t)retained_items(s) * sizeof(double));
     *out = c;
@@ -491,9 +534,16 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
     w.capacity = total_capacity(w.k, w.num_levels);
     const uint32_t total = retained_items(into) + retained_items(from);
     w.alloc = total > ALLOC_MIN ? total : ALLOC_MIN;
+    /* The union's offsets on the heap while it is built (its compactions may add levels), back
+     * in the struct at the end when they fit. */
+    uint32_t *wl = malloc((LEVELS_MAX + 1) * sizeof(uint32_t));
     w.items = malloc((size_t)w.alloc * sizeof(double));
-    if (w.items == NULL)
+    if (w.items == NULL || wl == NULL) {
+        free(wl);
+        free(w.items);
         return DD_SKETCH_ERR_NO_MEMORY;
+    }
+    w.levels = wl;
     w.levels[w.num_levels] = w.alloc;
     for (uint32_t h = w.num_levels; h-- > 0;) {
         const uint32_t na = h < into->num_levels ? level_size(into, h) : 0;
@@ -531,14 +581,23 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
         w.items = smaller != NULL ? smaller : w.items; /* a failed shrink keeps the larger block */
     }
     free(into->items);
+    if (levels_on_heap(into)) /* after every read of into (into == from works) */
+        free(into->levels);
+    const int inline_fits = w.num_levels + 1 <= LEVELS_INLINE + 1;
+    if (inline_fits) {
+        memcpy(w.level_inline, wl, (w.num_levels + 1) * sizeof(uint32_t));
+        free(wl);
+    }
     *into = w;
+    into->levels = inline_fits ? into->level_inline : wl;
     return DD_SKETCH_OK;
 }
 
 /* ---- queries ---------------------------------------------------------------------------------*/
 uint64_t dd_kll_memory_bound(uint32_t k) {
     const uint64_t items = total_capacity(k, LEVELS_MAX);
-    return sizeof(dd_kll_t) + (items > ALLOC_MIN ? items : ALLOC_MIN) * sizeof(double);
+    return sizeof(dd_kll_t) + (LEVELS_MAX + 1) * sizeof(uint32_t) +
+           (items > ALLOC_MIN ? items : ALLOC_MIN) * sizeof(double);
 }
 
 uint32_t dd_kll_k(const dd_kll_t *s) {
@@ -569,7 +628,9 @@ size_t dd_kll_retained(const dd_kll_t *s) {
     return s ? retained_items(s) : 0;
 }
 size_t dd_kll_bytes(const dd_kll_t *s) {
-    return s ? sizeof(*s) + (size_t)s->alloc * sizeof(double) : 0;
+    return s ? sizeof(*s) + (size_t)s->alloc * sizeof(double) +
+                   (levels_on_heap(s) ? (LEVELS_MAX + 1) * sizeof(uint32_t) : 0)
+             : 0;
 }
 
 double dd_kll_rank_error(const dd_kll_t *s) {
@@ -770,11 +831,17 @@ dd_sketch_err_t dd_kll_deserialize(const uint8_t *buf, size_t len, dd_kll_t **ou
                        : !(isfinite(min) && isfinite(max) && min <= max))
         return DD_SKETCH_ERR_CORRUPT;
     const uint32_t alloc = retained > ALLOC_MIN ? (uint32_t)retained : ALLOC_MIN;
-    if (!dd_sketch_decode_budget_take(sizeof(dd_kll_t) + (uint64_t)alloc * sizeof(double)))
+    const int deep = num_levels + 1 > LEVELS_INLINE + 1;
+    if (!dd_sketch_decode_budget_take(sizeof(dd_kll_t) + (uint64_t)alloc * sizeof(double) +
+                                      (deep ? (LEVELS_MAX + 1) * sizeof(uint32_t) : 0)))
         return DD_SKETCH_ERR_TOO_LARGE;
     dd_kll_t *s = alloc_sketch(k, alloc);
     if (s == NULL)
         return DD_SKETCH_ERR_NO_MEMORY;
+    if (!levels_room(s, num_levels + 1)) {
+        dd_kll_destroy(s);
+        return DD_SKETCH_ERR_NO_MEMORY;
+    }
     s->num_levels = num_levels;
     s->capacity = capacity;
     s->seed = seed;
