@@ -57,6 +57,37 @@ void dd_batch_destroy(dd_column_batch_t *b) {
     free(b);
 }
 
+dd_codec_err_t dd_batch_grow(dd_column_batch_t *b, size_t capacity) {
+    if (b == NULL || capacity > BATCH_ROWS_MAX)
+        return DD_CODEC_ERR_INVALID_ARGUMENT;
+    if (capacity <= b->capacity)
+        return DD_CODEC_OK;
+    const size_t old_bytes = (b->capacity + 7) / 8, bytes = (capacity + 7) / 8;
+    /* Column by column: a failure half-way leaves some columns larger than `capacity` says,
+     * which is harmless, and every column at least as large. */
+    for (size_t i = 0; i < b->n_columns; i++) {
+        dd_batch_column_t *c = &b->columns[i];
+        uint8_t *nulls = realloc(c->nulls, bytes);
+        if (nulls == NULL)
+            return DD_CODEC_ERR_NO_MEMORY;
+        memset(nulls + old_bytes, 0, bytes - old_bytes);
+        c->nulls = nulls;
+        if (c->kind == DD_COLUMN_NUMERIC) {
+            double *numbers = realloc(c->numbers, capacity * sizeof(double));
+            if (numbers == NULL)
+                return DD_CODEC_ERR_NO_MEMORY;
+            c->numbers = numbers;
+        } else {
+            uint64_t *hashes = realloc(c->hashes, capacity * sizeof(uint64_t));
+            if (hashes == NULL)
+                return DD_CODEC_ERR_NO_MEMORY;
+            c->hashes = hashes;
+        }
+    }
+    b->capacity = capacity;
+    return DD_CODEC_OK;
+}
+
 void dd_batch_clear(dd_column_batch_t *b) {
     if (b != NULL)
         b->rows = 0;

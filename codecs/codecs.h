@@ -126,7 +126,8 @@ typedef enum dd_column_kind {
  * writes every column of that row (a value, or null) and increments `rows` only when the whole
  * record decoded, so a failed record leaves no partial row behind. A value of the wrong type for
  * its column (a string where a number is declared) is stored as null and counted in type_errors.
- * Allocation happens in dd_batch_new only; appending and clearing never allocate. */
+ * Allocation happens in dd_batch_new and dd_batch_grow only; appending and clearing never
+ * allocate. */
 typedef struct dd_batch_column {
     dd_column_kind_t kind;
     double *numbers;      /* DD_COLUMN_NUMERIC: `capacity` slots, else NULL */
@@ -147,6 +148,10 @@ typedef struct dd_column_batch {
 dd_codec_err_t dd_batch_new(const dd_column_kind_t *kinds, size_t n_columns, size_t capacity,
                             dd_column_batch_t **out);
 void dd_batch_destroy(dd_column_batch_t *b); /* NULL is fine */
+/* Gives the batch room for `capacity` rows (up to 2^24), keeping its rows and type_errors; a
+ * smaller or equal capacity changes nothing. NO_MEMORY leaves the batch as it was (its capacity
+ * unchanged and usable). For a batch that starts small and grows with its traffic. */
+dd_codec_err_t dd_batch_grow(dd_column_batch_t *b, size_t capacity);
 /* Empties the batch (rows = 0); type_errors are kept. */
 void dd_batch_clear(dd_column_batch_t *b);
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dd_base.h"
 #include "kll_int.h"
 #include "wire.h"
 
@@ -21,6 +22,8 @@ enum {
     LEVELS_MAX = 64,  /* weights 2^0 .. 2^63: a 64-bit count cannot fill more */
     MIN_WIDTH = 8,    /* smallest level capacity (DataSketches' m) */
     ALLOC_MIN = 65,   /* > LEVELS_MAX: a full buffer always has a level with ≥ 2 items */
+    ALLOC_FIRST = 16, /* a new sketch's buffer: doubles towards the capacity as values arrive */
+    LEVELS_INLINE = 8, /* levels whose offsets live in the struct; more take a heap array */
     SMALL_SORT = 8,   /* sorting-network width */
     SCRATCH = 1024,   /* stack doubles for sorting and merging */
 };
@@ -30,8 +33,10 @@ struct dd_kll {
     uint32_t num_levels;
     uint32_t capacity; /* Σ level capacities for num_levels: the most items the sketch holds */
     uint32_t alloc;    /* items buffer length; grows towards capacity, lazily */
-    uint32_t levels[LEVELS_MAX + 1];
-    uint32_t depth_capacity[LEVELS_MAX]; /* capacity of the level `depth` below the top */
+    /* Level offsets: level_inline while the sketch has at most LEVELS_INLINE levels (about k·2^7
+     * values), else a heap array of LEVELS_MAX + 1 — most sketches of a window are small. */
+    uint32_t *levels;
+    uint32_t level_inline[LEVELS_INLINE + 1];
     double *items;
     uint64_t seed, rng;
     uint64_t count, nulls, nans, pos_inf, neg_inf;
@@ -40,23 +45,22 @@ struct dd_kll {
 
 /* ---- capacities --------------------------------------------------------------------------------
  * A level `depth` steps below the top holds k·(2/3)^depth items (rounded), at least MIN_WIDTH.
- * Integer arithmetic keeps it exact and the same on every platform; the table is filled once. */
-static void fill_depth_capacities(uint32_t k, uint32_t *depth_capacity) {
-    uint64_t pow3 = 1;
-    for (uint32_t d = 0; d < LEVELS_MAX; d++) {
-        uint64_t cap = MIN_WIDTH;
-        if (d <= 30) { /* beyond, 65535·(2/3)^d < 1 */
-            cap = ((((uint64_t)k << (d + 1)) / pow3) + 1) >> 1;
-            pow3 *= 3;
-        }
-        depth_capacity[d] = cap < MIN_WIDTH ? MIN_WIDTH : (uint32_t)cap;
-    }
+ * Integer arithmetic keeps it exact and the same on every platform. Computed when asked (once a
+ * compaction, a division per level) rather than kept per sketch: a window holds fields × panes
+ * sketches, most of them small, and a table of 64 capacities was a third of a small one. */
+static const uint64_t POW3[31] = {1u, 3u, 9u, 27u, 81u, 243u, 729u, 2187u, 6561u, 19683u, 59049u, 177147u, 531441u, 1594323u, 4782969u, 14348907u, 43046721u, 129140163u, 387420489u, 1162261467u, 3486784401u, 10460353203ull, 31381059609ull, 94143178827ull, 282429536481ull, 847288609443ull, 2541865828329ull, 7625597484987ull, 22876792454961ull, 68630377364883ull, 205891132094649ull};
+
+static uint32_t depth_capacity(uint32_t k, uint32_t d) {
+    uint64_t cap = MIN_WIDTH;
+    if (d <= 30) /* beyond, 65535·(2/3)^d < 1 */
+        cap = ((((uint64_t)k << (d + 1)) / POW3[d]) + 1) >> 1;
+    return cap < MIN_WIDTH ? MIN_WIDTH : (uint32_t)cap;
 }
 
-static uint32_t total_capacity(const uint32_t *depth_capacity, uint32_t num_levels) {
+static uint32_t total_capacity(uint32_t k, uint32_t num_levels) {
     uint32_t total = 0;
     for (uint32_t d = 0; d < num_levels; d++)
-        total += depth_capacity[d];
+        total += depth_capacity(k, d);
     return total;
 }
 
@@ -74,6 +78,23 @@ static inline uint32_t level_size(const dd_kll_t *s, uint32_t h) {
 
 static inline uint32_t retained_items(const dd_kll_t *s) {
     return s->alloc - s->levels[0];
+}
+
+static int levels_on_heap(const dd_kll_t *s) {
+    return s->levels != s->level_inline;
+}
+
+/* Makes the level offsets hold `entries` (compacting the top level writes num_levels + 2):
+ * moves them to the heap past the inline ones. 0 when that allocation fails. */
+static int levels_room(dd_kll_t *s, uint32_t entries) {
+    if (entries <= LEVELS_INLINE + 1 || levels_on_heap(s))
+        return 1;
+    uint32_t *heap = malloc((LEVELS_MAX + 1) * sizeof(uint32_t));
+    if (heap == NULL)
+        return 0;
+    memcpy(heap, s->level_inline, sizeof s->level_inline);
+    s->levels = heap;
+    return 1;
 }
 
 /* ---- sorting and merging -----------------------------------------------------------------------
@@ -258,13 +279,15 @@ static void sift_down(double *a, size_t root, size_t n) {
  * the update path, which never allocates) holds wide_cap doubles for a level above too large for
  * the stack scratch, so that the merge need not be done in place. */
 static void compact_level(dd_kll_t *s, uint32_t h, double *wide, size_t wide_cap) {
+    /* a new top level needs room for its offset (levels_room, by the caller) */
+    DD_ASSERT(h + 1 < s->num_levels || levels_on_heap(s) || s->num_levels + 2 <= LEVELS_INLINE + 1);
     uint32_t *lv = s->levels;
     double *items = s->items;
     double scratch[SCRATCH];
     if (h + 1 == s->num_levels) {
         lv[h + 2] = lv[h + 1];
         s->num_levels++;
-        s->capacity = total_capacity(s->depth_capacity, s->num_levels);
+        s->capacity = total_capacity(s->k, s->num_levels);
     }
     const uint32_t beg = lv[h], end = lv[h + 1], above = lv[h + 2] - end;
     const uint32_t pop = end - beg;
@@ -298,7 +321,7 @@ static void compact_level(dd_kll_t *s, uint32_t h, double *wide, size_t wide_cap
  * lowest with two items. Returns LEVELS_MAX when no level can be compacted. */
 static uint32_t level_to_compact(const dd_kll_t *s) {
     for (uint32_t h = 0; h < s->num_levels; h++)
-        if (level_size(s, h) >= s->depth_capacity[s->num_levels - h - 1])
+        if (level_size(s, h) >= depth_capacity(s->k, s->num_levels - h - 1))
             return h + 1 < LEVELS_MAX ? h : LEVELS_MAX;
     for (uint32_t h = 0; h < s->num_levels; h++)
         if (level_size(s, h) >= 2)
@@ -321,7 +344,8 @@ static int grow(dd_kll_t *s, uint32_t new_alloc) {
 
 /* Makes room for at least one more item: grows the buffer up to the capacity, or compacts.
  * A failed allocation compacts early (a little more error) rather than dropping values. Returns 0
- * only when nothing can be compacted, which takes a 64-bit count overflow. */
+ * only when nothing can be compacted, which takes a 64-bit count overflow (or every growth of an
+ * ALLOC_FIRST buffer failing for the 2^16 values it takes to spread it over 16 levels). */
 static int make_room(dd_kll_t *s) {
     /* Doubling, not straight to the capacity: a pane that sees a few hundred values keeps a few
      * hundred slots (a window holds fields × panes sketches, most of them small). Growing never
@@ -333,9 +357,17 @@ static int make_room(dd_kll_t *s) {
         if (grow(s, want))
             return 1;
     }
-    const uint32_t h = level_to_compact(s);
+    uint32_t h = level_to_compact(s);
     if (h == LEVELS_MAX)
         return 0;
+    if (h + 1 == s->num_levels && !levels_room(s, s->num_levels + 2)) {
+        /* No memory for a new level's offset: compact a lower level early instead (a little
+         * more error, as when the buffer cannot grow). */
+        for (h = 0; h + 1 < s->num_levels && level_size(s, h) < 2; h++)
+            ;
+        if (h + 1 >= s->num_levels)
+            return 0;
+    }
     compact_level(s, h, NULL, 0);
     return 1;
 }
@@ -362,7 +394,7 @@ static dd_kll_t *alloc_sketch(uint32_t k, uint32_t alloc) {
     }
     s->k = k;
     s->alloc = alloc;
-    fill_depth_capacities(k, s->depth_capacity);
+    s->levels = s->level_inline;
     return s;
 }
 
@@ -372,7 +404,7 @@ dd_sketch_err_t dd_kll_new(uint32_t k, uint64_t seed, dd_kll_t **out) {
     *out = NULL;
     if (k < DD_KLL_K_MIN || k > DD_KLL_K_MAX)
         return DD_SKETCH_ERR_INVALID_ARGUMENT;
-    dd_kll_t *s = alloc_sketch(k, ALLOC_MIN); /* grows as values arrive (make_room) */
+    dd_kll_t *s = alloc_sketch(k, ALLOC_FIRST); /* grows as values arrive (make_room) */
     if (s == NULL)
         return DD_SKETCH_ERR_NO_MEMORY;
     s->seed = seed;
@@ -384,6 +416,8 @@ dd_sketch_err_t dd_kll_new(uint32_t k, uint64_t seed, dd_kll_t **out) {
 void dd_kll_destroy(dd_kll_t *s) {
     if (s == NULL)
         return;
+    if (levels_on_heap(s))
+        free(s->levels);
     free(s->items);
     free(s);
 }
@@ -400,6 +434,14 @@ dd_sketch_err_t dd_kll_clone(const dd_kll_t *s, dd_kll_t **out) {
     double *items = c->items;
     *c = *s;
     c->items = items;
+    c->levels = c->level_inline;
+    if (levels_on_heap(s)) {
+        if (!levels_room(c, LEVELS_MAX + 1)) {
+            dd_kll_destroy(c);
+            return DD_SKETCH_ERR_NO_MEMORY;
+        }
+        memcpy(c->levels, s->levels, (LEVELS_MAX + 1) * sizeof(uint32_t));
+    }
     memcpy(items + s->levels[0], s->items + s->levels[0],
            (size_t)retained_items(s) * sizeof(double));
     *out = c;
@@ -489,12 +531,19 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
     w.min = from->min < w.min ? from->min : w.min;
     w.max = from->max > w.max ? from->max : w.max;
     w.num_levels = into->num_levels > from->num_levels ? into->num_levels : from->num_levels;
-    w.capacity = total_capacity(w.depth_capacity, w.num_levels);
+    w.capacity = total_capacity(w.k, w.num_levels);
     const uint32_t total = retained_items(into) + retained_items(from);
     w.alloc = total > ALLOC_MIN ? total : ALLOC_MIN;
+    /* The union's offsets on the heap while it is built (its compactions may add levels), back
+     * in the struct at the end when they fit. */
+    uint32_t *wl = malloc((LEVELS_MAX + 1) * sizeof(uint32_t));
     w.items = malloc((size_t)w.alloc * sizeof(double));
-    if (w.items == NULL)
+    if (w.items == NULL || wl == NULL) {
+        free(wl);
+        free(w.items);
         return DD_SKETCH_ERR_NO_MEMORY;
+    }
+    w.levels = wl;
     w.levels[w.num_levels] = w.alloc;
     for (uint32_t h = w.num_levels; h-- > 0;) {
         const uint32_t na = h < into->num_levels ? level_size(into, h) : 0;
@@ -532,16 +581,23 @@ dd_sketch_err_t dd_kll_merge(dd_kll_t *into, const dd_kll_t *from) {
         w.items = smaller != NULL ? smaller : w.items; /* a failed shrink keeps the larger block */
     }
     free(into->items);
+    if (levels_on_heap(into)) /* after every read of into (into == from works) */
+        free(into->levels);
+    const int inline_fits = w.num_levels + 1 <= LEVELS_INLINE + 1;
+    if (inline_fits) {
+        memcpy(w.level_inline, wl, (w.num_levels + 1) * sizeof(uint32_t));
+        free(wl);
+    }
     *into = w;
+    into->levels = inline_fits ? into->level_inline : wl;
     return DD_SKETCH_OK;
 }
 
 /* ---- queries ---------------------------------------------------------------------------------*/
 uint64_t dd_kll_memory_bound(uint32_t k) {
-    uint32_t depth_capacity[LEVELS_MAX];
-    fill_depth_capacities(k, depth_capacity);
-    const uint64_t items = total_capacity(depth_capacity, LEVELS_MAX);
-    return sizeof(dd_kll_t) + (items > ALLOC_MIN ? items : ALLOC_MIN) * sizeof(double);
+    const uint64_t items = total_capacity(k, LEVELS_MAX);
+    return sizeof(dd_kll_t) + (LEVELS_MAX + 1) * sizeof(uint32_t) +
+           (items > ALLOC_MIN ? items : ALLOC_MIN) * sizeof(double);
 }
 
 uint32_t dd_kll_k(const dd_kll_t *s) {
@@ -572,7 +628,9 @@ size_t dd_kll_retained(const dd_kll_t *s) {
     return s ? retained_items(s) : 0;
 }
 size_t dd_kll_bytes(const dd_kll_t *s) {
-    return s ? sizeof(*s) + (size_t)s->alloc * sizeof(double) : 0;
+    return s ? sizeof(*s) + (size_t)s->alloc * sizeof(double) +
+                   (levels_on_heap(s) ? (LEVELS_MAX + 1) * sizeof(uint32_t) : 0)
+             : 0;
 }
 
 double dd_kll_rank_error(const dd_kll_t *s) {
@@ -765,9 +823,7 @@ dd_sketch_err_t dd_kll_deserialize(const uint8_t *buf, size_t len, dd_kll_t **ou
             return DD_SKETCH_ERR_CORRUPT;
         weight += (uint64_t)sizes[h] << h;
     }
-    uint32_t depth_capacity[LEVELS_MAX];
-    fill_depth_capacities(k, depth_capacity);
-    const uint32_t capacity = total_capacity(depth_capacity, num_levels);
+    const uint32_t capacity = total_capacity(k, num_levels);
     if (retained > capacity || dd_wire_remaining(&r) != 8 * retained || weight != counts[0] ||
         (num_levels > 1 && sizes[num_levels - 1] == 0))
         return DD_SKETCH_ERR_CORRUPT;
@@ -775,11 +831,17 @@ dd_sketch_err_t dd_kll_deserialize(const uint8_t *buf, size_t len, dd_kll_t **ou
                        : !(isfinite(min) && isfinite(max) && min <= max))
         return DD_SKETCH_ERR_CORRUPT;
     const uint32_t alloc = retained > ALLOC_MIN ? (uint32_t)retained : ALLOC_MIN;
-    if (!dd_sketch_decode_budget_take(sizeof(dd_kll_t) + (uint64_t)alloc * sizeof(double)))
+    const int deep = num_levels + 1 > LEVELS_INLINE + 1;
+    if (!dd_sketch_decode_budget_take(sizeof(dd_kll_t) + (uint64_t)alloc * sizeof(double) +
+                                      (deep ? (LEVELS_MAX + 1) * sizeof(uint32_t) : 0)))
         return DD_SKETCH_ERR_TOO_LARGE;
     dd_kll_t *s = alloc_sketch(k, alloc);
     if (s == NULL)
         return DD_SKETCH_ERR_NO_MEMORY;
+    if (!levels_room(s, num_levels + 1)) {
+        dd_kll_destroy(s);
+        return DD_SKETCH_ERR_NO_MEMORY;
+    }
     s->num_levels = num_levels;
     s->capacity = capacity;
     s->seed = seed;

@@ -107,6 +107,18 @@ static dd_field_spec_t spec_of(const field_t *f) {
     return spec;
 }
 
+dd_sketch_err_t dd_sketch_set_spec(const dd_sketch_set_t *set, size_t field,
+                                   dd_field_spec_t *out) {
+    if (set == NULL || out == NULL || field >= set->n_fields)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    *out = spec_of(&set->fields[field]);
+    return DD_SKETCH_OK;
+}
+
+uint64_t dd_sketch_set_seed(const dd_sketch_set_t *set) {
+    return set == NULL ? 0 : set->seed;
+}
+
 dd_sketch_err_t dd_sketch_set_new_like(const dd_sketch_set_t *set, dd_sketch_set_t **out) {
     if (set == NULL || out == NULL)
         return DD_SKETCH_ERR_INVALID_ARGUMENT;

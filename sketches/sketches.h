@@ -521,6 +521,11 @@ void dd_sketch_set_reset(dd_sketch_set_t *set);
 /* A set with the same specs and no data (what dd_window_merge_live writes into). */
 dd_sketch_err_t dd_sketch_set_new_like(const dd_sketch_set_t *set, dd_sketch_set_t **out);
 
+/* The spec field `field` was made from (its edges point into the set: valid while it lives), and
+ * the seed the set was made with: dd_sketch_set_new(specs, n, seed) makes a set like this one. */
+dd_sketch_err_t dd_sketch_set_spec(const dd_sketch_set_t *set, size_t field, dd_field_spec_t *out);
+uint64_t dd_sketch_set_seed(const dd_sketch_set_t *set);
+
 size_t dd_sketch_set_fields(const dd_sketch_set_t *set);
 dd_field_kind_t dd_sketch_set_kind(const dd_sketch_set_t *set, size_t field);
 /* Rows seen: the caller adds them once per record batch (fields may be absent in some records). */
@@ -555,8 +560,9 @@ dd_sketch_err_t dd_sketch_set_deserialize(const uint8_t *buf, size_t len, dd_ske
 
 /* ---- Windows: a ring of panes ------------------------------------------------------------------
  * Time is cut into panes of pane_ms; the window is the last n_panes panes. Records go to the pane
- * of their timestamp; a pane that falls out of the window is reset and reused for a new pane, at
- * O(sketch size) whatever the number of records. The rolling window's distribution is the merge of
+ * of their timestamp; a pane's sketch set is made when its first records arrive and freed when it
+ * falls out of the window, at O(sketch size) whatever the number of records, so a window costs
+ * memory for the panes that have data only. The rolling window's distribution is the merge of
  * the live panes. */
 #define DD_WINDOW_PANES_MAX 10000u
 
@@ -567,8 +573,9 @@ dd_sketch_err_t dd_window_new(const dd_field_spec_t *fields, size_t n_fields, ui
 void dd_window_destroy(dd_window_t *w); /* NULL is fine */
 
 /* The pane holding time t_ms, opening it (and expiring the panes it pushes out) when t_ms is past
- * the newest pane. NULL when t_ms is older than the oldest live pane: the record is late and the
- * caller counts it. */
+ * the newest pane; the pane's set is made on its first call (an allocation per pane, not per
+ * record). NULL when t_ms is older than the oldest live pane: the record is late and the caller
+ * counts it (also when the pane's set could not be allocated). */
 dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms);
 /* Moves the window's end to cover now_ms, expiring panes that fall out, without adding data. */
 void dd_window_advance(dd_window_t *w, int64_t now_ms);
@@ -594,6 +601,10 @@ uint64_t dd_window_rows(const dd_window_t *w);
 uint64_t dd_window_rows_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms);
 int64_t dd_window_pane_ms(const dd_window_t *w);   /* 0 for NULL */
 uint32_t dd_window_n_panes(const dd_window_t *w); /* 0 for NULL */
+/* Pane sets the window holds now: one per live pane that has had data (a pane's set is made with
+ * its first batch and freed when it falls out), never more than n_panes. Blocks of the merge
+ * cache are not counted. O(n_panes). */
+size_t dd_window_pane_sets(const dd_window_t *w);
 /* Sets a window of n_panes panes may add for its cache of merged blocks (window.c: merges cost
  * O(log n_panes) sets, not n_panes), each as large as a pane's at most; 0 below 32 panes. */
 size_t dd_window_cache_sets(uint32_t n_panes);
@@ -606,8 +617,8 @@ size_t dd_window_cache_sets(uint32_t n_panes);
 /* One envelope (type DD_WIRE_WINDOW, docs/sketch-format.md) holding pane_ms, n_panes, the newest
  * pane and every slot's pane index and sketch set (nested DD_WIRE_SKETCH_SET envelopes).
  * Deserialize validates it all: the limits of dd_window_new, every slot holding the pane the ring
- * puts there, every pane made from the same specs and seed; it allocates the whole window (*out,
- * the caller's). A round trip behaves exactly as the original: pane_for, advance, merge_live,
+ * puts there, every pane made from the same specs and seed; it allocates the window (*out, the
+ * caller's) with sets for the panes that hold data only (an empty pane is written as a new set). A round trip behaves exactly as the original: pane_for, advance, merge_live,
  * start/end, live panes and rows, and serializes to the same bytes. The envelope may carry up to
  * 1 GiB (DD_WIRE_WINDOW_PAYLOAD_MAX); serialize returns TOO_LARGE beyond. */
 size_t dd_window_serialized_size(const dd_window_t *w);

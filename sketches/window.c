@@ -1,9 +1,12 @@
 /* window.c — a rolling window as a ring of panes of sketch sets.
  *
  * Pane p covers [p·pane_ms, (p+1)·pane_ms). The ring keeps the newest n_panes panes; pane p lives
- * in slot p mod n_panes, and pane_index[slot] says which pane the slot holds now. Moving the window
- * forward resets the slots of the panes that fall out, so expiry costs the size of the sketches,
- * never the number of records they summarise.
+ * in slot p mod n_panes, and pane_index[slot] says which pane the slot holds now. A slot's sketch
+ * set is made when its pane gets its first batch and freed when the pane falls out of the ring, so
+ * a window holds sets only for panes with data (a quiet key of a keyed stream costs a pane or two,
+ * not the ring) and expiry costs the size of the sketches, never the number of records they
+ * summarise. A slot without a set is an empty pane: merges and row counts skip it, and it
+ * serializes as a new set would, so the bytes are those of a ring of eager sets.
  *
  * Merging a range of panes is what an evaluation costs. Past CACHE_MIN_PANES panes a ring keeps a
  * cache of aligned blocks of 2^j panes (j ≥ CACHE_LEVEL_MIN), each the merge of its two halves, so
@@ -45,11 +48,39 @@ typedef struct cache {
 struct dd_window {
     uint32_t n_panes;
     int64_t pane_ms;
-    dd_sketch_set_t **panes;
+    dd_sketch_set_t **panes; /* NULL: an empty pane (no set made yet, or freed on expiry) */
     int64_t *pane_index;
     int64_t newest; /* NO_PANE before the first record or advance */
     cache_t *cache; /* NULL below CACHE_MIN_PANES panes */
+    size_t n_fields;
+    uint64_t seed;
+    dd_field_spec_t *specs; /* what every set of the window is made from; edges in the same block */
 };
+
+/* A new empty set of the window's specs. */
+static dd_sketch_err_t set_new(const dd_window_t *w, dd_sketch_set_t **out) {
+    return dd_sketch_set_new(w->specs, w->n_fields, w->seed, out);
+}
+
+/* One block: the specs, then every field's histogram edges (copied). */
+static dd_field_spec_t *specs_copy(const dd_field_spec_t *fields, size_t n_fields) {
+    size_t edges = 0;
+    for (size_t i = 0; i < n_fields; i++)
+        edges += fields[i].edges != NULL ? fields[i].n_edges : 0;
+    dd_field_spec_t *specs = malloc(n_fields * sizeof(*specs) + edges * sizeof(double));
+    if (specs == NULL)
+        return NULL;
+    double *e = (double *)(void *)(specs + n_fields);
+    for (size_t i = 0; i < n_fields; i++) {
+        specs[i] = fields[i];
+        if (fields[i].edges != NULL) {
+            memcpy(e, fields[i].edges, fields[i].n_edges * sizeof(double));
+            specs[i].edges = e;
+            e += fields[i].n_edges;
+        }
+    }
+    return specs;
+}
 
 static int64_t floor_div(int64_t a, int64_t b) {
     int64_t q = a / b;
@@ -152,7 +183,7 @@ static dd_sketch_err_t block_get(const dd_window_t *w, uint32_t l, int64_t id,
         return DD_SKETCH_OK;
     }
     dd_sketch_err_t err;
-    if (b->set == NULL && (err = dd_sketch_set_new_like(w->panes[0], &b->set)) != DD_SKETCH_OK)
+    if (b->set == NULL && (err = set_new(w, &b->set)) != DD_SKETCH_OK)
         return err;
     b->id = NO_PANE; /* not valid until built */
     b->valid = 0;
@@ -161,7 +192,8 @@ static dd_sketch_err_t block_get(const dd_window_t *w, uint32_t l, int64_t id,
         const int64_t first = id * ((int64_t)1 << CACHE_LEVEL_MIN);
         for (int64_t p = first; p < first + ((int64_t)1 << CACHE_LEVEL_MIN); p++) {
             DD_ASSERT(w->pane_index[slot_of(w, p)] == p);
-            if ((err = dd_sketch_set_merge(b->set, w->panes[slot_of(w, p)])) != DD_SKETCH_OK)
+            const dd_sketch_set_t *pane = w->panes[slot_of(w, p)];
+            if (pane != NULL && (err = dd_sketch_set_merge(b->set, pane)) != DD_SKETCH_OK)
                 return err;
         }
     } else {
@@ -203,7 +235,8 @@ static dd_sketch_err_t merge_panes(const dd_window_t *w, int64_t lo, int64_t hi,
                 break;
             }
         }
-        if ((err = dd_sketch_set_merge(out, from)) != DD_SKETCH_OK)
+        /* an empty pane adds nothing (every sketch's merge of an empty one is the identity) */
+        if (from != NULL && (err = dd_sketch_set_merge(out, from)) != DD_SKETCH_OK)
             return err;
         p += step;
     }
@@ -218,6 +251,7 @@ void dd_window_destroy(dd_window_t *w) {
     free(w->panes);
     free(w->pane_index);
     cache_destroy(w->cache);
+    free(w->specs);
     free(w);
 }
 
@@ -248,16 +282,22 @@ dd_sketch_err_t dd_window_new(const dd_field_spec_t *fields, size_t n_fields, ui
         dd_window_destroy(w);
         return cerr;
     }
-    for (uint32_t i = 0; i < n_panes; i++) {
+    for (uint32_t i = 0; i < n_panes; i++)
         w->pane_index[i] = NO_PANE;
-        /* Every pane gets the same seed: KLL compaction randomness need not differ per pane, and
-         * equal seeds keep merges reproducible. */
-        dd_sketch_err_t err = dd_sketch_set_new(fields, n_fields, seed, &w->panes[i]);
-        if (err != DD_SKETCH_OK) {
-            dd_window_destroy(w);
-            return err;
-        }
+    /* Every pane gets the same seed: KLL compaction randomness need not differ per pane, and
+     * equal seeds keep merges reproducible. One set made and dropped now checks the specs, so a
+     * bad spec fails here and not at the first record. */
+    dd_sketch_set_t *probe = NULL;
+    dd_sketch_err_t err = dd_sketch_set_new(fields, n_fields, seed, &probe);
+    dd_sketch_set_destroy(probe);
+    if (err == DD_SKETCH_OK && (w->specs = specs_copy(fields, n_fields)) == NULL)
+        err = DD_SKETCH_ERR_NO_MEMORY;
+    if (err != DD_SKETCH_OK) {
+        dd_window_destroy(w);
+        return err;
     }
+    w->n_fields = n_fields;
+    w->seed = seed;
     *out = w;
     return DD_SKETCH_OK;
 }
@@ -272,8 +312,9 @@ static void advance_to(dd_window_t *w, int64_t pane) {
     /* Only panes first..pane change slot; at most n_panes resets however far time jumps. */
     for (int64_t p = first; p <= pane; p++) {
         const size_t slot = slot_of(w, p);
-        if (w->pane_index[slot] != NO_PANE)
-            dd_sketch_set_reset(w->panes[slot]);
+        /* the pane that falls out gives its set back; the new pane is empty until it has data */
+        dd_sketch_set_destroy(w->panes[slot]);
+        w->panes[slot] = NULL;
         w->pane_index[slot] = p;
         cache_touch(w, p);
     }
@@ -284,18 +325,41 @@ static int time_in_range(int64_t t_ms) {
     return t_ms >= -DD_WINDOW_TIME_MS_MAX && t_ms <= DD_WINDOW_TIME_MS_MAX;
 }
 
-dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms) {
+/* The set of the pane holding t_ms, made now if the pane has none: *out NULL (and OK) when t_ms
+ * is late or out of range; NO_MEMORY when the set could not be made. */
+static dd_sketch_err_t pane_get(dd_window_t *w, int64_t t_ms, dd_sketch_set_t **out) {
+    *out = NULL;
     if (!time_in_range(t_ms))
-        return NULL; /* beyond any real clock: refused like a late record */
+        return DD_SKETCH_OK; /* beyond any real clock: refused like a late record */
     const int64_t pane = floor_div(t_ms, w->pane_ms);
     if (w->newest == NO_PANE || pane > w->newest)
         advance_to(w, pane);
     else if (pane <= w->newest - (int64_t)w->n_panes)
-        return NULL; /* late: older than the oldest live pane */
+        return DD_SKETCH_OK; /* late: older than the oldest live pane */
     /* advance_to has assigned every live pane its slot. */
-    DD_ASSERT(w->pane_index[slot_of(w, pane)] == pane);
+    const size_t slot = slot_of(w, pane);
+    DD_ASSERT(w->pane_index[slot] == pane);
+    if (w->panes[slot] == NULL) { /* the pane's first data: once per pane, not per record */
+        const dd_sketch_err_t err = set_new(w, &w->panes[slot]);
+        if (err != DD_SKETCH_OK)
+            return err;
+    }
     cache_touch(w, pane); /* the caller adds to it */
-    return w->panes[slot_of(w, pane)];
+    *out = w->panes[slot];
+    return DD_SKETCH_OK;
+}
+
+dd_sketch_set_t *dd_window_pane_for(dd_window_t *w, int64_t t_ms) {
+    dd_sketch_set_t *set = NULL;
+    (void)pane_get(w, t_ms, &set);
+    return set;
+}
+
+size_t dd_window_pane_sets(const dd_window_t *w) {
+    size_t sets = 0;
+    for (uint32_t i = 0; w != NULL && i < w->n_panes; i++)
+        sets += w->panes[i] != NULL;
+    return sets;
 }
 
 void dd_window_advance(dd_window_t *w, int64_t now_ms) {
@@ -323,11 +387,18 @@ dd_sketch_err_t dd_window_copy_panes(dd_window_t *from, dd_window_t *to) {
     if (from->newest == NO_PANE)
         return DD_SKETCH_OK;
     for (int64_t p = from->newest - (int64_t)from->n_panes + 1; p <= from->newest; p++) {
-        dd_sketch_set_t *src = dd_window_pane_for(from, p * from->pane_ms);
-        dd_sketch_set_t *dst = dd_window_pane_for(to, p * to->pane_ms);
-        if (src == NULL || dst == NULL)
-            continue; /* a pane of a time dd_window_pane_for refuses, or older than `to` keeps */
-        const dd_sketch_err_t err = dd_sketch_set_merge(dst, src);
+        const int64_t t = p * from->pane_ms;
+        if (!time_in_range(t))
+            continue; /* a pane of a time dd_window_pane_for refuses */
+        const dd_sketch_set_t *src = from->panes[slot_of(from, p)];
+        if (src == NULL) { /* empty: `to` moves to it all the same, and gets no set for it */
+            dd_window_advance(to, t);
+            continue;
+        }
+        dd_sketch_set_t *dst = NULL;
+        dd_sketch_err_t err = pane_get(to, t, &dst);
+        if (err == DD_SKETCH_OK && dst != NULL) /* NULL: older than `to` keeps */
+            err = dd_sketch_set_merge(dst, src);
         if (err != DD_SKETCH_OK)
             return err;
     }
@@ -353,7 +424,7 @@ dd_sketch_err_t dd_window_merge_range(const dd_window_t *w, int64_t from_ms, int
 dd_sketch_err_t dd_window_new_set(const dd_window_t *w, dd_sketch_set_t **out) {
     if (w == NULL)
         return DD_SKETCH_ERR_INVALID_ARGUMENT;
-    return dd_sketch_set_new_like(w->panes[0], out);
+    return set_new(w, out);
 }
 
 int64_t dd_window_start_ms(const dd_window_t *w) {
@@ -376,7 +447,7 @@ uint64_t dd_window_rows(const dd_window_t *w) {
         return 0;
     uint64_t rows = 0;
     for (uint32_t i = 0; i < w->n_panes; i++)
-        if (is_live(w, w->pane_index[i]))
+        if (w->panes[i] != NULL && is_live(w, w->pane_index[i]))
             rows += dd_sketch_set_rows(w->panes[i]);
     return rows;
 }
@@ -387,7 +458,7 @@ uint64_t dd_window_rows_range(const dd_window_t *w, int64_t from_ms, int64_t to_
     uint64_t rows = 0;
     for (uint32_t i = 0; i < w->n_panes; i++) {
         const int64_t pane = w->pane_index[i];
-        if (!is_live(w, pane))
+        if (w->panes[i] == NULL || !is_live(w, pane))
             continue;
         const int64_t start = pane * w->pane_ms;
         if (start >= from_ms && start <= to_ms - w->pane_ms)
@@ -416,21 +487,28 @@ static dd_sketch_err_t write_payload(const dd_window_t *w, dd_wire_writer_t *out
     dd_wire_put_u32(out, w->n_panes);
     dd_wire_put_u64(out, (uint64_t)w->pane_ms);
     dd_wire_put_u64(out, (uint64_t)w->newest);
-    for (uint32_t i = 0; i < w->n_panes; i++) {
+    /* An empty pane is written as a new set (what a reset one writes too), from one made here. */
+    dd_sketch_set_t *empty = NULL;
+    dd_sketch_err_t err = DD_SKETCH_OK;
+    for (uint32_t i = 0; i < w->n_panes && err == DD_SKETCH_OK; i++) {
         dd_wire_put_u64(out, (uint64_t)w->pane_index[i]);
-        const size_t size = dd_sketch_set_serialized_size(w->panes[i]);
-        if (size > UINT32_MAX)
-            return DD_SKETCH_ERR_TOO_LARGE;
-        dd_wire_put_u32(out, (uint32_t)size);
-        if (out->buf != NULL && out->len + size <= out->cap) {
-            dd_sketch_err_t err = dd_sketch_set_serialize(w->panes[i], out->buf + out->len, size,
-                                                          NULL);
-            if (err != DD_SKETCH_OK)
-                return err;
+        const dd_sketch_set_t *set = w->panes[i];
+        if (set == NULL && empty == NULL && (err = set_new(w, &empty)) != DD_SKETCH_OK)
+            break;
+        if (set == NULL)
+            set = empty;
+        const size_t size = dd_sketch_set_serialized_size(set);
+        if (size > UINT32_MAX) {
+            err = DD_SKETCH_ERR_TOO_LARGE;
+            break;
         }
+        dd_wire_put_u32(out, (uint32_t)size);
+        if (out->buf != NULL && out->len + size <= out->cap)
+            err = dd_sketch_set_serialize(set, out->buf + out->len, size, NULL);
         out->len += size;
     }
-    return DD_SKETCH_OK;
+    dd_sketch_set_destroy(empty);
+    return err;
 }
 
 size_t dd_window_serialized_size(const dd_window_t *w) {
@@ -490,24 +568,43 @@ static int same_specs(const dd_sketch_set_t *a, const dd_sketch_set_t *b) {
     return 1;
 }
 
-static dd_sketch_err_t check_fresh(const dd_sketch_set_t *pane, const uint8_t *bytes, size_t size) {
+/* The window's specs and seed, from the set of its first slot. */
+static dd_sketch_err_t take_specs(dd_window_t *w, const dd_sketch_set_t *first, uint64_t seed) {
+    const size_t n = dd_sketch_set_fields(first);
+    dd_field_spec_t *specs = malloc(n * sizeof(*specs));
+    if (specs == NULL)
+        return DD_SKETCH_ERR_NO_MEMORY;
+    for (size_t i = 0; i < n; i++)
+        (void)dd_sketch_set_spec(first, i, &specs[i]);
+    w->specs = specs_copy(specs, n);
+    free(specs);
+    if (w->specs == NULL)
+        return DD_SKETCH_ERR_NO_MEMORY;
+    w->n_fields = n;
+    w->seed = seed;
+    return DD_SKETCH_OK;
+}
+
+/* The bytes of a new set of the window's specs (*bytes the caller's). */
+static dd_sketch_err_t empty_bytes(const dd_window_t *w, uint8_t **bytes, size_t *size) {
     dd_sketch_set_t *fresh;
-    dd_sketch_err_t err = dd_sketch_set_new_like(pane, &fresh);
+    dd_sketch_err_t err = set_new(w, &fresh);
     if (err != DD_SKETCH_OK)
         return err;
-    uint8_t *again = malloc(size);
-    size_t written = 0;
-    if (again == NULL)
+    *size = dd_sketch_set_serialized_size(fresh);
+    *bytes = malloc(*size);
+    if (*bytes == NULL)
         err = DD_SKETCH_ERR_NO_MEMORY;
-    else if (dd_sketch_set_serialize(fresh, again, size, &written) != DD_SKETCH_OK ||
-             written != size || memcmp(again, bytes, size) != 0)
-        err = DD_SKETCH_ERR_CORRUPT;
-    free(again);
+    else if ((err = dd_sketch_set_serialize(fresh, *bytes, *size, NULL)) != DD_SKETCH_OK) {
+        free(*bytes);
+        *bytes = NULL;
+    }
     dd_sketch_set_destroy(fresh);
     return err;
 }
 
-static dd_sketch_err_t read_window(dd_wire_reader_t *r, dd_window_t *w) {
+static dd_sketch_err_t read_slots(dd_wire_reader_t *r, dd_window_t *w, dd_sketch_set_t **first,
+                                  int *first_empty, uint8_t **fresh, size_t *fresh_size) {
     uint64_t seed0 = 0;
     for (uint32_t i = 0; i < w->n_panes; i++) {
         const int64_t index = (int64_t)dd_wire_get_u64(r);
@@ -527,22 +624,49 @@ static dd_sketch_err_t read_window(dd_wire_reader_t *r, dd_window_t *w) {
         }
         const uint8_t *at = r->pos;
         r->pos += size;
-        dd_sketch_err_t err = dd_sketch_set_deserialize(at, size, &w->panes[i]);
+        dd_sketch_set_t *set = NULL;
+        dd_sketch_err_t err = dd_sketch_set_deserialize(at, size, &set);
         if (err != DD_SKETCH_OK)
             return err;
-        if (dd_sketch_set_serialized_size(w->panes[i]) != size)
+        if (i == 0)
+            *first = set; /* kept until every slot is read: the specs the others must have */
+        else
+            w->panes[i] = set;
+        if (dd_sketch_set_serialized_size(set) != size)
             return DD_SKETCH_ERR_CORRUPT;
         const uint64_t seed = set_seed(at);
-        if (i == 0)
+        if (i == 0) {
             seed0 = seed;
-        else if (seed != seed0 || !same_specs(w->panes[0], w->panes[i]))
+            if ((err = take_specs(w, set, seed)) != DD_SKETCH_OK ||
+                (err = empty_bytes(w, fresh, fresh_size)) != DD_SKETCH_OK)
+                return err;
+        } else if (seed != seed0 || !same_specs(*first, set)) {
             return DD_SKETCH_ERR_INCOMPATIBLE;
+        }
+        const int is_fresh = size == *fresh_size && memcmp(at, *fresh, size) == 0;
         /* Before the first pane opens no pane holds data: each must be exactly a new set. */
-        if (index == NO_PANE && (err = check_fresh(w->panes[i], at, size)) != DD_SKETCH_OK)
-            return err;
+        if (index == NO_PANE && !is_fresh)
+            return DD_SKETCH_ERR_CORRUPT;
         w->pane_index[i] = index;
+        if (i == 0)
+            *first_empty = is_fresh;
+        else if (is_fresh) { /* an empty pane: no set, as in the window that was saved */
+            dd_sketch_set_destroy(set);
+            w->panes[i] = NULL;
+        }
     }
     return dd_wire_remaining(r) == 0 ? DD_SKETCH_OK : DD_SKETCH_ERR_CORRUPT;
+}
+
+/* Reads every slot into w; slot 0's set goes to *first (the specs the others must have), with
+ * *first_empty set when it is a new set's. */
+static dd_sketch_err_t read_window(dd_wire_reader_t *r, dd_window_t *w, dd_sketch_set_t **first,
+                                   int *first_empty) {
+    uint8_t *fresh = NULL;
+    size_t fresh_size = 0;
+    const dd_sketch_err_t err = read_slots(r, w, first, first_empty, &fresh, &fresh_size);
+    free(fresh);
+    return err;
 }
 
 dd_sketch_err_t dd_window_deserialize(const uint8_t *buf, size_t len, dd_window_t **out) {
@@ -579,11 +703,18 @@ dd_sketch_err_t dd_window_deserialize(const uint8_t *buf, size_t len, dd_window_
         dd_window_destroy(w);
         return DD_SKETCH_ERR_NO_MEMORY;
     }
-    err = read_window(&r, w);
+    dd_sketch_set_t *first = NULL;
+    int first_empty = 0;
+    err = read_window(&r, w, &first, &first_empty);
+    if (err != DD_SKETCH_OK || first_empty) {
+        dd_sketch_set_destroy(first);
+        first = NULL;
+    }
     if (err != DD_SKETCH_OK) {
         dd_window_destroy(w);
         return err;
     }
+    w->panes[0] = first;
     *out = w;
     return DD_SKETCH_OK;
 }

@@ -33,6 +33,7 @@
 #define RUN_NAMES_SAMPLE 64u    /* names are taken from one decoded record in this many */
 #define RUN_FUTURE_MS (5 * 60 * 1000) /* event times further ahead of the clock are late */
 #define RUN_KEY_BATCH_BYTES (64u << 10) /* a key's batch: rows × columns × 9 bytes within this */
+#define RUN_KEY_BATCH_ROWS_MIN 16u      /* a key's batches start this small and grow when filled */
 #define RUN_KEY_VALUE_BYTES 64u /* longer key values are spelled by their hash */
 #define RUN_EDGES_PER_FIELD 9u /* reference deciles as histogram edges */
 #define RUN_SPANS_MAX 2u        /* shorter lengths judged besides the window */

@@ -5,6 +5,9 @@
  * most half) finds the key's child stream, and the record's field values are copied from the
  * parent's batch into the child's, which goes to its panes like any stream's batch. Per record:
  * one hash per key field, one probe, one row copy; no allocation, no lock, no string compare.
+ * A key's batches start at RUN_KEY_BATCH_ROWS_MIN rows and double in place when filled before
+ * their pane ends, so a quiet key keeps a few KiB of batches and a busy one hands over batches of
+ * the same rows as ever.
  * A child is made (allocated) the first time its key values are seen, up to max_key_values; then
  * a new combination takes the slot of the key quiet the longest, if that one has had no record
  * for a whole window (evict_quiet), else its records are counted as untracked.
@@ -259,7 +262,9 @@ static run_stream_t *child_new(run_t *r, run_stream_t *p, uint64_t h, const spel
                                      .threshold = NAN};
         kinds[i] = p->fields[i].kind;
     }
-    const size_t rows = key_batch_rows(c->n_fields);
+    /* Small at first: most keys see a few records a pane, and a batch is flushed at every pane
+     * change (run_keys_route grows the batch of a busy key as it fills). */
+    const size_t rows = RUN_KEY_BATCH_ROWS_MIN;
     int ok = dd_batch_new(kinds, c->n_fields, rows, &c->batch) == DD_CODEC_OK;
     for (size_t i = 0; ok && i + 1 < RUN_BATCHES_MIN; i++) {
         ok = dd_batch_new(kinds, c->n_fields, rows, &c->spare[i]) == DD_CODEC_OK;
@@ -460,8 +465,16 @@ dd_codec_err_t run_keys_route(run_t *r, run_stream_t *p, const uint8_t *data, si
         c->first_time_ms = t;
     if (t > c->max_time_ms)
         c->max_time_ms = t;
-    if (c->batch->rows == c->batch->capacity)
-        run_stream_flush(r, c);
+    if (c->batch->rows == c->batch->capacity) {
+        /* A key's batch starts small and doubles in place when it fills (an allocation per
+         * doubling, at most a few in a batch's life, never per record), so it is handed over at
+         * the same rows as a batch of key_batch_rows would be: the same updates, bit for bit
+         * (moments are summed a batch at a time). Failing to grow hands it over early. */
+        const size_t most = key_batch_rows(c->n_fields), rows = c->batch->capacity;
+        if (rows >= most ||
+            dd_batch_grow(c->batch, 2 * rows < most ? 2 * rows : most) != DD_CODEC_OK)
+            run_stream_flush(r, c);
+    }
     return DD_CODEC_OK;
 }
 

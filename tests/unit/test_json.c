@@ -8,7 +8,8 @@
  *   surrogates are rejected;
  * - numbers convert exactly as strtod does (random doubles, long mantissas, big exponents, -0);
  * - every error code with its byte offset; each limit holds at its value and fails one past it;
- * - a failed record leaves batch->rows, earlier rows and type_errors unchanged;
+ * - a failed record leaves batch->rows, earlier rows and type_errors unchanged; a batch grown
+ *   keeps its rows and takes more;
  * - plans reject bad paths, duplicates and bad options; large plans work. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -507,6 +508,21 @@ static void test_batch_contract(void **state) {
     while (f.batch->rows < f.batch->capacity)
         decode_ok(&f, "{}");
     err_at(&f, "{}", DD_CODEC_ERR_BATCH_FULL, 0);
+    /* Grown, a full batch keeps its rows (values and nulls) and takes more. */
+    const size_t full = f.batch->capacity;
+    assert_int_equal(dd_batch_grow(f.batch, full - 1), DD_CODEC_OK); /* smaller: nothing */
+    assert_int_equal(f.batch->capacity, full);
+    assert_int_equal(dd_batch_grow(f.batch, 4 * full + 3), DD_CODEC_OK);
+    assert_int_equal(f.batch->capacity, 4 * full + 3);
+    assert_int_equal(f.batch->rows, full);
+    assert_true(num_at(&f, 0, 0) == 1.0 && num_at(&f, 0, 1) == 2.0);
+    assert_true(hash_at(&f, 1, 1) == h("b") && null_at(&f, 0, 2) && null_at(&f, 0, full - 1));
+    while (f.batch->rows < f.batch->capacity)
+        decode_ok(&f, "{\"x\":5}");
+    assert_true(num_at(&f, 0, 4 * full + 2) == 5.0 && !null_at(&f, 0, 4 * full + 2));
+    err_at(&f, "{}", DD_CODEC_ERR_BATCH_FULL, 0);
+    assert_int_equal(dd_batch_grow(f.batch, ((size_t)1 << 24) + 1), DD_CODEC_ERR_INVALID_ARGUMENT);
+    assert_int_equal(dd_batch_grow(NULL, 8), DD_CODEC_ERR_INVALID_ARGUMENT);
     dd_batch_clear(f.batch);
     decode_ok(&f, "{}");
     /* A batch that does not match the plan. */

@@ -767,6 +767,46 @@ static void test_memory_and_large_k(void **state) {
     free(v);
 }
 
+/* A sketch costs memory with its values: a new one takes under 320 bytes (a window holds fields ×
+ * panes sketches, most with a few dozen values), 20 values under 448, and growing its buffer
+ * (and moving its level offsets out of the struct past 8 levels) never changes what it answers
+ * or writes (the same bytes as a sketch fed all at once, whatever the batch sizes). */
+static void test_small_sketches_stay_small(void **state) {
+    (void)state;
+    static const uint32_t ks[] = {DD_KLL_K_DEFAULT, DD_KLL_K_MIN}; /* k = 8: 10 levels and more */
+    double v[5000];
+    for (size_t i = 0; i < 5000; i++)
+        v[i] = next_uniform();
+    for (size_t ki = 0; ki < 2; ki++) {
+        dd_kll_t *s = new_sketch(ks[ki], 3), *t = new_sketch(ks[ki], 3);
+        assert_true(dd_kll_bytes(s) < 320);
+        dd_kll_update(s, v, NULL, 20);
+        assert_true(ki == 1 || dd_kll_bytes(s) < 448);
+        for (size_t at = 20, n = 1; at < 5000; at += n, n = n * 3 % 97 + 1)
+            dd_kll_update(s, v + at, NULL, at + n <= 5000 ? n : 5000 - at);
+        dd_kll_update(t, v, NULL, 5000);
+        /* a clone and a merge into an empty sketch write the same bytes too */
+        dd_kll_t *c = NULL, *m = new_sketch(ks[ki], 3);
+        assert_int_equal(dd_kll_clone(s, &c), DD_SKETCH_OK);
+        assert_int_equal(dd_kll_merge(m, t), DD_SKETCH_OK);
+        const size_t n = dd_kll_serialized_size(s);
+        assert_int_equal(n, dd_kll_serialized_size(t));
+        uint8_t *a = malloc(n), *b = malloc(n);
+        assert_int_equal(dd_kll_serialize(s, a, n, NULL), DD_SKETCH_OK);
+        assert_int_equal(dd_kll_serialize(t, b, n, NULL), DD_SKETCH_OK);
+        assert_memory_equal(a, b, n);
+        assert_int_equal(dd_kll_serialize(c, b, n, NULL), DD_SKETCH_OK);
+        assert_memory_equal(a, b, n);
+        free(a);
+        free(b);
+        assert_true(dd_kll_quantile(m, 0.5) == dd_kll_quantile(t, 0.5));
+        dd_kll_destroy(s);
+        dd_kll_destroy(t);
+        dd_kll_destroy(c);
+        dd_kll_destroy(m);
+    }
+}
+
 static int cmp_double(const void *a, const void *b) {
     const double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -844,6 +884,7 @@ int main(void) {
         cmocka_unit_test(test_payload_validated),
         cmocka_unit_test(test_repaired_bit_flips_accepted_only_if_valid),
         cmocka_unit_test(test_memory_and_large_k),
+        cmocka_unit_test(test_small_sketches_stay_small),
         cmocka_unit_test(test_merge_kernels_agree),
         cmocka_unit_test(test_negative_zero_stored_as_zero),
     };

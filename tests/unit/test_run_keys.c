@@ -16,7 +16,10 @@
  * - a window that cannot be made is tried again only evaluate_every later;
  * - a key's alert states and key round-trip through the state file's opaque bytes; bytes of
  *   other key fields, cut short, or a key restored twice are refused;
- * - with the sketch worker thread every key's window holds the same records as without it. */
+ * - with the sketch worker thread every key's window holds the same records as without it;
+ * - a key costs memory with its data: a quiet key holds one pane set and small batches, a busy
+ *   key's batch grows as it fills and is handed over at the rows it always was (with and
+ *   without the worker). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -321,6 +324,66 @@ static void quiet_keys_give_up_their_windows_worker(void **state) {
     quiet_keys_give_up_their_windows(1);
 }
 
+/* A key costs memory with its data: a quiet key (two records in one pane) holds one pane set and
+ * batches of RUN_KEY_BATCH_ROWS_MIN rows; a busy key's batch doubles as it fills, up to the most a
+ * key's batch holds, and every record reaches its pane in batches of that many rows. */
+static void keys_cost_memory_with_their_data(int worker) {
+    fixture_t *f = make("m", 3);
+    if (worker) {
+        f->r.streams = &f->s;
+        f->r.n_streams = 1;
+        assert_int_equal(run_worker_start(&f->r), 0);
+    }
+    for (int i = 0; i < 5000; i++) /* 5,000 records of "b" within one pane of 1 s */
+        assert_int_equal(add(f, T0 + i / 5, "b", i / 7.0 + 0.1, "u"), DD_CODEC_OK);
+    assert_int_equal(add(f, T0 + 999, "q", 1, "u"), DD_CODEC_OK);
+    assert_int_equal(add(f, T0 + 999, "q", 2, "u"), DD_CODEC_OK);
+    flush_keys(f);
+    run_stream_t *q = child_named(f, "s{m=q}"), *b = child_named(f, "s{m=b}");
+    assert_non_null(q);
+    assert_non_null(b);
+    assert_int_equal(q->records, 2);
+    assert_int_equal(dd_window_rows(q->window), 2);
+    assert_int_equal(dd_window_pane_sets(q->window), 1); /* of a ring of ring_panes */
+    assert_true(q->ring_panes > 1);
+    assert_int_equal(q->batch->capacity, RUN_KEY_BATCH_ROWS_MIN);
+    for (size_t i = 0; i < q->n_spare; i++)
+        assert_int_equal(q->spare[i]->capacity, RUN_KEY_BATCH_ROWS_MIN);
+    assert_int_equal(b->records, 5000);
+    assert_int_equal(b->late, 0);
+    assert_int_equal(dd_window_rows(b->window), 5000);
+    assert_int_equal(dd_window_pane_sets(b->window), 1);
+    assert_int_equal(b->batch->capacity, RUN_BATCH_ROWS); /* 2 columns: the cap is the stream's */
+    /* Handed over in batches of RUN_BATCH_ROWS rows, as batches made that large from the start
+     * were: the moments (summed a batch at a time) are the same bit for bit. */
+    dd_sketch_set_t *expect = NULL;
+    assert_int_equal(dd_window_new_set(b->window, &expect), DD_SKETCH_OK);
+    double x[5000];
+    for (int i = 0; i < 5000; i++)
+        x[i] = i / 7.0 + 0.1;
+    for (size_t at = 0; at < 5000; at += RUN_BATCH_ROWS)
+        dd_sketch_set_update_numeric(expect, 0, x + at, NULL,
+                                     at + RUN_BATCH_ROWS <= 5000 ? RUN_BATCH_ROWS : 5000 - at);
+    assert_int_equal(dd_window_merge_live(b->window, b->current), DD_SKETCH_OK);
+    const dd_moments_t *got = dd_sketch_set_moments(b->current, 0),
+                       *want = dd_sketch_set_moments(expect, 0);
+    assert_int_equal(got->count, 5000);
+    assert_memory_equal(&got->mean, &want->mean, sizeof want->mean);
+    assert_memory_equal(&got->m2, &want->m2, sizeof want->m2);
+    dd_sketch_set_destroy(expect);
+    destroy(f);
+}
+
+static void keys_cost_memory_with_their_data_loop(void **state) {
+    (void)state;
+    keys_cost_memory_with_their_data(0);
+}
+
+static void keys_cost_memory_with_their_data_worker(void **state) {
+    (void)state;
+    keys_cost_memory_with_their_data(1);
+}
+
 /* 64 keys in a table of 128 slots, half of them replaced by new keys, round after round: every
  * key is still found (no key made twice, none lost), whatever runs of slots the removals cut
  * through. Round r keeps keys of generation r busy and brings generation r + 1. */
@@ -445,6 +508,8 @@ int main(void) {
         cmocka_unit_test(each_key_judged_alone),
         cmocka_unit_test(quiet_keys_give_up_their_windows_loop),
         cmocka_unit_test(quiet_keys_give_up_their_windows_worker),
+        cmocka_unit_test(keys_cost_memory_with_their_data_loop),
+        cmocka_unit_test(keys_cost_memory_with_their_data_worker),
         cmocka_unit_test(evictions_keep_the_table_whole),
         cmocka_unit_test(failed_window_is_retried_later),
         cmocka_unit_test(key_state_round_trip),

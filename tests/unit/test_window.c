@@ -14,6 +14,9 @@
  *   behaviour (pane_for, late records, start/end, live panes, rows, merge_live, further expiry)
  *   and the same bytes, fresh or in use; every truncation, bit flip and inconsistent header
  *   (pane indices, pane counts, mixed specs, out-of-range newest) is an error, never a crash;
+ * - a window holds a set only for panes that have had data (one pane used: one set), frees it
+ *   when the pane falls out, and writes an empty pane as a new set: the bytes of a ring of eager
+ *   sets, as a reset set writes them too;
  * - timestamps beyond DD_WINDOW_TIME_MS_MAX are refused without overflow;
  * - a ring large enough for the block cache merges every range, across late records into old
  *   panes, expiry and jumps, to the same counts as the records it holds (a stale block would
@@ -224,6 +227,92 @@ static void assert_same_bytes(const dd_sketch_set_t *a, const dd_sketch_set_t *b
     assert_memory_equal(ba, bb, na);
     free(ba);
     free(bb);
+}
+
+/* An empty pane has no set and is written as a new one; a reset set (what an expired pane was
+ * before panes were made lazily) writes the same bytes, so checkpoints keep their bytes. */
+static void test_reset_set_writes_new_set_bytes(void **state) {
+    (void)state;
+    dd_field_spec_t specs[2];
+    make_specs(specs);
+    dd_sketch_set_t *used = NULL, *fresh = NULL;
+    assert_int_equal(dd_sketch_set_new(specs, 2, 7, &used), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_new(specs, 2, 7, &fresh), DD_SKETCH_OK);
+    feed(used, 0, 5000); /* KLL compacted over several levels, categories past the capacity */
+    dd_sketch_set_reset(used);
+    assert_same_bytes(used, fresh);
+    dd_sketch_set_destroy(used);
+    dd_sketch_set_destroy(fresh);
+}
+
+/* A window holds a set only for the panes that have had data: one pane used, one set; a pane
+ * that falls out gives its set back; merges, rows and serialization treat the other panes as
+ * empty, with the bytes of a ring of new sets; a restored window holds the same sets. */
+static void test_panes_made_on_first_data(void **state) {
+    (void)state;
+    dd_field_spec_t specs[2];
+    make_specs(specs);
+    dd_window_t *w = NULL, *r = NULL;
+    assert_int_equal(dd_window_new(specs, 2, 16, 1000, 7, &w), DD_SKETCH_OK);
+    assert_int_equal(dd_window_pane_sets(w), 0);
+    dd_sketch_set_t *pane = dd_window_pane_for(w, 5500);
+    assert_non_null(pane);
+    feed(pane, 0, 100);
+    assert_int_equal(dd_window_pane_sets(w), 1);
+    assert_ptr_equal(dd_window_pane_for(w, 5999), pane); /* the same pane: no second set */
+    dd_window_advance(w, 12000);                         /* opens panes 6..12, all empty */
+    assert_int_equal(dd_window_pane_sets(w), 1);
+    assert_int_equal(dd_window_live_panes(w), 16);
+    assert_int_equal(dd_window_rows(w), 100);
+    /* A window of eager sets: every pane given a set, as windows made them before; the same
+     * data in pane 5. */
+    dd_window_t *eager = NULL;
+    assert_int_equal(dd_window_new(specs, 2, 16, 1000, 7, &eager), DD_SKETCH_OK);
+    for (int64_t t = 0; t < 13000; t += 1000)
+        assert_non_null(dd_window_pane_for(eager, t));
+    feed(dd_window_pane_for(eager, 5500), 0, 100);
+    assert_int_equal(dd_window_pane_sets(eager), 13);
+    dd_sketch_set_t *merged = NULL, *expect = NULL;
+    assert_int_equal(dd_window_new_set(w, &merged), DD_SKETCH_OK);
+    assert_int_equal(dd_window_new_set(w, &expect), DD_SKETCH_OK);
+    assert_int_equal(dd_window_merge_live(w, merged), DD_SKETCH_OK);
+    assert_int_equal(dd_window_merge_live(eager, expect), DD_SKETCH_OK);
+    assert_same_bytes(merged, expect);
+    assert_int_equal(dd_sketch_set_rows(merged), 100);
+    assert_int_equal(dd_window_merge_range(w, 0, 13000, merged), DD_SKETCH_OK);
+    assert_same_bytes(merged, expect);
+    /* round trip: the same bytes, and the restored window holds the one set too */
+    const size_t n = dd_window_serialized_size(w);
+    uint8_t *a = malloc(n), *b = malloc(n);
+    assert_int_equal(dd_window_serialize(w, a, n, NULL), DD_SKETCH_OK);
+    assert_int_equal(dd_window_deserialize(a, n, &r), DD_SKETCH_OK);
+    assert_int_equal(dd_window_pane_sets(r), 1);
+    assert_int_equal(dd_window_serialized_size(r), n);
+    assert_int_equal(dd_window_serialize(r, b, n, NULL), DD_SKETCH_OK);
+    assert_memory_equal(a, b, n);
+    /* each empty slot wrote a new set's bytes: the window of eager sets writes the same */
+    assert_int_equal(dd_window_serialized_size(eager), n);
+    assert_int_equal(dd_window_serialize(eager, b, n, NULL), DD_SKETCH_OK);
+    assert_memory_equal(a, b, n);
+    /* pane 5 falls out: its set is freed */
+    dd_window_advance(w, 21000);
+    assert_int_equal(dd_window_pane_sets(w), 0);
+    assert_int_equal(dd_window_rows(w), 0);
+    /* carried into another ring: only panes with data get a set there */
+    dd_window_t *to = NULL;
+    assert_int_equal(dd_window_new(specs, 2, 8, 1000, 7, &to), DD_SKETCH_OK);
+    assert_int_equal(dd_window_copy_panes(r, to), DD_SKETCH_OK);
+    assert_int_equal(dd_window_pane_sets(to), 1);
+    assert_int_equal(dd_window_rows(to), 100);
+    assert_int_equal(dd_window_end_ms(to), dd_window_end_ms(r)); /* moved to from's newest */
+    free(a);
+    free(b);
+    dd_sketch_set_destroy(merged);
+    dd_sketch_set_destroy(expect);
+    dd_window_destroy(w);
+    dd_window_destroy(r);
+    dd_window_destroy(eager);
+    dd_window_destroy(to);
 }
 
 static void test_merged_window_equals_live_records(void **state) {
@@ -644,6 +733,8 @@ int main(void) {
         cmocka_unit_test(test_set_routing_and_errors),
         cmocka_unit_test(test_set_serialize),
         cmocka_unit_test(test_panes_late_and_expiry),
+        cmocka_unit_test(test_reset_set_writes_new_set_bytes),
+        cmocka_unit_test(test_panes_made_on_first_data),
         cmocka_unit_test(test_merged_window_equals_live_records),
         cmocka_unit_test(test_window_serialize_roundtrip),
         cmocka_unit_test(test_window_deserialize_rejects_inconsistent),
