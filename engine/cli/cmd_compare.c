@@ -1,6 +1,6 @@
 /* cmd_compare.c — `driftd compare`: two files in, a report out (table, JSON or HTML), and an
- * exit status like diff's: 0 nothing to report, 1 dataset drift, a critical quality condition or
- * (with --target) a critical performance degradation, 2 error. The judging is engine/judge/compare.c's; this file reads the options and the files
+ * exit status like diff's: 0 nothing to report, 1 dataset drift, a critical quality condition,
+ * a critical correlation change or (with --target) a critical performance degradation, 2 error. The judging is engine/judge/compare.c's; this file reads the options and the files
  * and picks the report (the table and the JSON in cmd_compare_report.c, HTML in out/). */
 #include <errno.h>
 #include <math.h>
@@ -46,12 +46,17 @@ static const char compare_epilogue[] =
     "these sizes when that is larger. alpha = false-alarm rate / (judged columns x 3\n"
     "conditions). The model: docs/judging.md; the reports: docs/compare.md.\n"
     "\n"
+    "Correlations: Spearman's r of every pair of numeric columns in each file, its\n"
+    "change tested on Fisher's z at alpha = false-alarm rate / pairs; changed from a\n"
+    "change of 0.1, critical from 0.3.\n"
+    "\n"
     "Performance: accuracy (and with --score ROC AUC, log loss, Brier) or MAE and\n"
     "RMSE are tested for a degradation, one-sided at alpha = false-alarm rate /\n"
     "metrics tested; critical when the change is 5% of the reference value or more.\n"
     "\n"
-    "Exit status: 0 no dataset drift, no critical quality condition and no critical\n"
-    "performance degradation; 1 any of them; 2 error.\n";
+    "Exit status: 0 no dataset drift and nothing critical; 1 dataset drift, or a\n"
+    "critical quality condition, correlation change or performance degradation;\n"
+    "2 error.\n";
 
 enum {
     OPT_REFERENCE,

@@ -160,7 +160,8 @@ expect_error "--false-alarm-rate expects a number in \(0, 1\), got 'often'" "$dr
 expect 0 "$driftd" compare --help
 expect_out "^  +--false-alarm-rate RATE +the probability of any false alarm in one comparison"
 expect_out "or ignore, id or datetime"
-expect_out "^Exit status: 0 no dataset drift, no critical quality condition and no critical$"
+expect_out "^Exit status: 0 no dataset drift and nothing critical; 1 dataset drift, or a$"
+expect_out "^change tested on Fisher's z at alpha = false-alarm rate / pairs; changed from a$"
 expect_out "^  +--target COL +the ground truth column"
 
 # --target/--prediction: the performance section; accuracy 1 -> 0.5 at 40 rows is a critical
