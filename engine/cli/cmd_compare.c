@@ -1,7 +1,9 @@
 /* cmd_compare.c — `driftd compare`: two files in, a report out (table, JSON or HTML), and an
  * exit status like diff's: 0 nothing to report, 1 dataset drift, a critical quality condition,
- * a critical correlation change or (with --target) a critical performance degradation, 2 error. The judging is engine/judge/compare.c's; this file reads the options and the files
- * and picks the report (the table and the JSON in cmd_compare_report.c, HTML in out/). */
+ * a critical correlation change or (with --target) a critical performance degradation, 2 error.
+ * The judging is engine/judge/'s (compare.c, correlation.c, performance.c); this file reads the
+ * options and the files and picks the report (the table and the JSON in cmd_compare_report.c,
+ * HTML in out/). */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
