@@ -18,7 +18,8 @@ mean or scale, and a categorical column that stays or swaps a category):
   critical from max(0.1, noise floor); insufficient data exactly when the smallest possible
   p-value is not below alpha; the shifted, rescaled and re-weighted columns drift from 300 rows
   on (at 50 rows they may or may not: no power is required there), the stationary ones never
-  do; dataset drift = drifted / judged >= 0.5; exit status 1 with dataset drift
+  do; dataset drift = drifted / judged >= 0.5; exit status 1 with dataset drift, a critical
+  correlation change
   or a critical quality condition, 0 without.
 Usage: test_compare.py DRIFTD
 """
@@ -161,7 +162,8 @@ def check_case(driftd, name, ref, cur, workdir):
             "quality_critical": critical}
     if any(ds[k] != v for k, v in want.items()) or not rel_close(ds["drift_share"], share, 1e-12):
         errors.append("dataset %r, expected %r" % (ds, want))
-    want_exit = 1 if want["drift"] or critical else 0
+    corr_critical = report.get("correlations", {}).get("critical", 0)
+    want_exit = 1 if want["drift"] or critical or corr_critical else 0
     if proc.returncode != want_exit:
         errors.append("exit %d, expected %d" % (proc.returncode, want_exit))
     for note in notes:
