@@ -19,8 +19,7 @@ mean or scale, and a categorical column that stays or swaps a category):
   p-value is not below alpha; the shifted, rescaled and re-weighted columns drift from 300 rows
   on (at 50 rows they may or may not: no power is required there), the stationary ones never
   do; dataset drift = drifted / judged >= 0.5; exit status 1 with dataset drift, a critical
-  correlation change
-  or a critical quality condition, 0 without.
+  correlation change or a critical quality condition, 0 without.
 Usage: test_compare.py DRIFTD
 """
 import json
