@@ -107,8 +107,10 @@ static const dd_cli_option_t compare_options[] = {
     {OPT_DRIFT_SHARE, "drift-share", 0, "X",
      "dataset drift when drifted/judged columns >= X (default 0.5)", NULL},
     {OPT_FALSE_ALARM_RATE, "false-alarm-rate", 0, "RATE",
-     "the probability of any false alarm in one comparison, 0 < RATE < 1\n"
-     "(default " RATE_TEXT(DD_FALSE_ALARM_RATE_DEFAULT) "), spent evenly over columns and conditions",
+     "the probability of any false alarm among the columns of one\n"
+     "comparison, 0 < RATE < 1 (default " RATE_TEXT(DD_FALSE_ALARM_RATE_DEFAULT) "), spent evenly over columns\n"
+     "and conditions; the correlations and the performance section each\n"
+     "have the same rate of their own",
      NULL},
     {OPT_INPUT_FORMAT, "input-format", 0, "F",
      "csv, jsonl or avro: read both files as F, whatever their names", NULL},

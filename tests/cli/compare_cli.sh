@@ -158,7 +158,8 @@ expect_error "--false-alarm-rate expects a number in \(0, 1\), got 'often'" "$dr
 
 # The help states the exit status and the new options.
 expect 0 "$driftd" compare --help
-expect_out "^  +--false-alarm-rate RATE +the probability of any false alarm in one comparison"
+expect_out "^  +--false-alarm-rate RATE +the probability of any false alarm among the columns of one$"
+expect_out "^ +and conditions; the correlations and the performance section each$"
 expect_out "or ignore, id or datetime"
 expect_out "^Exit status: 0 no dataset drift and nothing critical; 1 dataset drift, or a$"
 expect_out "^change tested on Fisher's z at alpha = false-alarm rate / pairs; changed from a$"
