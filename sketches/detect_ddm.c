@@ -75,8 +75,7 @@ static size_t ddm_update(void *state, const dd_detector_params_t *p, const doubl
         }
         drifts += (size_t)s->drift;
         if (flags != NULL)
-            flags[i] = (uint8_t)((s->drift ? DD_DETECTOR_FLAG_DRIFT : 0u) |
-                                 (s->warning ? DD_DETECTOR_FLAG_WARNING : 0u));
+            flags[i] = detect_flags(s->drift, s->warning);
     }
     return drifts;
 }
@@ -156,8 +155,7 @@ static size_t eddm_update(void *state, const dd_detector_params_t *p, const doub
             eddm_error(s, p);
         drifts += (size_t)s->drift;
         if (flags != NULL)
-            flags[i] = (uint8_t)((s->drift ? DD_DETECTOR_FLAG_DRIFT : 0u) |
-                                 (s->warning ? DD_DETECTOR_FLAG_WARNING : 0u));
+            flags[i] = detect_flags(s->drift, s->warning);
     }
     return drifts;
 }

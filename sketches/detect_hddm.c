@@ -103,8 +103,7 @@ static size_t hddm_a_update(void *state, const dd_detector_params_t *p, const do
         }
         drifts += (size_t)s->drift;
         if (flags != NULL)
-            flags[i] = (uint8_t)((s->drift ? DD_DETECTOR_FLAG_DRIFT : 0u) |
-                                 (s->warning ? DD_DETECTOR_FLAG_WARNING : 0u));
+            flags[i] = detect_flags(s->drift, s->warning);
     }
     return drifts;
 }
@@ -221,8 +220,7 @@ static size_t hddm_w_update(void *state, const dd_detector_params_t *p, const do
         }
         drifts += (size_t)s->drift;
         if (flags != NULL)
-            flags[i] = (uint8_t)((s->drift ? DD_DETECTOR_FLAG_DRIFT : 0u) |
-                                 (s->warning ? DD_DETECTOR_FLAG_WARNING : 0u));
+            flags[i] = detect_flags(s->drift, s->warning);
     }
     return drifts;
 }

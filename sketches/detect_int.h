@@ -38,4 +38,10 @@ static inline void detect_mean_update(detect_mean_t *m, double x) {
     m->mean += (1.0 / m->n) * (x - m->mean);
 }
 
+/* One value's DD_DETECTOR_FLAG_* bits from its drift and warning states. */
+static inline uint8_t detect_flags(int drift, int warning) {
+    return (uint8_t)((drift ? DD_DETECTOR_FLAG_DRIFT : 0u) |
+                     (warning ? DD_DETECTOR_FLAG_WARNING : 0u));
+}
+
 #endif /* DRIFTD_SKETCHES_DETECT_INT_H */

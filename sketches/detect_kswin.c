@@ -444,7 +444,7 @@ static size_t kswin_update(void *state, const dd_detector_params_t *p, const dou
         s->drifted = drift;
         drifts += (size_t)drift;
         if (flags != NULL)
-            flags[i] = drift ? DD_DETECTOR_FLAG_DRIFT : 0;
+            flags[i] = detect_flags(drift, 0);
     }
     return drifts;
 }
