@@ -1,11 +1,13 @@
 """Shared by bench/harness.py and the suites: timed child processes, the machine's description,
 medians, and Markdown tables. Standard library only, so `bench/run --help` works without a venv."""
+import json
 import os
 import platform
 import re
 import signal
 import statistics
 import subprocess
+import sys
 import threading
 import time
 
@@ -70,6 +72,29 @@ def run_timed(argv, stdout_path, stderr_path, timeout_s, env=None, cwd=None):
         "sys_s": round(usage.ru_stime, 3),
         "load1_before": round(load_before, 2),
     }
+
+
+def run_bench_json(name, argv, out_dir, timeout_s, root):
+    """Runs a `driftd-bench ... --json` suite: its last stdout line is the figures. Returns the
+    suite's result: command (paths relative to root), run, figures (None when it printed none),
+    the tail of stderr, ok (figures and exit 0) and suite_s."""
+    stdout = os.path.join(out_dir, "stdout.json")
+    stderr_path = os.path.join(out_dir, "stderr.txt")
+    print("%s: %s" % (name, " ".join(argv)), file=sys.stderr, flush=True)
+    r = run_timed(argv, stdout, stderr_path, timeout_s, cwd=root)
+    figures = None
+    try:
+        with open(stdout) as f:
+            figures = json.loads(f.read().strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError):
+        pass
+    with open(stderr_path, errors="replace") as f:
+        stderr = f.read()
+    cmd = " ".join(os.path.relpath(x, root) if os.path.isabs(x) else x for x in argv)
+    return {"command": cmd, "run": r, "figures": figures,
+            "stderr": stderr[-2000:] if stderr else "",
+            "ok": figures is not None and r["exit"] == 0,
+            "suite_s": r["seconds"]}
 
 
 def median(values):

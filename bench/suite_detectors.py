@@ -1,7 +1,6 @@
 """The `detectors` suite: `driftd-bench detectors --json` with River's detectors on the same values
 (bench/peers/detectors.py). driftd-bench does the measuring (bench/detectors.c); this turns its
 JSON into the results table and plot."""
-import json
 import os
 import sys
 
@@ -27,27 +26,17 @@ def run(ctx):
     os.makedirs(out_dir, exist_ok=True)
     argv = [os.path.join(ctx.build, "driftd-bench"), "detectors", "--json",
             "--peer-python", ctx.python]
-    stdout = os.path.join(out_dir, "stdout.json")
-    print("detectors: %s" % " ".join(argv), file=sys.stderr, flush=True)
-    r = benchlib.run_timed(argv, stdout, os.path.join(out_dir, "stderr.txt"), a.timeout, cwd=ctx.root)
-    figures = None
-    try:
-        with open(stdout) as f:
-            figures = json.loads(f.read().strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError):
-        pass
-    with open(os.path.join(out_dir, "stderr.txt"), errors="replace") as f:
-        stderr = f.read()
-    cmd = " ".join(os.path.relpath(x, ctx.root) if os.path.isabs(x) else x for x in argv)
-    ok = figures is not None and r["exit"] == 0
+    res = benchlib.run_bench_json("detectors", argv, out_dir, a.timeout, ctx.root)
+    figures = res["figures"]
+    ok = res["ok"]
     # the same detections on River's prefix, or the speed figures compare different work
     agree = ok and all(
         figures.get("drifts_%s_first_%d" % (k, n)) == figures.get("river_%s_drifts_first_%d" % (k, n))
         for _, k, _ in KINDS for n in (200000 if k != "kswin" else 20000,)
         if ("river_%s_drifts_first_%d" % (k, n)) in figures)
-    return {"command": cmd, "run": r, "figures": figures, "agree": agree,
-            "stderr": stderr[-2000:] if stderr else "", "ok": ok and agree,
-            "suite_s": r["seconds"]}
+    res["agree"] = agree
+    res["ok"] = ok and agree
+    return res
 
 
 def _rate(ns):

@@ -1,7 +1,6 @@
 """The `sketches` suite: `driftd-bench sketches --json` with the Python peers (Apache DataSketches,
 numpy) on the same data. driftd-bench does the measuring (bench/sketches.c); this turns its JSON
 into the results table and plot."""
-import json
 import os
 import sys
 
@@ -38,23 +37,7 @@ def run(ctx):
         argv += ["--values", str(a.sketches_values)]
     if a.sketches_repeats:
         argv += ["--repeats", str(a.sketches_repeats)]
-    stdout = os.path.join(out_dir, "stdout.json")
-    print("sketches: %s" % " ".join(argv), file=sys.stderr, flush=True)
-    r = benchlib.run_timed(argv, stdout, os.path.join(out_dir, "stderr.txt"), a.timeout, cwd=ctx.root)
-    figures = None
-    try:
-        with open(stdout) as f:
-            figures = json.loads(f.read().strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError):
-        pass
-    with open(os.path.join(out_dir, "stderr.txt"), errors="replace") as f:
-        stderr = f.read()
-    cmd = " ".join(os.path.relpath(x, ctx.root) if os.path.isabs(x) else x for x in argv)
-    return {"command": cmd, "run": r, "figures": figures,
-            "stderr": stderr[-2000:] if stderr else "",
-            "ok": figures is not None and r["exit"] == 0,
-            "suite_s": r["seconds"]}
-
+    return benchlib.run_bench_json("sketches", argv, out_dir, a.timeout, ctx.root)
 
 def _ns(v):
     return "–" if v is None else "%.2f ns" % v if v < 10 else "%.1f ns" % v
