@@ -117,6 +117,65 @@ static double upper_fraction(double a, double x) {
     return h;
 }
 
+/* The regularized incomplete beta I_x(a, b) for 0 < x < 1 by its continued fraction (modified
+ * Lentz), on the side of (a + 1)/(a + b + 2) where it converges fast, the other by symmetry. */
+static double beta_fraction(double a, double b, double x) {
+    const double tiny = 1e-300;
+    double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0);
+    if (fabs(d) < tiny)
+        d = tiny;
+    d = 1.0 / d;
+    double h = d;
+    for (int m = 1; m < 100000; m++) {
+        const double m2 = 2.0 * m;
+        double an = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
+        d = 1.0 + an * d;
+        d = fabs(d) < tiny ? 1.0 / tiny : 1.0 / d;
+        c = 1.0 + an / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        h *= d * c;
+        an = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
+        d = 1.0 + an * d;
+        d = fabs(d) < tiny ? 1.0 / tiny : 1.0 / d;
+        c = 1.0 + an / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        const double delta = d * c;
+        h *= delta;
+        if (fabs(delta - 1.0) <= DBL_EPSILON)
+            break;
+    }
+    return h;
+}
+
+/* I_x(a, b) with y = 1 − x given exactly by the caller (x near 1 would lose it to rounding). */
+static double incomplete_beta(double a, double b, double x, double y) {
+    if (x <= 0.0)
+        return 0.0;
+    if (y <= 0.0)
+        return 1.0;
+    const double log_front = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(y);
+    if (x < (a + 1.0) / (a + b + 2.0))
+        return exp(log_front) * beta_fraction(a, b, x) / a;
+    return 1.0 - exp(log_front) * beta_fraction(b, a, y) / b;
+}
+
+double dd_pvalue_t_two_sided(double t, double dof) {
+    if (isnan(t) || !(dof > 0.0) || isnan(dof))
+        return 1.0;
+    if (isinf(t))
+        return 0.0;
+    if (isinf(dof))
+        return dd_pvalue_normal_two_sided(t);
+    /* P(|T| > |t|) = I_{ν/(ν+t²)}(ν/2, 1/2); ν/(ν+t²) computed without cancellation */
+    const double t2 = t * t;
+    if (t2 == 0.0)
+        return 1.0;
+    const double p = incomplete_beta(0.5 * dof, 0.5, dof / (dof + t2), t2 / (dof + t2));
+    return p < 0 ? 0 : p > 1 ? 1 : p;
+}
+
 /* Arguments outside the domain give "no evidence" (1, log 0); the caller never sees NaN. */
 static int chi2_trivial(double statistic, double dof, double *log_q) {
     if (isnan(statistic) || !(dof > 0.0) || isinf(dof) || statistic <= 0.0) {

@@ -440,6 +440,12 @@ dd_sketch_err_t dd_stat_chi2(const uint64_t *reference, const uint64_t *current,
 double dd_pvalue_normal_two_sided(double z);
 double dd_log_pvalue_normal_two_sided(double z);
 
+/* Two-sided p-value of Student's t with `dof` > 0 (real) degrees of freedom: P(|T| > |t|) =
+ * 2·scipy.stats.t.sf(|t|, dof), from the regularized incomplete beta I_{ν/(ν+t²)}(ν/2, 1/2) by its
+ * continued fraction. 1.0 for t = 0 or NaN, for dof ≤ 0 or NaN; 0.0 at t = ±inf; the normal's at
+ * dof = +inf. O(√dof + 1) iterations. */
+double dd_pvalue_t_two_sided(double t, double dof);
+
 /* Upper tail of the chi-square distribution with `dof` > 0 (real) degrees of freedom at
  * `statistic`: the regularized upper incomplete gamma Q(dof/2, statistic/2) (scipy's chi2.sf and
  * chi2.logsf). 1.0 (log 0.0) for statistic ≤ 0 or NaN, and for dof ≤ 0, NaN or +inf; 0.0 (log

@@ -3,7 +3,8 @@
  * Reads one query per line on stdin and writes one result per line (%.17g) on stdout:
  *   normal Z | lognormal Z | chi2 X DOF | logchi2 X DOF | ks D N M | fisher A B C D
  *   kslarge D N M (dd_pvalue_ks_2samp_large) | kolmogorov LAMBDA | qnorm P
- *   (dd_quantile_normal_upper) | qchi2 P DOF (dd_quantile_chi2_upper)
+ *   (dd_quantile_normal_upper) | qchi2 P DOF (dd_quantile_chi2_upper) | t T DOF
+ *   (dd_pvalue_t_two_sided)
  * D is read as a double; N, M, A..D as unsigned 64-bit integers. A malformed line ends the run
  * with exit status 2 naming the line. */
 #include <inttypes.h>
@@ -42,6 +43,8 @@ int main(void) {
             result = dd_pvalue_kolmogorov(x);
         else if (strcmp(op, "qnorm") == 0 && sscanf(line, "%*s %lf", &x) == 1)
             result = dd_quantile_normal_upper(x);
+        else if (strcmp(op, "t") == 0 && sscanf(line, "%*s %lf %lf", &x, &y) == 2)
+            result = dd_pvalue_t_two_sided(x, y);
         else if (strcmp(op, "qchi2") == 0 && sscanf(line, "%*s %lf %lf", &x, &y) == 2)
             result = dd_quantile_chi2_upper(x, y);
         else if (strcmp(op, "fisher") == 0 &&

@@ -64,6 +64,9 @@ Tolerances, and why (u = 2**-53):
   within 4e-13): where the two differ by more and the dof is even, the exact tail Q(a, y) =
   e^-y sum_{k<a} y^k/k! is summed in 60-digit decimal arithmetic and driftd's quantile must
   meet log p within E + u*x*|slope| there (its own tolerance; the case is reported as scipy's).
+- dd_pvalue_t_two_sided(t, dof) = 2*t.sf(|t|, dof), dof 0.5 to 9,999, |t| from 0 to 1e4: the
+  prefactor of the incomplete beta carries 8u of the magnitudes of its log terms, the continued
+  fraction 1e-13 with margin, the complement branch an absolute 8u.
   dof <= 0 gives NaN, p = 0 +inf, p >= 1 zero.
 Prints one line per case group and "N passed, M failed"; exits 1 on any failure.
 Usage: test_pvalues.py PVALUES_TOOL
@@ -401,6 +404,38 @@ def quantile_ps(rng):
     return sorted(set(ps))
 
 
+def check_t(tool, rep):
+    """dd_pvalue_t_two_sided = 2 t.sf(|t|, dof). The error bound: the prefactor
+    exp(lgamma(a+b) - lgamma(a) - lgamma(b) + a log x + b log1p(-x)) carries the rounding of its
+    terms (8 u times their magnitudes), the continued fraction converges to a few u (1e-13 with
+    margin), and the complement branch (p near 1) loses an absolute few u."""
+    dofs = [0.5, 1, 2, 3, 4, 5, 9, 17, 29, 59, 100, 359, 1000, 9999]
+    ts = [0.0, 1e-8, 0.01, 0.1, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0, 20.0, 40.0, 100.0, 1e4]
+    lines, meta = [], []
+    for dof in dofs:
+        for t in ts:
+            for sign in (1, -1):
+                lines.append(f"t {sign * t!r} {float(dof)!r}")
+                meta.append((sign * t, dof))
+    extra = ["t nan 3", "t 2 0", "t 2 -1", "t inf 3", "t 2 inf"]
+    got = run_tool(tool, lines + extra)
+    cases = []
+    for g, (t, dof) in zip(got, meta):
+        want = float(2 * stats.t.sf(abs(t), dof))
+        a, b = dof / 2.0, 0.5
+        x = dof / (dof + t * t)
+        mag = abs(math.lgamma(a + b)) + abs(math.lgamma(a)) + abs(math.lgamma(b))
+        if x < 1:
+            mag += abs(a * math.log(x)) + abs(b * math.log1p(-x))
+        tol = (8 * U * mag + 1e-13) * want + 8 * U
+        cases.append((abs(g - want) <= tol, f"t={t!r} dof={dof}: got {g!r} want {want!r} (tol {tol:.3g})"))
+    tail = got[len(meta):]
+    want_tail = [1.0, 1.0, 1.0, 0.0, float(2 * stats.norm.sf(2))]
+    cases.append((tail[:4] == want_tail[:4] and abs(tail[4] - want_tail[4]) <= 1e-15,
+                  f"nan, dof 0/-1, inf, dof inf: got {tail!r}"))
+    rep.group(f"Student's t, 2 t.sf on {len(cases)} values of (t, dof)", cases)
+
+
 def check_quantiles(tool, rep):
     rng = np.random.default_rng(5)
     ps = quantile_ps(rng)
@@ -459,6 +494,7 @@ def main():
     check_ks_large(tool, rep)
     check_kolmogorov(tool, rep)
     check_quantiles(tool, rep)
+    check_t(tool, rep)
     print(f"{rep.passed} passed, {rep.failed} failed")
     return 0 if rep.failed == 0 else 1
 
