@@ -17,6 +17,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "linalg_int.h"
+
 enum { SWEEPS_MAX = 64, QR_STEPS_PER_N = 30 };
 
 static const double UNIT_ROUNDOFF = DBL_EPSILON / 2.0;
@@ -192,9 +194,19 @@ static void jacobi_sweeps(double *a, size_t n, double *zt) {
     }
 }
 
-/* Descending order (selection: at most n row swaps), and each vector's sign fixed so that its
- * largest component (the first among equals) is positive: the output is a function of the matrix
- * and the arithmetic, not of which way a rotation happened to turn a vector. */
+void dd_sign_largest_positive(double *v, size_t n) {
+    size_t top = 0;
+    for (size_t k = 1; k < n; k++)
+        if (fabs(v[k]) > fabs(v[top]))
+            top = k;
+    if (v[top] < 0.0)
+        for (size_t k = 0; k < n; k++)
+            v[k] = -v[k];
+}
+
+/* Descending order (selection: at most n row swaps), and each vector's sign fixed: the output is
+ * a function of the matrix and the arithmetic, not of which way a rotation happened to turn a
+ * vector. */
 static void sort_and_sign(double *values, double *vectors, size_t n) {
     for (size_t i = 0; i < n; i++) {
         size_t best = i;
@@ -213,13 +225,7 @@ static void sort_and_sign(double *values, double *vectors, size_t n) {
                 rb[k] = t;
             }
         }
-        size_t top = 0;
-        for (size_t k = 1; k < n; k++)
-            if (fabs(ri[k]) > fabs(ri[top]))
-                top = k;
-        if (ri[top] < 0.0)
-            for (size_t k = 0; k < n; k++)
-                ri[k] = -ri[k];
+        dd_sign_largest_positive(ri, n);
     }
 }
 

@@ -19,20 +19,11 @@
 #include <string.h>
 
 #include "sketches.h"
+#include "test_random.h"
 
 static const double U = DBL_EPSILON / 2.0;
 
 static uint64_t rng_state = 20261208;
-static double next_uniform(void) {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return ((double)(z >> 11) + 0.5) * 0x1.0p-53;
-}
-static double next_normal(void) {
-    return sqrt(-2.0 * log(next_uniform())) * cos(6.283185307179586 * next_uniform());
-}
 
 typedef struct eig {
     size_t n;
@@ -128,7 +119,7 @@ static void test_known_matrices(void **state) {
     for (int h = 0; h < 3; h++) {
         double v[N], nv = 0.0;
         for (size_t i = 0; i < N; i++) {
-            v[i] = next_normal();
+            v[i] = test_normal(&rng_state);
             nv += v[i] * v[i];
         }
         for (size_t c = 0; c < N; c++) { /* q ← (I − 2vvᵀ/vᵀv) q */
@@ -168,11 +159,11 @@ static void test_random_matrices(void **state) {
             if (kind == 0) { /* dense, both signs */
                 for (size_t r = 0; r < n; r++)
                     for (size_t c = r; c < n; c++)
-                        m[r * n + c] = m[c * n + r] = next_normal();
+                        m[r * n + c] = m[c * n + r] = test_normal(&rng_state);
             } else { /* rank 3, positive semidefinite: a Gram matrix like FD's */
                 double l[3 * 300];
                 for (size_t i = 0; i < 3 * n; i++)
-                    l[i] = next_normal();
+                    l[i] = test_normal(&rng_state);
                 for (size_t r = 0; r < n; r++)
                     for (size_t c = r; c < n; c++)
                         m[r * n + c] = m[c * n + r] = l[r] * l[c] + l[n + r] * l[n + c] +
@@ -193,7 +184,7 @@ static void test_upper_triangle_only(void **state) {
     double m[N * N], g[N * N];
     for (size_t r = 0; r < N; r++)
         for (size_t c = r; c < N; c++)
-            m[r * N + c] = m[c * N + r] = next_normal();
+            m[r * N + c] = m[c * N + r] = test_normal(&rng_state);
     memcpy(g, m, sizeof(m));
     for (size_t r = 1; r < N; r++)
         for (size_t c = 0; c < r; c++)
@@ -227,7 +218,7 @@ static void test_large_entries(void **state) {
     double m[N * N];
     for (size_t r = 0; r < N; r++)
         for (size_t c = r; c < N; c++)
-            m[r * N + c] = m[c * N + r] = ldexp(next_normal(), 1000);
+            m[r * N + c] = m[c * N + r] = ldexp(test_normal(&rng_state), 1000);
     eig_t e = solve(m, N);
     for (size_t i = 0; i < N; i++)
         assert_true(isfinite(e.values[i]));
