@@ -23,6 +23,19 @@ enum { SWEEPS_MAX = 64, QR_STEPS_PER_N = 30 };
 
 static const double UNIT_ROUNDOFF = DBL_EPSILON / 2.0;
 
+/* sqrt(x² + y²) without overflow or underflow: the plain formula where the squares stay normal
+ * doubles, the larger magnitude factored out elsewhere. libm's hypot is exact to an ulp but
+ * several times slower, and the QR steps take one per rotation. */
+static double norm2(double x, double y) {
+    const double ax = fabs(x), ay = fabs(y), big = ax > ay ? ax : ay;
+    if (big < 0x1p500 && big > 0x1p-500)
+        return sqrt(x * x + y * y);
+    if (big == 0.0 || !isfinite(big))
+        return big;
+    const double small = (ax > ay ? ay : ax) / big;
+    return big * sqrt(1.0 + small * small);
+}
+
 /* rows x, y ← c·x − s·y, s·x + c·y: the rows of Zᵀ after Z ← Z·J, J = [[c, s], [−s, c]]. */
 static void rotate_rows(double *x, double *y, size_t n, double c, double s) {
     for (size_t k = 0; k < n; k++) {
@@ -62,16 +75,19 @@ static void tridiagonalize(double *a, size_t n, double *zt, double *w) {
         const double vnorm = big * sqrt(ssq);
         for (size_t i = lo; i < n; i++)
             u[i] /= vnorm;
-        /* A_sub ← H A_sub H = A_sub − 2(u qᵀ + q uᵀ), p = A_sub u, q = p − (uᵀp)·u. */
-        double up = 0.0;
-        for (size_t i = lo; i < n; i++) {
-            const double *row = a + i * n;
-            double p = 0.0;
-            for (size_t j = lo; j < n; j++)
-                p += row[j] * u[j];
-            w[i] = p;
-            up += u[i] * p;
+        /* A_sub ← H A_sub H = A_sub − 2(u qᵀ + q uᵀ), p = A_sub u, q = p − (uᵀp)·u. A_sub is
+         * symmetric (its updates below are, to the bit), so p is a sum of its rows scaled by u:
+         * contiguous, with no reduction, so it vectorises. */
+        memset(w + lo, 0, (n - lo) * sizeof(double));
+        for (size_t j = lo; j < n; j++) {
+            const double *row = a + j * n;
+            const double uj = u[j];
+            for (size_t i = lo; i < n; i++)
+                w[i] += uj * row[i];
         }
+        double up = 0.0;
+        for (size_t i = lo; i < n; i++)
+            up += u[i] * w[i];
         for (size_t i = lo; i < n; i++)
             w[i] -= up * u[i];
         for (size_t i = lo; i < n; i++) {
@@ -105,12 +121,12 @@ static int negligible(double e, double d0, double d1) {
  * (diag, off): rotations in planes (k, k+1) chase the bulge down the block (G&VL Alg. 8.3.2). */
 static void qr_step(double *diag, double *off, size_t lo, size_t hi, double *zt, size_t n) {
     const double a = diag[hi - 1], b = off[hi - 1], c = diag[hi];
-    const double delta = (a - c) / 2.0, h = hypot(delta, b);
+    const double delta = (a - c) / 2.0, h = norm2(delta, b);
     const double mu = c - b * (b / (delta + (delta >= 0.0 ? h : -h))); /* b ≠ 0: h > 0 */
     double x = diag[lo] - mu, z = off[lo];
     for (size_t k = lo; k < hi; k++) {
         /* J = [[cs, sn], [−sn, cs]] with Jᵀ·(x, z) = (r, 0). */
-        const double r = hypot(x, z);
+        const double r = norm2(x, z);
         const double cs = r > 0.0 ? x / r : 1.0, sn = r > 0.0 ? -z / r : 0.0;
         if (k > lo)
             off[k - 1] = r;
@@ -154,8 +170,8 @@ static int tridiagonal_qr(double *diag, double *off, size_t n, double *zt) {
 static void jacobi_rotate(double *a, double *zt, size_t n, size_t p, size_t q) {
     const double apq = a[p * n + q];
     const double tau = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
-    const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + hypot(1.0, tau));
-    const double c = 1.0 / hypot(1.0, t), s = t * c;
+    const double t = (tau >= 0.0 ? 1.0 : -1.0) / (fabs(tau) + norm2(1.0, tau));
+    const double c = 1.0 / norm2(1.0, t), s = t * c;
     double *row_p = a + p * n, *row_q = a + q * n;
     for (size_t k = 0; k < n; k++) {
         if (k == p || k == q)
