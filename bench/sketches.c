@@ -1,5 +1,6 @@
 /* sketches.c — the `sketches` suite: update speed, accuracy and size of every sketch, the window
- * merge, and (with a peer Python) Apache DataSketches and numpy on the same data.
+ * merge, and (with a peer Python) Apache DataSketches and numpy on the same data. The joint
+ * summary is timed per row of 16, 100 and 1,000 fields.
  *
  * Data: `values` (default 1M) standard-normal doubles for speed; as many values from each of
  * uniform, normal, lognormal and a two-mode mixture for rank error (measured at 2001 points spread over the exact
@@ -118,7 +119,57 @@ static void run_window_merge(void *ctx) {
     dd_window_merge_live(c->w, c->out);
 }
 
+typedef struct joint_ctx {
+    dd_joint_t *j;
+    const double *const *cols;
+    size_t rows;
+} joint_ctx_t;
+static void run_joint(void *ctx) {
+    joint_ctx_t *c = ctx;
+    dd_joint_reset(c->j);
+    dd_joint_update(c->j, c->cols, NULL, c->rows);
+}
+
 /* ---- measurements ---- */
+
+/* The joint summary's update, ns per row of d fields (fd_rows = ℓ; exact mode up to 128 fields):
+ * one batch of `rows` rows from 8 latent factors plus noise, each field with its own units, so
+ * Frequent Directions' shrinks see a realistic spectrum. *bytes gets the summary's memory. */
+static double joint_ns_per_row(uint32_t d, uint32_t fd_rows, size_t rows, size_t repeats,
+                               uint64_t *rng, double *bytes) {
+    enum { FACTORS = 8 };
+    double *values = malloc((size_t)d * rows * sizeof(double));
+    double *loading = malloc((size_t)FACTORS * d * sizeof(double));
+    const double **cols = malloc(d * sizeof(double *));
+    joint_ctx_t c = {NULL, cols, rows};
+    double ns = NAN;
+    if (values != NULL && loading != NULL && cols != NULL &&
+        dd_joint_new(d, fd_rows, &c.j) == DD_SKETCH_OK) {
+        for (size_t i = 0; i < (size_t)FACTORS * d; i++)
+            loading[i] = bench_next_normal(rng);
+        for (size_t i = 0; i < rows; i++) {
+            double z[FACTORS];
+            for (int q = 0; q < FACTORS; q++)
+                z[q] = bench_next_normal(rng);
+            for (uint32_t f = 0; f < d; f++) {
+                double v = 0.5 * bench_next_normal(rng);
+                for (int q = 0; q < FACTORS; q++)
+                    v += loading[(size_t)q * d + f] * z[q];
+                values[(size_t)f * rows + i] = (1.0 + f % 7) * v + f;
+            }
+        }
+        for (uint32_t f = 0; f < d; f++)
+            cols[f] = values + (size_t)f * rows;
+        ns = bench_time_per_item(run_joint, &c, rows, repeats);
+        *bytes = (double)dd_joint_memory_bound(d, fd_rows);
+        dd_joint_destroy(c.j);
+    }
+    free(values);
+    free(loading);
+    free(cols);
+    return ns;
+}
+
 
 static double histogram_ns(const data_t *d, size_t bins, dd_simd_level_t level, size_t repeats) {
     double *edges = malloc((bins + 1) * sizeof(double));
@@ -341,6 +392,26 @@ int bench_sketches(const bench_options_t *opt) {
         bench_add(&r, "frequent_ns_per_value", bench_time_per_item(run_frequent, &hc, d.n, reps),
                   "ns/value");
         dd_frequent_destroy(hc.freq);
+    }
+
+    /* The joint summary: exact mode at 16 and 100 fields, Frequent Directions (ℓ = 32) at 1,000;
+     * rows enough for 1.6–4M values, whatever --values says. */
+    static const struct {
+        const char *name;
+        uint32_t d, fd_rows;
+        size_t rows;
+    } joint_cases[] = {{"joint_exact16", 16, 0, 100000},
+                       {"joint_exact100", 100, 0, 20000},
+                       {"joint_fd1000", 1000, 32, 4000}};
+    for (size_t i = 0; i < sizeof(joint_cases) / sizeof(joint_cases[0]); i++) {
+        char name[64];
+        double bytes = NAN;
+        const double ns = joint_ns_per_row(joint_cases[i].d, joint_cases[i].fd_rows,
+                                           joint_cases[i].rows, reps, &rng, &bytes);
+        snprintf(name, sizeof(name), "%s_ns_per_row", joint_cases[i].name);
+        bench_add(&r, name, ns, "ns/row");
+        snprintf(name, sizeof(name), "%s_bytes", joint_cases[i].name);
+        bench_add(&r, name, bytes, "bytes");
     }
 
     /* A 60-pane window of one numeric field (64-bin histogram + quantile sketch) and one

@@ -26,6 +26,14 @@ SPEED = [
     ("moments", "moments_ns_per_value", None, None, None),
 ]
 
+# The joint summary, per row of d fields (measure, driftd key, memory key).
+JOINT = [
+    ("joint summary, 16 fields (exact)", "joint_exact16_ns_per_row", "joint_exact16_bytes"),
+    ("joint summary, 100 fields (exact)", "joint_exact100_ns_per_row", "joint_exact100_bytes"),
+    ("joint summary, 1,000 fields (Frequent Directions, l = 32)", "joint_fd1000_ns_per_row",
+     "joint_fd1000_bytes"),
+]
+
 
 def run(ctx):
     a = ctx.args
@@ -41,6 +49,10 @@ def run(ctx):
 
 def _ns(v):
     return "–" if v is None else "%.2f ns" % v if v < 10 else "%.1f ns" % v
+
+
+def _per_row(v):
+    return "–" if v is None else "%.0f ns/row" % v if v < 1000 else "%.1f µs/row" % (v / 1000)
 
 
 def markdown(res):
@@ -62,6 +74,9 @@ def markdown(res):
                  "DataSketches KLL k=800",
                  "{:,} bytes".format(int(f["datasketches_kll_k800_bytes"]))
                  if "datasketches_kll_k800_bytes" in f else "", ""])
+    for measure, key, bytes_key in JOINT:
+        memory = " ({:,} KiB)".format(int(f[bytes_key] / 1024)) if f.get(bytes_key) else ""
+        rows.append([measure + memory, _per_row(f.get(key)), "", "", ""])
     rows.append(["window merge, %d panes" % int(f.get("window_panes", 0)),
                  "%.1f ms" % (f["window_merge_ns"] / 1e6), "", "", ""])
     lines = ["SIMD level %s; %s values per batch, median of %s timed runs; the suite took %s." % (

@@ -317,6 +317,127 @@ dd_sketch_err_t dd_frequent_serialize(const dd_frequent_t *f, uint8_t *buf, size
                                       size_t *written);
 dd_sketch_err_t dd_frequent_deserialize(const uint8_t *buf, size_t len, dd_frequent_t **out);
 
+/* ---- Joint numeric summary -----------------------------------------------------------------------
+ * The joint distribution of d numeric fields taken row by row (for multivariate drift: PCA
+ * reconstruction error, correlation changes), mergeable, in one of two modes fixed at creation:
+ * - exact (d ≤ DD_JOINT_EXACT_MAX): the row count, each field's mean and the comoment matrix
+ *   C = Σ (x − mean)(x − mean)ᵀ, exact up to rounding. Batches are taken in chunks of 256 rows
+ *   (the chunk's mean and centred comoment, then Chan, Golub and LeVeque's merge); summaries merge
+ *   the same way. Update: d²/2 products per row.
+ *   Memory (dd_joint_memory_bound): 38 KiB at d = 16, 459 KiB at d = 128, most of it the
+ *   scratch of one chunk; serialized 8·(d + d(d+1)/2) + 44 bytes.
+ * - Frequent Directions (d > DD_JOINT_EXACT_MAX; Ghashami, Liberty, Phillips & Woodruff 2016):
+ *   exact means and per-field sums of squared deviations (M2), and a sketch B of at most 2ℓ − 1
+ *   rows (ℓ = fd_rows) of the centred comoment in a scaled space: with S = diag(scale),
+ *   BᵀB estimates S⁻¹CS⁻¹ and, whatever the updates and merges,
+ *       0 ≼ S⁻¹CS⁻¹ − BᵀB ≼ Δ·I,
+ *   Δ a bound the sketch computes as it goes (≤ ‖A − A_k‖²_F/(ℓ − k) for every k < ℓ while
+ *   every merge was between equal scales; A is any matrix with AᵀA = S⁻¹CS⁻¹). A field's scale is
+ *   the power of two nearest the standard deviation of its values in the first chunk (1 when that
+ *   is 0), so that no field dominates the sketch by its units alone; powers of two make scaling
+ *   and rescaling exact. A merge rescales the other summary's rows to this one's scales, and
+ *   adds its Δ times the largest squared ratio of the two scales (so a summary whose first
+ *   chunk was one row, scales all 1, inflates the bound of what is merged into it). Update: O(ℓ·d)
+ *   per row amortised (a shrink every ℓ + 1 rows costs O(ℓ²·d + ℓ³)). Memory 1.9 MiB at
+ *   d = 1000 and ℓ = 32, 29 MiB at d = 4096 and ℓ = 256; serialized 8·(3d + rows·d) + 52 bytes.
+ * A row with a missing value in any field — null, non-finite or beyond ±DD_JOINT_VALUE_MAX (its
+ * products would leave double range) — is left out of everything and counted
+ * (dd_joint_incomplete). Deterministic: the same batches and merges give the same bits. Memory is
+ * allocated by _new and never after (queries that allocate say so). docs/sketches.md has the
+ * guarantee's argument; docs/sketch-format.md the serialized form. */
+#define DD_JOINT_FIELDS_MAX 4096u
+#define DD_JOINT_EXACT_MAX 128u
+#define DD_JOINT_FD_ROWS_MIN 2u
+#define DD_JOINT_FD_ROWS_MAX 256u
+#define DD_JOINT_FD_ROWS_DEFAULT 32u
+#define DD_JOINT_VALUE_MAX 0x1p200 /* ≈ 1.6e60 */
+
+typedef struct dd_joint dd_joint_t;
+
+/* d fields, 1 ≤ d ≤ DD_JOINT_FIELDS_MAX; fd_rows = ℓ in [DD_JOINT_FD_ROWS_MIN,
+ * DD_JOINT_FD_ROWS_MAX], 0 for the default, ignored when d ≤ DD_JOINT_EXACT_MAX (exact mode).
+ * INVALID_ARGUMENT for sizes out of range or out NULL; NO_MEMORY. *out is the caller's. */
+dd_sketch_err_t dd_joint_new(uint32_t d, uint32_t fd_rows, dd_joint_t **out);
+/* An empty summary with j's d, mode and ℓ. */
+dd_sketch_err_t dd_joint_new_like(const dd_joint_t *j, dd_joint_t **out);
+void dd_joint_destroy(dd_joint_t *j); /* NULL is fine */
+/* Back to empty (counts, means, scales, rows, Δ); nothing is allocated or freed. */
+void dd_joint_reset(dd_joint_t *j);
+
+/* Adds n rows: cols[f][i] is field f of row i (d columns, none NULL when n > 0); nulls may be
+ * NULL (no nulls), and so may nulls[f]; otherwise nulls[f] is field f's null bitmap as in "Column
+ * batches" (bit i set: row i's value is missing, its slot is not used). No allocation. TOO_LARGE
+ * when the rows seen (complete + incomplete) would pass 2^63 − 1; INVALID_ARGUMENT for NULLs. */
+dd_sketch_err_t dd_joint_update(dd_joint_t *j, const double *const *cols,
+                                const uint8_t *const *nulls, size_t n);
+/* into := into ∪ from; from unchanged. INCOMPATIBLE unless d, mode and ℓ agree;
+ * INVALID_ARGUMENT for NULL or into == from; TOO_LARGE as in update. Exact mode: Chan's merge.
+ * FD: into takes from's scales when it is empty (the merge is then a copy), else appends from's
+ * rescaled rows and one row for the two means, shrinking as it fills. No allocation. */
+dd_sketch_err_t dd_joint_merge(dd_joint_t *into, const dd_joint_t *from);
+
+uint32_t dd_joint_fields(const dd_joint_t *j);
+uint32_t dd_joint_fd_rows(const dd_joint_t *j);    /* ℓ; 0 in exact mode */
+uint64_t dd_joint_count(const dd_joint_t *j);      /* complete rows summarised */
+uint64_t dd_joint_incomplete(const dd_joint_t *j); /* rows left out */
+/* Each field's mean and population variance (M2/n) over the complete rows, into d doubles; exact
+ * (to rounding) in both modes; NaN when the count is 0. */
+void dd_joint_mean(const dd_joint_t *j, double *mean);
+void dd_joint_variance(const dd_joint_t *j, double *var);
+/* The population covariance (C/n) as a d×d row-major matrix. FD: the estimate S·BᵀB·S/n, diagonal
+ * included (the exact variances in its place could break the lower bound below; read them from
+ * dd_joint_variance). NaN everywhere when the count is 0. INVALID_ARGUMENT for NULL. O(d²), FD
+ * O(ℓ·d²). */
+dd_sketch_err_t dd_joint_covariance(const dd_joint_t *j, double *cov);
+/* The bound of the covariance estimate: for every vector u,
+ *     0 ≤ uᵀ(Cov − estimate)u ≤ bound · Σ_a (u_a·scale_a)²,
+ * bound = Δ/n (0 when the count is 0, and always 0 in exact mode). Writes the d scales when scale
+ * is not NULL (all 1 in exact mode and while empty). */
+double dd_joint_covariance_bound(const dd_joint_t *j, double *scale);
+/* E[(x − c)ᵀ Q (x − c)] over the summarised rows = ⟨Q, Cov⟩ + (mean − c)ᵀ Q (mean − c), with Q a
+ * d×d row-major matrix (symmetric for the formula to be a quadratic form) and c d doubles (NULL:
+ * the origin). FD: from the covariance estimate, so it errs by at most bound·Σ_a λ⁺_a(S Q S)
+ * (the sum of S·Q·S's positive eigenvalues), from below for a positive semidefinite Q. NaN
+ * when the count is 0 or j or Q is NULL. Exact O(d²), FD O(ℓ·d²); no allocation. */
+double dd_joint_quadratic_mean(const dd_joint_t *j, const double *c, const double *Q);
+/* Principal components of W·Cov·W, W = diag(w) (w NULL: all 1; w = 1/standard deviation gives the
+ * correlation matrix's; w_a = 0 drops field a): up to max_k eigenpairs in descending order of
+ * eigenvalue, eigenvalues to values[0..k), unit eigenvectors to vectors[i·d .. i·d + d) (each with
+ * its largest component positive); *k_out pairs written. Exact mode: min(max_k, d) pairs, from the
+ * d×d matrix. FD: from the Gram matrix of B·diag(scale·w) (B's rows in use, at most 2ℓ − 1):
+ * eigenvalues of the estimate, each within [true − bound·max_a (w_a·scale_a)², true] of the true
+ * one (Weyl), and only those above 64·rows·u times the largest (u = 2⁻⁵³; the rest are rounding,
+ * their directions meaningless). *k_out = 0 when the count is 0. INVALID_ARGUMENT for NULL
+ * arguments (values and vectors may be NULL when max_k is 0) or a non-finite w or W·Cov·W;
+ * NO_MEMORY. Allocates its scratch (O(d²), FD O(ℓ² + d)) and frees it. */
+dd_sketch_err_t dd_joint_pca(const dd_joint_t *j, const double *w, size_t max_k, double *values,
+                             double *vectors, size_t *k_out);
+/* Bytes dd_joint_new(d, fd_rows) allocates (struct, arrays and scratch); 0 for sizes out of
+ * range. What deserialization takes from the decode budget. */
+uint64_t dd_joint_memory_bound(uint32_t d, uint32_t fd_rows);
+
+/* One envelope (type DD_WIRE_JOINT). Deserialize validates every size against the bytes present
+ * and the budget before allocating, and every number against what values within
+ * ±DD_JOINT_VALUE_MAX can produce, so a summary it accepts merges, shrinks and answers in finite
+ * arithmetic; a round trip answers every query with the same bits and serializes to the same
+ * bytes. At most 16.8 MB (d = 4096, ℓ = 256). */
+size_t dd_joint_serialized_size(const dd_joint_t *j);
+dd_sketch_err_t dd_joint_serialize(const dd_joint_t *j, uint8_t *buf, size_t cap, size_t *written);
+dd_sketch_err_t dd_joint_deserialize(const uint8_t *buf, size_t len, dd_joint_t **out);
+
+/* ---- Symmetric eigenproblems ------------------------------------------------------------------ */
+/* Every eigenpair of a symmetric n×n matrix (row-major; only its upper triangle is read, and all
+ * of `a` is overwritten), 1 ≤ n ≤ DD_SYM_EIGEN_MAX: eigenvalues to values[n] in descending order,
+ * unit eigenvectors as the rows of `vectors` (n×n: vectors[i·n + k] is component k of the i-th),
+ * each with its largest component positive. Householder tridiagonalisation, implicit QR steps with
+ * Wilkinson's shift, then Jacobi sweeps that confirm every off-diagonal entry negligible
+ * (sketches/linalg.c): backward stable, eigenvalues within a small multiple of n·u·‖A‖ (u = 2⁻⁵³),
+ * eigenvectors orthonormal to working precision. About 4n³ flops (0.3 ms at n = 64, 22 ms at
+ * n = 300); no allocation. INVALID_ARGUMENT for NULL, n out of range or a non-finite entry in the
+ * upper triangle. */
+#define DD_SYM_EIGEN_MAX 4096u
+dd_sketch_err_t dd_sym_eigen(double *a, size_t n, double *values, double *vectors);
+
 /* ---- Statistics between two distributions --------------------------------------------------------
  * Computed from sketches (or raw data) at evaluation time, never per record. Inputs are read-only;
  * no allocation. Conventions follow scipy and Evidently, so results can be checked against them;

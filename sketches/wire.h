@@ -30,6 +30,7 @@ typedef enum dd_wire_type {
     DD_WIRE_KLL = 3,
     DD_WIRE_HLL = 4,
     DD_WIRE_FREQUENT = 5,
+    DD_WIRE_JOINT = 6, /* joint numeric summary (dd_joint_t) */
     DD_WIRE_SKETCH_SET = 16,
     DD_WIRE_WINDOW = 17, /* a ring of panes: each pane a nested DD_WIRE_SKETCH_SET envelope */
 } dd_wire_type_t;
