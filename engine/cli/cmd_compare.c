@@ -1,7 +1,8 @@
 /* cmd_compare.c — `driftd compare`: two files in, a report out (table, JSON or HTML), and an
  * exit status like diff's: 0 nothing to report, 1 dataset drift, a critical quality condition,
- * a critical correlation change or (with --target) a critical performance degradation, 2 error.
- * The judging is engine/judge/'s (compare.c, correlation.c, performance.c); this file reads the
+ * a critical correlation or multivariate change or (with --target) a critical performance
+ * degradation, 2 error. The judging is engine/judge/'s (compare.c, correlation.c,
+ * multivariate.c, performance.c); this file reads the
  * options and the files and picks the report (the table and the JSON in cmd_compare_report.c,
  * HTML in out/). */
 #include <errno.h>
@@ -52,13 +53,18 @@ static const char compare_epilogue[] =
     "change tested on Fisher's z at alpha = false-alarm rate / pairs; changed from a\n"
     "change of 0.1, critical from 0.3.\n"
     "\n"
+    "Multivariate: the numeric columns' mean reconstruction error from the\n"
+    "reference's principal components (90% of the variance), reference against\n"
+    "current by a Mann-Whitney test at alpha = false-alarm rate; changed from a\n"
+    "ratio of 1.1 either way, critical from 1.5.\n"
+    "\n"
     "Performance: accuracy (and with --score ROC AUC, log loss, Brier) or MAE and\n"
     "RMSE are tested for a degradation, one-sided at alpha = false-alarm rate /\n"
     "metrics tested; critical when the change is 5% of the reference value or more.\n"
     "\n"
     "Exit status: 0 no dataset drift and nothing critical; 1 dataset drift, or a\n"
-    "critical quality condition, correlation change or performance degradation;\n"
-    "2 error.\n";
+    "critical quality condition, correlation or multivariate change or performance\n"
+    "degradation; 2 error.\n";
 
 enum {
     OPT_REFERENCE,
@@ -109,8 +115,8 @@ static const dd_cli_option_t compare_options[] = {
     {OPT_FALSE_ALARM_RATE, "false-alarm-rate", 0, "RATE",
      "the probability of any false alarm among the columns of one\n"
      "comparison, 0 < RATE < 1 (default " RATE_TEXT(DD_FALSE_ALARM_RATE_DEFAULT) "), spent evenly over columns\n"
-     "and conditions; the correlations and the performance section each\n"
-     "have the same rate of their own",
+     "and conditions; the correlations, the multivariate test and the\n"
+     "performance section each have the same rate of their own",
      NULL},
     {OPT_INPUT_FORMAT, "input-format", 0, "F",
      "csv, jsonl or avro: read both files as F, whatever their names", NULL},
@@ -475,6 +481,7 @@ static int run_compare(int argc, char **argv) {
     dd_performance_result_t perf;
     const dd_performance_result_t *perf_out = NULL;
     dd_correlation_result_t corr = {0};
+    dd_multivariate_result_t mv = {0};
     FILE *out = NULL;
     size_t n_hints = 0;
     hints = calloc((size_t)n_choices + 1, sizeof(*hints));
@@ -552,6 +559,11 @@ static int run_compare(int argc, char **argv) {
         fprintf(stderr, "driftd compare: %s\n", err);
         goto done;
     }
+    if (dd_multivariate_compare(ref, cur, &result, opt.false_alarm_rate, &mv, err, sizeof(err)) !=
+        0) {
+        fprintf(stderr, "driftd compare: %s\n", err);
+        goto done;
+    }
     if (popt.target != NULL) {
         if (dd_performance_compare(ref, cur, &popt, &perf, err, sizeof(err)) != 0) {
             fprintf(stderr, "driftd compare: %s\n", err);
@@ -568,13 +580,13 @@ static int run_compare(int argc, char **argv) {
     errno = 0;
     if (strcmp(format, "json") == 0)
         cmd_compare_write_json(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
-                               &result, perf_out, &corr);
+                               &result, perf_out, &corr, &mv);
     else if (opt.plots)
         dd_compare_write_html(out, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
-                              &result, perf_out, &corr);
+                              &result, perf_out, &corr, &mv);
     else
         cmd_compare_write_table(out, colour, ref_path, dd_dataset_rows(ref), cur_path, dd_dataset_rows(cur),
-                    &result, perf_out, &corr);
+                    &result, perf_out, &corr, &mv);
     /* A full disk must not pass for a written report. */
     int write_errno = fflush(out) != 0 || ferror(out) ? (errno ? errno : EIO) : 0;
     if (output != NULL && fclose(out) != 0 && write_errno == 0)
@@ -584,12 +596,13 @@ static int run_compare(int argc, char **argv) {
                 strerror(write_errno));
         goto done;
     }
-    status = result.drift || result.quality_critical > 0 || corr.critical > 0 ||
+    status = result.drift || result.quality_critical > 0 || corr.critical > 0 || mv.critical ||
                      (perf_out != NULL && perf_out->critical > 0)
                  ? 1
                  : 0;
 done:
     dd_correlation_result_free(&corr);
+    dd_multivariate_result_free(&mv);
     dd_compare_result_free(&result);
     dd_dataset_destroy(ref);
     dd_dataset_destroy(cur);

@@ -409,9 +409,74 @@ static void json_correlations(FILE *out, const dd_correlation_result_t *c) {
     fputc('}', out);
 }
 
+static const char *mv_status(const dd_multivariate_result_t *m) {
+    return m->status == DD_MV_CHANGED  ? "changed"
+           : m->status == DD_MV_STABLE ? "stable"
+                                       : "insufficient_data";
+}
+
+static void json_multivariate(FILE *out, const dd_multivariate_result_t *m) {
+    fputs(",\"multivariate\":{\"columns\":[", out);
+    for (size_t i = 0; i < m->n_columns; i++) {
+        if (i)
+            fputc(',', out);
+        dd_json_write_string(out, m->names[i], strlen(m->names[i]));
+    }
+    fputc(']', out);
+    json_u64(out, "left_out", m->left_out);
+    json_str(out, "status", mv_status(m));
+    json_str(out, "severity", m->status != DD_MV_CHANGED ? "none"
+                              : m->critical              ? "critical"
+                                                         : "warning");
+    json_u64(out, "columns_used", m->used);
+    json_u64(out, "components", m->components);
+    json_num(out, "explained_variance", m->explained);
+    json_num(out, "variance_share", DD_MV_VARIANCE_SHARE);
+    json_u64(out, "rows_reference", m->rows_reference);
+    json_u64(out, "rows_current", m->rows_current);
+    json_u64(out, "incomplete_reference", m->incomplete_reference);
+    json_u64(out, "incomplete_current", m->incomplete_current);
+    json_num(out, "error_reference", m->error_reference);
+    json_num(out, "error_current", m->error_current);
+    json_num(out, "ratio", m->ratio);
+    json_num(out, "p_value", m->p_value);
+    json_num(out, "false_alarm_rate", m->false_alarm_rate);
+    json_num(out, "alpha", m->alpha);
+    json_num(out, "warning_ratio", DD_MV_WARNING);
+    json_num(out, "critical_ratio", DD_MV_CRITICAL);
+    fputs(",\"fields\":[", out);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dd_mv_field_t *f = &m->fields[i];
+        fputs(i ? ",{\"name\":" : "{\"name\":", out);
+        dd_json_write_string(out, m->names[f->index], strlen(m->names[f->index]));
+        json_num(out, "reference", f->reference);
+        json_num(out, "current", f->current);
+        fputc('}', out);
+    }
+    fputs("],\"components_left_out\":[", out);
+    for (size_t i = 0; i < m->n_left; i++) {
+        const dd_mv_component_t *c = &m->left[i];
+        fprintf(out, "%s{\"rank\":%zu", i ? "," : "", c->rank);
+        json_num(out, "reference", c->reference);
+        json_num(out, "current", c->current);
+        fputs(",\"loadings\":[", out);
+        for (int t = 0; t < 2 && c->top[t] < m->n_columns; t++) {
+            fputs(t ? ",{\"name\":" : "{\"name\":", out);
+            dd_json_write_string(out, m->names[c->top[t]], strlen(m->names[c->top[t]]));
+            json_num(out, "loading", c->loading[t]);
+            fputc('}', out);
+        }
+        fputs("]}", out);
+    }
+    fputc(']', out);
+    json_str(out, "reason", m->reason);
+    fputc('}', out);
+}
+
 void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
                        size_t cur_rows, const dd_compare_result_t *r,
-                       const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
+                       const dd_performance_result_t *perf, const dd_correlation_result_t *corr,
+                       const dd_multivariate_result_t *mv) {
     fprintf(out, "{\"version\":%d,\"reference\":{\"path\":", JSON_REPORT_VERSION);
     dd_json_write_string(out, ref_path, strlen(ref_path));
     fprintf(out, ",\"rows\":%zu},\"current\":{\"path\":", ref_rows);
@@ -439,6 +504,8 @@ void cmd_compare_write_json(FILE *out, const char *ref_path, size_t ref_rows, co
         json_performance(out, perf);
     if (corr != NULL)
         json_correlations(out, corr);
+    if (mv != NULL)
+        json_multivariate(out, mv);
     fputs("}\n", out);
 }
 
@@ -615,9 +682,46 @@ static void table_correlations(FILE *out, const dd_correlation_result_t *c, cons
             c->alpha, c->false_alarm_rate, DD_CORRELATION_WARNING, DD_CORRELATION_CRITICAL);
 }
 
+/* The multivariate section: the verdict and its reason, and what moved most when it changed. */
+static void table_multivariate(FILE *out, const dd_multivariate_result_t *m, const char *red,
+                               const char *yellow, const char *green, const char *reset) {
+    if (m->n_columns < 2)
+        return;
+    fprintf(out, "\nmultivariate, %zu numeric columns%s: ", m->n_columns,
+            m->left_out ? " (more left out)" : "");
+    const char *tint = m->status != DD_MV_CHANGED ? (m->status == DD_MV_STABLE ? green : "")
+                       : m->critical              ? red
+                                                  : yellow;
+    fprintf(out, "%s%s%s\n", tint,
+            m->status == DD_MV_CHANGED  ? (m->critical ? "changed (critical)" : "changed")
+            : m->status == DD_MV_STABLE ? "stable"
+                                        : "insufficient data",
+            m->status == DD_MV_STABLE || m->status == DD_MV_CHANGED ? reset : "");
+    char line[sizeof m->reason];
+    size_t n = 0;
+    for (; m->reason[n] != '\0' && n + 1 < sizeof line; n++)
+        line[n] = (unsigned char)m->reason[n] < 0x20 || m->reason[n] == 0x7F ? '?' : m->reason[n];
+    line[n] = '\0';
+    fprintf(out, "%*s", REASON_INDENT, "");
+    wrap(out, line, REASON_INDENT, REASON_INDENT + 2);
+    if (m->status != DD_MV_CHANGED)
+        return;
+    for (size_t i = 0; i < m->n_left && i < 3; i++) {
+        const dd_mv_component_t *c = &m->left[i];
+        fprintf(out, "%*scomponent %zu: variance %.3g -> %.3g (", REASON_INDENT + 2, "", c->rank,
+                c->reference, c->current);
+        for (int t = 0; t < 2 && c->top[t] < m->n_columns; t++) {
+            fprintf(out, "%s%+.2f ", t ? ", " : "", c->loading[t]);
+            plain_text(out, m->names[c->top[t]], 32);
+        }
+        fputs(")\n", out);
+    }
+}
+
 void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t ref_rows,
                         const char *cur_path, size_t cur_rows, const dd_compare_result_t *r,
-                        const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
+                        const dd_performance_result_t *perf, const dd_correlation_result_t *corr,
+                        const dd_multivariate_result_t *mv) {
     const char *red = colour ? "\033[1;31m" : "", *yellow = colour ? "\033[33m" : "";
     const char *green = colour ? "\033[32m" : "", *dim = colour ? "\033[2m" : "";
     const char *reset = colour ? "\033[0m" : "";
@@ -698,6 +802,8 @@ void cmd_compare_write_table(FILE *out, int colour, const char *ref_path, size_t
             r->false_alarm_rate, r->alpha);
     if (corr != NULL)
         table_correlations(out, corr, red, yellow, green, reset);
+    if (mv != NULL)
+        table_multivariate(out, mv, red, yellow, green, reset);
     if (perf != NULL)
         table_performance(out, perf, red, yellow, green, dim, reset);
 }

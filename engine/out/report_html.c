@@ -226,11 +226,14 @@ static int is_effect(const dd_feature_result_t *f, const char *stat) {
 
 static void summary(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
                     size_t cur_rows, const dd_compare_result_t *r,
-                    const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
+                    const dd_performance_result_t *perf, const dd_correlation_result_t *corr,
+                    const dd_multivariate_result_t *mv) {
     char share[32], threshold[32], n1[32], n2[32];
     const size_t corr_critical = corr != NULL ? corr->critical : 0;
     const size_t perf_critical = perf != NULL ? perf->critical : 0;
-    const int alarm = r->drift || r->quality_critical > 0 || corr_critical > 0 || perf_critical > 0;
+    const int mv_critical = mv != NULL && mv->critical;
+    const int alarm = r->drift || r->quality_critical > 0 || corr_critical > 0 ||
+                      perf_critical > 0 || mv_critical;
     fputs("<h1>Drift report</h1>\n", out);
     fprintf(out, "<p class=\"banner %s\" id=\"verdict\">%s: %zu of %zu judged fields drifted",
             alarm ? "drift" : "stable", r->drift ? "Dataset drift" : "No dataset drift",
@@ -241,6 +244,8 @@ static void summary(FILE *out, const char *ref_path, size_t ref_rows, const char
     if (corr_critical > 0)
         fprintf(out, "; %zu critical correlation change%s", corr_critical,
                 corr_critical == 1 ? "" : "s");
+    if (mv_critical)
+        fputs("; a critical multivariate change", out);
     if (perf_critical > 0)
         fprintf(out, "; %zu performance metric%s degraded critically", perf_critical,
                 perf_critical == 1 ? "" : "s");
@@ -807,7 +812,7 @@ static void correlations(FILE *out, const dd_correlation_result_t *c) {
     const int cell = k <= 20 ? 22 : k <= 50 ? 10 : 6, label = 150;
     const int side = (int)k * cell;
     char a[32], b[32], d[32], al[32];
-    fprintf(out, "<div class=\"card\" id=\"correlations\"><h2>Correlations</h2>\n<p>Pearson's r "
+    fprintf(out, "<div class=\"card\" id=\"correlations\"><h2>Correlations</h2>\n<p>Spearman's r "
                  "of %zu numeric columns in each file (%zu pairs, %zu tested%s): ",
             k, c->pairs, c->tested, c->left_out ? "; more columns left out" : "");
     fprintf(out, "<span class=\"badge %s\">%zu changed</span> &alpha; = %s per pair; a change "
@@ -865,15 +870,67 @@ static void correlations(FILE *out, const dd_correlation_result_t *c) {
     fputs("</div>\n", out);
 }
 
+/* The multivariate card: the verdict, the mean errors, and what moved most. */
+static void multivariate(FILE *out, const dd_multivariate_result_t *m) {
+    if (m->n_columns < 2)
+        return;
+    char a[32], b[32], c[32];
+    const char *badge = m->status != DD_MV_CHANGED ? (m->status == DD_MV_STABLE ? "stable" : "")
+                        : m->critical              ? "critical"
+                                                   : "warning";
+    fprintf(out, "<div class=\"card\" id=\"multivariate\"><h2>Multivariate</h2>\n<p>Reconstruction "
+                 "error of %zu numeric columns from the reference's principal components%s: "
+                 "<span class=\"badge %s\">%s</span></p>\n<p>",
+            m->n_columns, m->left_out ? " (more columns left out)" : "", badge,
+            m->status == DD_MV_CHANGED  ? (m->critical ? "changed (critical)" : "changed")
+            : m->status == DD_MV_STABLE ? "stable"
+                                        : "insufficient data");
+    html_text(out, m->reason);
+    fputs("</p>\n", out);
+    if (m->status == DD_MV_INSUFFICIENT) {
+        fputs("</div>\n", out);
+        return;
+    }
+    fputs("<table class=\"quality\"><tr><th>Column</th><th class=\"num\">Reference residual</th>"
+          "<th class=\"num\">Current residual</th></tr>\n",
+          out);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        fputs("<tr><td>", out);
+        html_text(out, m->names[m->fields[i].index]);
+        fprintf(out, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
+                fmt_number(a, sizeof a, m->fields[i].reference),
+                fmt_number(b, sizeof b, m->fields[i].current));
+    }
+    fputs("</table>\n<table class=\"quality\"><tr><th>Component left out</th>"
+          "<th class=\"num\">Reference variance</th><th class=\"num\">Current variance</th>"
+          "<th>Loads most on</th></tr>\n",
+          out);
+    for (size_t i = 0; i < m->n_left; i++) {
+        const dd_mv_component_t *p = &m->left[i];
+        fprintf(out, "<tr><td>%zu</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td>",
+                p->rank, fmt_number(a, sizeof a, p->reference),
+                fmt_number(b, sizeof b, p->current));
+        for (int t = 0; t < 2 && p->top[t] < m->n_columns; t++) {
+            fprintf(out, "%s%s ", t ? ", " : "", fmt_number(c, sizeof c, p->loading[t]));
+            html_text(out, m->names[p->top[t]]);
+        }
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n</div>\n", out);
+}
+
 int dd_compare_write_html(FILE *out, const char *ref_path, size_t ref_rows, const char *cur_path,
                           size_t cur_rows, const dd_compare_result_t *r,
-                          const dd_performance_result_t *perf, const dd_correlation_result_t *corr) {
+                          const dd_performance_result_t *perf, const dd_correlation_result_t *corr,
+                          const dd_multivariate_result_t *mv) {
     page_head(out, ref_path, cur_path);
-    summary(out, ref_path, ref_rows, cur_path, cur_rows, r, perf, corr);
+    summary(out, ref_path, ref_rows, cur_path, cur_rows, r, perf, corr, mv);
     if (perf != NULL)
         performance(out, perf);
     if (corr != NULL)
         correlations(out, corr);
+    if (mv != NULL)
+        multivariate(out, mv);
     overview(out, r);
     for (size_t i = 0; i < r->n_features; i++)
         feature(out, i, &r->features[i]);

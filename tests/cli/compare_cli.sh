@@ -39,6 +39,8 @@ expect_out "^    stable: KS p = 1 >= alpha/3 = 0.0019 \(3 tests\) at n = 40, m =
 expect_out "^0 with insufficient data, 0 skipped; quality conditions raised: 0 warnings, 0 critical$"
 expect_out "^false-alarm rate 0.05 per comparison, alpha = 0.00556 per test$"
 expect_out "^correlations of 2 numeric columns \(1 pair, 0 tested\): none could be tested \(fewer than 50 rows hold both, or a column is constant\)$"
+expect_out "^multivariate, 2 numeric columns: insufficient data$"
+expect_out "^    not judged: 40 complete reference rows and 40 current ones \(a test needs 100 and 50\)$"
 expect 1 "$driftd" compare --reference "$tmp/ref.csv" --current "$tmp/drift.csv"
 expect_out "^2 of 3 judged features drifted \(67%; the dataset drifts from 50%\): dataset drift$"
 expect_out "^x +numeric +drift \(critical\) +wasserstein_normed 8.66 +ks +[0-9.e-]+$"
@@ -159,7 +161,8 @@ expect_error "--false-alarm-rate expects a number in \(0, 1\), got 'often'" "$dr
 # The help states the exit status and the new options.
 expect 0 "$driftd" compare --help
 expect_out "^  +--false-alarm-rate RATE +the probability of any false alarm among the columns of one$"
-expect_out "^ +and conditions; the correlations and the performance section each$"
+expect_out "^ +and conditions; the correlations, the multivariate test and the$"
+expect_out "^Multivariate: the numeric columns' mean reconstruction error from the$"
 expect_out "or ignore, id or datetime"
 expect_out "^Exit status: 0 no dataset drift and nothing critical; 1 dataset drift, or a$"
 expect_out "^change tested on Fisher's z at alpha = false-alarm rate / pairs; changed from a$"

@@ -74,6 +74,7 @@ check "one section per field" [ "$(grep -c '<section class="card field' "$page")
 field_svgs() { grep -o '<svg[^>]*>' "$1" | grep -vc 'change of correlation'; }
 check "one svg per field" [ "$(field_svgs "$page")" = $fields ]
 check "the correlations card has its heat map" [ "$(grep -c 'aria-label="change of correlation per pair"' "$page")" = 1 ]
+check "the multivariate card" [ "$(grep -c '<div class="card" id="multivariate"><h2>Multivariate</h2>' "$page")" = 1 ]
 order=$(grep -o '<section class="card field [a-z ]*"' "$page" | sed -E 's/.*field ([a-z ]*)"/\1/' | tr ' ' '-' | tr '\n' ' ')
 check "drifted fields first (order: $order)" [ "$order" = "drift-critical drift-critical stable stable insufficient " ]
 check "numeric plots are step paths" [ "$(grep -c '<path class="ref"' "$page")" -ge 2 ]
