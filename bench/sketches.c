@@ -421,8 +421,8 @@ int bench_sketches(const bench_options_t *opt) {
     for (size_t i = 0; i <= 64; i++)
         e64[i] = d.ref_sorted[(size_t)((double)i / 64.0 * (REF_VALUES - 1))];
     edges64 = e64;
-    dd_field_spec_t specs[2] = {{DD_FIELD_NUMERIC, edges64, 65, 0, 0, 0},
-                                {DD_FIELD_CATEGORICAL, NULL, 0, 0, 0, 0}};
+    dd_field_spec_t specs[2] = {{DD_FIELD_NUMERIC, edges64, 65, 0, 0, 0, 0},
+                                {DD_FIELD_CATEGORICAL, NULL, 0, 0, 0, 0, 0}};
     window_ctx_t wc = {NULL, NULL};
     if (dd_window_new(specs, 2, 60, 1000, 7, &wc.w) == DD_SKETCH_OK &&
         dd_window_new_set(wc.w, &wc.out) == DD_SKETCH_OK) {

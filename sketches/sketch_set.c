@@ -12,6 +12,7 @@ typedef struct field {
     uint32_t kll_k;             /* numeric */
     uint32_t hll_p;             /* categorical */
     uint32_t frequent_capacity; /* categorical */
+    uint8_t joint;              /* numeric: one of the joint summary's fields */
     dd_moments_t moments;       /* numeric */
     dd_histogram_t *histogram;  /* numeric, optional */
     dd_kll_t *kll;              /* numeric */
@@ -24,6 +25,12 @@ struct dd_sketch_set {
     uint64_t seed;
     uint64_t rows;
     field_t *fields;
+    /* the joint summary of the fields marked joint, when at least two are (else n_joint 0) */
+    size_t n_joint;
+    uint32_t *joint_fields;      /* their indexes, ascending */
+    dd_joint_t *joint[2];        /* the two halves */
+    const double **joint_cols;   /* scratch for an update: n_joint column pointers */
+    const uint8_t **joint_nulls; /* and their null bitmaps */
 };
 
 static uint64_t field_seed(uint64_t seed, size_t field) {
@@ -43,12 +50,45 @@ void dd_sketch_set_destroy(dd_sketch_set_t *set) {
         dd_frequent_destroy(set->fields[i].frequent);
     }
     free(set->fields);
+    free(set->joint_fields);
+    dd_joint_destroy(set->joint[0]);
+    dd_joint_destroy(set->joint[1]);
+    free(set->joint_cols);
+    free(set->joint_nulls);
     free(set);
+}
+
+/* The joint summary of the fields marked joint, when there are two or more. */
+static dd_sketch_err_t init_joint(dd_sketch_set_t *set) {
+    size_t n = 0;
+    for (size_t i = 0; i < set->n_fields; i++)
+        n += set->fields[i].joint;
+    if (n < 2)
+        return DD_SKETCH_OK;
+    if (n > DD_JOINT_FIELDS_MAX)
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    set->joint_fields = malloc(n * sizeof(uint32_t));
+    set->joint_cols = malloc(n * sizeof(double *));
+    set->joint_nulls = malloc(n * sizeof(uint8_t *));
+    if (set->joint_fields == NULL || set->joint_cols == NULL || set->joint_nulls == NULL)
+        return DD_SKETCH_ERR_NO_MEMORY;
+    for (size_t i = 0; i < set->n_fields; i++)
+        if (set->fields[i].joint)
+            set->joint_fields[set->n_joint++] = (uint32_t)i;
+    for (int h = 0; h < 2; h++) {
+        const dd_sketch_err_t err = dd_joint_new((uint32_t)n, 0, &set->joint[h]);
+        if (err != DD_SKETCH_OK)
+            return err;
+    }
+    return DD_SKETCH_OK;
 }
 
 static dd_sketch_err_t init_field(field_t *f, const dd_field_spec_t *spec, uint64_t seed) {
     f->kind = spec->kind;
     dd_sketch_err_t err = DD_SKETCH_OK;
+    if (spec->joint > 1 || (spec->joint && spec->kind != DD_FIELD_NUMERIC))
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    f->joint = spec->joint;
     if (spec->kind == DD_FIELD_NUMERIC) {
         f->kll_k = spec->kll_k ? spec->kll_k : DD_KLL_K_DEFAULT;
         dd_moments_init(&f->moments);
@@ -93,13 +133,18 @@ dd_sketch_err_t dd_sketch_set_new(const dd_field_spec_t *fields, size_t n_fields
             return err;
         }
     }
+    const dd_sketch_err_t err = init_joint(set);
+    if (err != DD_SKETCH_OK) {
+        dd_sketch_set_destroy(set);
+        return err;
+    }
     *out = set;
     return DD_SKETCH_OK;
 }
 
 /* The spec a field was made from (edges point into the field's histogram). */
 static dd_field_spec_t spec_of(const field_t *f) {
-    dd_field_spec_t spec = {f->kind, NULL, 0, f->kll_k, f->hll_p, f->frequent_capacity};
+    dd_field_spec_t spec = {f->kind, NULL, 0, f->kll_k, f->hll_p, f->frequent_capacity, f->joint};
     if (f->histogram != NULL) {
         spec.edges = dd_histogram_edges(f->histogram);
         spec.n_edges = dd_histogram_bins(f->histogram) + 1;
@@ -134,6 +179,8 @@ dd_sketch_err_t dd_sketch_set_new_like(const dd_sketch_set_t *set, dd_sketch_set
 
 void dd_sketch_set_reset(dd_sketch_set_t *set) {
     set->rows = 0;
+    for (size_t h = 0; set->n_joint > 0 && h < 2; h++)
+        dd_joint_reset(set->joint[h]);
     for (size_t i = 0; i < set->n_fields; i++) {
         field_t *f = &set->fields[i];
         if (f->kind == DD_FIELD_NUMERIC) {
@@ -189,12 +236,54 @@ dd_sketch_err_t dd_sketch_set_update_categorical(dd_sketch_set_t *set, size_t fi
     return DD_SKETCH_OK;
 }
 
+dd_sketch_err_t dd_sketch_set_update_joint(dd_sketch_set_t *set, const double *const *numbers,
+                                           const uint8_t *const *nulls, size_t n) {
+    if (set == NULL || (numbers == NULL && set->n_joint > 0 && n > 0))
+        return DD_SKETCH_ERR_INVALID_ARGUMENT;
+    if (set->n_joint == 0 || n == 0)
+        return DD_SKETCH_OK;
+    for (size_t i = 0; i < set->n_joint; i++) {
+        const uint32_t f = set->joint_fields[i];
+        if (numbers[f] == NULL)
+            return DD_SKETCH_ERR_INVALID_ARGUMENT;
+        set->joint_cols[i] = numbers[f];
+        set->joint_nulls[i] = nulls != NULL ? nulls[f] : NULL;
+    }
+    /* two parts cut at a multiple of 8 (a null bitmap's byte); the larger to the smaller half */
+    const size_t cut = (n / 2) & ~(size_t)7, larger = n - cut;
+    const uint64_t held0 = dd_joint_count(set->joint[0]) + dd_joint_incomplete(set->joint[0]);
+    const uint64_t held1 = dd_joint_count(set->joint[1]) + dd_joint_incomplete(set->joint[1]);
+    const int first = held0 <= held1 ? 0 : 1; /* the half that takes rows [0, larger) */
+    dd_sketch_err_t err = dd_joint_update(set->joint[first], set->joint_cols, set->joint_nulls,
+                                          larger);
+    if (err != DD_SKETCH_OK || cut == 0)
+        return err;
+    for (size_t i = 0; i < set->n_joint; i++) {
+        set->joint_cols[i] += larger;
+        if (set->joint_nulls[i] != NULL)
+            set->joint_nulls[i] += larger / 8;
+    }
+    return dd_joint_update(set->joint[1 - first], set->joint_cols, set->joint_nulls, cut);
+}
+
+size_t dd_sketch_set_joint_fields(const dd_sketch_set_t *set) {
+    return set == NULL ? 0 : set->n_joint;
+}
+
+size_t dd_sketch_set_joint_field(const dd_sketch_set_t *set, size_t i) {
+    return set->joint_fields[i];
+}
+
+const dd_joint_t *dd_sketch_set_joint(const dd_sketch_set_t *set, int half) {
+    return set == NULL || set->n_joint == 0 || half < 0 || half > 1 ? NULL : set->joint[half];
+}
+
 static int same_layout(const dd_sketch_set_t *a, const dd_sketch_set_t *b) {
     if (a->n_fields != b->n_fields)
         return 0;
     for (size_t i = 0; i < a->n_fields; i++) {
         const field_t *x = &a->fields[i], *y = &b->fields[i];
-        if (x->kind != y->kind || x->kll_k != y->kll_k || x->hll_p != y->hll_p ||
+        if (x->kind != y->kind || x->kll_k != y->kll_k || x->hll_p != y->hll_p || x->joint != y->joint ||
             x->frequent_capacity != y->frequent_capacity ||
             (x->histogram == NULL) != (y->histogram == NULL))
             return 0;
@@ -224,6 +313,9 @@ uint64_t dd_sketch_set_memory_bound(const dd_sketch_set_t *set) {
                      dd_frequent_memory_bound(dd_frequent_capacity(f->frequent));
         }
     }
+    if (set->n_joint > 0)
+        bytes += 2 * dd_joint_memory_bound((uint32_t)set->n_joint, 0) +
+                 set->n_joint * (sizeof(uint32_t) + 2 * sizeof(void *));
     return bytes;
 }
 
@@ -248,6 +340,11 @@ dd_sketch_err_t dd_sketch_set_merge(dd_sketch_set_t *into, const dd_sketch_set_t
             if (err == DD_SKETCH_OK)
                 err = dd_frequent_merge(x->frequent, y->frequent);
         }
+        if (err != DD_SKETCH_OK)
+            return err;
+    }
+    for (int h = 0; into->n_joint > 0 && h < 2; h++) {
+        const dd_sketch_err_t err = dd_joint_merge(into->joint[h], from->joint[h]);
         if (err != DD_SKETCH_OK)
             return err;
     }
@@ -284,8 +381,10 @@ const dd_frequent_t *dd_sketch_set_frequent(const dd_sketch_set_t *set, size_t f
 
 /* ---- serialization ---------------------------------------------------------------------------
  * Payload (docs/sketch-format.md): u32 n_fields; u64 seed; u64 rows; then per field u8 kind,
- * u8 has_histogram, and the field's sketches as length-prefixed (u32) nested envelopes in a fixed
- * order: numeric = moments, [histogram], kll; categorical = hll, frequent. */
+ * u8 flags (bit 0: has a histogram; bit 1: a joint field), and the field's sketches as
+ * length-prefixed (u32) nested envelopes in a fixed order: numeric = moments, [histogram], kll;
+ * categorical = hll, frequent; then, when two or more fields are joint, the joint summary's two
+ * halves as two more nested envelopes. */
 
 enum { FIELD_MIN_BYTES = 2 + 2 * (4 + DD_WIRE_HEADER_BYTES + DD_WIRE_TRAILER_BYTES) };
 
@@ -309,7 +408,7 @@ static dd_sketch_err_t write_payload(const dd_sketch_set_t *set, dd_wire_writer_
     for (size_t i = 0; i < set->n_fields; i++) {
         const field_t *f = &set->fields[i];
         dd_wire_put_u8(w, (uint8_t)f->kind);
-        dd_wire_put_u8(w, f->histogram != NULL);
+        dd_wire_put_u8(w, (uint8_t)((f->histogram != NULL) | (f->joint << 1)));
         if (f->kind == DD_FIELD_NUMERIC) {
             PUT_NESTED(w, dd_moments_serialized_size(&f->moments),
                        dd_moments_serialize(&f->moments, at, nested_size_, NULL));
@@ -325,6 +424,9 @@ static dd_sketch_err_t write_payload(const dd_sketch_set_t *set, dd_wire_writer_
                        dd_frequent_serialize(f->frequent, at, nested_size_, NULL));
         }
     }
+    for (int h = 0; set->n_joint > 0 && h < 2; h++)
+        PUT_NESTED(w, dd_joint_serialized_size(set->joint[h]),
+                   dd_joint_serialize(set->joint[h], at, nested_size_, NULL));
     return DD_SKETCH_OK;
 }
 
@@ -362,11 +464,13 @@ static dd_sketch_err_t take_nested(dd_wire_reader_t *r, const uint8_t **at, size
 }
 
 static dd_sketch_err_t read_field(dd_wire_reader_t *r, field_t *f) {
-    const uint8_t kind = dd_wire_get_u8(r), has_histogram = dd_wire_get_u8(r);
-    if (r->failed || (kind != DD_FIELD_NUMERIC && kind != DD_FIELD_CATEGORICAL) ||
-        has_histogram > 1 || (kind == DD_FIELD_CATEGORICAL && has_histogram))
+    const uint8_t kind = dd_wire_get_u8(r), flags = dd_wire_get_u8(r);
+    const uint8_t has_histogram = flags & 1, joint = (flags >> 1) & 1;
+    if (r->failed || (kind != DD_FIELD_NUMERIC && kind != DD_FIELD_CATEGORICAL) || flags > 3 ||
+        (kind == DD_FIELD_CATEGORICAL && flags != 0))
         return DD_SKETCH_ERR_CORRUPT;
     f->kind = (dd_field_kind_t)kind;
+    f->joint = joint;
     const uint8_t *at;
     size_t len;
     dd_sketch_err_t err;
@@ -406,6 +510,39 @@ static dd_sketch_err_t read_field(dd_wire_reader_t *r, field_t *f) {
     return DD_SKETCH_OK;
 }
 
+/* The joint summary's halves, when two or more fields are joint: each as a set of these fields
+ * would make it (the number of fields, exact or Frequent Directions of the default rows). */
+static dd_sketch_err_t read_joint(dd_wire_reader_t *r, dd_sketch_set_t *set) {
+    size_t n = 0;
+    for (size_t i = 0; i < set->n_fields; i++)
+        n += set->fields[i].joint;
+    if (n < 2)
+        return n == 0 ? DD_SKETCH_OK : DD_SKETCH_ERR_CORRUPT;
+    if (n > DD_JOINT_FIELDS_MAX)
+        return DD_SKETCH_ERR_CORRUPT;
+    set->joint_fields = malloc(n * sizeof(uint32_t));
+    set->joint_cols = malloc(n * sizeof(double *));
+    set->joint_nulls = malloc(n * sizeof(uint8_t *));
+    if (set->joint_fields == NULL || set->joint_cols == NULL || set->joint_nulls == NULL)
+        return DD_SKETCH_ERR_NO_MEMORY;
+    for (size_t i = 0; i < set->n_fields; i++)
+        if (set->fields[i].joint)
+            set->joint_fields[set->n_joint++] = (uint32_t)i;
+    const uint32_t want_rows = n > DD_JOINT_EXACT_MAX ? DD_JOINT_FD_ROWS_DEFAULT : 0;
+    for (int h = 0; h < 2; h++) {
+        const uint8_t *at;
+        size_t len;
+        dd_sketch_err_t err;
+        if ((err = take_nested(r, &at, &len)) != DD_SKETCH_OK ||
+            (err = dd_joint_deserialize(at, len, &set->joint[h])) != DD_SKETCH_OK)
+            return err;
+        if (len != dd_joint_serialized_size(set->joint[h]) ||
+            dd_joint_fields(set->joint[h]) != n || dd_joint_fd_rows(set->joint[h]) != want_rows)
+            return DD_SKETCH_ERR_CORRUPT;
+    }
+    return DD_SKETCH_OK;
+}
+
 dd_sketch_err_t dd_sketch_set_deserialize(const uint8_t *buf, size_t len, dd_sketch_set_t **out) {
     if (out == NULL)
         return DD_SKETCH_ERR_INVALID_ARGUMENT;
@@ -441,6 +578,10 @@ dd_sketch_err_t dd_sketch_set_deserialize(const uint8_t *buf, size_t len, dd_ske
             dd_sketch_set_destroy(set);
             return err;
         }
+    }
+    if ((err = read_joint(&r, set)) != DD_SKETCH_OK) {
+        dd_sketch_set_destroy(set);
+        return err;
     }
     if (dd_wire_remaining(&r) != 0) {
         dd_sketch_set_destroy(set);

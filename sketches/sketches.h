@@ -623,6 +623,7 @@ typedef struct dd_field_spec {
     uint32_t kll_k;             /* numeric: 0 = DD_KLL_K_DEFAULT */
     uint32_t hll_p;             /* categorical: 0 = DD_HLL_P_DEFAULT */
     uint32_t frequent_capacity; /* categorical: 0 = DD_FREQUENT_CAPACITY_DEFAULT */
+    uint8_t joint;              /* numeric: 1 = one of the fields of the set's joint summary */
 } dd_field_spec_t;
 
 #define DD_SKETCH_SET_FIELDS_MAX 65536u
@@ -670,6 +671,24 @@ dd_sketch_err_t dd_sketch_set_update_categorical(dd_sketch_set_t *set, size_t fi
 uint64_t dd_sketch_set_memory_bound(const dd_sketch_set_t *set);
 /* into := into ∪ from; INCOMPATIBLE unless both come from the same specs. */
 dd_sketch_err_t dd_sketch_set_merge(dd_sketch_set_t *into, const dd_sketch_set_t *from);
+
+/* ---- The joint summary of a set -----------------------------------------------------------
+ * When two or more numeric fields have `joint` set in their specs, the set also keeps a joint
+ * summary (dd_joint_t, exact up to DD_JOINT_EXACT_MAX fields, Frequent Directions of
+ * DD_JOINT_FD_ROWS_DEFAULT rows above) of those fields, in the order of the set, in two halves:
+ * each batch's rows are cut in two parts at a multiple of 8 and the larger part goes to the half
+ * that holds fewer rows so far. Halves merge with halves, so a merged window keeps them: a model
+ * fitted on one half scores the other's rows as new data (docs/multivariate.md). */
+/* The number of joint fields (0: no joint summary) and the set's index of the i-th. */
+size_t dd_sketch_set_joint_fields(const dd_sketch_set_t *set);
+size_t dd_sketch_set_joint_field(const dd_sketch_set_t *set, size_t i);
+/* Adds a batch of n rows: numbers[f] and nulls[f] are set field f's column and null bitmap, for
+ * every field f of the set (those not joint are not read and may be NULL; nulls may be NULL).
+ * A no-op for a set without a joint summary. No allocation. */
+dd_sketch_err_t dd_sketch_set_update_joint(dd_sketch_set_t *set, const double *const *numbers,
+                                           const uint8_t *const *nulls, size_t n);
+/* Half 0 or 1 of the joint summary (owned by the set); NULL without one. */
+const dd_joint_t *dd_sketch_set_joint(const dd_sketch_set_t *set, int half);
 
 /* The field's sketches, owned by the set; NULL when the field has no such sketch. */
 const dd_moments_t *dd_sketch_set_moments(const dd_sketch_set_t *set, size_t field);
@@ -726,6 +745,11 @@ uint32_t dd_window_live_panes(const dd_window_t *w);
  * [from_ms, to_ms), as dd_window_merge_range takes them. */
 uint64_t dd_window_rows(const dd_window_t *w);
 uint64_t dd_window_rows_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms);
+/* The live panes within [from_ms, to_ms) that have a set, as dd_window_merge_range takes them,
+ * in slot order (not time order), up to cap of them; returns how many were written. The sets
+ * are the window's: valid until it next changes. */
+size_t dd_window_panes_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms,
+                             const dd_sketch_set_t **out, size_t cap);
 int64_t dd_window_pane_ms(const dd_window_t *w);   /* 0 for NULL */
 uint32_t dd_window_n_panes(const dd_window_t *w); /* 0 for NULL */
 /* Pane sets the window holds now: one per live pane that has had data (a pane's set is made with

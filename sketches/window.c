@@ -452,6 +452,22 @@ uint64_t dd_window_rows(const dd_window_t *w) {
     return rows;
 }
 
+size_t dd_window_panes_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms,
+                             const dd_sketch_set_t **out, size_t cap) {
+    if (w == NULL)
+        return 0;
+    size_t n = 0;
+    for (uint32_t i = 0; i < w->n_panes && n < cap; i++) {
+        const int64_t pane = w->pane_index[i];
+        if (w->panes[i] == NULL || !is_live(w, pane))
+            continue;
+        const int64_t start = pane * w->pane_ms;
+        if (start >= from_ms && start <= to_ms - w->pane_ms)
+            out[n++] = w->panes[i];
+    }
+    return n;
+}
+
 uint64_t dd_window_rows_range(const dd_window_t *w, int64_t from_ms, int64_t to_ms) {
     if (w == NULL)
         return 0;
@@ -548,7 +564,10 @@ static int same_specs(const dd_sketch_set_t *a, const dd_sketch_set_t *b) {
         return 0;
     for (size_t i = 0; i < n; i++) {
         const dd_field_kind_t kind = dd_sketch_set_kind(a, i);
-        if (kind != dd_sketch_set_kind(b, i))
+        dd_field_spec_t sa, sb;
+        (void)dd_sketch_set_spec(a, i, &sa);
+        (void)dd_sketch_set_spec(b, i, &sb);
+        if (kind != dd_sketch_set_kind(b, i) || sa.joint != sb.joint)
             return 0;
         if (kind == DD_FIELD_NUMERIC) {
             const dd_histogram_t *x = dd_sketch_set_histogram(a, i), *y = dd_sketch_set_histogram(b, i);

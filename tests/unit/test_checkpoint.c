@@ -294,7 +294,7 @@ static void test_snapshot(void **state) {
 
 /* A small state file: one stream, one field, a window of 2 panes and a reference. */
 static uint8_t *small_file(size_t *len) {
-    dd_field_spec_t spec = {DD_FIELD_NUMERIC, NULL, 0, 8, 0, 0};
+    dd_field_spec_t spec = {DD_FIELD_NUMERIC, NULL, 0, 8, 0, 0, 0};
     dd_window_t *w;
     dd_sketch_set_t *ref;
     assert_int_equal(dd_window_new(&spec, 1, 2, 1000, 1, &w), DD_SKETCH_OK);
@@ -655,7 +655,7 @@ static void test_atomic_write(void **state) {
 static void test_decode_memory_budget(void **state) {
     (void)state;
     dd_field_spec_t spec = {DD_FIELD_CATEGORICAL, NULL, 0, 0, DD_HLL_P_MAX,
-                            DD_FREQUENT_CAPACITY_MAX};
+                            DD_FREQUENT_CAPACITY_MAX, 0};
     dd_window_t *w;
     assert_int_equal(dd_window_new(&spec, 1, 3, 1000, 1, &w), DD_SKETCH_OK);
     static const char *const path[] = {"c"};

@@ -20,7 +20,14 @@
  * - timestamps beyond DD_WINDOW_TIME_MS_MAX are refused without overflow;
  * - a ring large enough for the block cache merges every range, across late records into old
  *   panes, expiry and jumps, to the same counts as the records it holds (a stale block would
- *   miscount), and a warm cache merges to the same bytes as a cold one (a restored window). */
+ *   miscount), and a warm cache merges to the same bytes as a cold one (a restored window);
+ * - a set whose specs mark two or more numeric fields joint keeps their joint summary in two
+ *   halves: every complete row in exactly one half, halves within one batch part of each other,
+ *   the same numbers as one summary fed every row; merges half with half, resets, serializes
+ *   (round trip to the same bytes; every truncation refused) and carries the marks through
+ *   dd_sketch_set_spec and new_like; one mark alone makes no summary, a categorical mark is an
+ *   error, and a set with the summary does not merge with one without; a window's pane range
+ *   lists the panes a range merge takes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -161,6 +168,120 @@ static void test_set_serialize(void **state) {
         }
     free(buf);
     dd_sketch_set_destroy(set);
+}
+
+/* Three numeric fields, two joint (0 and 2), and a categorical one. */
+static void test_set_joint(void **state) {
+    (void)state;
+    dd_field_spec_t specs[4] = {{.kind = DD_FIELD_NUMERIC, .joint = 1},
+                                {.kind = DD_FIELD_NUMERIC},
+                                {.kind = DD_FIELD_NUMERIC, .joint = 1},
+                                {.kind = DD_FIELD_CATEGORICAL}};
+    dd_sketch_set_t *set, *whole_set, *back, *plain;
+    assert_int_equal(dd_sketch_set_new(specs, 4, 1, &set), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_joint_fields(set), 2);
+    assert_int_equal(dd_sketch_set_joint_field(set, 1), 2);
+    dd_field_spec_t got;
+    assert_int_equal(dd_sketch_set_spec(set, 2, &got), DD_SKETCH_OK);
+    assert_int_equal(got.joint, 1);
+    enum { N = 1000 };
+    double *a = malloc(N * sizeof(double)), *b = malloc(N * sizeof(double));
+    double *c = malloc(N * sizeof(double));
+    uint8_t nulls[N / 8] = {0};
+    uint64_t *h = calloc(N, sizeof(uint64_t));
+    for (int i = 0; i < N; i++) {
+        a[i] = sin(i * 0.7) * 3 + 1;
+        b[i] = i % 7;
+        c[i] = a[i] * 0.5 + cos(i * 1.3);
+    }
+    nulls[5] = 0x11; /* rows 40 and 44 of field 2 are missing */
+    const double *numbers[4] = {a, b, c, NULL};
+    const uint8_t *nl[4] = {NULL, NULL, nulls, NULL};
+    dd_joint_t *whole;
+    assert_int_equal(dd_joint_new(2, 0, &whole), DD_SKETCH_OK);
+    const double *wc[2] = {a, c};
+    const uint8_t *wn[2] = {NULL, nulls};
+    assert_int_equal(dd_joint_update(whole, wc, wn, N), DD_SKETCH_OK);
+    /* three batches: 600, 399 and 1 rows */
+    for (size_t off = 0, n = 600; off < N; off += n, n = off == 600 ? 399 : 1) {
+        const double *o[4] = {a + off, b + off, c + off, NULL};
+        const uint8_t *on[4] = {NULL, NULL, off % 8 == 0 ? nulls + off / 8 : NULL, NULL};
+        if (off % 8 != 0) /* the test's nulls lie in the first batch */
+            on[2] = NULL;
+        assert_int_equal(dd_sketch_set_update_joint(set, o, on, n), DD_SKETCH_OK);
+    }
+    const dd_joint_t *h0 = dd_sketch_set_joint(set, 0), *h1 = dd_sketch_set_joint(set, 1);
+    assert_non_null(h0);
+    assert_non_null(h1);
+    assert_null(dd_sketch_set_joint(set, 2));
+    assert_int_equal(dd_joint_count(h0) + dd_joint_count(h1), N - 2);
+    assert_int_equal(dd_joint_incomplete(h0) + dd_joint_incomplete(h1), 2);
+    const uint64_t r0 = dd_joint_count(h0) + dd_joint_incomplete(h0);
+    const uint64_t r1 = dd_joint_count(h1) + dd_joint_incomplete(h1);
+    assert_true(r0 > r1 ? r0 - r1 <= 9 : r1 - r0 <= 9);
+    /* the halves together are the whole */
+    dd_joint_t *both;
+    assert_int_equal(dd_joint_new_like(h0, &both), DD_SKETCH_OK);
+    assert_int_equal(dd_joint_merge(both, h0), DD_SKETCH_OK);
+    assert_int_equal(dd_joint_merge(both, h1), DD_SKETCH_OK);
+    double cb[4], cw[4];
+    assert_int_equal(dd_joint_covariance(both, cb), DD_SKETCH_OK);
+    assert_int_equal(dd_joint_covariance(whole, cw), DD_SKETCH_OK);
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(cb[i] - cw[i]) <= 1e-12 * (fabs(cw[i]) + 1));
+    /* merge, round trip, reset */
+    assert_int_equal(dd_sketch_set_new_like(set, &whole_set), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_joint_fields(whole_set), 2);
+    assert_int_equal(dd_sketch_set_merge(whole_set, set), DD_SKETCH_OK);
+    assert_int_equal(dd_joint_count(dd_sketch_set_joint(whole_set, 0)), dd_joint_count(h0));
+    const size_t size = dd_sketch_set_serialized_size(set);
+    uint8_t *buf = malloc(size), *again = malloc(size);
+    assert_int_equal(dd_sketch_set_serialize(set, buf, size, NULL), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_deserialize(buf, size, &back), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_serialize(back, again, size, NULL), DD_SKETCH_OK);
+    assert_memory_equal(buf, again, size);
+    assert_int_equal(dd_joint_count(dd_sketch_set_joint(back, 1)), dd_joint_count(h1));
+    for (size_t cut = 0; cut < size; cut += 7)
+        assert_int_not_equal(dd_sketch_set_deserialize(buf, cut, &plain), DD_SKETCH_OK);
+    dd_sketch_set_reset(back);
+    assert_int_equal(dd_joint_count(dd_sketch_set_joint(back, 0)), 0);
+    /* one mark alone: no summary; a categorical mark: an error; with and without do not merge */
+    dd_field_spec_t one[2] = {{.kind = DD_FIELD_NUMERIC, .joint = 1}, {.kind = DD_FIELD_NUMERIC}};
+    assert_int_equal(dd_sketch_set_new(one, 2, 1, &plain), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_joint_fields(plain), 0);
+    assert_int_equal(dd_sketch_set_update_joint(plain, numbers, nl, N), DD_SKETCH_OK);
+    dd_sketch_set_destroy(plain);
+    dd_field_spec_t bad[2] = {{.kind = DD_FIELD_NUMERIC, .joint = 1},
+                              {.kind = DD_FIELD_CATEGORICAL, .joint = 1}};
+    assert_int_equal(dd_sketch_set_new(bad, 2, 1, &plain), DD_SKETCH_ERR_INVALID_ARGUMENT);
+    dd_field_spec_t none[4] = {{.kind = DD_FIELD_NUMERIC}, {.kind = DD_FIELD_NUMERIC},
+                               {.kind = DD_FIELD_NUMERIC}, {.kind = DD_FIELD_CATEGORICAL}};
+    assert_int_equal(dd_sketch_set_new(none, 4, 1, &plain), DD_SKETCH_OK);
+    assert_int_equal(dd_sketch_set_merge(plain, set), DD_SKETCH_ERR_INCOMPATIBLE);
+    assert_int_equal(dd_sketch_set_merge(set, plain), DD_SKETCH_ERR_INCOMPATIBLE);
+    dd_sketch_set_destroy(plain);
+    /* a window's pane range */
+    dd_window_t *w;
+    assert_int_equal(dd_window_new(specs, 4, 10, 1000, 1, &w), DD_SKETCH_OK);
+    for (int64_t t = 0; t < 5000; t += 2000)
+        dd_sketch_set_add_rows(dd_window_pane_for(w, t), 1);
+    const dd_sketch_set_t *panes[10];
+    assert_int_equal(dd_window_panes_range(w, 0, 5000, panes, 10), 3);
+    assert_int_equal(dd_window_panes_range(w, 1000, 4000, panes, 10), 1);
+    assert_int_equal(dd_window_panes_range(w, 0, 5000, panes, 2), 2);
+    assert_int_equal(dd_sketch_set_joint_fields(panes[0]), 2);
+    dd_window_destroy(w);
+    dd_sketch_set_destroy(back);
+    dd_sketch_set_destroy(whole_set);
+    dd_sketch_set_destroy(set);
+    dd_joint_destroy(both);
+    dd_joint_destroy(whole);
+    free(buf);
+    free(again);
+    free(a);
+    free(b);
+    free(c);
+    free(h);
 }
 
 static void test_panes_late_and_expiry(void **state) {
@@ -732,6 +853,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_routing_and_errors),
         cmocka_unit_test(test_set_serialize),
+        cmocka_unit_test(test_set_joint),
         cmocka_unit_test(test_panes_late_and_expiry),
         cmocka_unit_test(test_reset_set_writes_new_set_bytes),
         cmocka_unit_test(test_panes_made_on_first_data),
