@@ -135,6 +135,8 @@ typedef struct dd_config_field {
     dd_config_position_t at;
 } dd_config_field_t;
 
+#define DD_CONFIG_MV_FIELDS_MAX 4096u /* the joint summary's limit (DD_JOINT_FIELDS_MAX) */
+
 typedef struct dd_config_stream {
     const char *name;
     const char *const *topics; /* names, or ^regex subscriptions */
@@ -154,6 +156,11 @@ typedef struct dd_config_stream {
     size_t n_fields;
     dd_config_reference_t reference; /* the stream's own, else the top-level one */
     const char *runbook_url; /* NULL: alerts.runbook_url */
+    /* multivariate: the numeric fields judged together (docs/multivariate.md), when enabled and
+     * there are 2 to mv_max_fields of them */
+    int mv_enabled;
+    uint32_t mv_max_fields;
+    double mv_variance; /* share of the reference's variance the kept components hold */
     int muted;
     dd_config_position_t at;
 } dd_config_stream_t;

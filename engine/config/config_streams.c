@@ -421,6 +421,19 @@ static const cfg_table_t timestamp_table = CFG_TABLE(
     timestamp_keys, .expected = "{source: kafka} or {source: field, field: PATH, format: millis}",
     .variant_key = "source", .variant_what = "source");
 
+static const cfg_key_t multivariate_keys[] = {
+    {"enabled", CFG_T_BOOL, 0, STREAM(mv_enabled), .def = 1, .doc_default = "`true`",
+     .doc = "judge the numeric fields together"},
+    {"max_fields", CFG_T_INT, 0, STREAM(mv_max_fields), .def = 32, .min = 2,
+     .max = DD_CONFIG_MV_FIELDS_MAX, .doc_default = "`32`",
+     .doc = "off when the stream has more numeric fields"},
+    {"variance", CFG_T_DOUBLE, 0, STREAM(mv_variance), .def_double = 0.9, .min_double = 0.5,
+     .max_double = 0.99, .out_of_range = "is out of range; expected a share from 0.5 to 0.99",
+     .doc_default = "`0.9`", .doc = "share of the reference's variance the components keep"},
+};
+static const cfg_table_t multivariate_table =
+    CFG_TABLE(multivariate_keys, .expected = "{enabled: true, max_fields: 32, variance: 0.9}");
+
 static int timestamp_event_time(cfg_ctx_t *c, const cfg_node_t *map, void *section) {
     const cfg_node_t *n = cfg_map_get(map, "timestamp");
     (void)section;
@@ -566,6 +579,9 @@ static const cfg_key_t stream_keys[] = {
     {"runbook_url", CFG_T_STRING, CFG_K_SUBST | CFG_K_NO_DEFAULT, STREAM(runbook_url),
      .max_len = 2048, .check = stream_runbook, .doc_default = "none (alerts.runbook_url)",
      .doc = "a page that says what to do about this stream's alerts"},
+    {"multivariate", CFG_T_TABLE, 0, .offset = 0, .size = sizeof(dd_config_stream_t),
+     .table = &multivariate_table, .doc_default = "`{enabled: true, max_fields: 32, variance: 0.9}`",
+     .doc = "the numeric fields judged together"},
 };
 const cfg_table_t cfg_stream_table =
     CFG_TABLE(stream_keys, .expected = "a mapping with name, topics, codec and fields",

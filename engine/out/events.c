@@ -12,7 +12,7 @@
 #include "dd_base.h"
 
 static const char *const type_names[] = {
-    "?", "drift", "schema", "quality", "freshness", "volume", "resolved",
+    "?", "drift", "schema", "quality", "freshness", "volume", "resolved", "multivariate",
 };
 
 const char *dd_event_type_name(dd_event_type_t t) {
@@ -35,6 +35,9 @@ void dd_event_init(dd_event_t *e, dd_event_type_t type) {
     e->volume.window_s = e->volume.rate_per_s = e->volume.reference_rate_per_s = NAN;
     e->volume.band_low = e->volume.band_high = e->volume.p_value = NAN;
     e->resolved.value = e->resolved.threshold = NAN;
+    dd_event_multivariate_t *m = &e->multivariate;
+    m->explained = m->error_reference = m->error_current = m->ratio = NAN;
+    m->warning_ratio = m->critical_ratio = m->statistic = m->p_value = m->alpha = NAN;
 }
 
 void dd_event_fill_drift(dd_event_t *e, const dd_field_judgement_t *j, dd_severity_t severity,
@@ -301,6 +304,14 @@ size_t dd_event_summary(const dd_event_t *e, char *buf, size_t cap) {
                  v->reference_rate_per_s, v->band_low, v->band_high);
         break;
     }
+    case DD_EVENT_MULTIVARIATE: {
+        const dd_event_multivariate_t *m = &e->multivariate;
+        snprintf(text, sizeof(text),
+                 "%s fields moved together differently (%s): mean reconstruction error %.3g -> "
+                 "%.3g (x%.3g) over %zu fields, p = %.2g",
+                 w, sev, m->error_reference, m->error_current, m->ratio, m->n_names, m->p_value);
+        break;
+    }
     case DD_EVENT_RESOLVED: {
         char d[32] = "";
         if (e->resolved.raised_at_ms != 0)
@@ -508,6 +519,66 @@ static void write_volume(dd_json_buf_t *b, const dd_event_volume_t *v) {
     put_str(b, "direction", v->direction < 0 ? "low" : v->direction > 0 ? "high" : NULL);
 }
 
+static void write_multivariate(dd_json_buf_t *b, const dd_event_multivariate_t *m) {
+    key_name(b, "fields");
+    dd_json_buf_raw(b, "[", 1);
+    for (size_t i = 0; i < m->n_names; i++) {
+        if (i)
+            dd_json_buf_raw(b, ",", 1);
+        dd_json_buf_string(b, m->names[i], strlen(m->names[i]));
+    }
+    dd_json_buf_raw(b, "]", 1);
+    put_u64(b, "components", m->components);
+    put_num(b, "explained_variance", m->explained);
+    put_num(b, "error_reference", m->error_reference);
+    put_num(b, "error_current", m->error_current);
+    put_num(b, "ratio", m->ratio);
+    put_num(b, "warning_ratio", m->warning_ratio);
+    put_num(b, "critical_ratio", m->critical_ratio);
+    put_str(b, "test", "t");
+    put_num(b, "test_statistic", m->statistic);
+    put_u64(b, "dof", m->dof);
+    put_num(b, "p_value", m->p_value);
+    put_num(b, "alpha", m->alpha);
+    put_str(b, "reason", m->reason);
+    key_name(b, "contributions");
+    dd_json_buf_raw(b, "[", 1);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dd_mv_field_t *f = &m->fields[i];
+        dd_json_buf_raw(b, i ? ",{" : "{", i ? 2 : 1);
+        dd_json_buf_string(b, "field", 5);
+        dd_json_buf_raw(b, ":", 1);
+        dd_json_buf_string(b, m->names[f->index], strlen(m->names[f->index]));
+        put_num(b, "reference", f->reference);
+        put_num(b, "current", f->current);
+        dd_json_buf_raw(b, "}", 1);
+    }
+    dd_json_buf_raw(b, "]", 1);
+    key_name(b, "components_left_out");
+    dd_json_buf_raw(b, "[", 1);
+    for (size_t i = 0; i < m->n_left; i++) {
+        const dd_mv_component_t *c = &m->left[i];
+        dd_json_buf_raw(b, i ? ",{" : "{", i ? 2 : 1);
+        dd_json_buf_string(b, "rank", 4);
+        dd_json_buf_raw(b, ":", 1);
+        dd_json_buf_u64(b, c->rank);
+        put_num(b, "reference", c->reference);
+        put_num(b, "current", c->current);
+        key_name(b, "loadings");
+        dd_json_buf_raw(b, "[", 1);
+        for (int t = 0; t < 2 && c->top[t] < m->n_names; t++) {
+            dd_json_buf_raw(b, t ? ",{" : "{", t ? 2 : 1);
+            dd_json_buf_string(b, "field", 5);
+            dd_json_buf_raw(b, ":", 1);
+            dd_json_buf_string(b, m->names[c->top[t]], strlen(m->names[c->top[t]]));
+            put_num(b, "loading", c->loading[t]);
+            dd_json_buf_raw(b, "}", 1);
+        }
+        dd_json_buf_raw(b, "]}", 2);
+    }
+    dd_json_buf_raw(b, "]", 1);
+}
+
 static void write_resolved(dd_json_buf_t *b, const dd_event_t *e) {
     const dd_event_resolved_t *r = &e->resolved;
     put_str(b, "resolves", r->resolves == DD_EVENT_RESOLVED ? NULL : dd_event_type_name(r->resolves));
@@ -639,6 +710,9 @@ size_t dd_event_format(const dd_event_t *e, char *buf, size_t cap) {
         break;
     case DD_EVENT_RESOLVED:
         write_resolved(&b, e);
+        break;
+    case DD_EVENT_MULTIVARIATE:
+        write_multivariate(&b, &e->multivariate);
         break;
     }
     dd_json_buf_raw(&b, "}", 1);

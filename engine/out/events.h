@@ -16,6 +16,7 @@
 
 #include "hysteresis.h"
 #include "judge.h"
+#include "multivariate.h"
 
 #define DD_EVENT_VERSION 3
 
@@ -26,9 +27,11 @@ typedef enum dd_event_type {
     DD_EVENT_FRESHNESS,
     DD_EVENT_VOLUME,
     DD_EVENT_RESOLVED,
+    DD_EVENT_MULTIVARIATE,
 } dd_event_type_t;
 
-/* "drift", "schema", "quality", "freshness", "volume", "resolved" ("?" otherwise). */
+/* "drift", "schema", "quality", "freshness", "volume", "resolved", "multivariate" ("?"
+ * otherwise). */
 const char *dd_event_type_name(dd_event_type_t t);
 
 /* A bin (numeric) or category whose share moved. */
@@ -99,6 +102,24 @@ typedef struct dd_event_volume {
     int direction; /* −1 below the band, +1 above */
 } dd_event_volume_t;
 
+/* The numeric fields of a stream judged together (docs/multivariate.md): the mean
+ * reconstruction error of the window against the reference's, and what moved most. */
+typedef struct dd_event_multivariate {
+    const char *const *names; /* the fields judged together (fields[].index and left[].top
+                                 point into it) */
+    size_t n_names;
+    size_t components;       /* kept */
+    double explained;        /* their share of the reference's variance */
+    double error_reference, error_current, ratio, warning_ratio, critical_ratio;
+    double statistic, p_value, alpha; /* Student's t over the window's panes */
+    uint32_t dof;
+    const char *reason;
+    const dd_mv_field_t *fields; /* the fields whose residual changed most */
+    size_t n_fields;
+    const dd_mv_component_t *left; /* the components left out whose variance changed most */
+    size_t n_left;
+} dd_event_multivariate_t;
+
 typedef struct dd_event_resolved {
     dd_event_type_t resolves; /* the type of the event this resolves */
     dd_severity_t severity;   /* the severity it held when it cleared (NONE: unknown) */
@@ -142,6 +163,7 @@ typedef struct dd_event {
     dd_event_freshness_t freshness;
     dd_event_volume_t volume;
     dd_event_resolved_t resolved;
+    dd_event_multivariate_t multivariate;
 } dd_event_t;
 
 /* A zeroed event with every number NaN and ids −1 where that means "none". */

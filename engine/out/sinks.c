@@ -101,6 +101,8 @@ const char *dd_sink_alertname(const dd_event_t *e) {
         return "DriftdFreshness";
     case DD_EVENT_VOLUME:
         return "DriftdVolume";
+    case DD_EVENT_MULTIVARIATE:
+        return "DriftdMultivariate";
     default:
         return "Driftd";
     }

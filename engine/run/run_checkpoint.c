@@ -138,6 +138,23 @@ done:
 }
 
 /* Restores windows, references, counters, alert states and offsets from the state file. */
+
+/* The window's panes keep a joint summary of the fields the stream now judges together (a state
+ * file written before multivariate, or with it switched on or off, has other sets). */
+static int same_joint(const dd_window_t *w, const run_stream_t *s) {
+    dd_sketch_set_t *probe = NULL;
+    if (dd_window_new_set(w, &probe) != DD_SKETCH_OK)
+        return 0;
+    int same = dd_sketch_set_fields(probe) == s->n_fields;
+    for (size_t i = 0; same && i < s->n_fields; i++) {
+        dd_field_spec_t spec;
+        same = dd_sketch_set_spec(probe, i, &spec) == DD_SKETCH_OK &&
+               spec.joint == s->specs[i].joint;
+    }
+    dd_sketch_set_destroy(probe);
+    return same;
+}
+
 int run_restore(run_t *r, char *errstr, size_t errstr_size) {
     struct stat st;
     if (stat(r->state_path, &st) != 0) {
@@ -235,14 +252,16 @@ int run_restore(run_t *r, char *errstr, size_t errstr_size) {
         for (size_t f = 0; same && f < s->n_fields; f++)
             same = strcmp(cs->field_paths[f], s->paths[f]) == 0 && cs->kinds[f] == s->kinds[f];
         dd_window_t *w = same ? dd_ckpt_take_window(ck, i) : NULL;
-        if (w != NULL && dd_window_pane_ms(w) != r->cfg->window.pane_ms) {
+        if (w != NULL && (dd_window_pane_ms(w) != r->cfg->window.pane_ms ||
+                          !same_joint(w, s))) {
             dd_window_destroy(w);
             w = NULL;
             same = 0;
         }
         if (!same || w == NULL) {
             run_log(&r->log, DD_CONFIG_LOG_WARN,
-                    "state file: stream %s was saved with other fields or another window; its "
+                    "state file: stream %s was saved with other fields, another window or another "
+                    "multivariate setting; its "
                     "window starts empty (offsets are kept, so nothing is counted twice)",
                     cs->name);
             dd_window_destroy(w);

@@ -13,8 +13,8 @@ static const char *const quality_names[RUN_Q_N] = {"null_rate", "out_of_range", 
 static const char *const stream_condition_names[RUN_S_N] = {"decode_errors", "volume", "idle",
                                                             "lag"};
 
-static void event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *field,
-                       const char *condition, int64_t now_ms) {
+void run_event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *field,
+                    const char *condition, int64_t now_ms) {
     e->time_ms = now_ms;
     e->sequence = r->sequence;
     e->instance = r->instance;
@@ -40,14 +40,13 @@ static void event_base(run_t *r, run_stream_t *s, dd_event_t *e, const char *fie
     e->partitions_behind = s->eval_behind;
 }
 
-/* samples: the values on each side of the evaluation that cleared it (NULL: none) */
-static void emit_resolved(run_t *r, run_stream_t *s, const char *field, const char *condition,
-                          dd_event_type_t resolves, const dd_alert_state_t *st,
-                          const char *statistic, double value, double threshold,
-                          const uint64_t *samples, int64_t now_ms) {
+void run_emit_resolved(run_t *r, run_stream_t *s, const char *field, const char *condition,
+                       dd_event_type_t resolves, const dd_alert_state_t *st,
+                       const char *statistic, double value, double threshold,
+                       const uint64_t *samples, int64_t now_ms) {
     dd_event_t e;
     dd_event_init(&e, DD_EVENT_RESOLVED);
-    event_base(r, s, &e, field, condition, now_ms);
+    run_event_base(r, s, &e, field, condition, now_ms);
     if (samples != NULL) {
         e.n_reference = samples[0];
         e.n_current = samples[1];
@@ -91,7 +90,7 @@ static void quality_step(run_t *r, run_stream_t *s, run_field_t *f, int q,
     if (t == DD_TRANSITION_RAISED) {
         dd_event_t e;
         dd_event_init(&e, DD_EVENT_QUALITY);
-        event_base(r, s, &e, f->cfg->path, quality_names[q], now_ms);
+        run_event_base(r, s, &e, f->cfg->path, quality_names[q], now_ms);
         dd_event_fill_quality(&e, quality_names[q], p, st->severity);
         e.quality.verdict.reason = dd_verdict_explain((dd_verdict_t *)&p->verdict);
         e.quality.verdict.length = length > 0 ? "recent" : "window";
@@ -115,7 +114,7 @@ static void quality_step(run_t *r, run_stream_t *s, run_field_t *f, int q,
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
         const uint64_t samples[2] = {p->n_reference, p->n_current};
-        emit_resolved(r, s, f->cfg->path, quality_names[q], DD_EVENT_QUALITY, st, NULL,
+        run_emit_resolved(r, s, f->cfg->path, quality_names[q], DD_EVENT_QUALITY, st, NULL,
                       p->current_rate, p->threshold, samples, now_ms);
     }
 }
@@ -147,6 +146,7 @@ void run_reference_changed(run_stream_t *s) {
     dd_judge_reference_destroy(s->prep);
     s->prep = NULL;
     s->prep_for = NULL;
+    run_mv_reference_changed(s);
 }
 
 /* Judges field i over the whole window and over its shorter spans (a large change shows in the
@@ -210,7 +210,7 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
         dd_event_t e;
         dd_event_moved_t moved[DD_JUDGE_MOVED_MAX];
         dd_event_init(&e, DD_EVENT_DRIFT);
-        event_base(r, s, &e, f->cfg->path, NULL, now_ms);
+        run_event_base(r, s, &e, f->cfg->path, NULL, now_ms);
         dd_verdict_explain(&j[pick].verdict);
         dd_event_fill_drift(&e, d, f->drift.severity, moved);
         e.drift.verdict.length = span_of[pick] > 0 ? "recent" : "window";
@@ -223,7 +223,7 @@ static void judge_field(run_t *r, run_stream_t *s, size_t i, int64_t now_ms,
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
         const uint64_t samples[2] = {d->n_reference, d->n_current};
-        emit_resolved(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift,
+        run_emit_resolved(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift,
                       dd_method_name(d->method), d->value, f->threshold, samples, now_ms);
     }
 
@@ -257,7 +257,7 @@ static void stream_step(run_t *r, run_stream_t *s, int c, dd_observation_t obs, 
             s->events++;
     } else if (t == DD_TRANSITION_RESOLVED) {
         const uint64_t samples[2] = {raised->n_reference, raised->n_current};
-        emit_resolved(r, s, NULL, stream_condition_names[c], raised->type, st, statistic, value,
+        run_emit_resolved(r, s, NULL, stream_condition_names[c], raised->type, st, statistic, value,
                       threshold, samples, now_ms);
     }
 }
@@ -282,7 +282,7 @@ static void stream_checks(run_t *r, run_stream_t *s, int64_t now_ms,
                                                                : DD_OBSERVE_CLEAN;
         dd_event_t e;
         dd_event_init(&e, DD_EVENT_QUALITY);
-        event_base(r, s, &e, NULL, stream_condition_names[RUN_S_DECODE_ERRORS], now_ms);
+        run_event_base(r, s, &e, NULL, stream_condition_names[RUN_S_DECODE_ERRORS], now_ms);
         dd_event_fill_quality(&e, stream_condition_names[RUN_S_DECODE_ERRORS], &p, sev);
         stream_step(r, s, RUN_S_DECODE_ERRORS, obs, sev, &e, NULL, p.current_rate, 0.01, now_ms,
                     h);
@@ -301,7 +301,7 @@ static void stream_checks(run_t *r, run_stream_t *s, int64_t now_ms,
                         DD_VOLUME_MIN_EXPECTED_DEFAULT, s->alpha, &v);
         dd_event_t e;
         dd_event_init(&e, DD_EVENT_VOLUME);
-        event_base(r, s, &e, NULL, stream_condition_names[RUN_S_VOLUME], now_ms);
+        run_event_base(r, s, &e, NULL, stream_condition_names[RUN_S_VOLUME], now_ms);
         e.volume.records = v.records;
         e.volume.window_s = v.window_s;
         e.volume.rate_per_s = v.rate_per_s;
@@ -395,7 +395,7 @@ static void json_schema_check(run_t *r, run_stream_t *s, int64_t now_ms) {
         }
         dd_event_t e;
         dd_event_init(&e, DD_EVENT_SCHEMA);
-        event_base(r, s, &e, changes[i].path, "schema", now_ms);
+        run_event_base(r, s, &e, changes[i].path, "schema", now_ms);
         e.severity = changes[i].backward ? DD_SEVERITY_WARNING : DD_SEVERITY_CRITICAL;
         e.schema.change = dd_avro_change_name(changes[i].kind);
         e.schema.path = changes[i].path;
@@ -433,7 +433,7 @@ void run_schema_changed(run_t *r, run_stream_t *s, const run_schema_t *old_schem
             break;
         dd_event_t e;
         dd_event_init(&e, DD_EVENT_SCHEMA);
-        event_base(r, s, &e, n > 0 ? changes[i].path : NULL, "schema", now_ms);
+        run_event_base(r, s, &e, n > 0 ? changes[i].path : NULL, "schema", now_ms);
         e.schema.old_schema_id = old_id;
         e.schema.new_schema_id = new_schema->id;
         e.schema.compatibility = dd_avro_compat_name(compat);
@@ -475,7 +475,7 @@ void run_freshness(run_t *r, run_stream_t *s, int64_t now_ms) {
             const int breach = c == RUN_S_IDLE ? fj.idle_breach : fj.lag_breach;
             dd_event_t e;
             dd_event_init(&e, DD_EVENT_FRESHNESS);
-            event_base(r, s, &e, NULL, stream_condition_names[c], now_ms);
+            run_event_base(r, s, &e, NULL, stream_condition_names[c], now_ms);
             e.freshness.lag_ms = fj.lag_ms;
             e.freshness.lag_max_ms = fj.lag_max_ms;
             e.freshness.idle_ms = fj.idle_ms;
@@ -548,6 +548,9 @@ void run_evaluate(run_t *r, run_stream_t *s, int64_t now_ms) {
         s->merge_from_ms = b - r->cfg->window.length_ms;
     }
     run_stream_flush(r, s);
+    if (run_mv_ready(s) != 0)
+        run_log(&r->log, DD_CONFIG_LOG_ERROR,
+                "stream %s: out of memory: the numeric fields are not judged together", s->name);
     s->eval_pending = 1;
     s->eval_now_ms = now_ms;
     s->eval_decoded = s->decoded;
@@ -587,6 +590,7 @@ void run_evaluate_finish(run_t *r, run_stream_t *s) {
     if (s->reference != NULL)
         for (size_t i = 0; i < s->n_fields; i++)
             judge_field(r, s, i, now_ms, &h);
+    run_mv_evaluate(r, s, now_ms, &h);
     stream_checks(r, s, now_ms, &h);
     json_schema_check(r, s, now_ms);
     const double judging = run_monotonic_s() - t1;
@@ -617,21 +621,25 @@ void run_resolve_all(run_t *r, run_stream_t *s, int64_t now_ms) {
     for (size_t i = 0; i < s->n_fields; i++) {
         run_field_t *f = &s->fields[i];
         if (f->drift.raised)
-            emit_resolved(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift, f->statistic,
+            run_emit_resolved(r, s, f->cfg->path, NULL, DD_EVENT_DRIFT, &f->drift, f->statistic,
                           NAN, f->threshold, NULL, now_ms);
         for (int q = 0; q < RUN_Q_N; q++)
             if (f->quality[q].raised)
-                emit_resolved(r, s, f->cfg->path, quality_names[q], DD_EVENT_QUALITY,
+                run_emit_resolved(r, s, f->cfg->path, quality_names[q], DD_EVENT_QUALITY,
                               &f->quality[q], NULL, NAN, NAN, NULL, now_ms);
         memset(&f->drift, 0, sizeof f->drift);
         memset(f->quality, 0, sizeof f->quality);
     }
     for (int c = 0; c < RUN_S_N; c++) {
         if (s->stream_alerts[c].raised)
-            emit_resolved(r, s, NULL, stream_condition_names[c], stream_types[c],
+            run_emit_resolved(r, s, NULL, stream_condition_names[c], stream_types[c],
                           &s->stream_alerts[c], NULL, NAN, NAN, NULL, now_ms);
         memset(&s->stream_alerts[c], 0, sizeof s->stream_alerts[c]);
     }
+    if (s->mv_alert.raised)
+        run_emit_resolved(r, s, NULL, run_mv_condition, DD_EVENT_MULTIVARIATE, &s->mv_alert, NULL,
+                          NAN, NAN, NULL, now_ms);
+    memset(&s->mv_alert, 0, sizeof s->mv_alert);
 }
 
 /* One raised condition carried over a restart, to the sinks that keep alerts alive. */
@@ -639,7 +647,7 @@ static void offer_raised(run_t *r, run_stream_t *s, const char *field, const cha
                          dd_event_type_t type, const dd_alert_state_t *st, int64_t now_ms) {
     dd_event_t e;
     dd_event_init(&e, type);
-    event_base(r, s, &e, field, condition, now_ms);
+    run_event_base(r, s, &e, field, condition, now_ms);
     e.time_ms = st->raised_at_ms != 0 ? st->raised_at_ms : now_ms;
     e.severity = st->severity != DD_SEVERITY_NONE ? st->severity : DD_SEVERITY_WARNING;
     char where[600], summary[800];
@@ -681,6 +689,9 @@ void run_sinks_offer_raised(run_t *r, int64_t now_ms) {
             if (s->stream_alerts[c].raised)
                 offer_raised(r, s, NULL, stream_condition_names[c], stream_types[c],
                              &s->stream_alerts[c], now_ms);
+        if (s->mv_alert.raised)
+            offer_raised(r, s, NULL, run_mv_condition, DD_EVENT_MULTIVARIATE, &s->mv_alert,
+                         now_ms);
     }
 }
 
@@ -688,7 +699,8 @@ void run_sinks_offer_raised(run_t *r, int64_t now_ms) {
 
 #define ALERT_BYTES 30u
 #define ALERTS_MAGIC_V1 0x41u /* 'A': alert states only */
-#define ALERTS_MAGIC 0x42u    /* 'B': alert states, then the stream's four times */
+#define ALERTS_MAGIC_V2 0x42u /* 'B': alert states, then the stream's four times */
+#define ALERTS_MAGIC 0x44u    /* 'D': alert states, the four times, the multivariate state */
 #define TIMES_BYTES 32u
 
 static uint8_t *put_state(uint8_t *p, const dd_alert_state_t *st) {
@@ -718,7 +730,24 @@ static const uint8_t *get_state(const uint8_t *p, dd_alert_state_t *st) {
 }
 
 size_t run_alerts_size(const run_stream_t *s) {
-    return 1 + 4 + (RUN_S_N + s->n_fields * (1 + RUN_Q_N)) * ALERT_BYTES + TIMES_BYTES;
+    return 1 + 4 + (RUN_S_N + s->n_fields * (1 + RUN_Q_N)) * ALERT_BYTES + TIMES_BYTES +
+           ALERT_BYTES;
+}
+
+size_t run_alerts_own_size(const run_stream_t *s, uint8_t magic) {
+    const size_t all = run_alerts_size(s);
+    switch (magic) {
+    case ALERTS_MAGIC:
+    case RUN_ALERTS_MAGIC_KEYED_MV:
+        return all;
+    case ALERTS_MAGIC_V2:
+    case RUN_ALERTS_MAGIC_KEYED:
+        return all - ALERT_BYTES;
+    case ALERTS_MAGIC_V1:
+        return all - ALERT_BYTES - TIMES_BYTES;
+    default:
+        return 0;
+    }
 }
 
 static void put_i64(uint8_t *p, int64_t v) {
@@ -741,7 +770,7 @@ size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap) {
     if (s->parent != NULL)
         run_keys_encode(s, buf + own, need - own);
     uint8_t *p = buf;
-    *p++ = s->parent != NULL ? RUN_ALERTS_MAGIC_KEYED : ALERTS_MAGIC;
+    *p++ = s->parent != NULL ? RUN_ALERTS_MAGIC_KEYED_MV : ALERTS_MAGIC;
     for (int b = 0; b < 4; b++)
         *p++ = (uint8_t)(s->n_fields >> (8 * b));
     for (int c = 0; c < RUN_S_N; c++)
@@ -757,16 +786,20 @@ size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap) {
     put_i64(p + 8, s->clock_ms != INT64_MIN ? s->clock_ms : s->max_time_ms);
     put_i64(p + 16, s->next_eval_ms);
     put_i64(p + 24, s->trailing_end_ms);
+    put_state(p + TIMES_BYTES, &s->mv_alert);
     return need;
 }
 
 int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len) {
-    const int v1 = buf != NULL && len > 0 && buf[0] == ALERTS_MAGIC_V1;
+    if (buf == NULL || len == 0)
+        return -1;
+    const uint8_t magic = buf[0];
+    const int v1 = magic == ALERTS_MAGIC_V1;
     /* a key's states are followed by its key (read by run_keys_restore) */
-    const int keyed = buf != NULL && len > 0 && buf[0] == RUN_ALERTS_MAGIC_KEYED;
-    if (buf == NULL || (keyed != (s->parent != NULL)) ||
-        (keyed ? len <= run_alerts_size(s) : len != run_alerts_size(s) - (v1 ? TIMES_BYTES : 0)) ||
-        (buf[0] != ALERTS_MAGIC && !v1 && !keyed))
+    const int keyed = magic == RUN_ALERTS_MAGIC_KEYED || magic == RUN_ALERTS_MAGIC_KEYED_MV;
+    const int with_mv = magic == ALERTS_MAGIC || magic == RUN_ALERTS_MAGIC_KEYED_MV;
+    const size_t own = run_alerts_own_size(s, magic);
+    if (own == 0 || keyed != (s->parent != NULL) || (keyed ? len <= own : len != own))
         return -1;
     size_t n = 0;
     for (int b = 0; b < 4; b++)
@@ -796,6 +829,8 @@ int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len) {
             s->next_eval_ms = next;
             s->trailing_end_ms = trailing;
         }
+        if (with_mv)
+            (void)get_state(p + TIMES_BYTES, &s->mv_alert);
     }
     return 0;
 }

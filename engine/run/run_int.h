@@ -200,6 +200,13 @@ typedef struct run_stream {
     uint64_t evaluations, events;
     uint64_t untracked; /* a parent with keys: records of key values beyond max_key_values */
     int texts_always;   /* decode: spell every categorical column (a new key's values) */
+    /* multivariate (run_mv.c): the numeric fields judged together, when mv_fields ≥ 2 */
+    size_t mv_fields;
+    const double **mv_numbers;  /* the worker's column pointers for a joint update (the
+                                   parent's serve its keys: one worker thread) */
+    const uint8_t **mv_nulls;
+    struct run_mv *mv;          /* models and pane errors; made on the first evaluation */
+    dd_alert_state_t mv_alert;
 } run_stream_t;
 
 struct run;
@@ -300,6 +307,26 @@ void run_worker_fold(struct run *r);
  * (event time: the latest boundary's; processing time: the live panes'). Worker idle. */
 void run_stream_view(struct run *r, run_stream_t *s);
 
+/* ---- multivariate (run_mv.c) ----------------------------------------------------------------
+ * The stream's numeric fields judged together by the reconstruction error of the reference's
+ * principal components (docs/multivariate.md). run_mv_prepare marks the fields joint in the
+ * specs (when multivariate is enabled and there are 2 to max_fields numeric fields). The worker
+ * adds each batch to the pane's joint summary (run_mv_add) and, after merging an evaluation's
+ * window, scores its panes (run_mv_panes); the loop thread judges the window
+ * (run_mv_evaluate: refits when the reference changed, tests, runs the alert). */
+int run_mv_prepare(struct run *r, run_stream_t *s, char *errstr, size_t errstr_size);
+void run_mv_add(run_stream_t *s, dd_sketch_set_t *set, const dd_column_batch_t *b, size_t n);
+/* Makes s->mv on the loop thread before the first merge that needs it; −1 out of memory. */
+int run_mv_ready(run_stream_t *s);
+void run_mv_panes(run_stream_t *s, int64_t from_ms, int64_t to_ms);
+void run_mv_evaluate(struct run *r, run_stream_t *s, int64_t now_ms,
+                     const dd_hysteresis_options_t *h);
+void run_mv_free(run_stream_t *s);
+/* The reference was replaced: fit again at the next evaluation. */
+void run_mv_reference_changed(run_stream_t *s);
+/* A raised multivariate condition resolved (a key going away) or offered to the sinks again. */
+extern const char *const run_mv_condition;
+
 /* ---- category names (run_names.c) ------------------------------------------------------------
  * Per categorical field, hash → the first spelling seen, bounded (RUN_NAMES_MAX names of at
  * most RUN_NAME_BYTES_MAX bytes); put ignores what does not fit. Loop thread only. */
@@ -332,6 +359,15 @@ const dd_judge_reference_t *run_reference_prep(run_stream_t *s);
 /* Drops the preparation: call whenever s->reference is replaced. */
 void run_reference_changed(run_stream_t *s);
 
+/* The parts every event of the stream shares (time, ids, labels, keys, window, reference). */
+void run_event_base(struct run *r, run_stream_t *s, dd_event_t *e, const char *field,
+                    const char *condition, int64_t now_ms);
+/* A resolved event for a condition that cleared; samples: the values on each side of the
+ * evaluation that cleared it (NULL: none). */
+void run_emit_resolved(struct run *r, run_stream_t *s, const char *field, const char *condition,
+                       dd_event_type_t resolves, const dd_alert_state_t *st,
+                       const char *statistic, double value, double threshold,
+                       const uint64_t *samples, int64_t now_ms);
 /* Resolves every raised condition of the stream (a key's window going away) and clears them. */
 void run_resolve_all(struct run *r, run_stream_t *s, int64_t now_ms);
 /* Emits an event to every configured sink. 0, or −1 when a sink failed (logged). */
@@ -343,10 +379,13 @@ enum { RUN_EVENTS_PENDING_MAX = 1 << 20 };
 
 /* Alert states as bytes for the checkpoint's opaque part, and back (a child's key follows its
  * alert states: run_keys_encode). */
-#define RUN_ALERTS_MAGIC_KEYED 0x43u /* 'C': alert states, times, then the key */
+#define RUN_ALERTS_MAGIC_KEYED 0x43u    /* 'C': alert states, times, then the key */
+#define RUN_ALERTS_MAGIC_KEYED_MV 0x45u /* 'E': alert states, times, multivariate, the key */
 size_t run_alerts_encode(const run_stream_t *s, uint8_t *buf, size_t cap);
 int run_alerts_decode(run_stream_t *s, const uint8_t *buf, size_t len);
 size_t run_alerts_size(const run_stream_t *s); /* without a key */
+/* The bytes before a key in states that start with `magic` (0 for an unknown magic). */
+size_t run_alerts_own_size(const run_stream_t *s, uint8_t magic);
 
 /* ---- the process (run.c and the files below) ------------------------------------------------ */
 

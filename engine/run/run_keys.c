@@ -234,6 +234,7 @@ static run_stream_t *child_new(run_t *r, run_stream_t *p, uint64_t h, const spel
         goto oom_child;
     c->name = c->key_text;
     c->n_fields = p->n_fields;
+    c->mv_fields = p->mv_fields; /* its joint updates use the parent's column pointers */
     c->paths = p->paths; /* shared, as are kinds, specs, edges, names */
     c->kinds = p->kinds;
     c->specs = p->specs;
@@ -512,8 +513,9 @@ size_t run_keys_encode(const run_stream_t *c, uint8_t *buf, size_t cap) {
 
 run_stream_t *run_keys_restore(run_t *r, run_stream_t *p, const uint8_t *opaque, size_t len,
                                char *errstr, size_t errstr_size) {
-    const size_t at = run_alerts_size(p);
-    if (opaque == NULL || len < 5 || opaque[0] != RUN_ALERTS_MAGIC_KEYED) {
+    const size_t at = opaque != NULL && len > 0 ? run_alerts_own_size(p, opaque[0]) : 0;
+    if (opaque == NULL || len < 5 || at == 0 ||
+        (opaque[0] != RUN_ALERTS_MAGIC_KEYED && opaque[0] != RUN_ALERTS_MAGIC_KEYED_MV)) {
         SAY("no key in its saved state");
         return NULL;
     }

@@ -82,6 +82,23 @@ static int set_from_dataset(run_stream_t *s, const dd_dataset_t *d, const char *
         if (err != DD_SKETCH_OK)
             return FAIL("%s: %s", path, dd_sketch_strerror(err));
     }
+    if (s->mv_fields > 0) {
+        /* the joint summary in batches of the stream's size, so that its two halves take rows
+         * from all over the file (a batch's parts go to either half) */
+        for (size_t off = 0; off < rows; off += RUN_BATCH_ROWS) {
+            for (size_t i = 0; i < s->n_fields; i++) {
+                const long c = dd_dataset_find_column(d, s->paths[i]);
+                const double *v = dd_dataset_numbers(d, (size_t)c);
+                const uint8_t *nulls = dd_dataset_nulls(d, (size_t)c);
+                s->mv_numbers[i] = v != NULL ? v + off : NULL;
+                s->mv_nulls[i] = nulls != NULL ? nulls + off / 8 : NULL;
+            }
+            const size_t n = rows - off < RUN_BATCH_ROWS ? rows - off : RUN_BATCH_ROWS;
+            err = dd_sketch_set_update_joint(*out, s->mv_numbers, s->mv_nulls, n);
+            if (err != DD_SKETCH_OK)
+                return FAIL("%s: %s", path, dd_sketch_strerror(err));
+        }
+    }
     dd_sketch_set_add_rows(*out, rows);
     return 0;
 }

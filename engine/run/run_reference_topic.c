@@ -25,6 +25,7 @@ static void batch_into(run_stream_t *s, dd_sketch_set_t *set) {
         else
             dd_sketch_set_update_categorical(set, i, c->hashes, c->nulls, b->rows);
     }
+    run_mv_add(s, set, b, b->rows);
     dd_sketch_set_add_rows(set, b->rows);
     dd_batch_clear(s->batch);
 }

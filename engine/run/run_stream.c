@@ -341,7 +341,10 @@ int run_stream_prepare(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg,
                             "writer schemas only as records arrive)",
                             cfg->name, cfg->fields[i].path);
     /* Avro fields without a kind take the one the writer schema gives them. */
-    return init_decoder(r, s, errstr, errstr_size);
+    if (init_decoder(r, s, errstr, errstr_size) != 0)
+        return -1;
+    /* the numeric fields judged together, once every kind is known */
+    return run_mv_prepare(r, s, errstr, errstr_size);
 }
 
 int run_stream_init(run_t *r, run_stream_t *s, const dd_config_stream_t *cfg, size_t index,
@@ -431,6 +434,7 @@ void run_stream_free(run_stream_t *s) {
     if (s == NULL)
         return;
     run_keys_free(s);
+    run_mv_free(s);
     if (s->parent != NULL) { /* specs, paths, names and a shared reference are the parent's */
         s->paths = NULL;
         s->kinds = NULL;

@@ -55,6 +55,7 @@ static void add_to_pane(run_stream_t *s, const dd_column_batch_t *b, int64_t pan
         else
             dd_sketch_set_update_categorical(set, i, c->hashes, c->nulls, n);
     }
+    run_mv_add(s, set, b, n);
     dd_sketch_set_add_rows(set, n);
     *added += n;
 }
@@ -79,6 +80,8 @@ static void merge_window(run_stream_t *s, int64_t advance_ms) {
     for (size_t i = 0; i < s->n_spans && !s->merge_failed; i++)
         s->merge_failed = dd_window_merge_range(s->window, s->merged_end_ms - s->span_ms[i],
                                                 s->merged_end_ms, s->spans[i]) != DD_SKETCH_OK;
+    /* the merged panes' own mean errors, for the multivariate test's spread */
+    run_mv_panes(s, s->merge_from_ms, s->merge_to_ms);
     s->merge_seconds = run_monotonic_s() - t0;
 }
 

@@ -3,7 +3,7 @@
  * bytes, for a stream with keys [model, segment] and two fields.
  *
  * Checked on every input: both calls return; the stream with keys takes only states without a key
- * ('B'); a restored key has a name "s{…}" of at most 255 bytes, unique among the keys, and its
+ * ('B', 'D'); a restored key has a name "s{…}" of at most 255 bytes, unique among the keys, and its
  * key re-encodes to exactly the bytes it was read from (the form is canonical); its states then
  * decode from the same bytes; and a second restore of the same bytes is refused. */
 #include <stdint.h>
@@ -62,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const int parent_ok = run_alerts_decode(&parent, data, size);
     if (parent_ok != 0 && parent_ok != -1)
         abort();
-    if (parent_ok == 0 && size > 0 && data[0] == RUN_ALERTS_MAGIC_KEYED)
+    if (parent_ok == 0 && size > 0 &&
+        (data[0] == RUN_ALERTS_MAGIC_KEYED || data[0] == RUN_ALERTS_MAGIC_KEYED_MV))
         abort();
     run_stream_t *c = run_keys_restore(&r, &parent, data, size, errstr, sizeof errstr);
     if (c != NULL) {
@@ -71,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         if (run_keys_count(&parent) != 1 || c->parent != &parent || r.n_all != 2)
             abort();
-        const size_t at = run_alerts_size(c);
+        const size_t at = run_alerts_own_size(c, data[0]);
         const size_t need = run_keys_encode(c, NULL, 0);
         uint8_t *again = malloc(need);
         if (again == NULL || run_keys_encode(c, again, need) != need || at + need != size ||

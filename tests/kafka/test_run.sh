@@ -39,6 +39,9 @@
 #               again (circuit breaker), no record is dead-lettered, every one is counted once
 #   registryhang a registry that accepts connections and never answers: another stream's records
 #               are all counted within 10 s, /healthz stays 200, nothing is dead-lettered
+#   multivariate two of five numeric fields correlated (r = 0.9) stop moving together while every
+#               field's distribution stays the same: exactly one multivariate event, raised after
+#               the change and naming one of the two, and no drift event for any field
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
@@ -952,6 +955,73 @@ EOF
     check "SIGTERM: exit 0 (status $status)" test "$status" -eq 0
     check "nothing was dead-lettered: the framed records wait for their schema" \
         test "$("$tool" count "$bs" "$dlq")" = 0
+}
+
+scenario_multivariate() {
+    say "-- multivariate: two correlated fields decorrelate, every marginal the same"
+    local name=multivariate topic=$pfx.multivariate
+    "$tool" create "$bs" "$topic" 1 || { fail "create $topic"; return; }
+    # a, b standard normal with r = 0.9 (b = 0.9 a + sqrt(0.19) e); c, d, e independent. From
+    # record 12,000 (60 s of event time) on, b is drawn independently of a: its distribution, and
+    # every other field's, stays the same.
+    python3 - "$dir/$name.ref.jsonl" "$dir/$name.topic.jsonl" "$t0" <<'PY' || { fail "generate"; return; }
+import json, math, random, sys
+def rows(path, n, seed, change):
+    rnd = random.Random(seed)
+    with open(path, "w") as f:
+        for i in range(n):
+            a = rnd.gauss(0, 1)
+            e = rnd.gauss(0, 1)
+            b = e if i >= change else 0.9 * a + math.sqrt(1 - 0.81) * e
+            r = {"ts": int(sys.argv[3]) + 5 * i, "a": a, "b": b, "c": rnd.gauss(0, 1),
+                 "d": rnd.gauss(5, 2), "e": rnd.expovariate(1.0)}
+            f.write(json.dumps(r) + "\n")
+rows(sys.argv[1], 20000, 11, 10 ** 9)
+rows(sys.argv[2], 30000, 22, 12000)
+PY
+    "$tool" produce "$bs" "$topic" "$dir/$name.topic.jsonl" || { fail "produce"; return; }
+    { common_kafka "$pfx-$name"
+      cat <<EOF
+streams:
+  - name: features
+    topics: [$topic]
+    codec: json
+    timestamp: {source: field, field: ts, format: millis}
+    fields:
+      - {path: a, kind: numeric}
+      - {path: b, kind: numeric}
+      - {path: c, kind: numeric}
+      - {path: d, kind: numeric}
+      - {path: e, kind: numeric}
+window: {length: 10s, pane: 1s, time: event, watermark: 1s, evaluate_every: 1s}
+reference: {type: file, path: $dir/$name.ref.jsonl}
+alerts: {topic: null, min_samples: 200, raise_after: 2, clear_after: 3, false_alarm_rate: $quiet_rate}
+events: {file: $dir/$name.events.jsonl}
+state: {dir: $dir/$name.state, checkpoint_every: 5s}
+http: {listen: null}
+log: {level: info, format: json}
+EOF
+    } >"$dir/$name.yaml"
+    timeout 300 "$driftd" run -c "$dir/$name.yaml" --stop-when-idle 3000 2>"$dir/$name.log"
+    local status=$?
+    [ $status -eq 0 ] || { fail "driftd run exited $status"; tail -n 20 "$dir/$name.log"; return; }
+    touch "$dir/$name.events.jsonl"
+    check "one multivariate event, after the change, naming a or b; no drift event" json '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+mv = [e for e in ev if e["type"] == "multivariate"]
+drift = [e for e in ev if e["type"] == "drift"]
+print("   multivariate events:", [(e["window"]["end"], e["severity"], e["ratio"], e["p_value"],
+                                   [c["field"] for c in e["contributions"]][:2]) for e in mv])
+print("   drift events:", [e["field"] for e in drift])
+assert len(mv) == 1, len(mv)
+assert not drift, drift
+m = mv[0]
+assert ms(m["window"]["end"]) > int(sys.argv[2]), (m["window"]["end"], sys.argv[2])
+assert m["contributions"][0]["field"] in ("a", "b"), m["contributions"]
+assert m["ratio"] > 1.1 and m["p_value"] < m["alpha"], m
+assert m["fields"] == ["a", "b", "c", "d", "e"], m["fields"]
+' "$dir/$name.events.jsonl" "$((t0 + 12000 * 5))"
 }
 
 for s in $scenarios; do

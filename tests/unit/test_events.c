@@ -330,6 +330,41 @@ static void test_other_types(void **state) {
     assert_string_equal(json_string_value(json_object_get(root, "direction")), "low");
     json_decref(root);
 
+    base(&e, DD_EVENT_MULTIVARIATE);
+    e.field = NULL;
+    e.condition = "multivariate";
+    static const char *const names[] = {"a", "b", "c\"q"};
+    const dd_mv_field_t contrib[2] = {{1, 0.1, 0.9}, {0, 0.12, 0.8}};
+    const dd_mv_component_t left[1] = {{.rank = 3, .reference = 0.1, .current = 1.0,
+                                         .top = {1, 0}, .loading = {0.71, -0.70}}};
+    e.multivariate = (dd_event_multivariate_t){
+        .names = names, .n_names = 3, .components = 2, .explained = 0.93,
+        .error_reference = 0.1, .error_current = 1.0, .ratio = 10, .warning_ratio = 1.1,
+        .critical_ratio = 1.5, .statistic = 12.5, .p_value = 1e-9, .alpha = 1e-6, .dof = 9,
+        .reason = "mean reconstruction error 0.1 -> 1", .fields = contrib, .n_fields = 2,
+        .left = left, .n_left = 1};
+    root = parse(&e);
+    check_common(root, "multivariate");
+    static const char *const mv_keys[] = {
+        "fields", "components", "explained_variance", "error_reference", "error_current", "ratio",
+        "warning_ratio", "critical_ratio", "test", "test_statistic", "dof", "p_value", "alpha",
+        "reason", "contributions", "components_left_out", NULL};
+    has_all(root, mv_keys);
+    assert_string_equal(json_string_value(json_object_get(root, "key")),
+                        "sidecar-1/features//multivariate");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(root, "fields"), 2)),
+                        "c\"q");
+    json_t *c0 = json_array_get(json_object_get(root, "contributions"), 0);
+    assert_string_equal(json_string_value(json_object_get(c0, "field")), "b");
+    assert_true(json_number_value(json_object_get(c0, "current")) == 0.9);
+    json_t *l0 = json_array_get(json_object_get(root, "components_left_out"), 0);
+    assert_int_equal(json_integer_value(json_object_get(l0, "rank")), 3);
+    json_t *ld = json_array_get(json_object_get(l0, "loadings"), 1);
+    assert_string_equal(json_string_value(json_object_get(ld, "field")), "a");
+    assert_true(json_number_value(json_object_get(ld, "loading")) == -0.70);
+    assert_int_equal(json_integer_value(json_object_get(root, "dof")), 9);
+    json_decref(root);
+
     base(&e, DD_EVENT_RESOLVED);
     e.severity = DD_SEVERITY_NONE;
     e.resolved = (dd_event_resolved_t){.resolves = DD_EVENT_DRIFT, .raised_at_ms = 1714564200250,
