@@ -356,6 +356,42 @@ done:
     return rc;
 }
 
+long dd_mv_correlation_changes(const dd_joint_t *ref, const dd_joint_t *cur, dd_mv_pair_t *out,
+                               size_t k) {
+    const size_t d = dd_joint_fields(ref);
+    double *cr = malloc(d * d * sizeof(double)), *cc = malloc(d * d * sizeof(double));
+    if (cr == NULL || cc == NULL || dd_joint_covariance(ref, cr) != DD_SKETCH_OK ||
+        dd_joint_covariance(cur, cc) != DD_SKETCH_OK) {
+        free(cr);
+        free(cc);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t a = 0; a < d; a++)
+        for (size_t b = a + 1; b < d; b++) {
+            const double dr = cr[a * d + a] * cr[b * d + b], dc = cc[a * d + a] * cc[b * d + b];
+            if (!(dr > 0) || !(dc > 0))
+                continue;
+            const dd_mv_pair_t p = {a, b, cr[a * d + b] / sqrt(dr), cc[a * d + b] / sqrt(dc)};
+            const double change = fabs(p.current - p.reference);
+            /* insertion into the k largest so far */
+            size_t at = n < k ? n : k;
+            while (at > 0 && fabs(out[at - 1].current - out[at - 1].reference) < change) {
+                if (at < k)
+                    out[at] = out[at - 1];
+                at--;
+            }
+            if (at < k) {
+                out[at] = p;
+                if (n < k)
+                    n++;
+            }
+        }
+    free(cr);
+    free(cc);
+    return (long)n;
+}
+
 static const dd_feature_result_t *feature_named(const dd_compare_result_t *f, const char *name) {
     for (size_t i = 0; i < f->n_features; i++)
         if (strcmp(f->features[i].name, name) == 0)

@@ -84,6 +84,17 @@ typedef struct dd_mv_component {
     double loading[2];
 } dd_mv_component_t;
 
+typedef struct dd_mv_pair {
+    size_t a, b;               /* indexes of the two fields, a < b */
+    double reference, current; /* Pearson's r of the two in each summary */
+} dd_mv_pair_t;
+
+/* The k pairs of fields whose correlation (Pearson's r from the two summaries' covariances)
+ * changed most, largest |change| first, into out (k entries); returns how many were written
+ * (pairs with a constant field are left out). −1 out of memory. O(d²). */
+long dd_mv_correlation_changes(const dd_joint_t *ref, const dd_joint_t *cur, dd_mv_pair_t *out,
+                               size_t k);
+
 /* What moved from the reference summary to the current one under the model fitted on the
  * reference: the DD_MV_TOP fields whose mean squared residual changed most, and the DD_MV_TOP
  * components left out whose variance changed most (their changes add up to the error's). 0, or

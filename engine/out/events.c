@@ -577,6 +577,21 @@ static void write_multivariate(dd_json_buf_t *b, const dd_event_multivariate_t *
         dd_json_buf_raw(b, "]}", 2);
     }
     dd_json_buf_raw(b, "]", 1);
+    key_name(b, "correlations");
+    dd_json_buf_raw(b, "[", 1);
+    for (size_t i = 0; i < m->n_pairs; i++) {
+        const dd_mv_pair_t *p = &m->pairs[i];
+        dd_json_buf_raw(b, i ? ",{" : "{", i ? 2 : 1);
+        dd_json_buf_string(b, "a", 1);
+        dd_json_buf_raw(b, ":", 1);
+        dd_json_buf_string(b, m->names[p->a], strlen(m->names[p->a]));
+        key_name(b, "b");
+        dd_json_buf_string(b, m->names[p->b], strlen(m->names[p->b]));
+        put_num(b, "reference", p->reference);
+        put_num(b, "current", p->current);
+        dd_json_buf_raw(b, "}", 1);
+    }
+    dd_json_buf_raw(b, "]", 1);
 }
 
 static void write_resolved(dd_json_buf_t *b, const dd_event_t *e) {

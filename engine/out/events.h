@@ -118,6 +118,8 @@ typedef struct dd_event_multivariate {
     size_t n_fields;
     const dd_mv_component_t *left; /* the components left out whose variance changed most */
     size_t n_left;
+    const dd_mv_pair_t *pairs; /* the pairs whose correlation changed most */
+    size_t n_pairs;
 } dd_event_multivariate_t;
 
 typedef struct dd_event_resolved {

@@ -254,6 +254,7 @@ void run_mv_evaluate(run_t *r, run_stream_t *s, int64_t now_ms, const dd_hystere
     char reason[480] = "";
     dd_mv_field_t fields[DD_MV_TOP];
     dd_mv_component_t left[DD_MV_TOP];
+    dd_mv_pair_t pairs[DD_MV_TOP];
     /* pane errors of this fit only (the merge before a refit used the previous one) */
     if (m->fitted && m->panes_generation == m->generation) {
         uint64_t n = 0;
@@ -322,6 +323,10 @@ void run_mv_evaluate(run_t *r, run_stream_t *s, int64_t now_ms, const dd_hystere
                                   &ev->n_left) == 0) {
                     ev->fields = fields;
                     ev->left = left;
+                    const long np = dd_mv_correlation_changes(m->reference_whole, cur, pairs,
+                                                              DD_MV_TOP);
+                    ev->pairs = pairs;
+                    ev->n_pairs = np > 0 ? (size_t)np : 0;
                 }
                 dd_joint_destroy(cur);
             }

@@ -41,7 +41,8 @@
 #               are all counted within 10 s, /healthz stays 200, nothing is dead-lettered
 #   multivariate two of five numeric fields correlated (r = 0.9) stop moving together while every
 #               field's distribution stays the same: exactly one multivariate event, raised after
-#               the change and naming one of the two, and no drift event for any field
+#               the change, naming one of the two first and their pair as the largest change of
+#               correlation, and no drift event for any field
 # The broker address comes from $DRIFTD_KAFKA_BOOTSTRAP or "$DRIFTD_KAFKA_HOME/bootstrap".
 set -u
 driftd=$1
@@ -1021,6 +1022,8 @@ assert ms(m["window"]["end"]) > int(sys.argv[2]), (m["window"]["end"], sys.argv[
 assert m["contributions"][0]["field"] in ("a", "b"), m["contributions"]
 assert m["ratio"] > 1.1 and m["p_value"] < m["alpha"], m
 assert m["fields"] == ["a", "b", "c", "d", "e"], m["fields"]
+p = m["correlations"][0]
+assert (p["a"], p["b"]) == ("a", "b") and p["reference"] > 0.85 and abs(p["current"]) < 0.3, p
 ' "$dir/$name.events.jsonl" "$((t0 + 12000 * 5))"
 }
 

@@ -337,18 +337,19 @@ static void test_other_types(void **state) {
     const dd_mv_field_t contrib[2] = {{1, 0.1, 0.9}, {0, 0.12, 0.8}};
     const dd_mv_component_t left[1] = {{.rank = 3, .reference = 0.1, .current = 1.0,
                                          .top = {1, 0}, .loading = {0.71, -0.70}}};
+    const dd_mv_pair_t pairs[1] = {{0, 1, 0.9, 0.01}};
     e.multivariate = (dd_event_multivariate_t){
         .names = names, .n_names = 3, .components = 2, .explained = 0.93,
         .error_reference = 0.1, .error_current = 1.0, .ratio = 10, .warning_ratio = 1.1,
         .critical_ratio = 1.5, .statistic = 12.5, .p_value = 1e-9, .alpha = 1e-6, .dof = 9,
         .reason = "mean reconstruction error 0.1 -> 1", .fields = contrib, .n_fields = 2,
-        .left = left, .n_left = 1};
+        .left = left, .n_left = 1, .pairs = pairs, .n_pairs = 1};
     root = parse(&e);
     check_common(root, "multivariate");
     static const char *const mv_keys[] = {
         "fields", "components", "explained_variance", "error_reference", "error_current", "ratio",
         "warning_ratio", "critical_ratio", "test", "test_statistic", "dof", "p_value", "alpha",
-        "reason", "contributions", "components_left_out", NULL};
+        "reason", "contributions", "components_left_out", "correlations", NULL};
     has_all(root, mv_keys);
     assert_string_equal(json_string_value(json_object_get(root, "key")),
                         "sidecar-1/features//multivariate");
@@ -363,6 +364,10 @@ static void test_other_types(void **state) {
     assert_string_equal(json_string_value(json_object_get(ld, "field")), "a");
     assert_true(json_number_value(json_object_get(ld, "loading")) == -0.70);
     assert_int_equal(json_integer_value(json_object_get(root, "dof")), 9);
+    json_t *p0 = json_array_get(json_object_get(root, "correlations"), 0);
+    assert_string_equal(json_string_value(json_object_get(p0, "a")), "a");
+    assert_string_equal(json_string_value(json_object_get(p0, "b")), "b");
+    assert_true(json_number_value(json_object_get(p0, "current")) == 0.01);
     json_decref(root);
 
     base(&e, DD_EVENT_RESOLVED);
