@@ -4,8 +4,9 @@
  * Every output element is computed by the same sequence of multiplications and additions at
  * every level: the loops run along contiguous rows with no reduction across elements (the
  * compiler vectorises them at the width it is given), and the one reduction, the dot product,
- * keeps sixteen partial sums whatever the width. The build is ISO C, where GCC does not contract
- * a·b + c into an FMA, so the levels give the same bits (tests/unit/test_joint.c checks it). */
+ * keeps sixteen partial sums whatever the width. No a·b + c may become an FMA: GCC does not
+ * contract in ISO C, and clang, which does by default, is told not to below. So the levels give
+ * the same bits (tests/unit/test_joint.c checks it). */
 #ifndef DRIFTD_SKETCHES_JOINT_KERNELS_H
 #define DRIFTD_SKETCHES_JOINT_KERNELS_H
 
@@ -13,6 +14,10 @@
 #include <string.h>
 
 #include "joint_int.h"
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 #define DD_JOINT_KERNEL static inline __attribute__((always_inline))
 

@@ -342,9 +342,10 @@ dd_sketch_err_t dd_frequent_deserialize(const uint8_t *buf, size_t len, dd_frequ
  *   d = 1000 and ℓ = 32, 29 MiB at d = 4096 and ℓ = 256; serialized 8·(3d + rows·d) + 52 bytes.
  * A row with a missing value in any field — null, non-finite or beyond ±DD_JOINT_VALUE_MAX (its
  * products would leave double range) — is left out of everything and counted
- * (dd_joint_incomplete). Deterministic: the same batches and merges give the same bits. Memory is
- * allocated by _new and never after (queries that allocate say so). docs/sketches.md has the
- * guarantee's argument; docs/sketch-format.md the serialized form. */
+ * (dd_joint_incomplete). Deterministic: the same batches and merges give the same bits, at every
+ * SIMD level (the kernels use no FMA, whose rounding differs). Memory is allocated by _new and
+ * never after (queries that allocate say so). docs/sketches.md has the guarantee's argument;
+ * docs/sketch-format.md the serialized form. */
 #define DD_JOINT_FIELDS_MAX 4096u
 #define DD_JOINT_EXACT_MAX 128u
 #define DD_JOINT_FD_ROWS_MIN 2u
