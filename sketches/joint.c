@@ -12,6 +12,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,27 +40,51 @@ static void *carve(char *base, size_t *at, size_t bytes) {
 }
 
 /* Bytes of a summary of (d, ℓ); when j is not NULL, also points its arrays into it. The one
- * description of the allocation, so dd_joint_memory_bound is what dd_joint_new takes. */
+ * description of the allocation, so dd_joint_memory_bound is what dd_joint_new takes. The
+ * scratch of an update or a merge is not in it (work_layout): a window keeps a summary per pane,
+ * and only one of them is being updated at a time on a thread. */
 static size_t layout(uint32_t d, uint32_t fd_rows, dd_joint_t *j) {
     char *base = (char *)j;
     size_t at = sizeof(dd_joint_t);
-    const size_t dd = d, l = fd_rows, chunk = chunk_rows_for(d, fd_rows), w = 2 * l;
+    const size_t dd = d, l = fd_rows, w = 2 * l;
     const size_t dp = dd_joint_stride(dd);
     const size_t tri = fd_rows == 0 ? dd_joint_tri_size(dd) : 0;
-    const size_t block = fd_rows == 0 ? dd_joint_block_size(dp) : 0;
     double *mean = carve(base, &at, dd * sizeof(double));
     double *comoment = carve(base, &at, tri * sizeof(double));
-    double *chunk_comoment = carve(base, &at, tri * sizeof(double));
-    double *chunk_block = carve(base, &at, block * sizeof(double));
     double *m2 = carve(base, &at, (l ? dd : 0) * sizeof(double));
     double *scale = carve(base, &at, (l ? dd : 0) * sizeof(double));
     double *inv_scale = carve(base, &at, (l ? dd : 0) * sizeof(double));
     double *rows = carve(base, &at, w * dd * sizeof(double));
+    at = (at + 63) & ~(size_t)63;
+    if (j != NULL) {
+        j->mean = mean;
+        j->comoment = comoment;
+        j->m2 = m2;
+        j->scale = scale;
+        j->inv_scale = inv_scale;
+        j->rows = rows;
+        j->chunk_rows = chunk_rows_for(d, fd_rows);
+        j->stride = (uint32_t)dp;
+        j->bytes = at;
+    }
+    return at;
+}
+
+/* Bytes of the scratch an update or merge of a (d, ℓ) summary needs; when j is not NULL, points
+ * its scratch arrays into base. */
+static size_t work_layout(uint32_t d, uint32_t fd_rows, char *base, dd_joint_t *j) {
+    size_t at = 0;
+    const size_t dd = d, l = fd_rows, chunk = chunk_rows_for(d, fd_rows), w = 2 * l;
+    const size_t dp = dd_joint_stride(dd);
+    const size_t tri = fd_rows == 0 ? dd_joint_tri_size(dd) : 0;
+    const size_t block = fd_rows == 0 ? dd_joint_block_size(dp) : 0;
+    double *chunk_values = carve(base, &at, chunk * dp * sizeof(double));
+    double *chunk_comoment = carve(base, &at, tri * sizeof(double));
+    double *chunk_block = carve(base, &at, block * sizeof(double));
     double *shrunk = carve(base, &at, (l ? l - 1 : 0) * dd * sizeof(double));
     double *gram = carve(base, &at, w * w * sizeof(double));
     double *eigvec = carve(base, &at, w * w * sizeof(double));
     double *eigval = carve(base, &at, w * sizeof(double));
-    double *chunk_values = carve(base, &at, chunk * dp * sizeof(double));
     double *chunk_mean = carve(base, &at, dd * sizeof(double));
     double *chunk_sum = carve(base, &at, dd * sizeof(double));
     double *chunk_aux = carve(base, &at, dd * sizeof(double));
@@ -67,29 +92,55 @@ static size_t layout(uint32_t d, uint32_t fd_rows, dd_joint_t *j) {
     uint8_t *chunk_ok = carve(base, &at, chunk);
     at = (at + 63) & ~(size_t)63;
     if (j != NULL) {
-        j->mean = mean;
-        j->comoment = comoment;
+        j->chunk = chunk_values;
         j->chunk_comoment = chunk_comoment;
         j->chunk_block = chunk_block;
-        j->m2 = m2;
-        j->scale = scale;
-        j->inv_scale = inv_scale;
-        j->rows = rows;
         j->shrunk = shrunk;
         j->gram = gram;
         j->eigvec = eigvec;
         j->eigval = eigval;
-        j->chunk = chunk_values;
         j->chunk_mean = chunk_mean;
         j->chunk_sum = chunk_sum;
         j->chunk_aux = chunk_aux;
         j->chunk_index = chunk_index;
         j->chunk_ok = chunk_ok;
-        j->chunk_rows = (uint32_t)chunk;
-        j->stride = (uint32_t)dp;
-        j->bytes = at;
     }
     return at;
+}
+
+/* The scratch of this thread, kept for its life (freed by the key's destructor when it ends)
+ * and grown to the largest summary it has updated: every summary updated on a thread shares it,
+ * so a window of many panes pays for one. */
+static pthread_key_t work_key;
+static pthread_once_t work_once = PTHREAD_ONCE_INIT;
+static int work_key_ok;
+static __thread char *work_base;
+static __thread size_t work_cap;
+
+static void work_key_make(void) {
+    work_key_ok = pthread_key_create(&work_key, free) == 0;
+}
+
+/* Points j's scratch into this thread's, growing it when it is too small. NO_MEMORY when it
+ * cannot. The padding beyond d of every chunk row must be zero, and a summary with more fields
+ * may have written there: cleared on every call (at most 7 doubles a row). */
+static dd_sketch_err_t bind_work(dd_joint_t *j) {
+    const size_t need = work_layout(j->d, j->fd_rows, NULL, NULL);
+    if (need > work_cap) {
+        (void)pthread_once(&work_once, work_key_make);
+        void *p = NULL;
+        if (!work_key_ok || posix_memalign(&p, 64, need) != 0)
+            return DD_SKETCH_ERR_NO_MEMORY;
+        free(work_base);
+        work_base = p;
+        work_cap = need;
+        memset(work_base, 0, need);
+        (void)pthread_setspecific(work_key, work_base);
+    }
+    work_layout(j->d, j->fd_rows, work_base, j);
+    for (size_t i = 0; i < j->chunk_rows && j->stride > j->d; i++)
+        memset(j->chunk + i * j->stride + j->d, 0, (j->stride - j->d) * sizeof(double));
+    return DD_SKETCH_OK;
 }
 
 uint32_t dd_joint_resolve_rows(uint32_t d, uint32_t fd_rows) {
@@ -448,6 +499,9 @@ dd_sketch_err_t dd_joint_update(dd_joint_t *j, const double *const *cols,
             return DD_SKETCH_ERR_INVALID_ARGUMENT;
     if (n > DD_JOINT_COUNT_MAX - j->n - j->incomplete)
         return DD_SKETCH_ERR_TOO_LARGE;
+    const dd_sketch_err_t err = bind_work(j);
+    if (err != DD_SKETCH_OK)
+        return err;
     for (size_t start = 0; start < n; start += j->chunk_rows) {
         const size_t len = n - start < j->chunk_rows ? n - start : j->chunk_rows;
         const size_t m = gather(j, cols, nulls, start, len);
@@ -471,6 +525,9 @@ dd_sketch_err_t dd_joint_merge(dd_joint_t *into, const dd_joint_t *from) {
     if (from->n + from->incomplete > DD_JOINT_COUNT_MAX - seen)
         return DD_SKETCH_ERR_TOO_LARGE;
     const size_t d = into->d;
+    const dd_sketch_err_t err = bind_work(into);
+    if (err != DD_SKETCH_OK)
+        return err;
     into->incomplete += from->incomplete;
     if (from->n == 0)
         return DD_SKETCH_OK;

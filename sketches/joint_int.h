@@ -1,8 +1,10 @@
 /* joint_int.h — internal to sketches/: the joint numeric summary's state (joint.c updates and
  * merges it, joint_query.c answers from it, joint_wire.c serializes it).
  *
- * One allocation holds the struct and every array (64-byte aligned), sized by d and the mode at
- * creation; nothing is allocated or freed afterwards except by the queries that say so. */
+ * One allocation holds the struct and every array of the state (64-byte aligned), sized by d and
+ * the mode at creation; nothing is allocated or freed afterwards except by the queries that say
+ * so. The scratch pointers (chunk_*, shrunk, gram, eig*) point into the updating thread's
+ * scratch, bound at the start of every update and merge (joint.c, bind_work). */
 #ifndef DRIFTD_SKETCHES_JOINT_INT_H
 #define DRIFTD_SKETCHES_JOINT_INT_H
 

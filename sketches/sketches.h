@@ -338,13 +338,16 @@ dd_sketch_err_t dd_frequent_deserialize(const uint8_t *buf, size_t len, dd_frequ
  *   and rescaling exact. A merge rescales the other summary's rows to this one's scales, and
  *   adds its Δ times the largest squared ratio of the two scales (so a summary whose first
  *   chunk was one row, scales all 1, inflates the bound of what is merged into it). Update: O(ℓ·d)
- *   per row amortised (a shrink every ℓ + 1 rows costs O(ℓ²·d + ℓ³)). Memory 1.9 MiB at
- *   d = 1000 and ℓ = 32, 29 MiB at d = 4096 and ℓ = 256; serialized 8·(3d + rows·d) + 52 bytes.
+ *   per row amortised (a shrink every ℓ + 1 rows costs O(ℓ²·d + ℓ³)). Memory 8·(4 + 2ℓ)·d
+ *   bytes (0.5 MiB at d = 1000 and ℓ = 32) besides the thread's scratch; serialized 8·(3d + rows·d) + 52 bytes.
  * A row with a missing value in any field — null, non-finite or beyond ±DD_JOINT_VALUE_MAX (its
  * products would leave double range) — is left out of everything and counted
  * (dd_joint_incomplete). Deterministic: the same batches and merges give the same bits, at every
- * SIMD level (the kernels use no FMA, whose rounding differs). Memory is allocated by _new and
- * never after (queries that allocate say so). docs/sketches.md has the guarantee's argument;
+ * SIMD level (the kernels use no FMA, whose rounding differs). A summary's memory is allocated
+ * by _new and never after (queries that allocate say so); the scratch of an update or a merge
+ * (a chunk of rows, and FD's shrink) is this thread's, shared by every summary it updates,
+ * allocated when the thread first needs it or needs more (so NO_MEMORY is possible there) and
+ * freed when the thread ends. docs/sketches.md has the guarantee's argument;
  * docs/sketch-format.md the serialized form. */
 #define DD_JOINT_FIELDS_MAX 4096u
 #define DD_JOINT_EXACT_MAX 128u
