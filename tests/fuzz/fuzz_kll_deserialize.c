@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "sketches.h"
-#include "wire.h" /* internal: the CRC, to repair mutated envelopes */
+#include "fuzz_envelope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -80,18 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0)
         return 0;
     const size_t len = size - 1;
-    uint8_t *copy = malloc(len > 0 ? len : 1);
+    uint8_t *copy = fuzz_envelope_copy(data + 1, len, data[0] & 1);
     if (copy == NULL)
         return 0;
-    memcpy(copy, data + 1, len);
-    if ((data[0] & 1) && len >= DD_WIRE_HEADER_BYTES + DD_WIRE_TRAILER_BYTES) {
-        const size_t payload = len - DD_WIRE_HEADER_BYTES - DD_WIRE_TRAILER_BYTES;
-        for (int i = 0; i < 4; i++)
-            copy[8 + i] = (uint8_t)(payload >> (8 * i));
-        const uint32_t crc = dd_wire_crc32c(0, copy, len - DD_WIRE_TRAILER_BYTES);
-        for (int i = 0; i < 4; i++)
-            copy[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
-    }
     dd_kll_t *s = NULL;
     if (dd_kll_deserialize(copy, len, &s) == DD_SKETCH_OK) {
         check_queries(s);

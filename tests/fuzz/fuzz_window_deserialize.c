@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "sketches.h"
-#include "wire.h" /* internal: the CRC, to repair mutated envelopes */
+#include "fuzz_envelope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,18 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
      * MiB (dd_sketch_decode_budget_set); past the budget they are TOO_LARGE, not allocated. */
     dd_sketch_decode_budget_set((uint64_t)64 << 20);
     const size_t len = size - 1;
-    uint8_t *copy = malloc(len > 0 ? len : 1);
+    uint8_t *copy = fuzz_envelope_copy(data + 1, len, data[0] & 2);
     if (copy == NULL)
         return 0;
-    memcpy(copy, data + 1, len);
-    if ((data[0] & 2) && len >= DD_WIRE_HEADER_BYTES + DD_WIRE_TRAILER_BYTES) {
-        const size_t payload = len - DD_WIRE_HEADER_BYTES - DD_WIRE_TRAILER_BYTES;
-        for (int i = 0; i < 4; i++)
-            copy[8 + i] = (uint8_t)(payload >> (8 * i));
-        const uint32_t crc = dd_wire_crc32c(0, copy, len - DD_WIRE_TRAILER_BYTES);
-        for (int i = 0; i < 4; i++)
-            copy[len - 4 + (size_t)i] = (uint8_t)(crc >> (8 * i));
-    }
     dd_window_t *w;
     if (dd_window_deserialize(copy, len, &w) == DD_SKETCH_OK) {
         const size_t need = dd_window_serialized_size(w);

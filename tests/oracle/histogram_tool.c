@@ -11,27 +11,7 @@
 #include <string.h>
 
 #include "sketches.h"
-
-static void *read_all(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    const long len = ftell(f);
-    rewind(f);
-    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-    if (buf == NULL || len < 0 || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *size = (size_t)len;
-    return buf;
-}
+#include "tool_io.h"
 
 int main(int argc, char **argv) {
     if (argc != 5) {

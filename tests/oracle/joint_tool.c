@@ -21,26 +21,7 @@
 #include <string.h>
 
 #include "sketches.h"
-
-static void *read_all(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    const long end = ftell(f);
-    rewind(f);
-    unsigned char *buf = end > 0 ? malloc((size_t)end) : NULL;
-    if (buf != NULL && fread(buf, 1, (size_t)end, f) != (size_t)end) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = end > 0 ? (size_t)end : 0;
-    return buf;
-}
+#include "tool_io.h"
 
 static int write_doubles(const char *dir, const char *name, const double *v, size_t n) {
     char path[4096];

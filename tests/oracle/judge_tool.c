@@ -31,6 +31,7 @@
 #include "hysteresis.h"
 #include "judge.h"
 #include "sketches.h"
+#include "tool_io.h"
 
 enum { ALPHAS_MAX = 8 };
 
@@ -41,27 +42,6 @@ typedef struct tool_options {
     double alphas[ALPHAS_MAX];
     size_t n_alphas;
 } tool_options_t;
-
-static void *read_all(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    const long len = ftell(f);
-    rewind(f);
-    unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-    if (buf == NULL || len < 0 || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *size = (size_t)len;
-    return buf;
-}
 
 static int parse_alphas(const char *v, tool_options_t *o) {
     o->n_alphas = 0;
