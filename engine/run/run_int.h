@@ -207,6 +207,7 @@ typedef struct run_stream {
     const uint8_t **mv_nulls;
     struct run_mv *mv;          /* models and pane errors; made on the first evaluation */
     dd_alert_state_t mv_alert;
+    double mv_ratio, mv_p_value; /* the latest test's, for metrics; NaN before one */
 } run_stream_t;
 
 struct run;

@@ -235,6 +235,7 @@ static run_stream_t *child_new(run_t *r, run_stream_t *p, uint64_t h, const spel
     c->name = c->key_text;
     c->n_fields = p->n_fields;
     c->mv_fields = p->mv_fields; /* its joint updates use the parent's column pointers */
+    c->mv_ratio = c->mv_p_value = NAN;
     c->paths = p->paths; /* shared, as are kinds, specs, edges, names */
     c->kinds = p->kinds;
     c->specs = p->specs;

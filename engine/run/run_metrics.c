@@ -2,6 +2,7 @@
  * thread about once a second and handed to the HTTP thread as text. */
 #include <dirent.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -197,6 +198,37 @@ static void raised_samples(run_t *r, dd_prom_t *p) {
                 lv[n + 3] = dd_severity_name(s->stream_alerts[c].severity);
                 dd_prom_sample(p, "driftd_alert_raised", ln, lv, n + 4, 1);
             }
+        if (s->keys == NULL && s->mv_alert.raised) {
+            lv[n] = "";
+            lv[n + 1] = "multivariate";
+            lv[n + 2] = run_mv_condition;
+            lv[n + 3] = dd_severity_name(s->mv_alert.severity);
+            dd_prom_sample(p, "driftd_alert_raised", ln, lv, n + 4, 1);
+        }
+    }
+}
+
+/* The latest multivariate verdict of each stream (and key) that judges its numeric fields
+ * together and has judged them. */
+static void multivariate_samples(run_t *r, dd_prom_t *p) {
+    dd_prom_family(p, "driftd_multivariate_ratio", "gauge",
+                   "The window's mean reconstruction error over the reference's, at the latest "
+                   "evaluation");
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        const char *ln[6], *lv[6];
+        const size_t n = stream_labels(s, ln, lv);
+        if (s->keys == NULL && s->mv_fields > 0 && isfinite(s->mv_ratio))
+            dd_prom_sample(p, "driftd_multivariate_ratio", ln, lv, n, s->mv_ratio);
+    }
+    dd_prom_family(p, "driftd_multivariate_p_value", "gauge",
+                   "The p-value of the latest multivariate test");
+    for (size_t i = 0; i < r->n_all; i++) {
+        const run_stream_t *s = r->all[i];
+        const char *ln[6], *lv[6];
+        const size_t n = stream_labels(s, ln, lv);
+        if (s->keys == NULL && s->mv_fields > 0 && isfinite(s->mv_p_value))
+            dd_prom_sample(p, "driftd_multivariate_p_value", ln, lv, n, s->mv_p_value);
     }
 }
 
@@ -426,6 +458,7 @@ void run_render_metrics(run_t *r, dd_prom_t *p) {
     dd_prom_sample(p, "driftd_evaluation_interval_seconds", NULL, NULL, 0,
                    (double)r->cfg->window.evaluate_every_ms / 1000.0);
     raised_samples(r, p);
+    multivariate_samples(r, p);
     sink_samples(r, p);
     build_info(r, p);
     process_samples(r, p);

@@ -50,6 +50,7 @@ int run_mv_prepare(run_t *r, run_stream_t *s, char *errstr, size_t errstr_size) 
         numeric += s->kinds[i] == DD_FIELD_NUMERIC;
     const dd_config_stream_t *cfg = s->cfg;
     s->mv_fields = 0;
+    s->mv_ratio = s->mv_p_value = NAN;
     for (size_t i = 0; i < s->n_fields; i++)
         s->specs[i].joint = 0;
     if (!cfg->mv_enabled || numeric < 2)
@@ -87,6 +88,7 @@ void run_mv_add(run_stream_t *s, dd_sketch_set_t *set, const dd_column_batch_t *
 int run_mv_ready(run_stream_t *s) {
     if (s->mv_fields == 0 || s->mv != NULL)
         return 0;
+    s->mv_ratio = s->mv_p_value = NAN;
     run_mv_t *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return -1;
@@ -338,6 +340,8 @@ void run_mv_evaluate(run_t *r, run_stream_t *s, int64_t now_ms, const dd_hystere
                                         "judges against it");
     }
     ev->reason = reason;
+    s->mv_ratio = ev->ratio;
+    s->mv_p_value = ev->p_value;
     e.severity = sev;
     const dd_transition_t t = dd_alert_step(&s->mv_alert, h, obs, sev, s->cfg->muted, now_ms);
     if (t == DD_TRANSITION_RAISED) {
