@@ -2,6 +2,8 @@
  * serialize (a window pane, a merged window, a reference). */
 #include "sketches.h"
 
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,17 +238,47 @@ dd_sketch_err_t dd_sketch_set_update_categorical(dd_sketch_set_t *set, size_t fi
     return DD_SKETCH_OK;
 }
 
+/* This thread's buffer of transformed columns (grown to the largest batch it has seen, freed
+ * when the thread ends): a window's panes share it. */
+static pthread_key_t tx_key;
+static pthread_once_t tx_once = PTHREAD_ONCE_INIT;
+static int tx_key_ok;
+static __thread double *tx_buf;
+static __thread size_t tx_cap; /* doubles */
+
+static void tx_key_make(void) {
+    tx_key_ok = pthread_key_create(&tx_key, free) == 0;
+}
+
 dd_sketch_err_t dd_sketch_set_update_joint(dd_sketch_set_t *set, const double *const *numbers,
                                            const uint8_t *const *nulls, size_t n) {
     if (set == NULL || (numbers == NULL && set->n_joint > 0 && n > 0))
         return DD_SKETCH_ERR_INVALID_ARGUMENT;
     if (set->n_joint == 0 || n == 0)
         return DD_SKETCH_OK;
+    if (n > SIZE_MAX / sizeof(double) / set->n_joint)
+        return DD_SKETCH_ERR_TOO_LARGE;
+    const size_t need = set->n_joint * n;
+    if (need > tx_cap) {
+        (void)pthread_once(&tx_once, tx_key_make);
+        double *p = tx_key_ok ? malloc(need * sizeof(double)) : NULL;
+        if (p == NULL)
+            return DD_SKETCH_ERR_NO_MEMORY;
+        free(tx_buf);
+        tx_buf = p;
+        tx_cap = need;
+        (void)pthread_setspecific(tx_key, tx_buf);
+    }
     for (size_t i = 0; i < set->n_joint; i++) {
         const uint32_t f = set->joint_fields[i];
         if (numbers[f] == NULL)
             return DD_SKETCH_ERR_INVALID_ARGUMENT;
-        set->joint_cols[i] = numbers[f];
+        /* asinh: the identity near 0, a logarithm far from it (docs/multivariate.md) */
+        double *t = tx_buf + i * n;
+        const double *v = numbers[f];
+        for (size_t r = 0; r < n; r++)
+            t[r] = asinh(v[r]);
+        set->joint_cols[i] = t;
         set->joint_nulls[i] = nulls != NULL ? nulls[f] : NULL;
     }
     /* two parts cut at a multiple of 8 (a null bitmap's byte); the larger to the smaller half */

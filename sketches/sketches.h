@@ -679,7 +679,9 @@ dd_sketch_err_t dd_sketch_set_merge(dd_sketch_set_t *into, const dd_sketch_set_t
 /* ---- The joint summary of a set -----------------------------------------------------------
  * When two or more numeric fields have `joint` set in their specs, the set also keeps a joint
  * summary (dd_joint_t, exact up to DD_JOINT_EXACT_MAX fields, Frequent Directions of
- * DD_JOINT_FD_ROWS_DEFAULT rows above) of those fields, in the order of the set, in two halves:
+ * DD_JOINT_FD_ROWS_DEFAULT rows above) of asinh of those fields' values (the identity near 0, a
+ * logarithm far from it: heavy tails, which second moments cannot be judged on at any sample
+ * size a window has, become light), in the order of the set, in two halves:
  * each batch's rows are cut in two parts at a multiple of 8 and the larger part goes to the half
  * that holds fewer rows so far. Halves merge with halves, so a merged window keeps them: a model
  * fitted on one half scores the other's rows as new data (docs/multivariate.md). */
@@ -688,7 +690,8 @@ size_t dd_sketch_set_joint_fields(const dd_sketch_set_t *set);
 size_t dd_sketch_set_joint_field(const dd_sketch_set_t *set, size_t i);
 /* Adds a batch of n rows: numbers[f] and nulls[f] are set field f's column and null bitmap, for
  * every field f of the set (those not joint are not read and may be NULL; nulls may be NULL).
- * A no-op for a set without a joint summary. No allocation. */
+ * A no-op for a set without a joint summary. The transformed columns go through this thread's
+ * buffer, allocated when the thread first needs it or a larger one (NO_MEMORY then possible). */
 dd_sketch_err_t dd_sketch_set_update_joint(dd_sketch_set_t *set, const double *const *numbers,
                                            const uint8_t *const *nulls, size_t n);
 /* Half 0 or 1 of the joint summary (owned by the set); NULL without one. */

@@ -131,6 +131,72 @@ double dd_mv_mean_error(const dd_mv_model_t *m, const dd_joint_t *j) {
     return dd_joint_quadratic_mean(j, m->center, m->form);
 }
 
+/* ---- driftd run ------------------------------------------------------------------------------- */
+
+double dd_mv_reference_error(const dd_mv_model_t half[2], const dd_joint_t *ref0,
+                             const dd_joint_t *ref1, uint64_t *rows) {
+    const uint64_t n0 = dd_joint_count(ref0), n1 = dd_joint_count(ref1);
+    *rows = n0 + n1;
+    if (n0 == 0 || n1 == 0)
+        return NAN;
+    const double e0 = dd_mv_mean_error(&half[1], ref0), e1 = dd_mv_mean_error(&half[0], ref1);
+    return ((double)n0 * e0 + (double)n1 * e1) / (double)(n0 + n1);
+}
+
+/* The mean error of a summary's rows under one fit, times their number (0 with none). */
+static double error_sum(const dd_mv_model_t *model, const dd_joint_t *j, uint64_t *rows) {
+    const uint64_t c = j != NULL ? dd_joint_count(j) : 0;
+    *rows += c;
+    return c > 0 ? (double)c * dd_mv_mean_error(model, j) : 0.0;
+}
+
+double dd_mv_unseen_error(const dd_mv_model_t half[2], const dd_joint_t *h0, const dd_joint_t *h1,
+                          uint64_t *rows) {
+    double sum = 0;
+    uint64_t n = 0;
+    for (int f = 0; f < 2; f++) {
+        n = 0;
+        sum += error_sum(&half[f], h0, &n) + error_sum(&half[f], h1, &n);
+    }
+    *rows = n;
+    return n > 0 ? 0.5 * sum / (double)n : NAN;
+}
+
+void dd_mv_window_test(double error_reference, uint64_t rows_reference, double error_current,
+                       uint64_t rows, const double *pane_error, const uint64_t *pane_rows,
+                       size_t n_panes, dd_mv_window_test_t *out) {
+    memset(out, 0, sizeof *out);
+    out->rows = rows;
+    out->error_current = error_current;
+    out->ratio = error_reference > 0 ? error_current / error_reference : NAN;
+    out->statistic = out->p_value = NAN;
+    double sum = 0;
+    uint64_t n = 0;
+    for (size_t i = 0; i < n_panes; i++)
+        if (pane_rows[i] > 0 && isfinite(pane_error[i])) {
+            sum += (double)pane_rows[i] * pane_error[i];
+            n += pane_rows[i];
+            out->panes++;
+        }
+    if (out->panes < 3 || rows < DD_MV_MIN_ROWS || rows_reference == 0 || !isfinite(out->ratio))
+        return;
+    const double mean = sum / (double)n;
+    double v = 0;
+    for (size_t i = 0; i < n_panes; i++)
+        if (pane_rows[i] > 0 && isfinite(pane_error[i])) {
+            const double dev = pane_error[i] - mean;
+            v += (double)pane_rows[i] * dev * dev;
+        }
+    v /= (double)(out->panes - 1);
+    if (!(v > 0))
+        return;
+    const double se = sqrt(v * (1.0 / (double)rows + 2.0 / (double)rows_reference));
+    out->statistic = (error_current - error_reference) / se;
+    out->dof = (uint32_t)(out->panes - 1);
+    out->p_value = dd_pvalue_t_two_sided(out->statistic, (double)out->dof);
+    out->judged = 1;
+}
+
 /* ---- driftd compare --------------------------------------------------------------------------- */
 
 static int valid_at(const double *x, const uint8_t *nulls, size_t row) {
@@ -162,8 +228,9 @@ static double *gather(const dd_dataset_t *d, const long *cols, size_t k, size_t 
             (*incomplete)++;
             continue;
         }
+        /* asinh, as a stream's joint summary takes them (multivariate.h) */
         for (c = 0; c < k; c++)
-            out[c * m + n] = dd_dataset_numbers(d, (size_t)cols[c])[row];
+            out[c * m + n] = asinh(dd_dataset_numbers(d, (size_t)cols[c])[row]);
         n++;
     }
     /* close the gaps the incomplete rows left: column c from c * m to c * n */

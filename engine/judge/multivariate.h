@@ -4,7 +4,9 @@
  *
  * Every marginal distribution can stay put while the joint one moves: two fields that moved
  * together stop doing so, or the data leaves the region the reference lies in along a direction
- * no single field shows. The reference's standardised fields are projected on their principal
+ * no single field shows. The values are taken through asinh first (the identity near 0, a
+ * logarithm far from it): the test rests on second moments, and a heavy-tailed field (a
+ * lognormal amount) would make them too noisy to judge at any window's size. The reference's standardised fields are projected on their principal
  * components (enough of them for a share of the variance, always leaving one out); a row's
  * reconstruction error is the squared length of what the kept components do not explain. A
  * change of the joint distribution changes the mean error.
@@ -65,6 +67,38 @@ double dd_mv_row_error(const dd_mv_model_t *m, const double *x);
 /* The mean reconstruction error of the rows a summary holds, from its moments alone (exact for
  * an exact summary; within the Frequent Directions bound otherwise). NaN when it holds no row. */
 double dd_mv_mean_error(const dd_mv_model_t *m, const dd_joint_t *j);
+
+/* ---- driftd run: summaries only -------------------------------------------------------------
+ * The reference's two halves are fitted apart (half[0] on half 0, half[1] on half 1). */
+
+/* The reference's mean error: each half's rows scored by the other half's fit, weighted by their
+ * rows (*rows: both halves' complete rows). NaN when a half is empty. */
+double dd_mv_reference_error(const dd_mv_model_t half[2], const dd_joint_t *ref0,
+                             const dd_joint_t *ref1, uint64_t *rows);
+/* The mean error of rows neither fit has seen (a window's or a pane's, in its two halves h0,
+ * h1): the mean of the two fits' mean errors over all of them. NaN with no row. */
+double dd_mv_unseen_error(const dd_mv_model_t half[2], const dd_joint_t *h0, const dd_joint_t *h1,
+                          uint64_t *rows);
+
+typedef struct dd_mv_window_test {
+    int judged;                 /* 0: too few rows or panes, or errors that do not vary */
+    uint64_t rows;              /* the window's complete rows */
+    size_t panes;               /* panes holding complete rows */
+    double error_current, ratio; /* the window's mean error, over the reference's */
+    double statistic, p_value;  /* Student's t on dof = panes − 1 */
+    uint32_t dof;
+} dd_mv_window_test_t;
+
+/* The window's mean error (error_current over `rows` rows) against the reference's (error_
+ * reference over rows_reference), with the spread of its panes' mean errors (pane_error[i] over
+ * pane_rows[i], panes with no row ignored) as the estimate of one row's error variance v (batch
+ * means): t = (error_current − error_reference) / √(v (1/rows + 2/rows_reference)) on panes − 1
+ * degrees of freedom. A reference row is scored by one fit and a window row by the mean of two,
+ * whose variance is at least half a single one's: hence 2/rows_reference. Judged from
+ * DD_MV_MIN_ROWS rows in 3 panes. */
+void dd_mv_window_test(double error_reference, uint64_t rows_reference, double error_current,
+                       uint64_t rows, const double *pane_error, const uint64_t *pane_rows,
+                       size_t n_panes, dd_mv_window_test_t *out);
 
 typedef enum dd_mv_status {
     DD_MV_INSUFFICIENT = 0, /* too few fields or rows, or fields constant */

@@ -140,27 +140,10 @@ void run_mv_reference_changed(run_stream_t *s) {
         s->mv->fitted_for = NULL; /* a new set can have the old one's address */
 }
 
-/* The mean error of a set's rows (both halves) under one fit; *rows gets their number. */
-static double set_error(const dd_mv_model_t *model, const dd_sketch_set_t *set, uint64_t *rows) {
-    double sum = 0;
-    uint64_t n = 0;
-    for (int h = 0; h < 2; h++) {
-        const dd_joint_t *j = dd_sketch_set_joint(set, h);
-        const uint64_t c = j != NULL ? dd_joint_count(j) : 0;
-        if (c > 0) {
-            sum += (double)c * dd_mv_mean_error(model, j);
-            n += c;
-        }
-    }
-    *rows = n;
-    return n > 0 ? sum / (double)n : NAN;
-}
-
-/* The mean of the two fits' errors over a set's rows: rows neither has seen. */
+/* The mean error of a set's rows neither fit of the reference has seen. */
 static double unseen_error(const run_mv_t *m, const dd_sketch_set_t *set, uint64_t *rows) {
-    uint64_t n;
-    const double a = set_error(&m->half[0], set, &n), b = set_error(&m->half[1], set, rows);
-    return 0.5 * (a + b);
+    return dd_mv_unseen_error(m->half, dd_sketch_set_joint(set, 0), dd_sketch_set_joint(set, 1),
+                              rows);
 }
 
 void run_mv_panes(run_stream_t *s, int64_t from_ms, int64_t to_ms) {
@@ -217,12 +200,11 @@ static int refit(run_t *r, run_stream_t *s) {
                 why = "out of memory";
             if (f == 0) {
                 /* each half's rows scored by the other half's fit */
-                const double e0 = dd_mv_mean_error(&m->half[1], h0);
-                const double e1 = dd_mv_mean_error(&m->half[0], h1);
-                m->rows_reference = n0 + n1;
-                m->error_reference = ((double)n0 * e0 + (double)n1 * e1) / (double)(n0 + n1);
-                m->fitted = 1;
-                rc = 0;
+                m->error_reference = dd_mv_reference_error(m->half, h0, h1, &m->rows_reference);
+                m->fitted = isfinite(m->error_reference);
+                rc = m->fitted ? 0 : 1;
+                if (rc != 0)
+                    why = "a half of the reference has no complete row";
             }
         }
     }
@@ -261,43 +243,25 @@ void run_mv_evaluate(run_t *r, run_stream_t *s, int64_t now_ms, const dd_hystere
     if (m->fitted && m->panes_generation == m->generation) {
         uint64_t n = 0;
         const double err = unseen_error(m, s->current, &n);
-        double sum = 0;
-        uint64_t rows = 0;
-        size_t panes = 0;
-        for (size_t i = 0; i < m->n_panes; i++)
-            if (m->pane_rows[i] > 0 && isfinite(m->pane_error[i])) {
-                sum += (double)m->pane_rows[i] * m->pane_error[i];
-                rows += m->pane_rows[i];
-                panes++;
-            }
-        double v = 0;
-        const double mean = rows > 0 ? sum / (double)rows : NAN;
-        for (size_t i = 0; i < m->n_panes; i++)
-            if (m->pane_rows[i] > 0 && isfinite(m->pane_error[i])) {
-                const double dev = m->pane_error[i] - mean;
-                v += (double)m->pane_rows[i] * dev * dev;
-            }
-        v = panes > 1 ? v / (double)(panes - 1) : NAN;
+        dd_mv_window_test_t test;
+        dd_mv_window_test(m->error_reference, m->rows_reference, err, n, m->pane_error,
+                          m->pane_rows, m->n_panes, &test);
         e.n_reference = m->rows_reference;
         e.n_current = n;
         ev->components = m->whole.k;
         ev->explained = m->whole.explained;
         ev->error_reference = m->error_reference;
         ev->error_current = err;
-        ev->ratio = m->error_reference > 0 ? err / m->error_reference : NAN;
-        if (n < DD_MV_MIN_ROWS || panes < 3 || !(v > 0) || !isfinite(ev->ratio)) {
+        ev->ratio = test.ratio;
+        if (!test.judged) {
             snprintf(reason, sizeof reason,
                      "not judged: %llu rows holding every numeric field in %zu panes (a test "
                      "needs %d rows in 3 panes or more, and errors that vary)",
-                     (unsigned long long)n, panes, DD_MV_MIN_ROWS);
+                     (unsigned long long)n, test.panes, DD_MV_MIN_ROWS);
         } else {
-            /* v is the spread of rows scored by both fits (the mean of two errors); a reference
-             * row is scored by one, whose variance is at most twice that (the two errors of a
-             * row are positively correlated) */
-            const double se = sqrt(v * (1.0 / (double)n + 2.0 / (double)m->rows_reference));
-            ev->statistic = (err - m->error_reference) / se;
-            ev->dof = (uint32_t)(panes - 1);
-            ev->p_value = dd_pvalue_t_two_sided(ev->statistic, (double)ev->dof);
+            ev->statistic = test.statistic;
+            ev->dof = test.dof;
+            ev->p_value = test.p_value;
             const double ratio = ev->ratio;
             const int big = ratio >= DD_MV_WARNING || ratio <= 1.0 / DD_MV_WARNING;
             const int critical = ratio >= DD_MV_CRITICAL || ratio <= 1.0 / DD_MV_CRITICAL;

@@ -4,8 +4,8 @@
 Properties, on generated CSV files of numeric columns (normal, correlated normal, lognormal,
 Poisson counts with ties; some cells empty):
 - the numbers equal an independent computation: the sampled rows (every ceil(rows / cap)-th row,
-  cap = min(100,000, 2,000,000 / columns)) holding every column; the reference's complete rows
-  cut in two by parity; on each half and on the whole, the eigen decomposition of the
+  cap = min(100,000, 2,000,000 / columns)) holding every column, through numpy.arcsinh; the
+  reference's complete rows cut in two by parity; on each half and on the whole, the eigen decomposition of the
   correlation matrix (numpy.linalg.eigh), the components holding 90% of the variance (at least
   1, at most columns - 1); each reference row scored with the other half's fit, current row i
   with the fit of half A when i is odd, of half B when even; a row's score is the squared length
@@ -78,7 +78,7 @@ def sampled_complete(cols):
     stride = -(-rows // cap) if rows > cap else 1
     x = x[::stride]
     ok = np.all(np.isfinite(x), axis=1)
-    return x[ok], int((~ok).sum())
+    return np.arcsinh(x[ok]), int((~ok).sum())
 
 
 def fit(x):
