@@ -5,21 +5,17 @@
  * i is a pure function of the options and i, and shifting or nulling one field leaves every other
  * field's values byte for byte as they were. Values are drawn and written straight into the
  * caller's buffer: no state per record, no allocation per record. */
-#include "gen.h"
-
-#include "dd_base.h"
+#include "gen_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define GOLDEN 0x9e3779b97f4a7c15ull
 #define STREAM_SHIFT (1ull << 24) /* + field index: does the categorical shift hit this value */
 #define STREAM_NULL (2ull << 24)  /* + field index: is this value nulled */
 #define STREAM_POISON (3ull << 24)
 #define NUMERIC_SHIFT_MAX 1e6 /* standard deviations: keeps shifted ints inside int32 */
-#define PI 3.14159265358979323846
 
 typedef enum field_type {
     T_TIMESTAMP, /* long, timestamp-millis */
@@ -149,31 +145,7 @@ struct dd_gen {
     char shift_name[64], null_name[64];
 };
 
-/* ---- random numbers ------------------------------------------------------------------------ */
-
-typedef struct rng {
-    uint64_t s;
-} rng_t;
-
-static rng_t rng_stream(uint64_t record_key, uint64_t stream) {
-    rng_t r = {dd_mix64(record_key + (stream + 1) * 0xd1b54a32d192ed03ull)};
-    return r;
-}
-
-static uint64_t next_u64(rng_t *r) {
-    r->s += GOLDEN;
-    return dd_mix64(r->s);
-}
-
-/* Uniform on (0, 1): never 0, so logs are finite. */
-static double uniform(rng_t *r) {
-    return ((double)(next_u64(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-static double normal(rng_t *r) {
-    const double u1 = uniform(r), u2 = uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * PI * u2);
-}
+/* ---- categories ---------------------------------------------------------------------------- */
 
 static size_t pick(const category_t *c, size_t n, double u) {
     double acc = 0;
@@ -183,91 +155,6 @@ static size_t pick(const category_t *c, size_t n, double u) {
             return k;
     }
     return n - 1;
-}
-
-/* ---- writing ------------------------------------------------------------------------------- */
-
-typedef struct out {
-    uint8_t *p, *end;
-    int overflow;
-} out_t;
-
-static void put(out_t *w, const void *bytes, size_t n) {
-    if ((size_t)(w->end - w->p) < n) {
-        w->overflow = 1;
-        w->p = w->end;
-        return;
-    }
-    memcpy(w->p, bytes, n);
-    w->p += n;
-}
-
-static void put_byte(out_t *w, uint8_t b) {
-    put(w, &b, 1);
-}
-
-static void put_cstr(out_t *w, const char *s) {
-    put(w, s, strlen(s));
-}
-
-static void avro_long(out_t *w, int64_t v) {
-    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    uint8_t b[10];
-    size_t n = 0;
-    while (z >= 0x80) {
-        b[n++] = (uint8_t)(z | 0x80);
-        z >>= 7;
-    }
-    b[n++] = (uint8_t)z;
-    put(w, b, n);
-}
-
-static void avro_double(out_t *w, double v) {
-    uint64_t bits;
-    memcpy(&bits, &v, 8);
-    uint8_t b[8];
-    for (int k = 0; k < 8; k++)
-        b[k] = (uint8_t)(bits >> (8 * k));
-    put(w, b, 8);
-}
-
-static void avro_float(out_t *w, float v) {
-    uint32_t bits;
-    memcpy(&bits, &v, 4);
-    const uint8_t b[4] = {(uint8_t)bits, (uint8_t)(bits >> 8), (uint8_t)(bits >> 16),
-                          (uint8_t)(bits >> 24)};
-    put(w, b, 4);
-}
-
-static void avro_string(out_t *w, const char *s) {
-    const size_t n = strlen(s);
-    avro_long(w, (int64_t)n);
-    put(w, s, n);
-}
-
-/* %.17g reads back as the same double; %.9g as the same float. */
-static void json_double(out_t *w, double v) {
-    char text[32];
-    const int n = snprintf(text, sizeof text, "%.17g", v);
-    put(w, text, (size_t)n);
-}
-
-static void json_float(out_t *w, float v) {
-    char text[32];
-    const int n = snprintf(text, sizeof text, "%.9g", (double)v);
-    put(w, text, (size_t)n);
-}
-
-static void json_integer(out_t *w, int64_t v) {
-    char text[24];
-    const int n = snprintf(text, sizeof text, "%lld", (long long)v);
-    put(w, text, (size_t)n);
-}
-
-static void json_quoted(out_t *w, const char *s) {
-    put_byte(w, '"');
-    put_cstr(w, s); /* generated names and categories: nothing to escape */
-    put_byte(w, '"');
 }
 
 /* ---- values -------------------------------------------------------------------------------- */
@@ -292,18 +179,18 @@ int64_t dd_gen_ts(const dd_gen_t *g, uint64_t i) {
 /* The value of standard field f in record i, shift and null injection applied. */
 static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_t f) {
     value_t v = {0, 0.0, 0, NULL};
-    rng_t r = rng_stream(key, f);
+    gen_rng_t r = gen_rng_stream(key, f);
     switch ((field_id_t)f) {
     case F_TS: v.integer = dd_gen_ts(g, i); break;
-    case F_LATENCY_MS: v.number = 120.0 + 15.0 * normal(&r); break;
-    case F_AMOUNT: v.number = exp(3.0 + 0.5 * normal(&r)); break;
-    case F_SCORE: v.number = uniform(&r); break;
+    case F_LATENCY_MS: v.number = 120.0 + 15.0 * gen_normal(&r); break;
+    case F_AMOUNT: v.number = exp(3.0 + 0.5 * gen_normal(&r)); break;
+    case F_SCORE: v.number = gen_uniform(&r); break;
     case F_AGE: /* u × 73 can round up to 73 when u is within 2^-53 of 1 */
-        v.integer = 18 + (int64_t)(uniform(&r) * 73.0);
+        v.integer = 18 + (int64_t)(gen_uniform(&r) * 73.0);
         v.integer = v.integer > 90 ? 90 : v.integer;
         break;
     case F_ITEMS: {
-        const double u = uniform(&r);
+        const double u = gen_uniform(&r);
         int64_t k = 0;
         while (k + 1 < ITEMS_MAX && u > g->items_cdf[k])
             k++;
@@ -311,25 +198,29 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
         break;
     }
     case F_BALANCE:
-        v.is_null = uniform(&r) < P_BALANCE_NULL;
-        v.number = 1000.0 + 300.0 * normal(&r);
+        v.is_null = gen_uniform(&r) < P_BALANCE_NULL;
+        v.number = 1000.0 + 300.0 * gen_normal(&r);
         break;
-    case F_TEMPERATURE: v.number = 20.0 + 5.0 * normal(&r); break;
-    case F_CLICKS: v.integer = (int64_t)floor(log(uniform(&r)) / log(1.0 - GEOMETRIC_P)); break;
-    case F_SESSION_S: v.number = -300.0 * log(uniform(&r)); break;
-    case F_RATIO: v.number = sqrt(1.0 - pow(uniform(&r), 0.2)); break; /* Kumaraswamy(2, 5) */
+    case F_TEMPERATURE: v.number = 20.0 + 5.0 * gen_normal(&r); break;
+    case F_CLICKS: v.integer = (int64_t)floor(log(gen_uniform(&r)) / log(1.0 - GEOMETRIC_P)); break;
+    case F_SESSION_S: v.number = -300.0 * log(gen_uniform(&r)); break;
+    case F_RATIO: v.number = sqrt(1.0 - pow(gen_uniform(&r), 0.2)); break; /* Kumaraswamy(2, 5) */
     case F_ACCOUNT_DAYS:
-        v.integer = (int64_t)(uniform(&r) * 3651.0);
+        v.integer = (int64_t)(gen_uniform(&r) * 3651.0);
         v.integer = v.integer > 3650 ? 3650 : v.integer;
         break;
-    case F_COUNTRY: v.text = countries[pick(countries, N_OF(countries), uniform(&r))].name; break;
+    case F_COUNTRY:
+        v.text = countries[pick(countries, N_OF(countries), gen_uniform(&r))].name;
+        break;
     case F_DEVICE:
-        v.integer = (int64_t)pick(devices, N_OF(devices), uniform(&r));
+        v.integer = (int64_t)pick(devices, N_OF(devices), gen_uniform(&r));
         v.text = devices[v.integer].name;
         break;
-    case F_PLAN: v.text = plans[pick(plans, N_OF(plans), uniform(&r))].name; break;
-    case F_IS_RETURNING: v.integer = uniform(&r) < P_RETURNING; break;
-    case F_CHANNEL: v.text = channels[pick(channels, N_OF(channels), uniform(&r))].name; break;
+    case F_PLAN: v.text = plans[pick(plans, N_OF(plans), gen_uniform(&r))].name; break;
+    case F_IS_RETURNING: v.integer = gen_uniform(&r) < P_RETURNING; break;
+    case F_CHANNEL:
+        v.text = channels[pick(channels, N_OF(channels), gen_uniform(&r))].name;
+        break;
     case F_STANDARD_COUNT: break;
     }
     if ((long)f == g->shift_index && in_range(g, i)) {
@@ -339,8 +230,8 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
             else
                 v.number += g->shift_add;
         } else {
-            rng_t s = rng_stream(key, STREAM_SHIFT + f);
-            if (uniform(&s) < g->o.shift) {
+            gen_rng_t s = gen_rng_stream(key, STREAM_SHIFT + f);
+            if (gen_uniform(&s) < g->o.shift) {
                 if (f == F_IS_RETURNING)
                     v.integer = 0;
                 else if (f == F_DEVICE)
@@ -350,151 +241,153 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
         }
     }
     if ((long)f == g->null_index && in_range(g, i)) {
-        rng_t s = rng_stream(key, STREAM_NULL + f);
-        if (uniform(&s) < g->o.null_rate)
+        gen_rng_t s = gen_rng_stream(key, STREAM_NULL + f);
+        if (gen_uniform(&s) < g->o.null_rate)
             v.is_null = 1;
     }
     return v;
 }
 
-static void write_standard(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w,
+static void write_standard(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w,
                            int corrupt_enum) {
     const size_t n = g->n_fields;
     const int json = g->o.format == DD_GEN_JSON;
     if (json)
-        put_byte(w, '{');
+        gen_put_byte(w, '{');
     for (size_t f = 0; f < n; f++) {
         const value_t v = standard_value(g, i, key, f);
         const field_type_t t = standard[f].type;
         if (json) {
-            put_cstr(w, standard[f].json_key);
+            gen_put_cstr(w, standard[f].json_key);
             if (v.is_null) {
-                put_cstr(w, "null");
+                gen_put_cstr(w, "null");
                 continue;
             }
             switch (t) {
             case T_TIMESTAMP:
             case T_INT:
-            case T_LONG: json_integer(w, v.integer); break;
+            case T_LONG: gen_json_integer(w, v.integer); break;
             case T_DOUBLE:
-            case T_NULLABLE_DOUBLE: json_double(w, v.number); break;
-            case T_FLOAT: json_float(w, (float)v.number); break;
+            case T_NULLABLE_DOUBLE: gen_json_double(w, v.number); break;
+            case T_FLOAT: gen_json_float(w, (float)v.number); break;
             case T_STRING:
-            case T_ENUM: json_quoted(w, v.text); break;
-            case T_BOOLEAN: put_cstr(w, v.integer ? "true" : "false"); break;
+            case T_ENUM: gen_json_quoted(w, v.text); break;
+            case T_BOOLEAN: gen_put_cstr(w, v.integer ? "true" : "false"); break;
             }
             continue;
         }
         switch (t) { /* only balance can be null in Avro (dd_gen_new refuses the rest) */
         case T_TIMESTAMP:
         case T_INT:
-        case T_LONG: avro_long(w, v.integer); break;
-        case T_DOUBLE: avro_double(w, v.number); break;
+        case T_LONG: gen_avro_long(w, v.integer); break;
+        case T_DOUBLE: gen_avro_double(w, v.number); break;
         case T_NULLABLE_DOUBLE:
-            avro_long(w, v.is_null ? 0 : 1);
+            gen_avro_long(w, v.is_null ? 0 : 1);
             if (!v.is_null)
-                avro_double(w, v.number);
+                gen_avro_double(w, v.number);
             break;
-        case T_FLOAT: avro_float(w, (float)v.number); break;
-        case T_STRING: avro_string(w, v.text); break;
-        case T_ENUM: avro_long(w, corrupt_enum ? 100 + (int64_t)(key % 50) : v.integer); break;
-        case T_BOOLEAN: put_byte(w, v.integer ? 1 : 0); break;
+        case T_FLOAT: gen_avro_float(w, (float)v.number); break;
+        case T_STRING: gen_avro_string(w, v.text); break;
+        case T_ENUM: gen_avro_long(w, corrupt_enum ? 100 + (int64_t)(key % 50) : v.integer); break;
+        case T_BOOLEAN: gen_put_byte(w, v.integer ? 1 : 0); break;
         }
     }
     if (json)
-        put_byte(w, '}');
+        gen_put_byte(w, '}');
 }
 
-static void write_wide(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) {
+static void write_wide(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w) {
     const int json = g->o.format == DD_GEN_JSON;
     const int64_t ts = dd_gen_ts(g, i);
     if (json) {
-        put_cstr(w, "{\"ts\":");
-        json_integer(w, ts);
+        gen_put_cstr(w, "{\"ts\":");
+        gen_json_integer(w, ts);
     } else {
-        avro_long(w, ts);
+        gen_avro_long(w, ts);
     }
     const int shifted = in_range(g, i);
     for (size_t f = 1; f < g->n_fields; f++) {
-        rng_t r = rng_stream(key, f);
-        double x = normal(&r);
+        gen_rng_t r = gen_rng_stream(key, f);
+        double x = gen_normal(&r);
         if (shifted && (long)f == g->shift_index)
             x += g->shift_add;
         int is_null = 0;
         if (shifted && (long)f == g->null_index) {
-            rng_t s = rng_stream(key, STREAM_NULL + f);
-            is_null = uniform(&s) < g->o.null_rate;
+            gen_rng_t s = gen_rng_stream(key, STREAM_NULL + f);
+            is_null = gen_uniform(&s) < g->o.null_rate;
         }
         if (json) {
-            put_cstr(w, ",\"");
-            put_cstr(w, g->names[f]);
-            put_cstr(w, "\":");
+            gen_put_cstr(w, ",\"");
+            gen_put_cstr(w, g->names[f]);
+            gen_put_cstr(w, "\":");
             if (is_null)
-                put_cstr(w, "null");
+                gen_put_cstr(w, "null");
             else
-                json_double(w, x);
+                gen_json_double(w, x);
         } else {
-            avro_double(w, x);
+            gen_avro_double(w, x);
         }
     }
     if (json)
-        put_byte(w, '}');
+        gen_put_byte(w, '}');
 }
 
-static void write_body(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w, int corrupt_enum) {
+static void write_body(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w,
+                       int corrupt_enum) {
     if (g->o.wide > 0)
         write_wide(g, i, key, w);
     else
         write_standard(g, i, key, w, corrupt_enum);
 }
 
-static void confluent_header(const dd_gen_t *g, out_t *w, uint8_t magic) {
+static void confluent_header(const dd_gen_t *g, gen_out_t *w, uint8_t magic) {
     const uint32_t id = g->o.schema_id;
     const uint8_t h[5] = {magic, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8),
                           (uint8_t)id};
-    put(w, h, 5);
+    gen_put(w, h, 5);
 }
 
-static void put_junk(out_t *w, rng_t *r, size_t n) {
+static void put_junk(gen_out_t *w, gen_rng_t *r, size_t n) {
     for (size_t k = 0; k < n; k++)
-        put_byte(w, (uint8_t)(next_u64(r) | 0x80)); /* high bit: no ASCII, no valid UTF-8 start */
+        /* the high bit set: no ASCII, no valid UTF-8 start */
+        gen_put_byte(w, (uint8_t)(gen_next_u64(r) | 0x80));
 }
 
 /* A record no decoder accepts, one of three kinds chosen by (seed, i). */
-static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) {
-    rng_t r = rng_stream(key, STREAM_POISON);
-    const unsigned kind = (unsigned)(next_u64(&r) % 3);
+static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w) {
+    gen_rng_t r = gen_rng_stream(key, STREAM_POISON);
+    const unsigned kind = (unsigned)(gen_next_u64(&r) % 3);
     uint8_t *const start = w->p;
     if (g->o.format == DD_GEN_JSON) {
         if (kind == 0) { /* cut short: a strict prefix of an object is never valid JSON */
             write_body(g, i, key, w, 0);
             const size_t len = (size_t)(w->p - start);
             if (!w->overflow)
-                w->p = start + 1 + next_u64(&r) % (len - 1);
+                w->p = start + 1 + gen_next_u64(&r) % (len - 1);
         } else if (kind == 1) { /* garbage where a value belongs */
-            put_cstr(w, "{\"ts\":");
-            put_junk(w, &r, 4 + next_u64(&r) % 12);
-            put_byte(w, '}');
+            gen_put_cstr(w, "{\"ts\":");
+            put_junk(w, &r, 4 + gen_next_u64(&r) % 12);
+            gen_put_byte(w, '}');
         } else { /* NaN is not JSON */
-            put_cstr(w, "{\"ts\":");
-            json_integer(w, dd_gen_ts(g, i));
-            put_cstr(w, ",\"latency_ms\":NaN}");
+            gen_put_cstr(w, "{\"ts\":");
+            gen_json_integer(w, dd_gen_ts(g, i));
+            gen_put_cstr(w, ",\"latency_ms\":NaN}");
         }
         return;
     }
     if (g->o.format == DD_GEN_AVRO_CONFLUENT) {
         if (kind == 0) { /* a wrong magic byte, then junk */
-            put_byte(w, (uint8_t)(1 + next_u64(&r) % 255));
-            put_junk(w, &r, 8 + next_u64(&r) % 32);
+            gen_put_byte(w, (uint8_t)(1 + gen_next_u64(&r) % 255));
+            put_junk(w, &r, 8 + gen_next_u64(&r) % 32);
         } else if (kind == 1) { /* the right header, a body cut short */
             confluent_header(g, w, 0);
             uint8_t *const body = w->p;
             write_body(g, i, key, w, 0);
             if (!w->overflow)
-                w->p = body + next_u64(&r) % (size_t)(w->p - body);
+                w->p = body + gen_next_u64(&r) % (size_t)(w->p - body);
         } else { /* too short for the header */
-            put_byte(w, 0);
-            put_junk(w, &r, 1 + next_u64(&r) % 3);
+            gen_put_byte(w, 0);
+            put_junk(w, &r, 1 + gen_next_u64(&r) % 3);
         }
         return;
     }
@@ -502,10 +395,10 @@ static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) 
         write_body(g, i, key, w, 0);
         const size_t len = (size_t)(w->p - start);
         if (!w->overflow)
-            w->p = start + 1 + next_u64(&r) % (len - 1);
+            w->p = start + 1 + gen_next_u64(&r) % (len - 1);
     } else if (kind == 1) { /* `ts` as a varint longer than 10 bytes */
         for (int k = 0; k < 11; k++)
-            put_byte(w, 0xff);
+            gen_put_byte(w, 0xff);
         put_junk(w, &r, 4);
     } else { /* an enum index outside the enum */
         write_standard(g, i, key, w, 1);
@@ -514,8 +407,8 @@ static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) 
 
 int dd_gen_record(const dd_gen_t *g, uint64_t i, uint8_t *buf, size_t cap, size_t *len,
                   int64_t *ts_ms, int *poison) {
-    out_t w = {buf, buf + cap, 0};
-    const uint64_t key = dd_mix64(g->seed_key ^ (i * GOLDEN));
+    gen_out_t w = {buf, buf + cap, 0};
+    const uint64_t key = dd_mix64(g->seed_key ^ (i * GEN_GOLDEN));
     const int is_poison = g->o.poison_every > 0 && i % g->o.poison_every == g->o.poison_every - 1;
     if (is_poison) {
         write_poison(g, i, key, &w);
