@@ -22,7 +22,7 @@
 
 static const char gen_synopsis[] =
     "Usage: driftd gen (--brokers LIST --topic T | --output FILE) [OPTIONS]\n"
-    "       driftd gen --print-schema [--schema-version 1|2] [--wide N]\n"
+    "       driftd gen --print-schema [--schema-version 1|2] [--wide N] [--with-id]\n"
     "\n"
     "Writes synthetic feature records, reproducibly from a seed: the standard record of 16\n"
     "fields (ts, 11 numeric, 4 categorical; docs/gen.md lists their distributions) or a wide\n"
@@ -44,6 +44,7 @@ enum {
     OPT_SCHEMA_ID,
     OPT_SCHEMA_VERSION,
     OPT_WIDE,
+    OPT_WITH_ID,
     OPT_RECORDS,
     OPT_RATE,
     OPT_SEED,
@@ -81,6 +82,10 @@ static const dd_cli_option_t gen_options[] = {
     {OPT_WIDE, "wide", 0, "N",
      "a wide record instead: ts and f0..f{N-1}, doubles ~ N(0,1), N up to\n"
      "10000",
+     NULL},
+    {OPT_WITH_ID, "with-id", 0, NULL,
+     "add `id` (long, the record index) after ts, to join the records\n"
+     "with their predictions and labels",
      NULL},
     {OPT_RECORDS, "records", 0, "N",
      "records to write, indices 0..N-1 (default 10000; 0 = until\n"
@@ -232,6 +237,9 @@ static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
         if (dd_cli_parse_u64("gen", option, v, 1, DD_GEN_WIDE_MAX, &n) != 0)
             return -1;
         c->o.wide = (uint32_t)n;
+        return 0;
+    case OPT_WITH_ID:
+        c->o.with_id = 1;
         return 0;
     case OPT_RECORDS:
         return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->records);

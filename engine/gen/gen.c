@@ -29,6 +29,8 @@ typedef enum field_type {
     T_BOOLEAN,
 } field_type_t;
 
+/* Field ids number the fields' random streams, so a new field takes the next id whatever its
+ * place in the record: every other field keeps its values. */
 typedef enum field_id {
     F_TS,
     F_LATENCY_MS,
@@ -47,6 +49,7 @@ typedef enum field_id {
     F_PLAN,
     F_IS_RETURNING,
     F_CHANNEL, /* version 2 */
+    F_ID,      /* with_id: the record index, written after ts */
     F_STANDARD_COUNT
 } field_id_t;
 
@@ -73,59 +76,38 @@ static const category_t channels[] = {{"web", 0.55}, {"app", 0.30}, {"email", 0.
 #define ITEMS_LAMBDA 4.0
 #define ITEMS_MAX 20
 
-typedef struct standard_field { /* names: standard_names */
-    const char *json_key; /* "name": (after a comma but for the first) */
+typedef struct standard_field {
+    const char *name;
     field_type_t type;
+    const char *avro_type;      /* its "type" in the schema, and its default if it has one */
     const char *shift_category; /* categorical: the value a shift brings in */
 } standard_field_t;
 
 static const standard_field_t standard[F_STANDARD_COUNT] = {
-    {"\"ts\":", T_TIMESTAMP, NULL},
-    {",\"latency_ms\":", T_DOUBLE, NULL},
-    {",\"amount\":", T_DOUBLE, NULL},
-    {",\"score\":", T_DOUBLE, NULL},
-    {",\"age\":", T_INT, NULL},
-    {",\"items\":", T_INT, NULL},
-    {",\"balance\":", T_NULLABLE_DOUBLE, NULL},
-    {",\"temperature\":", T_FLOAT, NULL},
-    {",\"clicks\":", T_LONG, NULL},
-    {",\"session_s\":", T_DOUBLE, NULL},
-    {",\"ratio\":", T_DOUBLE, NULL},
-    {",\"account_days\":", T_INT, NULL},
-    {",\"country\":", T_STRING, "ZZ"},
-    {",\"device\":", T_ENUM, "kiosk"},
-    {",\"plan\":", T_STRING, "enterprise"},
-    {",\"is_returning\":", T_BOOLEAN, "false"},
-    {",\"channel\":", T_STRING, "fax"},
+    {"ts", T_TIMESTAMP, "{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}", NULL},
+    {"latency_ms", T_DOUBLE, "\"double\"", NULL},
+    {"amount", T_DOUBLE, "\"double\"", NULL},
+    {"score", T_DOUBLE, "\"double\"", NULL},
+    {"age", T_INT, "\"int\"", NULL},
+    {"items", T_INT, "\"int\"", NULL},
+    {"balance", T_NULLABLE_DOUBLE, "[\"null\",\"double\"],\"default\":null", NULL},
+    {"temperature", T_FLOAT, "\"float\"", NULL},
+    {"clicks", T_LONG, "\"long\"", NULL},
+    {"session_s", T_DOUBLE, "\"double\"", NULL},
+    {"ratio", T_DOUBLE, "\"double\"", NULL},
+    {"account_days", T_INT, "\"int\"", NULL},
+    {"country", T_STRING, "\"string\"", "ZZ"},
+    {"device", T_ENUM,
+     "{\"type\":\"enum\",\"name\":\"Device\","
+     "\"symbols\":[\"ios\",\"android\",\"web\",\"other\",\"kiosk\"]}",
+     "kiosk"},
+    {"plan", T_STRING, "\"string\"", "enterprise"},
+    {"is_returning", T_BOOLEAN, "\"boolean\"", "false"},
+    {"channel", T_STRING, "\"string\",\"default\":\"web\"", "fax"},
+    {"id", T_LONG, "\"long\"", NULL},
 };
 
-static const char *const standard_names[F_STANDARD_COUNT] = {
-    "ts",      "latency_ms",  "amount", "score",     "age",   "items",
-    "balance", "temperature", "clicks", "session_s", "ratio", "account_days",
-    "country", "device",      "plan",   "is_returning",       "channel"};
-static const int standard_numeric[F_STANDARD_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1,
-                                                       1, 1, 1, 0, 0, 0, 0, 0};
-
-static const char schema_head[] =
-    "{\"type\":\"record\",\"name\":\"Features\",\"namespace\":\"driftd.gen\",\"fields\":["
-    "{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},"
-    "{\"name\":\"latency_ms\",\"type\":\"double\"},"
-    "{\"name\":\"amount\",\"type\":\"double\"},"
-    "{\"name\":\"score\",\"type\":\"double\"},"
-    "{\"name\":\"age\",\"type\":\"int\"},"
-    "{\"name\":\"items\",\"type\":\"int\"},"
-    "{\"name\":\"balance\",\"type\":[\"null\",\"double\"],\"default\":null},"
-    "{\"name\":\"temperature\",\"type\":\"float\"},"
-    "{\"name\":\"clicks\",\"type\":\"long\"},"
-    "{\"name\":\"session_s\",\"type\":\"double\"},"
-    "{\"name\":\"ratio\",\"type\":\"double\"},"
-    "{\"name\":\"account_days\",\"type\":\"int\"},"
-    "{\"name\":\"country\",\"type\":\"string\"},"
-    "{\"name\":\"device\",\"type\":{\"type\":\"enum\",\"name\":\"Device\","
-    "\"symbols\":[\"ios\",\"android\",\"web\",\"other\",\"kiosk\"]}},"
-    "{\"name\":\"plan\",\"type\":\"string\"},"
-    "{\"name\":\"is_returning\",\"type\":\"boolean\"}";
-static const char schema_v2_tail[] = ",{\"name\":\"channel\",\"type\":\"string\",\"default\":\"web\"}";
+#define JSON_KEY_MAX 24 /* ,"account_days": and a NUL */
 
 struct dd_gen {
     dd_gen_options_t o;
@@ -133,10 +115,16 @@ struct dd_gen {
     size_t n_fields;
     const char *const *names;
     const int *numeric;
+    /* the standard record: its fields in order, with their names, kinds and JSON keys */
+    field_id_t order[F_STANDARD_COUNT];
+    const char *standard_names[F_STANDARD_COUNT];
+    int standard_numeric[F_STANDARD_COUNT];
+    char json_key[F_STANDARD_COUNT][JSON_KEY_MAX]; /* by field id: "name": after a comma but
+                                                      for the first */
     char **wide_names; /* wide: "f0".. (owned) */
     int *wide_numeric;
     char *schema;
-    long shift_index; /* −1: none */
+    long shift_index; /* the shifted field's id (its place, wide); −1: none */
     long null_index;
     int shift_categorical;
     double shift_add;          /* numeric shift: shift × the field's standard deviation */
@@ -221,6 +209,7 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
     case F_CHANNEL:
         v.text = channels[pick(channels, N_OF(channels), gen_uniform(&r))].name;
         break;
+    case F_ID: v.integer = (int64_t)i; break;
     case F_STANDARD_COUNT: break;
     }
     if ((long)f == g->shift_index && in_range(g, i)) {
@@ -254,11 +243,12 @@ static void write_standard(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_
     const int json = g->o.format == DD_GEN_JSON;
     if (json)
         gen_put_byte(w, '{');
-    for (size_t f = 0; f < n; f++) {
+    for (size_t k = 0; k < n; k++) {
+        const field_id_t f = g->order[k];
         const value_t v = standard_value(g, i, key, f);
         const field_type_t t = standard[f].type;
         if (json) {
-            gen_put_cstr(w, standard[f].json_key);
+            gen_put_cstr(w, g->json_key[f]);
             if (v.is_null) {
                 gen_put_cstr(w, "null");
                 continue;
@@ -451,6 +441,7 @@ void dd_gen_destroy(dd_gen_t *g) {
     free(g);
 }
 
+/* The place of a field in the record, or −1. */
 static long find_field(const dd_gen_t *g, const char *name) {
     for (size_t f = 0; f < g->n_fields; f++)
         if (strcmp(g->names[f], name) == 0)
@@ -460,14 +451,18 @@ static long find_field(const dd_gen_t *g, const char *name) {
 
 static void unknown_field(const dd_gen_t *g, const char *what, const char *name, char *errstr,
                           size_t errstr_size) {
-    if (g->o.wide > 0)
+    if (g->o.wide > 0) {
         snprintf(errstr, errstr_size, "unknown %s field '%s' (the wide record has ts and f0 to "
                  "f%u)", what, name, g->o.wide - 1);
-    else
-        snprintf(errstr, errstr_size, "unknown %s field '%s' (fields: ts, latency_ms, amount, "
-                 "score, age, items, balance, temperature, clicks, session_s, ratio, "
-                 "account_days, country, device, plan, is_returning%s)", what, name,
-                 g->n_fields > F_CHANNEL ? ", channel" : "");
+        return;
+    }
+    size_t used = (size_t)snprintf(errstr, errstr_size, "unknown %s field '%s' (fields: ", what,
+                                   name);
+    for (size_t k = 0; k < g->n_fields && used < errstr_size; k++)
+        used += (size_t)snprintf(errstr + used, errstr_size - used, "%s%s", k > 0 ? ", " : "",
+                                 g->names[k]);
+    if (used < errstr_size)
+        snprintf(errstr + used, errstr_size - used, ")");
 }
 
 static int build_wide(dd_gen_t *g) {
@@ -503,13 +498,35 @@ static int build_wide(dd_gen_t *g) {
 }
 
 static int build_standard(dd_gen_t *g) {
-    g->n_fields = g->o.schema_version == 2 ? F_STANDARD_COUNT : F_CHANNEL;
-    g->names = standard_names;
-    g->numeric = standard_numeric;
-    const size_t cap = sizeof schema_head + sizeof schema_v2_tail + 4;
+    /* ts, [id,] the 15 features of version 1, [channel] */
+    size_t n = 0;
+    g->order[n++] = F_TS;
+    if (g->o.with_id)
+        g->order[n++] = F_ID;
+    for (int f = F_LATENCY_MS; f <= F_IS_RETURNING; f++)
+        g->order[n++] = (field_id_t)f;
+    if (g->o.schema_version == 2)
+        g->order[n++] = F_CHANNEL;
+    g->n_fields = n;
+    const size_t cap = 256 + n * 160;
     if ((g->schema = malloc(cap)) == NULL)
         return -1;
-    snprintf(g->schema, cap, "%s%s]}", schema_head, g->o.schema_version == 2 ? schema_v2_tail : "");
+    size_t used = (size_t)snprintf(
+        g->schema, cap,
+        "{\"type\":\"record\",\"name\":\"Features\",\"namespace\":\"driftd.gen\",\"fields\":[");
+    for (size_t k = 0; k < n; k++) {
+        const standard_field_t *f = &standard[g->order[k]];
+        g->standard_names[k] = f->name;
+        g->standard_numeric[k] =
+            f->type != T_STRING && f->type != T_ENUM && f->type != T_BOOLEAN;
+        snprintf(g->json_key[g->order[k]], JSON_KEY_MAX, "%s\"%s\":", k > 0 ? "," : "", f->name);
+        used += (size_t)snprintf(g->schema + used, cap - used,
+                                 "%s{\"name\":\"%s\",\"type\":%s}", k > 0 ? "," : "", f->name,
+                                 f->avro_type);
+    }
+    snprintf(g->schema + used, cap - used, "]}");
+    g->names = g->standard_names;
+    g->numeric = g->standard_numeric;
     /* items: 1 + Poisson(4), the tail above 20 folded into 20 */
     double p = exp(-ITEMS_LAMBDA), acc = 0;
     for (int k = 0; k < ITEMS_MAX; k++) {
@@ -535,11 +552,16 @@ static int build_standard(dd_gen_t *g) {
     return 0;
 }
 
+/* The id of the field at place f: the place itself in a wide record. */
+static long field_id(const dd_gen_t *g, long f) {
+    return g->o.wide > 0 || f < 0 ? f : (long)g->order[f];
+}
+
 double dd_gen_field_stddev(const dd_gen_t *g, const char *field) {
     const long f = find_field(g, field);
     if (f <= 0 || !g->numeric[f])
         return 0.0;
-    return g->o.wide > 0 ? 1.0 : g->stddev[f];
+    return g->o.wide > 0 ? 1.0 : g->stddev[field_id(g, f)];
 }
 
 int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t errstr_size) {
@@ -565,6 +587,11 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
     }
     if (o->wide > 0 && o->schema_version != 1) {
         snprintf(errstr, errstr_size, "schema version 2 applies to the standard record, not to a "
+                 "wide one");
+        return -1;
+    }
+    if (o->wide > 0 && o->with_id) {
+        snprintf(errstr, errstr_size, "the id field belongs to the standard record, not to a "
                  "wide one");
         return -1;
     }
@@ -605,7 +632,11 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
             snprintf(errstr, errstr_size, "'ts' is the event time and cannot be shifted");
             goto fail;
         }
-        g->shift_index = f;
+        if (field_id(g, f) == F_ID) {
+            snprintf(errstr, errstr_size, "'id' is the record index and cannot be shifted");
+            goto fail;
+        }
+        g->shift_index = field_id(g, f);
         g->shift_categorical = !g->numeric[f];
         snprintf(g->shift_name, sizeof g->shift_name, "%s", o->shift_field);
         g->o.shift_field = g->shift_name;
@@ -634,13 +665,17 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
                      o->null_rate);
             goto fail;
         }
-        if (o->format != DD_GEN_JSON && (o->wide > 0 || f != F_BALANCE)) {
+        if (field_id(g, f) == F_ID) {
+            snprintf(errstr, errstr_size, "'id' is the record index and cannot be null");
+            goto fail;
+        }
+        if (o->format != DD_GEN_JSON && (o->wide > 0 || field_id(g, f) != F_BALANCE)) {
             snprintf(errstr, errstr_size, "'%s' is not nullable in the Avro schema (only "
                      "'balance' is, in the standard record); use the json format to make it "
                      "null", o->null_field);
             goto fail;
         }
-        g->null_index = f;
+        g->null_index = field_id(g, f);
         snprintf(g->null_name, sizeof g->null_name, "%s", o->null_field);
         g->o.null_field = g->null_name;
     }

@@ -32,6 +32,8 @@ typedef struct dd_gen_options {
                                 default "web"), as a new writer schema would add it */
     uint32_t wide;           /* 0: the standard record; N: fields f0..f{N-1}, doubles ~ N(0,1),
                                 plus ts */
+    int with_id;             /* the standard record: 1 adds `id` (long, the record index i)
+                                after ts, to join it with other streams of the same records */
     int64_t time_start_ms;   /* `ts` of record 0 (Unix ms) */
     double time_step_ms;     /* `ts` advance per record */
     /* drift injection: records with index in [shift_from, shift_until) */

@@ -2,6 +2,8 @@
 # gen_cli.sh DRIFTD — `driftd gen` to files, read back by driftd itself:
 # - --print-schema prints the Avro schema: 16 fields with ts as timestamp-millis; version 2 adds
 #   channel with default "web"; --wide 3 has ts, f0, f1, f2 and no f3;
+# - --with-id adds `id` (long) after ts, in the schema and in every record, and changes nothing
+#   else: without `"id":i,` the line is the line written without --with-id;
 # - JSON Lines: one line per record, poison records skipped and counted, the summary line on
 #   stderr, byte-identical output for identical options, other bytes for another seed, ts =
 #   start + i × step; `driftd decode --format json` reads every line back;
@@ -27,6 +29,8 @@ expect_out '\{"name":"channel","type":"string","default":"web"\}\]\}$'
 expect 0 "$driftd" gen --print-schema --wide 3
 expect_out '"name":"f2","type":"double"\}\]\}$'
 check_not "wide 3 has no f3" grep -q '"f3"' "$out"
+expect 0 "$driftd" gen --print-schema --with-id
+expect_out '"logicalType":"timestamp-millis"\}\},\{"name":"id","type":"long"\},\{"name":"latency_ms",'
 
 # JSON Lines
 expect 0 "$driftd" gen --output "$tmp/a.jsonl" --records 2000 --start-ms 1000 --step-ms 2 --poison-every 100
@@ -46,6 +50,9 @@ check "decode reads every JSON line" [ "$(lines "$out")" -eq 1980 ]
 expect 0 "$driftd" gen --output - --records 3 --start-ms 5
 expect_out '^\{"ts":5,'
 check "--output - writes 3 lines to stdout" [ "$(lines "$out")" -eq 3 ]
+"$driftd" gen --output "$tmp/id.jsonl" --with-id --records 2000 --start-ms 1000 --step-ms 2 --poison-every 100 2>/dev/null
+check "--with-id: record 1998 has id 1998 after ts" grep -q '^{"ts":4996,"id":1998,"latency_ms":' "$tmp/id.jsonl"
+check "--with-id: without the id, the same lines as without --with-id" cmp -s "$tmp/a.jsonl" <(sed 's/^{"ts":\([0-9]*\),"id":[0-9]*,/{"ts":\1,/' "$tmp/id.jsonl")
 
 # Avro object container files
 for format in avro avro-confluent; do
@@ -108,6 +115,8 @@ expect_error "^driftd gen: --shift given twice" "$driftd" gen --output "$tmp/x" 
 expect_error "^driftd gen: the drift range \[10, 5\) is empty$" "$driftd" gen --output "$tmp/x" --shift score:1 --shift-from 10 --shift-until 5
 expect_error "^driftd gen: --shift-from and --shift-until need --shift or --null$" "$driftd" gen --output "$tmp/x" --shift-from 10
 expect_error "^driftd gen: schema version 2 applies to the standard record" "$driftd" gen --print-schema --wide 3 --schema-version 2
+expect_error "^driftd gen: the id field belongs to the standard record, not to a wide one$" "$driftd" gen --print-schema --wide 3 --with-id
+expect_error "^driftd gen: 'id' is the record index and cannot be shifted$" "$driftd" gen --output "$tmp/x" --with-id --shift id:1
 expect_error "^driftd gen: unknown option '--bogus' \(see 'driftd gen --help'\)$" "$driftd" gen --bogus
 expect_error "^driftd gen: --seed expects N$" "$driftd" gen --output "$tmp/x" --seed
 expect_error "^driftd gen: unknown option '--recods'; did you mean '--records'\? \(see 'driftd gen --help'\)$" "$driftd" gen --output "$tmp/x" --recods 3

@@ -16,6 +16,8 @@
  * - a categorical shift replaces its share of values by a category never produced otherwise;
  * - null injection nulls its share of values, only in the range, and leaves other fields alone;
  * - version 2 appends `channel` (string, default "web"); wide mode writes ts and f0..f{N-1};
+ * - with_id writes `id` = i after ts (a long in Avro, an integer in JSON) and leaves every other
+ *   field as it was: the JSON line is the line without id with `"id":i,` after ts;
  * - bad options are refused with a message naming the problem. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -596,6 +598,55 @@ static void test_wide(void **state) {
     dd_gen_destroy(g);
 }
 
+static void test_with_id(void **state) {
+    (void)state;
+    const dd_gen_format_t formats[] = {DD_GEN_JSON, DD_GEN_AVRO, DD_GEN_AVRO_CONFLUENT};
+    for (size_t fmt = 0; fmt < 3; fmt++) {
+        dd_gen_options_t o = options(formats[fmt]);
+        o.schema_version = 2;
+        o.shift_field = "latency_ms";
+        o.shift = 1;
+        decoder_t plain, with;
+        decoder_init(&plain, &o);
+        o.with_id = 1;
+        decoder_init(&with, &o);
+        assert_int_equal(with.n, plain.n + 1);
+        assert_string_equal(with.names[0], "ts");
+        assert_string_equal(with.names[1], "id");
+        assert_non_null(strstr(dd_gen_schema(with.g), "{\"name\":\"id\",\"type\":\"long\"}"));
+        for (uint64_t i = 0; i < 1000; i++) {
+            assert_int_equal(decode_record(&plain, i, NULL), DD_CODEC_OK);
+            assert_int_equal(decode_record(&with, i, NULL), DD_CODEC_OK);
+            assert_true(number(&with, 1) == (double)i);
+            for (size_t k = 0; k < plain.n; k++) {
+                const dd_batch_column_t *x = &plain.batch->columns[k],
+                                        *y = &with.batch->columns[k == 0 ? 0 : k + 1];
+                assert_int_equal(dd_batch_is_null(x, 0), dd_batch_is_null(y, 0));
+                if (x->kind == DD_COLUMN_NUMERIC)
+                    assert_true(x->numbers[0] == y->numbers[0]);
+                else
+                    assert_true(x->hashes[0] == y->hashes[0]);
+            }
+        }
+        if (formats[fmt] == DD_GEN_JSON) { /* the same bytes but for "id":i, after ts */
+            size_t lp = 0, lw = 0;
+            const uint64_t i = 12345;
+            assert_int_equal(dd_gen_record(plain.g, i, plain.buf, plain.cap, &lp, NULL, NULL), 0);
+            assert_int_equal(dd_gen_record(with.g, i, with.buf, with.cap, &lw, NULL, NULL), 0);
+            const char *comma = memchr(plain.buf, ',', lp);
+            assert_non_null(comma);
+            const size_t head = (size_t)(comma - (const char *)plain.buf) + 1;
+            const char id[] = "\"id\":12345,";
+            assert_int_equal(lw, lp + strlen(id));
+            assert_memory_equal(with.buf, plain.buf, head);
+            assert_memory_equal(with.buf + head, id, strlen(id));
+            assert_memory_equal(with.buf + head + strlen(id), plain.buf + head, lp - head);
+        }
+        decoder_free(&plain);
+        decoder_free(&with);
+    }
+}
+
 /* dd_gen_new refuses o with a message containing `want`. */
 static void refused(const dd_gen_options_t *o, const char *want) {
     dd_gen_t *g = (dd_gen_t *)1;
@@ -657,6 +708,22 @@ static void test_bad_options(void **state) {
     o.shift_until = 10;
     refused(&o, "empty");
     o = options(DD_GEN_JSON);
+    o.with_id = 1;
+    o.shift_field = "id";
+    o.shift = 1;
+    refused(&o, "'id' is the record index and cannot be shifted");
+    o.shift_field = NULL;
+    o.null_field = "id";
+    o.null_rate = 0.5;
+    refused(&o, "'id' is the record index and cannot be null");
+    o.null_field = NULL;
+    o.wide = 3;
+    refused(&o, "the id field belongs to the standard record");
+    o = options(DD_GEN_JSON);
+    o.shift_field = "id"; /* no id without with_id */
+    o.shift = 1;
+    refused(&o, "unknown shift field 'id' (fields: ts, latency_ms, amount,");
+    o = options(DD_GEN_JSON);
     o.time_step_ms = -1;
     refused(&o, "time step");
     o = options(DD_GEN_JSON);
@@ -680,6 +747,7 @@ int main(void) {
         cmocka_unit_test(test_null_injection),
         cmocka_unit_test(test_version2),
         cmocka_unit_test(test_wide),
+        cmocka_unit_test(test_with_id),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
