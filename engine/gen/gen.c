@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STREAM_SHIFT (1ull << 24) /* + field index: does the categorical shift hit this value */
-#define STREAM_NULL (2ull << 24)  /* + field index: is this value nulled */
-#define STREAM_POISON (3ull << 24)
 #define NUMERIC_SHIFT_MAX 1e6 /* standard deviations: keeps shifted ints inside int32 */
 
 typedef enum field_type {
@@ -28,30 +25,6 @@ typedef enum field_type {
     T_ENUM,
     T_BOOLEAN,
 } field_type_t;
-
-/* Field ids number the fields' random streams, so a new field takes the next id whatever its
- * place in the record: every other field keeps its values. */
-typedef enum field_id {
-    F_TS,
-    F_LATENCY_MS,
-    F_AMOUNT,
-    F_SCORE,
-    F_AGE,
-    F_ITEMS,
-    F_BALANCE,
-    F_TEMPERATURE,
-    F_CLICKS,
-    F_SESSION_S,
-    F_RATIO,
-    F_ACCOUNT_DAYS,
-    F_COUNTRY,
-    F_DEVICE,
-    F_PLAN,
-    F_IS_RETURNING,
-    F_CHANNEL, /* version 2 */
-    F_ID,      /* with_id: the record index, written after ts */
-    F_STANDARD_COUNT
-} field_id_t;
 
 typedef struct category {
     const char *name;
@@ -74,7 +47,6 @@ static const category_t channels[] = {{"web", 0.55}, {"app", 0.30}, {"email", 0.
 #define P_BALANCE_NULL 0.02
 #define GEOMETRIC_P 0.2
 #define ITEMS_LAMBDA 4.0
-#define ITEMS_MAX 20
 
 typedef struct standard_field {
     const char *name;
@@ -105,32 +77,6 @@ static const standard_field_t standard[F_STANDARD_COUNT] = {
     {"is_returning", T_BOOLEAN, "\"boolean\"", "false"},
     {"channel", T_STRING, "\"string\",\"default\":\"web\"", "fax"},
     {"id", T_LONG, "\"long\"", NULL},
-};
-
-#define JSON_KEY_MAX 24 /* ,"account_days": and a NUL */
-
-struct dd_gen {
-    dd_gen_options_t o;
-    uint64_t seed_key;
-    size_t n_fields;
-    const char *const *names;
-    const int *numeric;
-    /* the standard record: its fields in order, with their names, kinds and JSON keys */
-    field_id_t order[F_STANDARD_COUNT];
-    const char *standard_names[F_STANDARD_COUNT];
-    int standard_numeric[F_STANDARD_COUNT];
-    char json_key[F_STANDARD_COUNT][JSON_KEY_MAX]; /* by field id: "name": after a comma but
-                                                      for the first */
-    char **wide_names; /* wide: "f0".. (owned) */
-    int *wide_numeric;
-    char *schema;
-    long shift_index; /* the shifted field's id (its place, wide); −1: none */
-    long null_index;
-    int shift_categorical;
-    double shift_add;          /* numeric shift: shift × the field's standard deviation */
-    double items_cdf[ITEMS_MAX]; /* P(items ≤ k + 1) */
-    double stddev[F_STANDARD_COUNT];
-    char shift_name[64], null_name[64];
 };
 
 /* ---- categories ---------------------------------------------------------------------------- */
@@ -180,7 +126,7 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
     case F_ITEMS: {
         const double u = gen_uniform(&r);
         int64_t k = 0;
-        while (k + 1 < ITEMS_MAX && u > g->items_cdf[k])
+        while (k + 1 < GEN_ITEMS_MAX && u > g->items_cdf[k])
             k++;
         v.integer = k + 1;
         break;
@@ -219,7 +165,7 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
             else
                 v.number += g->shift_add;
         } else {
-            gen_rng_t s = gen_rng_stream(key, STREAM_SHIFT + f);
+            gen_rng_t s = gen_rng_stream(key, GEN_STREAM_SHIFT + f);
             if (gen_uniform(&s) < g->o.shift) {
                 if (f == F_IS_RETURNING)
                     v.integer = 0;
@@ -230,16 +176,28 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
         }
     }
     if ((long)f == g->null_index && in_range(g, i)) {
-        gen_rng_t s = gen_rng_stream(key, STREAM_NULL + f);
+        gen_rng_t s = gen_rng_stream(key, GEN_STREAM_NULL + f);
         if (gen_uniform(&s) < g->o.null_rate)
             v.is_null = 1;
     }
     return v;
 }
 
+double gen_feature_number(const dd_gen_t *g, uint64_t i, uint64_t key, field_id_t f,
+                          int *is_null) {
+    const value_t v = standard_value(g, i, key, f);
+    *is_null = v.is_null;
+    switch (standard[f].type) {
+    case T_DOUBLE:
+    case T_NULLABLE_DOUBLE: return v.number;
+    case T_FLOAT: return (double)(float)v.number; /* as written */
+    default: return (double)v.integer;
+    }
+}
+
 static void write_standard(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w,
                            int corrupt_enum) {
-    const size_t n = g->n_fields;
+    const size_t n = g->n_features;
     const int json = g->o.format == DD_GEN_JSON;
     if (json)
         gen_put_byte(w, '{');
@@ -296,19 +254,19 @@ static void write_wide(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w
         gen_avro_long(w, ts);
     }
     const int shifted = in_range(g, i);
-    for (size_t f = 1; f < g->n_fields; f++) {
+    for (size_t f = 1; f < g->n_features; f++) {
         gen_rng_t r = gen_rng_stream(key, f);
         double x = gen_normal(&r);
         if (shifted && (long)f == g->shift_index)
             x += g->shift_add;
         int is_null = 0;
         if (shifted && (long)f == g->null_index) {
-            gen_rng_t s = gen_rng_stream(key, STREAM_NULL + f);
+            gen_rng_t s = gen_rng_stream(key, GEN_STREAM_NULL + f);
             is_null = gen_uniform(&s) < g->o.null_rate;
         }
         if (json) {
             gen_put_cstr(w, ",\"");
-            gen_put_cstr(w, g->names[f]);
+            gen_put_cstr(w, g->feature_names[f]);
             gen_put_cstr(w, "\":");
             if (is_null)
                 gen_put_cstr(w, "null");
@@ -324,10 +282,17 @@ static void write_wide(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w
 
 static void write_body(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w,
                        int corrupt_enum) {
-    if (g->o.wide > 0)
+    if (g->o.stream != DD_GEN_FEATURES)
+        gen_model_write(g, i, key, w);
+    else if (g->o.wide > 0)
         write_wide(g, i, key, w);
     else
         write_standard(g, i, key, w, corrupt_enum);
+}
+
+/* The `ts` of record i of the stream written. */
+static int64_t record_ts(const dd_gen_t *g, uint64_t i, uint64_t key) {
+    return g->o.stream == DD_GEN_FEATURES ? dd_gen_ts(g, i) : gen_model_ts(g, i, key);
 }
 
 static void confluent_header(const dd_gen_t *g, gen_out_t *w, uint8_t magic) {
@@ -345,7 +310,7 @@ static void put_junk(gen_out_t *w, gen_rng_t *r, size_t n) {
 
 /* A record no decoder accepts, one of three kinds chosen by (seed, i). */
 static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w) {
-    gen_rng_t r = gen_rng_stream(key, STREAM_POISON);
+    gen_rng_t r = gen_rng_stream(key, GEN_STREAM_POISON);
     const unsigned kind = (unsigned)(gen_next_u64(&r) % 3);
     uint8_t *const start = w->p;
     if (g->o.format == DD_GEN_JSON) {
@@ -358,10 +323,12 @@ static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t 
             gen_put_cstr(w, "{\"ts\":");
             put_junk(w, &r, 4 + gen_next_u64(&r) % 12);
             gen_put_byte(w, '}');
-        } else { /* NaN is not JSON */
+        } else { /* NaN is not JSON: in the feature record's latency_ms, the score, the label */
             gen_put_cstr(w, "{\"ts\":");
-            gen_json_integer(w, dd_gen_ts(g, i));
-            gen_put_cstr(w, ",\"latency_ms\":NaN}");
+            gen_json_integer(w, record_ts(g, i, key));
+            gen_put_cstr(w, ",\"");
+            gen_put_cstr(w, g->o.stream == DD_GEN_FEATURES ? "latency_ms" : g->names[2]);
+            gen_put_cstr(w, "\":NaN}");
         }
         return;
     }
@@ -381,7 +348,8 @@ static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t 
         }
         return;
     }
-    if (kind == 0 || (kind == 2 && g->o.wide > 0)) { /* cut short: at least one byte */
+    const int has_enum = g->o.stream == DD_GEN_FEATURES && g->o.wide == 0;
+    if (kind == 0 || (kind == 2 && !has_enum)) { /* cut short: at least one byte */
         write_body(g, i, key, w, 0);
         const size_t len = (size_t)(w->p - start);
         if (!w->overflow)
@@ -395,10 +363,14 @@ static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t 
     }
 }
 
+uint64_t gen_record_key(const dd_gen_t *g, uint64_t i) {
+    return dd_mix64(g->seed_key ^ (i * GEN_GOLDEN));
+}
+
 int dd_gen_record(const dd_gen_t *g, uint64_t i, uint8_t *buf, size_t cap, size_t *len,
                   int64_t *ts_ms, int *poison) {
     gen_out_t w = {buf, buf + cap, 0};
-    const uint64_t key = dd_mix64(g->seed_key ^ (i * GEN_GOLDEN));
+    const uint64_t key = gen_record_key(g, i);
     const int is_poison = g->o.poison_every > 0 && i % g->o.poison_every == g->o.poison_every - 1;
     if (is_poison) {
         write_poison(g, i, key, &w);
@@ -411,7 +383,7 @@ int dd_gen_record(const dd_gen_t *g, uint64_t i, uint8_t *buf, size_t cap, size_
         return -1;
     *len = (size_t)(w.p - buf);
     if (ts_ms != NULL)
-        *ts_ms = dd_gen_ts(g, i);
+        *ts_ms = record_ts(g, i, key);
     if (poison != NULL)
         *poison = is_poison;
     return 0;
@@ -433,7 +405,7 @@ void dd_gen_destroy(dd_gen_t *g) {
     if (g == NULL)
         return;
     if (g->wide_names != NULL)
-        for (size_t f = 0; f < g->n_fields; f++)
+        for (size_t f = 0; f < g->n_features; f++)
             free(g->wide_names[f]);
     free(g->wide_names);
     free(g->wide_numeric);
@@ -443,8 +415,8 @@ void dd_gen_destroy(dd_gen_t *g) {
 
 /* The place of a field in the record, or −1. */
 static long find_field(const dd_gen_t *g, const char *name) {
-    for (size_t f = 0; f < g->n_fields; f++)
-        if (strcmp(g->names[f], name) == 0)
+    for (size_t f = 0; f < g->n_features; f++)
+        if (strcmp(g->feature_names[f], name) == 0)
             return (long)f;
     return -1;
 }
@@ -458,9 +430,9 @@ static void unknown_field(const dd_gen_t *g, const char *what, const char *name,
     }
     size_t used = (size_t)snprintf(errstr, errstr_size, "unknown %s field '%s' (fields: ", what,
                                    name);
-    for (size_t k = 0; k < g->n_fields && used < errstr_size; k++)
+    for (size_t k = 0; k < g->n_features && used < errstr_size; k++)
         used += (size_t)snprintf(errstr + used, errstr_size - used, "%s%s", k > 0 ? ", " : "",
-                                 g->names[k]);
+                                 g->feature_names[k]);
     if (used < errstr_size)
         snprintf(errstr + used, errstr_size - used, ")");
 }
@@ -473,7 +445,7 @@ static int build_wide(dd_gen_t *g) {
     g->schema = malloc(schema_cap);
     if (g->wide_names == NULL || g->wide_numeric == NULL || g->schema == NULL)
         return -1;
-    g->n_fields = n;
+    g->n_fields = g->n_features = n;
     size_t used = (size_t)snprintf(
         g->schema, schema_cap,
         "{\"type\":\"record\",\"name\":\"Wide\",\"namespace\":\"driftd.gen\",\"fields\":["
@@ -492,8 +464,8 @@ static int build_wide(dd_gen_t *g) {
                                      ",{\"name\":\"%s\",\"type\":\"double\"}", name);
     }
     snprintf(g->schema + used, schema_cap - used, "]}");
-    g->names = (const char *const *)g->wide_names;
-    g->numeric = g->wide_numeric;
+    g->names = g->feature_names = (const char *const *)g->wide_names;
+    g->numeric = g->feature_numeric = g->wide_numeric;
     return 0;
 }
 
@@ -507,7 +479,7 @@ static int build_standard(dd_gen_t *g) {
         g->order[n++] = (field_id_t)f;
     if (g->o.schema_version == 2)
         g->order[n++] = F_CHANNEL;
-    g->n_fields = n;
+    g->n_fields = g->n_features = n;
     const size_t cap = 256 + n * 160;
     if ((g->schema = malloc(cap)) == NULL)
         return -1;
@@ -519,25 +491,39 @@ static int build_standard(dd_gen_t *g) {
         g->standard_names[k] = f->name;
         g->standard_numeric[k] =
             f->type != T_STRING && f->type != T_ENUM && f->type != T_BOOLEAN;
-        snprintf(g->json_key[g->order[k]], JSON_KEY_MAX, "%s\"%s\":", k > 0 ? "," : "", f->name);
+        snprintf(g->json_key[g->order[k]], GEN_JSON_KEY_MAX, "%s\"%s\":", k > 0 ? "," : "",
+                 f->name);
         used += (size_t)snprintf(g->schema + used, cap - used,
                                  "%s{\"name\":\"%s\",\"type\":%s}", k > 0 ? "," : "", f->name,
                                  f->avro_type);
     }
     snprintf(g->schema + used, cap - used, "]}");
-    g->names = g->standard_names;
-    g->numeric = g->standard_numeric;
+    g->names = g->feature_names = g->standard_names;
+    g->numeric = g->feature_numeric = g->standard_numeric;
     /* items: 1 + Poisson(4), the tail above 20 folded into 20 */
     double p = exp(-ITEMS_LAMBDA), acc = 0;
-    for (int k = 0; k < ITEMS_MAX; k++) {
+    for (int k = 0; k < GEN_ITEMS_MAX; k++) {
         acc += p;
-        g->items_cdf[k] = k + 1 == ITEMS_MAX ? 1.0 : acc;
+        g->items_cdf[k] = k + 1 == GEN_ITEMS_MAX ? 1.0 : acc;
         p *= ITEMS_LAMBDA / (k + 1);
     }
-    /* Standard deviations of the unshifted distributions (docs/gen.md). */
+    /* Means and standard deviations of the unshifted distributions (docs/gen.md). */
     const double kb = 5.0, ka = 2.0; /* Kumaraswamy(a, b): E[X^n] = b B(1 + n/a, b) */
     const double m1 = kb * exp(lgamma(1 + 1 / ka) + lgamma(kb) - lgamma(1 + 1 / ka + kb));
     const double m2 = kb * exp(lgamma(1 + 2 / ka) + lgamma(kb) - lgamma(1 + 2 / ka + kb));
+    g->mean[F_LATENCY_MS] = 120.0;
+    g->mean[F_AMOUNT] = exp(3.0 + 0.125);
+    g->mean[F_SCORE] = 0.5;
+    g->mean[F_AGE] = 54.0;
+    g->mean[F_ITEMS] = 1.0 + ITEMS_LAMBDA; /* (the cap at 20 moves it by less than 1e-8) */
+    g->mean[F_BALANCE] = 1000.0;
+    g->mean[F_TEMPERATURE] = 20.0;
+    g->mean[F_CLICKS] = (1.0 - GEOMETRIC_P) / GEOMETRIC_P;
+    g->mean[F_SESSION_S] = 300.0;
+    g->mean[F_RATIO] = m1;
+    g->mean[F_ACCOUNT_DAYS] = 1825.0;
+    g->mean[F_IS_RETURNING] = P_RETURNING;
+    g->stddev[F_IS_RETURNING] = sqrt(P_RETURNING * (1.0 - P_RETURNING));
     g->stddev[F_LATENCY_MS] = 15.0;
     g->stddev[F_AMOUNT] = exp(3.0 + 0.125) * sqrt(expm1(0.25));
     g->stddev[F_SCORE] = sqrt(1.0 / 12.0);
@@ -559,7 +545,7 @@ static long field_id(const dd_gen_t *g, long f) {
 
 double dd_gen_field_stddev(const dd_gen_t *g, const char *field) {
     const long f = find_field(g, field);
-    if (f <= 0 || !g->numeric[f])
+    if (f <= 0 || !g->feature_numeric[f])
         return 0.0;
     return g->o.wide > 0 ? 1.0 : g->stddev[field_id(g, f)];
 }
@@ -588,6 +574,16 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
     if (o->wide > 0 && o->schema_version != 1) {
         snprintf(errstr, errstr_size, "schema version 2 applies to the standard record, not to a "
                  "wide one");
+        return -1;
+    }
+    if (o->stream != DD_GEN_FEATURES && o->stream != DD_GEN_PREDICTIONS &&
+        o->stream != DD_GEN_LABELS) {
+        snprintf(errstr, errstr_size, "unknown stream %d", (int)o->stream);
+        return -1;
+    }
+    if (o->wide > 0 && o->stream != DD_GEN_FEATURES) {
+        snprintf(errstr, errstr_size, "the predictions and labels are of the standard record, "
+                 "not of a wide one");
         return -1;
     }
     if (o->wide > 0 && o->with_id) {
@@ -637,7 +633,7 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
             goto fail;
         }
         g->shift_index = field_id(g, f);
-        g->shift_categorical = !g->numeric[f];
+        g->shift_categorical = !g->feature_numeric[f];
         snprintf(g->shift_name, sizeof g->shift_name, "%s", o->shift_field);
         g->o.shift_field = g->shift_name;
         if (g->shift_categorical && !(o->shift > 0 && o->shift <= 1)) {
@@ -669,7 +665,9 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
             snprintf(errstr, errstr_size, "'id' is the record index and cannot be null");
             goto fail;
         }
-        if (o->format != DD_GEN_JSON && (o->wide > 0 || field_id(g, f) != F_BALANCE)) {
+        /* (the predictions and labels carry no feature: any of them may be null there) */
+        if (o->format != DD_GEN_JSON && o->stream == DD_GEN_FEATURES &&
+            (o->wide > 0 || field_id(g, f) != F_BALANCE)) {
             snprintf(errstr, errstr_size, "'%s' is not nullable in the Avro schema (only "
                      "'balance' is, in the standard record); use the json format to make it "
                      "null", o->null_field);
@@ -679,6 +677,8 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
         snprintf(g->null_name, sizeof g->null_name, "%s", o->null_field);
         g->o.null_field = g->null_name;
     }
+    if (gen_model_setup(g, errstr, errstr_size) != 0)
+        goto fail;
     *out = g;
     return 0;
 fail:
