@@ -23,11 +23,13 @@
 static const char gen_synopsis[] =
     "Usage: driftd gen (--brokers LIST --topic T | --output FILE) [OPTIONS]\n"
     "       driftd gen --print-schema [--schema-version 1|2] [--wide N] [--with-id]\n"
+    "                                 [--stream features|predictions|labels]\n"
     "\n"
     "Writes synthetic feature records, reproducibly from a seed: the standard record of 16\n"
     "fields (ts, 11 numeric, 4 categorical; docs/gen.md lists their distributions) or a wide\n"
     "record of N doubles, with drift, nulls and poison records injected on request. Record i is\n"
-    "a pure function of the options and i.\n";
+    "a pure function of the options and i. For the same records, a model's predictions and\n"
+    "their labels, late and with a concept drift on request (--stream).\n";
 
 static const char gen_epilogue[] =
     "At the end one JSON line goes to standard error, e.g. for Kafka\n"
@@ -45,6 +47,11 @@ enum {
     OPT_SCHEMA_VERSION,
     OPT_WIDE,
     OPT_WITH_ID,
+    OPT_STREAM,
+    OPT_LABEL_DELAY_MS,
+    OPT_LABEL_JITTER_MS,
+    OPT_CONCEPT_DRIFT_FROM,
+    OPT_CONCEPT_DRIFT_UNTIL,
     OPT_RECORDS,
     OPT_RATE,
     OPT_SEED,
@@ -87,6 +94,24 @@ static const dd_cli_option_t gen_options[] = {
      "add `id` (long, the record index) after ts, to join the records\n"
      "with their predictions and labels",
      NULL},
+    {OPT_STREAM, "stream", 0, "S",
+     "features (default); predictions: {ts, id, score, prediction}, a\n"
+     "model's output for each feature record; labels: {ts, id, label},\n"
+     "its ground truth (docs/gen.md). Computed from the same features, so\n"
+     "the same options but --stream write streams that join by id",
+     NULL},
+    {OPT_LABEL_DELAY_MS, "label-delay-ms", 0, "MS",
+     "labels: a label's ts is its record's ts + MS (default 0)", NULL},
+    {OPT_LABEL_JITTER_MS, "label-delay-jitter-ms", 0, "MS",
+     "labels: + a uniform integer delay in [0, MS) per record, so labels\n"
+     "arrive out of order (default 0)",
+     NULL},
+    {OPT_CONCEPT_DRIFT_FROM, "concept-drift-from", 0, "N",
+     "labels: from record N on the true rule differs from the model's\n"
+     "(latency's coefficient changes sign); features and predictions stay",
+     NULL},
+    {OPT_CONCEPT_DRIFT_UNTIL, "concept-drift-until", 0, "N",
+     "record index where the concept drift ends (default 0 = never)", NULL},
     {OPT_RECORDS, "records", 0, "N",
      "records to write, indices 0..N-1 (default 10000; 0 = until\n"
      "interrupted)",
@@ -129,6 +154,7 @@ typedef struct gen_cli {
     const char *brokers, *topic, *output;
     uint64_t records, rate, partitions;
     int print_schema, start_given;
+    const char *stream_name;
     char shift_field[128], null_field[128];
     const char *kafka[KAFKA_SETTINGS_MAX];
     size_t n_kafka;
@@ -241,6 +267,31 @@ static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
     case OPT_WITH_ID:
         c->o.with_id = 1;
         return 0;
+    case OPT_STREAM:
+        if (strcmp(v, "features") == 0)
+            c->o.stream = DD_GEN_FEATURES;
+        else if (strcmp(v, "predictions") == 0)
+            c->o.stream = DD_GEN_PREDICTIONS;
+        else if (strcmp(v, "labels") == 0)
+            c->o.stream = DD_GEN_LABELS;
+        else {
+            fprintf(stderr, "driftd gen: --stream expects features, predictions or labels, "
+                    "got '%s'\n", v);
+            return -1;
+        }
+        c->stream_name = v;
+        return 0;
+    case OPT_LABEL_DELAY_MS:
+        return dd_cli_parse_u64("gen", option, v, 0, DD_GEN_LABEL_DELAY_MS_MAX,
+                                &c->o.label_delay_ms);
+    case OPT_LABEL_JITTER_MS:
+        return dd_cli_parse_u64("gen", option, v, 0, DD_GEN_LABEL_DELAY_MS_MAX,
+                                &c->o.label_jitter_ms);
+    case OPT_CONCEPT_DRIFT_FROM:
+        c->o.concept_drift = 1;
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->o.concept_drift_from);
+    case OPT_CONCEPT_DRIFT_UNTIL:
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->o.concept_drift_until);
     case OPT_RECORDS:
         return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->records);
     case OPT_RATE:
@@ -669,6 +720,15 @@ static int run_gen(int argc, char **argv) {
     if (c.o.shift_field == NULL && (c.o.shift_from > 0 || c.o.shift_until > 0) &&
         c.o.null_field == NULL) {
         fprintf(stderr, "driftd gen: --shift-from and --shift-until need --shift or --null\n");
+        return 2;
+    }
+    if (!c.o.concept_drift && c.o.concept_drift_until > 0) {
+        fprintf(stderr, "driftd gen: --concept-drift-until needs --concept-drift-from\n");
+        return 2;
+    }
+    if (c.o.wide > 0 && c.o.stream != DD_GEN_FEATURES) {
+        fprintf(stderr, "driftd gen: --wide applies to --stream features only, not to "
+                "--stream %s\n", c.stream_name);
         return 2;
     }
     if (!c.start_given) {
