@@ -218,6 +218,32 @@ static int parse_pair(const char *option, const char *text, char *field, size_t 
     return -1;
 }
 
+typedef struct keyword {
+    const char *word;
+    uint64_t value;
+} keyword_t;
+
+#define N_KEYWORDS(k) (sizeof(k) / sizeof((k)[0]))
+static const keyword_t formats[] = {
+    {"json", DD_GEN_JSON}, {"avro", DD_GEN_AVRO}, {"avro-confluent", DD_GEN_AVRO_CONFLUENT}};
+static const keyword_t streams[] = {
+    {"features", DD_GEN_FEATURES}, {"predictions", DD_GEN_PREDICTIONS}, {"labels", DD_GEN_LABELS}};
+
+/* The value of the keyword `text` among n of them, or −1 after "OPTION expects a, b or c". */
+static int parse_keyword(const char *option, const char *text, const keyword_t *k, size_t n,
+                         uint64_t *value) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(text, k[i].word) == 0) {
+            *value = k[i].value;
+            return 0;
+        }
+    fprintf(stderr, "driftd gen: %s expects ", option);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%s%s", k[i].word, i + 2 < n ? ", " : i + 1 < n ? " or " : "");
+    fprintf(stderr, ", got '%s'\n", text);
+    return -1;
+}
+
 static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
     gen_cli_t *c = ctx;
     char option[32]; /* "--records", for the messages */
@@ -237,17 +263,9 @@ static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
         c->output = v;
         return 0;
     case OPT_FORMAT:
-        if (strcmp(v, "json") == 0)
-            c->o.format = DD_GEN_JSON;
-        else if (strcmp(v, "avro") == 0)
-            c->o.format = DD_GEN_AVRO;
-        else if (strcmp(v, "avro-confluent") == 0)
-            c->o.format = DD_GEN_AVRO_CONFLUENT;
-        else {
-            fprintf(stderr, "driftd gen: --format expects json, avro or avro-confluent, "
-                    "got '%s'\n", v);
+        if (parse_keyword(option, v, formats, N_KEYWORDS(formats), &n) != 0)
             return -1;
-        }
+        c->o.format = (dd_gen_format_t)n;
         return 0;
     case OPT_SCHEMA_ID:
         if (dd_cli_parse_u64("gen", option, v, 0, UINT32_MAX, &n) != 0)
@@ -268,17 +286,9 @@ static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
         c->o.with_id = 1;
         return 0;
     case OPT_STREAM:
-        if (strcmp(v, "features") == 0)
-            c->o.stream = DD_GEN_FEATURES;
-        else if (strcmp(v, "predictions") == 0)
-            c->o.stream = DD_GEN_PREDICTIONS;
-        else if (strcmp(v, "labels") == 0)
-            c->o.stream = DD_GEN_LABELS;
-        else {
-            fprintf(stderr, "driftd gen: --stream expects features, predictions or labels, "
-                    "got '%s'\n", v);
+        if (parse_keyword(option, v, streams, N_KEYWORDS(streams), &n) != 0)
             return -1;
-        }
+        c->o.stream = (dd_gen_stream_t)n;
         c->stream_name = v;
         return 0;
     case OPT_LABEL_DELAY_MS:
