@@ -22,12 +22,14 @@
 
 static const char gen_synopsis[] =
     "Usage: driftd gen (--brokers LIST --topic T | --output FILE) [OPTIONS]\n"
-    "       driftd gen --print-schema [--schema-version 1|2] [--wide N]\n"
+    "       driftd gen --print-schema [--schema-version 1|2] [--wide N] [--with-id]\n"
+    "                                 [--stream features|predictions|labels]\n"
     "\n"
     "Writes synthetic feature records, reproducibly from a seed: the standard record of 16\n"
     "fields (ts, 11 numeric, 4 categorical; docs/gen.md lists their distributions) or a wide\n"
     "record of N doubles, with drift, nulls and poison records injected on request. Record i is\n"
-    "a pure function of the options and i.\n";
+    "a pure function of the options and i. For the same records, a model's predictions and\n"
+    "their labels, late and with a concept drift on request (--stream).\n";
 
 static const char gen_epilogue[] =
     "At the end one JSON line goes to standard error, e.g. for Kafka\n"
@@ -44,6 +46,12 @@ enum {
     OPT_SCHEMA_ID,
     OPT_SCHEMA_VERSION,
     OPT_WIDE,
+    OPT_WITH_ID,
+    OPT_STREAM,
+    OPT_LABEL_DELAY_MS,
+    OPT_LABEL_JITTER_MS,
+    OPT_CONCEPT_DRIFT_FROM,
+    OPT_CONCEPT_DRIFT_UNTIL,
     OPT_RECORDS,
     OPT_RATE,
     OPT_SEED,
@@ -82,6 +90,28 @@ static const dd_cli_option_t gen_options[] = {
      "a wide record instead: ts and f0..f{N-1}, doubles ~ N(0,1), N up to\n"
      "10000",
      NULL},
+    {OPT_WITH_ID, "with-id", 0, NULL,
+     "add `id` (long, the record index) after ts, to join the records\n"
+     "with their predictions and labels",
+     NULL},
+    {OPT_STREAM, "stream", 0, "S",
+     "features (default); predictions: {ts, id, score, prediction}, a\n"
+     "model's output for each feature record; labels: {ts, id, label},\n"
+     "its ground truth (docs/gen.md). Computed from the same features, so\n"
+     "the same options but --stream write streams that join by id",
+     NULL},
+    {OPT_LABEL_DELAY_MS, "label-delay-ms", 0, "MS",
+     "labels: a label's ts is its record's ts + MS (default 0)", NULL},
+    {OPT_LABEL_JITTER_MS, "label-delay-jitter-ms", 0, "MS",
+     "labels: + a uniform integer delay in [0, MS) per record, so labels\n"
+     "arrive out of order (default 0)",
+     NULL},
+    {OPT_CONCEPT_DRIFT_FROM, "concept-drift-from", 0, "N",
+     "labels: from record N on the true rule differs from the model's\n"
+     "(latency's coefficient changes sign); features and predictions stay",
+     NULL},
+    {OPT_CONCEPT_DRIFT_UNTIL, "concept-drift-until", 0, "N",
+     "record index where the concept drift ends (default 0 = never)", NULL},
     {OPT_RECORDS, "records", 0, "N",
      "records to write, indices 0..N-1 (default 10000; 0 = until\n"
      "interrupted)",
@@ -124,6 +154,7 @@ typedef struct gen_cli {
     const char *brokers, *topic, *output;
     uint64_t records, rate, partitions;
     int print_schema, start_given;
+    const char *stream_name;
     char shift_field[128], null_field[128];
     const char *kafka[KAFKA_SETTINGS_MAX];
     size_t n_kafka;
@@ -187,6 +218,32 @@ static int parse_pair(const char *option, const char *text, char *field, size_t 
     return -1;
 }
 
+typedef struct keyword {
+    const char *word;
+    uint64_t value;
+} keyword_t;
+
+#define N_KEYWORDS(k) (sizeof(k) / sizeof((k)[0]))
+static const keyword_t formats[] = {
+    {"json", DD_GEN_JSON}, {"avro", DD_GEN_AVRO}, {"avro-confluent", DD_GEN_AVRO_CONFLUENT}};
+static const keyword_t streams[] = {
+    {"features", DD_GEN_FEATURES}, {"predictions", DD_GEN_PREDICTIONS}, {"labels", DD_GEN_LABELS}};
+
+/* The value of the keyword `text` among n of them, or −1 after "OPTION expects a, b or c". */
+static int parse_keyword(const char *option, const char *text, const keyword_t *k, size_t n,
+                         uint64_t *value) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(text, k[i].word) == 0) {
+            *value = k[i].value;
+            return 0;
+        }
+    fprintf(stderr, "driftd gen: %s expects ", option);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%s%s", k[i].word, i + 2 < n ? ", " : i + 1 < n ? " or " : "");
+    fprintf(stderr, ", got '%s'\n", text);
+    return -1;
+}
+
 static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
     gen_cli_t *c = ctx;
     char option[32]; /* "--records", for the messages */
@@ -206,17 +263,9 @@ static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
         c->output = v;
         return 0;
     case OPT_FORMAT:
-        if (strcmp(v, "json") == 0)
-            c->o.format = DD_GEN_JSON;
-        else if (strcmp(v, "avro") == 0)
-            c->o.format = DD_GEN_AVRO;
-        else if (strcmp(v, "avro-confluent") == 0)
-            c->o.format = DD_GEN_AVRO_CONFLUENT;
-        else {
-            fprintf(stderr, "driftd gen: --format expects json, avro or avro-confluent, "
-                    "got '%s'\n", v);
+        if (parse_keyword(option, v, formats, N_KEYWORDS(formats), &n) != 0)
             return -1;
-        }
+        c->o.format = (dd_gen_format_t)n;
         return 0;
     case OPT_SCHEMA_ID:
         if (dd_cli_parse_u64("gen", option, v, 0, UINT32_MAX, &n) != 0)
@@ -233,6 +282,26 @@ static int on_option(void *ctx, const dd_cli_option_t *opt, const char *v) {
             return -1;
         c->o.wide = (uint32_t)n;
         return 0;
+    case OPT_WITH_ID:
+        c->o.with_id = 1;
+        return 0;
+    case OPT_STREAM:
+        if (parse_keyword(option, v, streams, N_KEYWORDS(streams), &n) != 0)
+            return -1;
+        c->o.stream = (dd_gen_stream_t)n;
+        c->stream_name = v;
+        return 0;
+    case OPT_LABEL_DELAY_MS:
+        return dd_cli_parse_u64("gen", option, v, 0, DD_GEN_LABEL_DELAY_MS_MAX,
+                                &c->o.label_delay_ms);
+    case OPT_LABEL_JITTER_MS:
+        return dd_cli_parse_u64("gen", option, v, 0, DD_GEN_LABEL_DELAY_MS_MAX,
+                                &c->o.label_jitter_ms);
+    case OPT_CONCEPT_DRIFT_FROM:
+        c->o.concept_drift = 1;
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->o.concept_drift_from);
+    case OPT_CONCEPT_DRIFT_UNTIL:
+        return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->o.concept_drift_until);
     case OPT_RECORDS:
         return dd_cli_parse_u64("gen", option, v, 0, UINT64_MAX, &c->records);
     case OPT_RATE:
@@ -661,6 +730,15 @@ static int run_gen(int argc, char **argv) {
     if (c.o.shift_field == NULL && (c.o.shift_from > 0 || c.o.shift_until > 0) &&
         c.o.null_field == NULL) {
         fprintf(stderr, "driftd gen: --shift-from and --shift-until need --shift or --null\n");
+        return 2;
+    }
+    if (!c.o.concept_drift && c.o.concept_drift_until > 0) {
+        fprintf(stderr, "driftd gen: --concept-drift-until needs --concept-drift-from\n");
+        return 2;
+    }
+    if (c.o.wide > 0 && c.o.stream != DD_GEN_FEATURES) {
+        fprintf(stderr, "driftd gen: --wide applies to --stream features only, not to "
+                "--stream %s\n", c.stream_name);
         return 2;
     }
     if (!c.start_given) {

@@ -5,21 +5,14 @@
  * i is a pure function of the options and i, and shifting or nulling one field leaves every other
  * field's values byte for byte as they were. Values are drawn and written straight into the
  * caller's buffer: no state per record, no allocation per record. */
-#include "gen.h"
-
-#include "dd_base.h"
+#include "gen_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define GOLDEN 0x9e3779b97f4a7c15ull
-#define STREAM_SHIFT (1ull << 24) /* + field index: does the categorical shift hit this value */
-#define STREAM_NULL (2ull << 24)  /* + field index: is this value nulled */
-#define STREAM_POISON (3ull << 24)
 #define NUMERIC_SHIFT_MAX 1e6 /* standard deviations: keeps shifted ints inside int32 */
-#define PI 3.14159265358979323846
 
 typedef enum field_type {
     T_TIMESTAMP, /* long, timestamp-millis */
@@ -32,27 +25,6 @@ typedef enum field_type {
     T_ENUM,
     T_BOOLEAN,
 } field_type_t;
-
-typedef enum field_id {
-    F_TS,
-    F_LATENCY_MS,
-    F_AMOUNT,
-    F_SCORE,
-    F_AGE,
-    F_ITEMS,
-    F_BALANCE,
-    F_TEMPERATURE,
-    F_CLICKS,
-    F_SESSION_S,
-    F_RATIO,
-    F_ACCOUNT_DAYS,
-    F_COUNTRY,
-    F_DEVICE,
-    F_PLAN,
-    F_IS_RETURNING,
-    F_CHANNEL, /* version 2 */
-    F_STANDARD_COUNT
-} field_id_t;
 
 typedef struct category {
     const char *name;
@@ -75,105 +47,39 @@ static const category_t channels[] = {{"web", 0.55}, {"app", 0.30}, {"email", 0.
 #define P_BALANCE_NULL 0.02
 #define GEOMETRIC_P 0.2
 #define ITEMS_LAMBDA 4.0
-#define ITEMS_MAX 20
 
-typedef struct standard_field { /* names: standard_names */
-    const char *json_key; /* "name": (after a comma but for the first) */
+typedef struct standard_field {
+    const char *name;
     field_type_t type;
+    const char *avro_type;      /* its "type" in the schema, and its default if it has one */
     const char *shift_category; /* categorical: the value a shift brings in */
 } standard_field_t;
 
 static const standard_field_t standard[F_STANDARD_COUNT] = {
-    {"\"ts\":", T_TIMESTAMP, NULL},
-    {",\"latency_ms\":", T_DOUBLE, NULL},
-    {",\"amount\":", T_DOUBLE, NULL},
-    {",\"score\":", T_DOUBLE, NULL},
-    {",\"age\":", T_INT, NULL},
-    {",\"items\":", T_INT, NULL},
-    {",\"balance\":", T_NULLABLE_DOUBLE, NULL},
-    {",\"temperature\":", T_FLOAT, NULL},
-    {",\"clicks\":", T_LONG, NULL},
-    {",\"session_s\":", T_DOUBLE, NULL},
-    {",\"ratio\":", T_DOUBLE, NULL},
-    {",\"account_days\":", T_INT, NULL},
-    {",\"country\":", T_STRING, "ZZ"},
-    {",\"device\":", T_ENUM, "kiosk"},
-    {",\"plan\":", T_STRING, "enterprise"},
-    {",\"is_returning\":", T_BOOLEAN, "false"},
-    {",\"channel\":", T_STRING, "fax"},
+    {"ts", T_TIMESTAMP, "{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}", NULL},
+    {"latency_ms", T_DOUBLE, "\"double\"", NULL},
+    {"amount", T_DOUBLE, "\"double\"", NULL},
+    {"score", T_DOUBLE, "\"double\"", NULL},
+    {"age", T_INT, "\"int\"", NULL},
+    {"items", T_INT, "\"int\"", NULL},
+    {"balance", T_NULLABLE_DOUBLE, "[\"null\",\"double\"],\"default\":null", NULL},
+    {"temperature", T_FLOAT, "\"float\"", NULL},
+    {"clicks", T_LONG, "\"long\"", NULL},
+    {"session_s", T_DOUBLE, "\"double\"", NULL},
+    {"ratio", T_DOUBLE, "\"double\"", NULL},
+    {"account_days", T_INT, "\"int\"", NULL},
+    {"country", T_STRING, "\"string\"", "ZZ"},
+    {"device", T_ENUM,
+     "{\"type\":\"enum\",\"name\":\"Device\","
+     "\"symbols\":[\"ios\",\"android\",\"web\",\"other\",\"kiosk\"]}",
+     "kiosk"},
+    {"plan", T_STRING, "\"string\"", "enterprise"},
+    {"is_returning", T_BOOLEAN, "\"boolean\"", "false"},
+    {"channel", T_STRING, "\"string\",\"default\":\"web\"", "fax"},
+    {"id", T_LONG, "\"long\"", NULL},
 };
 
-static const char *const standard_names[F_STANDARD_COUNT] = {
-    "ts",      "latency_ms",  "amount", "score",     "age",   "items",
-    "balance", "temperature", "clicks", "session_s", "ratio", "account_days",
-    "country", "device",      "plan",   "is_returning",       "channel"};
-static const int standard_numeric[F_STANDARD_COUNT] = {1, 1, 1, 1, 1, 1, 1, 1, 1,
-                                                       1, 1, 1, 0, 0, 0, 0, 0};
-
-static const char schema_head[] =
-    "{\"type\":\"record\",\"name\":\"Features\",\"namespace\":\"driftd.gen\",\"fields\":["
-    "{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},"
-    "{\"name\":\"latency_ms\",\"type\":\"double\"},"
-    "{\"name\":\"amount\",\"type\":\"double\"},"
-    "{\"name\":\"score\",\"type\":\"double\"},"
-    "{\"name\":\"age\",\"type\":\"int\"},"
-    "{\"name\":\"items\",\"type\":\"int\"},"
-    "{\"name\":\"balance\",\"type\":[\"null\",\"double\"],\"default\":null},"
-    "{\"name\":\"temperature\",\"type\":\"float\"},"
-    "{\"name\":\"clicks\",\"type\":\"long\"},"
-    "{\"name\":\"session_s\",\"type\":\"double\"},"
-    "{\"name\":\"ratio\",\"type\":\"double\"},"
-    "{\"name\":\"account_days\",\"type\":\"int\"},"
-    "{\"name\":\"country\",\"type\":\"string\"},"
-    "{\"name\":\"device\",\"type\":{\"type\":\"enum\",\"name\":\"Device\","
-    "\"symbols\":[\"ios\",\"android\",\"web\",\"other\",\"kiosk\"]}},"
-    "{\"name\":\"plan\",\"type\":\"string\"},"
-    "{\"name\":\"is_returning\",\"type\":\"boolean\"}";
-static const char schema_v2_tail[] = ",{\"name\":\"channel\",\"type\":\"string\",\"default\":\"web\"}";
-
-struct dd_gen {
-    dd_gen_options_t o;
-    uint64_t seed_key;
-    size_t n_fields;
-    const char *const *names;
-    const int *numeric;
-    char **wide_names; /* wide: "f0".. (owned) */
-    int *wide_numeric;
-    char *schema;
-    long shift_index; /* −1: none */
-    long null_index;
-    int shift_categorical;
-    double shift_add;          /* numeric shift: shift × the field's standard deviation */
-    double items_cdf[ITEMS_MAX]; /* P(items ≤ k + 1) */
-    double stddev[F_STANDARD_COUNT];
-    char shift_name[64], null_name[64];
-};
-
-/* ---- random numbers ------------------------------------------------------------------------ */
-
-typedef struct rng {
-    uint64_t s;
-} rng_t;
-
-static rng_t rng_stream(uint64_t record_key, uint64_t stream) {
-    rng_t r = {dd_mix64(record_key + (stream + 1) * 0xd1b54a32d192ed03ull)};
-    return r;
-}
-
-static uint64_t next_u64(rng_t *r) {
-    r->s += GOLDEN;
-    return dd_mix64(r->s);
-}
-
-/* Uniform on (0, 1): never 0, so logs are finite. */
-static double uniform(rng_t *r) {
-    return ((double)(next_u64(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-static double normal(rng_t *r) {
-    const double u1 = uniform(r), u2 = uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * PI * u2);
-}
+/* ---- categories ---------------------------------------------------------------------------- */
 
 static size_t pick(const category_t *c, size_t n, double u) {
     double acc = 0;
@@ -183,91 +89,6 @@ static size_t pick(const category_t *c, size_t n, double u) {
             return k;
     }
     return n - 1;
-}
-
-/* ---- writing ------------------------------------------------------------------------------- */
-
-typedef struct out {
-    uint8_t *p, *end;
-    int overflow;
-} out_t;
-
-static void put(out_t *w, const void *bytes, size_t n) {
-    if ((size_t)(w->end - w->p) < n) {
-        w->overflow = 1;
-        w->p = w->end;
-        return;
-    }
-    memcpy(w->p, bytes, n);
-    w->p += n;
-}
-
-static void put_byte(out_t *w, uint8_t b) {
-    put(w, &b, 1);
-}
-
-static void put_cstr(out_t *w, const char *s) {
-    put(w, s, strlen(s));
-}
-
-static void avro_long(out_t *w, int64_t v) {
-    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-    uint8_t b[10];
-    size_t n = 0;
-    while (z >= 0x80) {
-        b[n++] = (uint8_t)(z | 0x80);
-        z >>= 7;
-    }
-    b[n++] = (uint8_t)z;
-    put(w, b, n);
-}
-
-static void avro_double(out_t *w, double v) {
-    uint64_t bits;
-    memcpy(&bits, &v, 8);
-    uint8_t b[8];
-    for (int k = 0; k < 8; k++)
-        b[k] = (uint8_t)(bits >> (8 * k));
-    put(w, b, 8);
-}
-
-static void avro_float(out_t *w, float v) {
-    uint32_t bits;
-    memcpy(&bits, &v, 4);
-    const uint8_t b[4] = {(uint8_t)bits, (uint8_t)(bits >> 8), (uint8_t)(bits >> 16),
-                          (uint8_t)(bits >> 24)};
-    put(w, b, 4);
-}
-
-static void avro_string(out_t *w, const char *s) {
-    const size_t n = strlen(s);
-    avro_long(w, (int64_t)n);
-    put(w, s, n);
-}
-
-/* %.17g reads back as the same double; %.9g as the same float. */
-static void json_double(out_t *w, double v) {
-    char text[32];
-    const int n = snprintf(text, sizeof text, "%.17g", v);
-    put(w, text, (size_t)n);
-}
-
-static void json_float(out_t *w, float v) {
-    char text[32];
-    const int n = snprintf(text, sizeof text, "%.9g", (double)v);
-    put(w, text, (size_t)n);
-}
-
-static void json_integer(out_t *w, int64_t v) {
-    char text[24];
-    const int n = snprintf(text, sizeof text, "%lld", (long long)v);
-    put(w, text, (size_t)n);
-}
-
-static void json_quoted(out_t *w, const char *s) {
-    put_byte(w, '"');
-    put_cstr(w, s); /* generated names and categories: nothing to escape */
-    put_byte(w, '"');
 }
 
 /* ---- values -------------------------------------------------------------------------------- */
@@ -292,44 +113,49 @@ int64_t dd_gen_ts(const dd_gen_t *g, uint64_t i) {
 /* The value of standard field f in record i, shift and null injection applied. */
 static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_t f) {
     value_t v = {0, 0.0, 0, NULL};
-    rng_t r = rng_stream(key, f);
+    gen_rng_t r = gen_rng_stream(key, f);
     switch ((field_id_t)f) {
     case F_TS: v.integer = dd_gen_ts(g, i); break;
-    case F_LATENCY_MS: v.number = 120.0 + 15.0 * normal(&r); break;
-    case F_AMOUNT: v.number = exp(3.0 + 0.5 * normal(&r)); break;
-    case F_SCORE: v.number = uniform(&r); break;
+    case F_LATENCY_MS: v.number = 120.0 + 15.0 * gen_normal(&r); break;
+    case F_AMOUNT: v.number = exp(3.0 + 0.5 * gen_normal(&r)); break;
+    case F_SCORE: v.number = gen_uniform(&r); break;
     case F_AGE: /* u × 73 can round up to 73 when u is within 2^-53 of 1 */
-        v.integer = 18 + (int64_t)(uniform(&r) * 73.0);
+        v.integer = 18 + (int64_t)(gen_uniform(&r) * 73.0);
         v.integer = v.integer > 90 ? 90 : v.integer;
         break;
     case F_ITEMS: {
-        const double u = uniform(&r);
+        const double u = gen_uniform(&r);
         int64_t k = 0;
-        while (k + 1 < ITEMS_MAX && u > g->items_cdf[k])
+        while (k + 1 < GEN_ITEMS_MAX && u > g->items_cdf[k])
             k++;
         v.integer = k + 1;
         break;
     }
     case F_BALANCE:
-        v.is_null = uniform(&r) < P_BALANCE_NULL;
-        v.number = 1000.0 + 300.0 * normal(&r);
+        v.is_null = gen_uniform(&r) < P_BALANCE_NULL;
+        v.number = 1000.0 + 300.0 * gen_normal(&r);
         break;
-    case F_TEMPERATURE: v.number = 20.0 + 5.0 * normal(&r); break;
-    case F_CLICKS: v.integer = (int64_t)floor(log(uniform(&r)) / log(1.0 - GEOMETRIC_P)); break;
-    case F_SESSION_S: v.number = -300.0 * log(uniform(&r)); break;
-    case F_RATIO: v.number = sqrt(1.0 - pow(uniform(&r), 0.2)); break; /* Kumaraswamy(2, 5) */
+    case F_TEMPERATURE: v.number = 20.0 + 5.0 * gen_normal(&r); break;
+    case F_CLICKS: v.integer = (int64_t)floor(log(gen_uniform(&r)) / log(1.0 - GEOMETRIC_P)); break;
+    case F_SESSION_S: v.number = -300.0 * log(gen_uniform(&r)); break;
+    case F_RATIO: v.number = sqrt(1.0 - pow(gen_uniform(&r), 0.2)); break; /* Kumaraswamy(2, 5) */
     case F_ACCOUNT_DAYS:
-        v.integer = (int64_t)(uniform(&r) * 3651.0);
+        v.integer = (int64_t)(gen_uniform(&r) * 3651.0);
         v.integer = v.integer > 3650 ? 3650 : v.integer;
         break;
-    case F_COUNTRY: v.text = countries[pick(countries, N_OF(countries), uniform(&r))].name; break;
+    case F_COUNTRY:
+        v.text = countries[pick(countries, N_OF(countries), gen_uniform(&r))].name;
+        break;
     case F_DEVICE:
-        v.integer = (int64_t)pick(devices, N_OF(devices), uniform(&r));
+        v.integer = (int64_t)pick(devices, N_OF(devices), gen_uniform(&r));
         v.text = devices[v.integer].name;
         break;
-    case F_PLAN: v.text = plans[pick(plans, N_OF(plans), uniform(&r))].name; break;
-    case F_IS_RETURNING: v.integer = uniform(&r) < P_RETURNING; break;
-    case F_CHANNEL: v.text = channels[pick(channels, N_OF(channels), uniform(&r))].name; break;
+    case F_PLAN: v.text = plans[pick(plans, N_OF(plans), gen_uniform(&r))].name; break;
+    case F_IS_RETURNING: v.integer = gen_uniform(&r) < P_RETURNING; break;
+    case F_CHANNEL:
+        v.text = channels[pick(channels, N_OF(channels), gen_uniform(&r))].name;
+        break;
+    case F_ID: v.integer = (int64_t)i; break;
     case F_STANDARD_COUNT: break;
     }
     if ((long)f == g->shift_index && in_range(g, i)) {
@@ -339,8 +165,8 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
             else
                 v.number += g->shift_add;
         } else {
-            rng_t s = rng_stream(key, STREAM_SHIFT + f);
-            if (uniform(&s) < g->o.shift) {
+            gen_rng_t s = gen_rng_stream(key, GEN_STREAM_SHIFT + f);
+            if (gen_uniform(&s) < g->o.shift) {
                 if (f == F_IS_RETURNING)
                     v.integer = 0;
                 else if (f == F_DEVICE)
@@ -350,172 +176,201 @@ static value_t standard_value(const dd_gen_t *g, uint64_t i, uint64_t key, size_
         }
     }
     if ((long)f == g->null_index && in_range(g, i)) {
-        rng_t s = rng_stream(key, STREAM_NULL + f);
-        if (uniform(&s) < g->o.null_rate)
+        gen_rng_t s = gen_rng_stream(key, GEN_STREAM_NULL + f);
+        if (gen_uniform(&s) < g->o.null_rate)
             v.is_null = 1;
     }
     return v;
 }
 
-static void write_standard(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w,
+double gen_feature_number(const dd_gen_t *g, uint64_t i, uint64_t key, field_id_t f,
+                          int *is_null) {
+    const value_t v = standard_value(g, i, key, f);
+    *is_null = v.is_null;
+    switch (standard[f].type) {
+    case T_DOUBLE:
+    case T_NULLABLE_DOUBLE: return v.number;
+    case T_FLOAT: return (double)(float)v.number; /* as written */
+    default: return (double)v.integer;
+    }
+}
+
+static void write_standard(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w,
                            int corrupt_enum) {
-    const size_t n = g->n_fields;
+    const size_t n = g->n_features;
     const int json = g->o.format == DD_GEN_JSON;
     if (json)
-        put_byte(w, '{');
-    for (size_t f = 0; f < n; f++) {
+        gen_put_byte(w, '{');
+    for (size_t k = 0; k < n; k++) {
+        const field_id_t f = g->order[k];
         const value_t v = standard_value(g, i, key, f);
         const field_type_t t = standard[f].type;
         if (json) {
-            put_cstr(w, standard[f].json_key);
+            gen_put_cstr(w, g->json_key[f]);
             if (v.is_null) {
-                put_cstr(w, "null");
+                gen_put_cstr(w, "null");
                 continue;
             }
             switch (t) {
             case T_TIMESTAMP:
             case T_INT:
-            case T_LONG: json_integer(w, v.integer); break;
+            case T_LONG: gen_json_integer(w, v.integer); break;
             case T_DOUBLE:
-            case T_NULLABLE_DOUBLE: json_double(w, v.number); break;
-            case T_FLOAT: json_float(w, (float)v.number); break;
+            case T_NULLABLE_DOUBLE: gen_json_double(w, v.number); break;
+            case T_FLOAT: gen_json_float(w, (float)v.number); break;
             case T_STRING:
-            case T_ENUM: json_quoted(w, v.text); break;
-            case T_BOOLEAN: put_cstr(w, v.integer ? "true" : "false"); break;
+            case T_ENUM: gen_json_quoted(w, v.text); break;
+            case T_BOOLEAN: gen_put_cstr(w, v.integer ? "true" : "false"); break;
             }
             continue;
         }
         switch (t) { /* only balance can be null in Avro (dd_gen_new refuses the rest) */
         case T_TIMESTAMP:
         case T_INT:
-        case T_LONG: avro_long(w, v.integer); break;
-        case T_DOUBLE: avro_double(w, v.number); break;
+        case T_LONG: gen_avro_long(w, v.integer); break;
+        case T_DOUBLE: gen_avro_double(w, v.number); break;
         case T_NULLABLE_DOUBLE:
-            avro_long(w, v.is_null ? 0 : 1);
+            gen_avro_long(w, v.is_null ? 0 : 1);
             if (!v.is_null)
-                avro_double(w, v.number);
+                gen_avro_double(w, v.number);
             break;
-        case T_FLOAT: avro_float(w, (float)v.number); break;
-        case T_STRING: avro_string(w, v.text); break;
-        case T_ENUM: avro_long(w, corrupt_enum ? 100 + (int64_t)(key % 50) : v.integer); break;
-        case T_BOOLEAN: put_byte(w, v.integer ? 1 : 0); break;
+        case T_FLOAT: gen_avro_float(w, (float)v.number); break;
+        case T_STRING: gen_avro_string(w, v.text); break;
+        case T_ENUM: gen_avro_long(w, corrupt_enum ? 100 + (int64_t)(key % 50) : v.integer); break;
+        case T_BOOLEAN: gen_put_byte(w, v.integer ? 1 : 0); break;
         }
     }
     if (json)
-        put_byte(w, '}');
+        gen_put_byte(w, '}');
 }
 
-static void write_wide(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) {
+static void write_wide(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w) {
     const int json = g->o.format == DD_GEN_JSON;
     const int64_t ts = dd_gen_ts(g, i);
     if (json) {
-        put_cstr(w, "{\"ts\":");
-        json_integer(w, ts);
+        gen_put_cstr(w, "{\"ts\":");
+        gen_json_integer(w, ts);
     } else {
-        avro_long(w, ts);
+        gen_avro_long(w, ts);
     }
     const int shifted = in_range(g, i);
-    for (size_t f = 1; f < g->n_fields; f++) {
-        rng_t r = rng_stream(key, f);
-        double x = normal(&r);
+    for (size_t f = 1; f < g->n_features; f++) {
+        gen_rng_t r = gen_rng_stream(key, f);
+        double x = gen_normal(&r);
         if (shifted && (long)f == g->shift_index)
             x += g->shift_add;
         int is_null = 0;
         if (shifted && (long)f == g->null_index) {
-            rng_t s = rng_stream(key, STREAM_NULL + f);
-            is_null = uniform(&s) < g->o.null_rate;
+            gen_rng_t s = gen_rng_stream(key, GEN_STREAM_NULL + f);
+            is_null = gen_uniform(&s) < g->o.null_rate;
         }
         if (json) {
-            put_cstr(w, ",\"");
-            put_cstr(w, g->names[f]);
-            put_cstr(w, "\":");
+            gen_put_cstr(w, ",\"");
+            gen_put_cstr(w, g->feature_names[f]);
+            gen_put_cstr(w, "\":");
             if (is_null)
-                put_cstr(w, "null");
+                gen_put_cstr(w, "null");
             else
-                json_double(w, x);
+                gen_json_double(w, x);
         } else {
-            avro_double(w, x);
+            gen_avro_double(w, x);
         }
     }
     if (json)
-        put_byte(w, '}');
+        gen_put_byte(w, '}');
 }
 
-static void write_body(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w, int corrupt_enum) {
-    if (g->o.wide > 0)
+static void write_body(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w,
+                       int corrupt_enum) {
+    if (g->o.stream != DD_GEN_FEATURES)
+        gen_model_write(g, i, key, w);
+    else if (g->o.wide > 0)
         write_wide(g, i, key, w);
     else
         write_standard(g, i, key, w, corrupt_enum);
 }
 
-static void confluent_header(const dd_gen_t *g, out_t *w, uint8_t magic) {
+/* The `ts` of record i of the stream written. */
+static int64_t record_ts(const dd_gen_t *g, uint64_t i, uint64_t key) {
+    return g->o.stream == DD_GEN_FEATURES ? dd_gen_ts(g, i) : gen_model_ts(g, i, key);
+}
+
+static void confluent_header(const dd_gen_t *g, gen_out_t *w, uint8_t magic) {
     const uint32_t id = g->o.schema_id;
     const uint8_t h[5] = {magic, (uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8),
                           (uint8_t)id};
-    put(w, h, 5);
+    gen_put(w, h, 5);
 }
 
-static void put_junk(out_t *w, rng_t *r, size_t n) {
+static void put_junk(gen_out_t *w, gen_rng_t *r, size_t n) {
     for (size_t k = 0; k < n; k++)
-        put_byte(w, (uint8_t)(next_u64(r) | 0x80)); /* high bit: no ASCII, no valid UTF-8 start */
+        /* the high bit set: no ASCII, no valid UTF-8 start */
+        gen_put_byte(w, (uint8_t)(gen_next_u64(r) | 0x80));
 }
 
 /* A record no decoder accepts, one of three kinds chosen by (seed, i). */
-static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, out_t *w) {
-    rng_t r = rng_stream(key, STREAM_POISON);
-    const unsigned kind = (unsigned)(next_u64(&r) % 3);
+static void write_poison(const dd_gen_t *g, uint64_t i, uint64_t key, gen_out_t *w) {
+    gen_rng_t r = gen_rng_stream(key, GEN_STREAM_POISON);
+    const unsigned kind = (unsigned)(gen_next_u64(&r) % 3);
     uint8_t *const start = w->p;
     if (g->o.format == DD_GEN_JSON) {
         if (kind == 0) { /* cut short: a strict prefix of an object is never valid JSON */
             write_body(g, i, key, w, 0);
             const size_t len = (size_t)(w->p - start);
             if (!w->overflow)
-                w->p = start + 1 + next_u64(&r) % (len - 1);
+                w->p = start + 1 + gen_next_u64(&r) % (len - 1);
         } else if (kind == 1) { /* garbage where a value belongs */
-            put_cstr(w, "{\"ts\":");
-            put_junk(w, &r, 4 + next_u64(&r) % 12);
-            put_byte(w, '}');
-        } else { /* NaN is not JSON */
-            put_cstr(w, "{\"ts\":");
-            json_integer(w, dd_gen_ts(g, i));
-            put_cstr(w, ",\"latency_ms\":NaN}");
+            gen_put_cstr(w, "{\"ts\":");
+            put_junk(w, &r, 4 + gen_next_u64(&r) % 12);
+            gen_put_byte(w, '}');
+        } else { /* NaN is not JSON: in the feature record's latency_ms, the score, the label */
+            gen_put_cstr(w, "{\"ts\":");
+            gen_json_integer(w, record_ts(g, i, key));
+            gen_put_cstr(w, ",\"");
+            gen_put_cstr(w, g->o.stream == DD_GEN_FEATURES ? "latency_ms" : g->names[2]);
+            gen_put_cstr(w, "\":NaN}");
         }
         return;
     }
     if (g->o.format == DD_GEN_AVRO_CONFLUENT) {
         if (kind == 0) { /* a wrong magic byte, then junk */
-            put_byte(w, (uint8_t)(1 + next_u64(&r) % 255));
-            put_junk(w, &r, 8 + next_u64(&r) % 32);
+            gen_put_byte(w, (uint8_t)(1 + gen_next_u64(&r) % 255));
+            put_junk(w, &r, 8 + gen_next_u64(&r) % 32);
         } else if (kind == 1) { /* the right header, a body cut short */
             confluent_header(g, w, 0);
             uint8_t *const body = w->p;
             write_body(g, i, key, w, 0);
             if (!w->overflow)
-                w->p = body + next_u64(&r) % (size_t)(w->p - body);
+                w->p = body + gen_next_u64(&r) % (size_t)(w->p - body);
         } else { /* too short for the header */
-            put_byte(w, 0);
-            put_junk(w, &r, 1 + next_u64(&r) % 3);
+            gen_put_byte(w, 0);
+            put_junk(w, &r, 1 + gen_next_u64(&r) % 3);
         }
         return;
     }
-    if (kind == 0 || (kind == 2 && g->o.wide > 0)) { /* cut short: at least one byte */
+    const int has_enum = g->o.stream == DD_GEN_FEATURES && g->o.wide == 0;
+    if (kind == 0 || (kind == 2 && !has_enum)) { /* cut short: at least one byte */
         write_body(g, i, key, w, 0);
         const size_t len = (size_t)(w->p - start);
         if (!w->overflow)
-            w->p = start + 1 + next_u64(&r) % (len - 1);
+            w->p = start + 1 + gen_next_u64(&r) % (len - 1);
     } else if (kind == 1) { /* `ts` as a varint longer than 10 bytes */
         for (int k = 0; k < 11; k++)
-            put_byte(w, 0xff);
+            gen_put_byte(w, 0xff);
         put_junk(w, &r, 4);
     } else { /* an enum index outside the enum */
         write_standard(g, i, key, w, 1);
     }
 }
 
+uint64_t gen_record_key(const dd_gen_t *g, uint64_t i) {
+    return dd_mix64(g->seed_key ^ (i * GEN_GOLDEN));
+}
+
 int dd_gen_record(const dd_gen_t *g, uint64_t i, uint8_t *buf, size_t cap, size_t *len,
                   int64_t *ts_ms, int *poison) {
-    out_t w = {buf, buf + cap, 0};
-    const uint64_t key = dd_mix64(g->seed_key ^ (i * GOLDEN));
+    gen_out_t w = {buf, buf + cap, 0};
+    const uint64_t key = gen_record_key(g, i);
     const int is_poison = g->o.poison_every > 0 && i % g->o.poison_every == g->o.poison_every - 1;
     if (is_poison) {
         write_poison(g, i, key, &w);
@@ -528,7 +383,7 @@ int dd_gen_record(const dd_gen_t *g, uint64_t i, uint8_t *buf, size_t cap, size_
         return -1;
     *len = (size_t)(w.p - buf);
     if (ts_ms != NULL)
-        *ts_ms = dd_gen_ts(g, i);
+        *ts_ms = record_ts(g, i, key);
     if (poison != NULL)
         *poison = is_poison;
     return 0;
@@ -550,7 +405,7 @@ void dd_gen_destroy(dd_gen_t *g) {
     if (g == NULL)
         return;
     if (g->wide_names != NULL)
-        for (size_t f = 0; f < g->n_fields; f++)
+        for (size_t f = 0; f < g->n_features; f++)
             free(g->wide_names[f]);
     free(g->wide_names);
     free(g->wide_numeric);
@@ -558,23 +413,28 @@ void dd_gen_destroy(dd_gen_t *g) {
     free(g);
 }
 
+/* The place of a field in the record, or −1. */
 static long find_field(const dd_gen_t *g, const char *name) {
-    for (size_t f = 0; f < g->n_fields; f++)
-        if (strcmp(g->names[f], name) == 0)
+    for (size_t f = 0; f < g->n_features; f++)
+        if (strcmp(g->feature_names[f], name) == 0)
             return (long)f;
     return -1;
 }
 
 static void unknown_field(const dd_gen_t *g, const char *what, const char *name, char *errstr,
                           size_t errstr_size) {
-    if (g->o.wide > 0)
+    if (g->o.wide > 0) {
         snprintf(errstr, errstr_size, "unknown %s field '%s' (the wide record has ts and f0 to "
                  "f%u)", what, name, g->o.wide - 1);
-    else
-        snprintf(errstr, errstr_size, "unknown %s field '%s' (fields: ts, latency_ms, amount, "
-                 "score, age, items, balance, temperature, clicks, session_s, ratio, "
-                 "account_days, country, device, plan, is_returning%s)", what, name,
-                 g->n_fields > F_CHANNEL ? ", channel" : "");
+        return;
+    }
+    size_t used = (size_t)snprintf(errstr, errstr_size, "unknown %s field '%s' (fields: ", what,
+                                   name);
+    for (size_t k = 0; k < g->n_features && used < errstr_size; k++)
+        used += (size_t)snprintf(errstr + used, errstr_size - used, "%s%s", k > 0 ? ", " : "",
+                                 g->feature_names[k]);
+    if (used < errstr_size)
+        snprintf(errstr + used, errstr_size - used, ")");
 }
 
 static int build_wide(dd_gen_t *g) {
@@ -585,7 +445,7 @@ static int build_wide(dd_gen_t *g) {
     g->schema = malloc(schema_cap);
     if (g->wide_names == NULL || g->wide_numeric == NULL || g->schema == NULL)
         return -1;
-    g->n_fields = n;
+    g->n_fields = g->n_features = n;
     size_t used = (size_t)snprintf(
         g->schema, schema_cap,
         "{\"type\":\"record\",\"name\":\"Wide\",\"namespace\":\"driftd.gen\",\"fields\":["
@@ -604,30 +464,66 @@ static int build_wide(dd_gen_t *g) {
                                      ",{\"name\":\"%s\",\"type\":\"double\"}", name);
     }
     snprintf(g->schema + used, schema_cap - used, "]}");
-    g->names = (const char *const *)g->wide_names;
-    g->numeric = g->wide_numeric;
+    g->names = g->feature_names = (const char *const *)g->wide_names;
+    g->numeric = g->feature_numeric = g->wide_numeric;
     return 0;
 }
 
 static int build_standard(dd_gen_t *g) {
-    g->n_fields = g->o.schema_version == 2 ? F_STANDARD_COUNT : F_CHANNEL;
-    g->names = standard_names;
-    g->numeric = standard_numeric;
-    const size_t cap = sizeof schema_head + sizeof schema_v2_tail + 4;
+    /* ts, [id,] the 15 features of version 1, [channel] */
+    size_t n = 0;
+    g->order[n++] = F_TS;
+    if (g->o.with_id)
+        g->order[n++] = F_ID;
+    for (int f = F_LATENCY_MS; f <= F_IS_RETURNING; f++)
+        g->order[n++] = (field_id_t)f;
+    if (g->o.schema_version == 2)
+        g->order[n++] = F_CHANNEL;
+    g->n_fields = g->n_features = n;
+    const size_t cap = 256 + n * 160;
     if ((g->schema = malloc(cap)) == NULL)
         return -1;
-    snprintf(g->schema, cap, "%s%s]}", schema_head, g->o.schema_version == 2 ? schema_v2_tail : "");
+    size_t used = (size_t)snprintf(
+        g->schema, cap,
+        "{\"type\":\"record\",\"name\":\"Features\",\"namespace\":\"driftd.gen\",\"fields\":[");
+    for (size_t k = 0; k < n; k++) {
+        const standard_field_t *f = &standard[g->order[k]];
+        g->standard_names[k] = f->name;
+        g->standard_numeric[k] =
+            f->type != T_STRING && f->type != T_ENUM && f->type != T_BOOLEAN;
+        snprintf(g->json_key[g->order[k]], GEN_JSON_KEY_MAX, "%s\"%s\":", k > 0 ? "," : "",
+                 f->name);
+        used += (size_t)snprintf(g->schema + used, cap - used,
+                                 "%s{\"name\":\"%s\",\"type\":%s}", k > 0 ? "," : "", f->name,
+                                 f->avro_type);
+    }
+    snprintf(g->schema + used, cap - used, "]}");
+    g->names = g->feature_names = g->standard_names;
+    g->numeric = g->feature_numeric = g->standard_numeric;
     /* items: 1 + Poisson(4), the tail above 20 folded into 20 */
     double p = exp(-ITEMS_LAMBDA), acc = 0;
-    for (int k = 0; k < ITEMS_MAX; k++) {
+    for (int k = 0; k < GEN_ITEMS_MAX; k++) {
         acc += p;
-        g->items_cdf[k] = k + 1 == ITEMS_MAX ? 1.0 : acc;
+        g->items_cdf[k] = k + 1 == GEN_ITEMS_MAX ? 1.0 : acc;
         p *= ITEMS_LAMBDA / (k + 1);
     }
-    /* Standard deviations of the unshifted distributions (docs/gen.md). */
+    /* Means and standard deviations of the unshifted distributions (docs/gen.md). */
     const double kb = 5.0, ka = 2.0; /* Kumaraswamy(a, b): E[X^n] = b B(1 + n/a, b) */
     const double m1 = kb * exp(lgamma(1 + 1 / ka) + lgamma(kb) - lgamma(1 + 1 / ka + kb));
     const double m2 = kb * exp(lgamma(1 + 2 / ka) + lgamma(kb) - lgamma(1 + 2 / ka + kb));
+    g->mean[F_LATENCY_MS] = 120.0;
+    g->mean[F_AMOUNT] = exp(3.0 + 0.125);
+    g->mean[F_SCORE] = 0.5;
+    g->mean[F_AGE] = 54.0;
+    g->mean[F_ITEMS] = 1.0 + ITEMS_LAMBDA; /* (the cap at 20 moves it by less than 1e-8) */
+    g->mean[F_BALANCE] = 1000.0;
+    g->mean[F_TEMPERATURE] = 20.0;
+    g->mean[F_CLICKS] = (1.0 - GEOMETRIC_P) / GEOMETRIC_P;
+    g->mean[F_SESSION_S] = 300.0;
+    g->mean[F_RATIO] = m1;
+    g->mean[F_ACCOUNT_DAYS] = 1825.0;
+    g->mean[F_IS_RETURNING] = P_RETURNING;
+    g->stddev[F_IS_RETURNING] = sqrt(P_RETURNING * (1.0 - P_RETURNING));
     g->stddev[F_LATENCY_MS] = 15.0;
     g->stddev[F_AMOUNT] = exp(3.0 + 0.125) * sqrt(expm1(0.25));
     g->stddev[F_SCORE] = sqrt(1.0 / 12.0);
@@ -642,11 +538,16 @@ static int build_standard(dd_gen_t *g) {
     return 0;
 }
 
+/* The id of the field at place f: the place itself in a wide record. */
+static long field_id(const dd_gen_t *g, long f) {
+    return g->o.wide > 0 || f < 0 ? f : (long)g->order[f];
+}
+
 double dd_gen_field_stddev(const dd_gen_t *g, const char *field) {
     const long f = find_field(g, field);
-    if (f <= 0 || !g->numeric[f])
+    if (f <= 0 || !g->feature_numeric[f])
         return 0.0;
-    return g->o.wide > 0 ? 1.0 : g->stddev[f];
+    return g->o.wide > 0 ? 1.0 : g->stddev[field_id(g, f)];
 }
 
 int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t errstr_size) {
@@ -672,6 +573,21 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
     }
     if (o->wide > 0 && o->schema_version != 1) {
         snprintf(errstr, errstr_size, "schema version 2 applies to the standard record, not to a "
+                 "wide one");
+        return -1;
+    }
+    if (o->stream != DD_GEN_FEATURES && o->stream != DD_GEN_PREDICTIONS &&
+        o->stream != DD_GEN_LABELS) {
+        snprintf(errstr, errstr_size, "unknown stream %d", (int)o->stream);
+        return -1;
+    }
+    if (o->wide > 0 && o->stream != DD_GEN_FEATURES) {
+        snprintf(errstr, errstr_size, "the predictions and labels are of the standard record, "
+                 "not of a wide one");
+        return -1;
+    }
+    if (o->wide > 0 && o->with_id) {
+        snprintf(errstr, errstr_size, "the id field belongs to the standard record, not to a "
                  "wide one");
         return -1;
     }
@@ -712,8 +628,12 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
             snprintf(errstr, errstr_size, "'ts' is the event time and cannot be shifted");
             goto fail;
         }
-        g->shift_index = f;
-        g->shift_categorical = !g->numeric[f];
+        if (field_id(g, f) == F_ID) {
+            snprintf(errstr, errstr_size, "'id' is the record index and cannot be shifted");
+            goto fail;
+        }
+        g->shift_index = field_id(g, f);
+        g->shift_categorical = !g->feature_numeric[f];
         snprintf(g->shift_name, sizeof g->shift_name, "%s", o->shift_field);
         g->o.shift_field = g->shift_name;
         if (g->shift_categorical && !(o->shift > 0 && o->shift <= 1)) {
@@ -741,16 +661,24 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
                      o->null_rate);
             goto fail;
         }
-        if (o->format != DD_GEN_JSON && (o->wide > 0 || f != F_BALANCE)) {
+        if (field_id(g, f) == F_ID) {
+            snprintf(errstr, errstr_size, "'id' is the record index and cannot be null");
+            goto fail;
+        }
+        /* (the predictions and labels carry no feature: any of them may be null there) */
+        if (o->format != DD_GEN_JSON && o->stream == DD_GEN_FEATURES &&
+            (o->wide > 0 || field_id(g, f) != F_BALANCE)) {
             snprintf(errstr, errstr_size, "'%s' is not nullable in the Avro schema (only "
                      "'balance' is, in the standard record); use the json format to make it "
                      "null", o->null_field);
             goto fail;
         }
-        g->null_index = f;
+        g->null_index = field_id(g, f);
         snprintf(g->null_name, sizeof g->null_name, "%s", o->null_field);
         g->o.null_field = g->null_name;
     }
+    if (gen_model_setup(g, errstr, errstr_size) != 0)
+        goto fail;
     *out = g;
     return 0;
 fail:

@@ -6,7 +6,13 @@
  * Confluent wire format (magic byte, schema id, Avro body), reproducibly from a seed. Drift is
  * injected on request: a field's values shift from one record index to another, a field goes
  * null at a rate, or a record is poison (bytes no decoder accepts). Record i is a pure function
- * of the options and i. No global state; no allocation per record. */
+ * of the options and i. No global state; no allocation per record.
+ *
+ * Besides the feature record it writes, for the same records, a model's predictions and the
+ * ground-truth labels (`stream`): record i of each belongs to feature record i, carries its index
+ * as `id`, and its features are computed exactly as the feature record's, so the three streams
+ * can be written apart and joined by id. The labels can arrive late, and follow a true rule that
+ * changes (concept drift) while the features and the model do not. */
 #ifndef DRIFTD_ENGINE_GEN_H
 #define DRIFTD_ENGINE_GEN_H
 
@@ -23,6 +29,13 @@ typedef enum dd_gen_format {
                                           and a wide one of up to 1,300 fields; for any options,
                                           dd_gen_record_bytes_max(g) is the bound */
 #define DD_GEN_WIDE_MAX 10000u
+#define DD_GEN_LABEL_DELAY_MS_MAX 1000000000000ull /* 10^12 ms, about 31 years */
+
+typedef enum dd_gen_stream {
+    DD_GEN_FEATURES = 0, /* the feature record: standard or wide */
+    DD_GEN_PREDICTIONS,  /* {ts, id, score, prediction}: the model's output for record i */
+    DD_GEN_LABELS,       /* {ts, id, label}: the ground truth of record i */
+} dd_gen_stream_t;
 
 typedef struct dd_gen_options {
     uint64_t seed;
@@ -32,6 +45,8 @@ typedef struct dd_gen_options {
                                 default "web"), as a new writer schema would add it */
     uint32_t wide;           /* 0: the standard record; N: fields f0..f{N-1}, doubles ~ N(0,1),
                                 plus ts */
+    int with_id;             /* the standard record: 1 adds `id` (long, the record index i)
+                                after ts, to join it with other streams of the same records */
     int64_t time_start_ms;   /* `ts` of record 0 (Unix ms) */
     double time_step_ms;     /* `ts` advance per record */
     /* drift injection: records with index in [shift_from, shift_until) */
@@ -45,9 +60,22 @@ typedef struct dd_gen_options {
     double null_rate;        /* (in the same record range as the shift) */
     uint64_t poison_every;   /* 0: none; else records i with i % poison_every == poison_every − 1
                                 are poison */
+    /* The stream written. The predictions and labels of the standard record (not of a wide
+     * one) always carry `id`; every option above keeps its meaning for the features they are
+     * computed from, and those below apply to the labels only (the other streams accept and
+     * ignore them, so one set of options, the stream aside, writes the three). */
+    dd_gen_stream_t stream;
+    uint64_t label_delay_ms;  /* a label's ts is its record's ts + label_delay_ms + a uniform */
+    uint64_t label_jitter_ms; /* integer in [0, label_jitter_ms); each at most
+                                 DD_GEN_LABEL_DELAY_MS_MAX */
+    int concept_drift;        /* 1: for records in [concept_drift_from, concept_drift_until)
+                                 (until 0 = for ever) the true rule of the labels differs from
+                                 the model's (docs/gen.md) */
+    uint64_t concept_drift_from, concept_drift_until;
 } dd_gen_options_t;
 
-/* seed 42, JSON, schema id 1, version 1, start DD_GEN_DEFAULT_START_MS, step 1 ms, no drift. */
+/* seed 42, JSON, schema id 1, version 1, start DD_GEN_DEFAULT_START_MS, step 1 ms, no drift, the
+ * features stream. */
 void dd_gen_options_default(dd_gen_options_t *o);
 #define DD_GEN_DEFAULT_START_MS 1767225600000LL /* 2026-01-01T00:00:00Z */
 
@@ -59,24 +87,26 @@ int dd_gen_new(const dd_gen_options_t *o, dd_gen_t **out, char *errstr, size_t e
 void dd_gen_destroy(dd_gen_t *g); /* NULL is fine */
 
 /* Record i into buf (cap ≥ dd_gen_record_bytes_max(g) is always enough): its length in *len, its
- * `ts` in *ts_ms, and 1 in *poison when it is a poison record. 0, or −1 when cap is too small. */
+ * `ts` in *ts_ms (a label's: its record's ts + its delay), and 1 in *poison when it is a poison
+ * record. 0, or −1 when cap is too small. */
 int dd_gen_record(const dd_gen_t *g, uint64_t i, uint8_t *buf, size_t cap, size_t *len,
                   int64_t *ts_ms, int *poison);
 
-/* The Avro writer schema (JSON text) for the options' version and width; owned by g. */
+/* The Avro writer schema (JSON text) for the options' stream, version and width; owned by g. */
 const char *dd_gen_schema(const dd_gen_t *g);
 
-/* The field names (top level, in order; `ts` included) and whether each is numeric. */
+/* The field names of the record written (top level, in order; `ts` included) and whether each is
+ * numeric. */
 size_t dd_gen_fields(const dd_gen_t *g, const char *const **names, const int **numeric);
 
 /* The largest record (poison included) g can write: a buffer this large always suffices. */
 size_t dd_gen_record_bytes_max(const dd_gen_t *g);
 
-/* `ts` of record i: time_start_ms + round(i × time_step_ms). */
+/* `ts` of feature record i: time_start_ms + round(i × time_step_ms). */
 int64_t dd_gen_ts(const dd_gen_t *g, uint64_t i);
 
-/* The standard deviation of a numeric field's unshifted distribution, the unit of its shift
- * (docs/gen.md lists them); 0 for `ts`, categorical and unknown fields. */
+/* The standard deviation of a numeric feature's unshifted distribution, the unit of its shift
+ * (docs/gen.md lists them); 0 for `ts`, `id`, categorical and unknown fields. */
 double dd_gen_field_stddev(const dd_gen_t *g, const char *field);
 
 #endif /* DRIFTD_ENGINE_GEN_H */

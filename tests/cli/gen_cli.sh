@@ -2,6 +2,8 @@
 # gen_cli.sh DRIFTD — `driftd gen` to files, read back by driftd itself:
 # - --print-schema prints the Avro schema: 16 fields with ts as timestamp-millis; version 2 adds
 #   channel with default "web"; --wide 3 has ts, f0, f1, f2 and no f3;
+# - --with-id adds `id` (long) after ts, in the schema and in every record, and changes nothing
+#   else: without `"id":i,` the line is the line written without --with-id;
 # - JSON Lines: one line per record, poison records skipped and counted, the summary line on
 #   stderr, byte-identical output for identical options, other bytes for another seed, ts =
 #   start + i × step; `driftd decode --format json` reads every line back;
@@ -9,6 +11,13 @@
 #   reads every record (ts in seconds), blocks of at most 1000 records, the schema in the header;
 # - `driftd compare` reads the generated files: a 3-SD shift of latency_ms is drift, unshifted
 #   fields are stable, a country shift shows a new category;
+# - --stream predictions and labels: their schemas; the three streams written apart with the same
+#   options join by id, every id in each; a label's ts is its record's + the delay + a jitter in
+#   [0, jitter), out of order; Avro files of them read back by `driftd decode`;
+# - a concept drift: joined into one CSV per side, `driftd compare --target label --prediction
+#   prediction --score score` of the records before the drift with those inside it shows a
+#   critical accuracy degradation (exit 1) while no column drifts; two samples from before it
+#   compare quiet (exit 0);
 # - --output - writes to standard output;
 # - bad options exit 2 with one line naming the option and the value, misspelt ones with a
 #   "did you mean"; --opt=value works like --opt value.
@@ -27,6 +36,8 @@ expect_out '\{"name":"channel","type":"string","default":"web"\}\]\}$'
 expect 0 "$driftd" gen --print-schema --wide 3
 expect_out '"name":"f2","type":"double"\}\]\}$'
 check_not "wide 3 has no f3" grep -q '"f3"' "$out"
+expect 0 "$driftd" gen --print-schema --with-id
+expect_out '"logicalType":"timestamp-millis"\}\},\{"name":"id","type":"long"\},\{"name":"latency_ms",'
 
 # JSON Lines
 expect 0 "$driftd" gen --output "$tmp/a.jsonl" --records 2000 --start-ms 1000 --step-ms 2 --poison-every 100
@@ -46,6 +57,9 @@ check "decode reads every JSON line" [ "$(lines "$out")" -eq 1980 ]
 expect 0 "$driftd" gen --output - --records 3 --start-ms 5
 expect_out '^\{"ts":5,'
 check "--output - writes 3 lines to stdout" [ "$(lines "$out")" -eq 3 ]
+"$driftd" gen --output "$tmp/id.jsonl" --with-id --records 2000 --start-ms 1000 --step-ms 2 --poison-every 100 2>/dev/null
+check "--with-id: record 1998 has id 1998 after ts" grep -q '^{"ts":4996,"id":1998,"latency_ms":' "$tmp/id.jsonl"
+check "--with-id: without the id, the same lines as without --with-id" cmp -s "$tmp/a.jsonl" <(sed 's/^{"ts":\([0-9]*\),"id":[0-9]*,/{"ts":\1,/' "$tmp/id.jsonl")
 
 # Avro object container files
 for format in avro avro-confluent; do
@@ -85,6 +99,68 @@ expect_out '^country +categorical +drift \(critical\) .*\(1 new category\)$'
 expect_out '^    ! new_categories 0% -> [0-9.]+%: drift \(critical\)'
 check "unshifted latency_ms is stable" grep -Eq '^latency_ms +numeric +stable ' "$out"
 
+# Predictions and labels
+expect 0 "$driftd" gen --print-schema --stream predictions
+expect_out '^\{"type":"record","name":"Predictions",.*\{"name":"id","type":"long"\},\{"name":"score","type":"double"\},\{"name":"prediction","type":"int"\}\]\}$'
+expect 0 "$driftd" gen --print-schema --stream labels
+expect_out '^\{"type":"record","name":"Labels",.*\{"name":"id","type":"long"\},\{"name":"label","type":"int"\}\]\}$'
+# 15000 records: 0-4999 and 5000-9999 before the concept drift, 10000-14999 inside it; labels an
+# hour late, give or take ten minutes. The same options for the three streams, but --stream.
+truth="--records 15000 --start-ms 0 --seed 5 --concept-drift-from 10000 --label-delay-ms 3600000 --label-delay-jitter-ms 600000"
+expect 0 "$driftd" gen --output "$tmp/f.jsonl" --with-id $truth
+expect 0 "$driftd" gen --output "$tmp/p.jsonl" --stream predictions $truth
+expect_err '^\{"records":15000,"written":15000,'
+check "a prediction: ts, id, score, prediction" grep -Eq '^\{"ts":7,"id":7,"score":[0-9.e-]+,"prediction":[01]\}$' "$tmp/p.jsonl"
+expect 0 "$driftd" gen --output "$tmp/l.jsonl" --stream labels $truth
+check "a label: ts, id, label" grep -Eq '^\{"ts":[0-9]+,"id":7,"label":[01]\}$' "$tmp/l.jsonl"
+# One CSV a side: features, the model's score and prediction, the label, joined by id (the
+# feature record's own `score` renamed feature_score); ts and id are not judged.
+join_streams() { # FROM UNTIL OUT
+    python3 - "$tmp" "$@" <<'PY'
+import csv, json, sys
+tmp, lo, hi, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def by_id(name):
+    return {r["id"]: r for r in map(json.loads, open(f"{tmp}/{name}"))}
+preds, labels = by_id("p.jsonl"), by_id("l.jsonl")
+rows = []
+for r in map(json.loads, open(f"{tmp}/f.jsonl")):
+    if lo <= r["id"] < hi:
+        p, l = preds.pop(r["id"]), labels.pop(r["id"])
+        assert p["ts"] == r["ts"] and 3600000 <= l["ts"] - r["ts"] < 4200000, (r, p, l)
+        r["feature_score"] = r.pop("score")
+        rows.append(dict(r, score=p["score"], prediction=p["prediction"], label=l["label"]))
+assert len(rows) == hi - lo, len(rows)
+with open(out, "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+PY
+}
+check "the streams join by id: records 0-4999" join_streams 0 5000 "$tmp/before.csv"
+check "records 5000-9999" join_streams 5000 10000 "$tmp/before2.csv"
+check "records 10000-14999, inside the concept drift" join_streams 10000 15000 "$tmp/inside.csv"
+check "labels arrive out of order" python3 -c '
+import json, sys
+ts = [json.loads(l)["ts"] for l in open(sys.argv[1])]
+assert sum(b < a for a, b in zip(ts, ts[1:])) > 1000' "$tmp/l.jsonl"
+printf 'column,kind\nts,datetime\nid,id\n' >"$tmp/joined.schema"
+perf="--target label --prediction prediction --score score --schema $tmp/joined.schema"
+expect 1 "$driftd" compare --reference "$tmp/before.csv" --current "$tmp/inside.csv" $perf
+expect_out '^0 of 18 judged features drifted'
+expect_out '^accuracy +0\.8[0-9]* +0\.5[0-9]* +-0\.[0-9]+ +DEGRADED critical '
+expect_out '^label +numeric +stable '
+expect_no_out '^[a-z_]+ +(numeric|categorical) +drift'
+expect 0 "$driftd" compare --reference "$tmp/before.csv" --current "$tmp/before2.csv" $perf
+expect_out '^accuracy +0\.8[0-9]* +0\.8[0-9]* +-?0\.[0-9]+ +stable '
+expect_out '^0 of 4 tested metrics degraded'
+for stream in predictions labels; do
+    expect 0 "$driftd" gen --format avro --stream "$stream" --output "$tmp/$stream.avro" --records 1000 --poison-every 100 --start-ms 0
+    expect_err '"written":990,"poison_skipped":10,'
+    expect 0 "$driftd" decode --input "$tmp/$stream.avro"
+    check "decode reads 990 records of the $stream" [ "$(lines "$out")" -eq 990 ]
+done
+expect_out '"fields":\{"ts":[0-9.]+,"id":998,"label":[01]\}\}$'
+
 # Help and bad options
 expect 0 "$driftd" gen --help
 expect_out 'Poison records are skipped in files'
@@ -108,6 +184,13 @@ expect_error "^driftd gen: --shift given twice" "$driftd" gen --output "$tmp/x" 
 expect_error "^driftd gen: the drift range \[10, 5\) is empty$" "$driftd" gen --output "$tmp/x" --shift score:1 --shift-from 10 --shift-until 5
 expect_error "^driftd gen: --shift-from and --shift-until need --shift or --null$" "$driftd" gen --output "$tmp/x" --shift-from 10
 expect_error "^driftd gen: schema version 2 applies to the standard record" "$driftd" gen --print-schema --wide 3 --schema-version 2
+expect_error "^driftd gen: the id field belongs to the standard record, not to a wide one$" "$driftd" gen --print-schema --wide 3 --with-id
+expect_error "^driftd gen: 'id' is the record index and cannot be shifted$" "$driftd" gen --output "$tmp/x" --with-id --shift id:1
+expect_error "^driftd gen: --stream expects features, predictions or labels, got 'scores'$" "$driftd" gen --output "$tmp/x" --stream scores
+expect_error "^driftd gen: --wide applies to --stream features only, not to --stream predictions$" "$driftd" gen --print-schema --wide 3 --stream predictions
+expect_error "^driftd gen: --concept-drift-until needs --concept-drift-from$" "$driftd" gen --output "$tmp/x" --stream labels --concept-drift-until 10
+expect_error "^driftd gen: the concept drift range \[10, 5\) is empty$" "$driftd" gen --output "$tmp/x" --stream labels --concept-drift-from 10 --concept-drift-until 5
+expect_error "^driftd gen: --label-delay-jitter-ms expects a number from 0 to 1000000000000, got '1000000000001'$" "$driftd" gen --output "$tmp/x" --stream labels --label-delay-jitter-ms 1000000000001
 expect_error "^driftd gen: unknown option '--bogus' \(see 'driftd gen --help'\)$" "$driftd" gen --bogus
 expect_error "^driftd gen: --seed expects N$" "$driftd" gen --output "$tmp/x" --seed
 expect_error "^driftd gen: unknown option '--recods'; did you mean '--records'\? \(see 'driftd gen --help'\)$" "$driftd" gen --output "$tmp/x" --recods 3
