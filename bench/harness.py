@@ -42,7 +42,8 @@ DESCRIPTIONS["detectors"] = ("updates/s of driftd's sequential change detectors 
 SUITES = SUITES + ("quality",)
 DESCRIPTIONS["quality"] = ("detection quality: driftd run (real broker) beside River ADWIN/KSWIN/"
                            "Page-Hinkley, Evidently and windowed scipy KS on --quality-records "
-                           "records with known change points (about 5 minutes)")
+                           "records with known change points, and two fields that decorrelate "
+                           "beside alibi-detect's ClassifierDrift (about 10 minutes)")
 
 # bench/run scaling: time and memory against fields, panes, distinct categories, message size
 SUITES = SUITES + ("scaling",)

@@ -4,6 +4,9 @@ streaming detectors and through windowed two-sample tools.
 
 Usage: peers.py TOOL COLUMNS.npz WINDOW EVERY SEED OUT.json
   TOOL: river_adwin | river_kswin | river_page_hinkley | evidently | scipy_ks | alibi_ks
+        (on columns.npz, per scenario field), or
+        river_adwin_mv | evidently_mv | alibi_classifier (on mv-columns.npz, per stream of the
+        multivariate scenario)
 
 What each tool sees, per scenario field (streams.py):
 - numeric fields: their values; null_spike: its null indicator (1 for null, 0 otherwise), since
@@ -23,10 +26,24 @@ What each tool sees, per scenario field (streams.py):
   one on category codes, each at 0.05 Bonferroni over the fields, reference = the first window),
   in the venv bench-venv-alibi (alibi-detect needs numpy < 2).
 
-Writes {"tool", "versions", "seconds", "fields": {FIELD: {"evaluations": [record index after
-which each evaluation was made...] (windowed only), "evaluations_n", "alarms": [record index
-...]}}}. For an update at record i the index is i + 1 (the records seen); for a window the index
-of its end (exclusive).
+The multivariate scenario (streams.MV_STREAMS), per stream, every tool on all its numeric
+fields together; an alarm is one for the stream:
+- river_adwin_mv: ADWIN (defaults) per field, fed value by value; an alarm is an update after
+  which any field's detector flags. A univariate peer, expected to stay quiet.
+- evidently_mv: DataDriftPreset (defaults) on the windows above; an alarm is a window whose
+  dataset-drift verdict is drift (the share of drifted columns at least its drift_share, 0.5).
+  Per column, so a change of the fields' joint distribution alone is not what it tests.
+- alibi_classifier: alibi-detect's ClassifierDrift, backend 'sklearn', a domain classifier:
+  scikit-learn's HistGradientBoostingClassifier (defaults, seeded) is trained on 75% of the
+  reference window's and the current window's rows pooled, to tell them apart; a one-sided KS
+  test compares its predicted probabilities on the held-out 25% of each, at p_val 0.05
+  (preds_type 'probs'). Reference = the first window, on the windows above. Bounded: no
+  window is started after CLASSIFIER_BUDGET_S seconds (the rest are left unjudged, counted).
+
+Writes {"tool", "versions", "seconds", "fields": {FIELD or STREAM: {"evaluations": [record index
+after which each evaluation was made...] (windowed only), "evaluations_n", "alarms": [record
+index ...]}}}. For an update at record i the index is i + 1 (the records seen); for a window the
+index of its end (exclusive).
 """
 import json
 import os
@@ -38,6 +55,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import streams  # noqa: E402
+
+CLASSIFIER_BUDGET_S = 600.0
 
 
 def _series(name, kind, col, ref_n, for_river):
@@ -52,6 +71,26 @@ def _series(name, kind, col, ref_n, for_river):
     return col
 
 
+def _ends(records, window, every):
+    """The end (exclusive) of every window judged: every EVERY records after the reference's."""
+    return list(range(window + every, records + 1, every))
+
+
+def _river_alarms(det, x):
+    """x fed value by value to det (NaN skipped): the record counts after which it flagged, and
+    the values fed."""
+    alarms, n = [], 0
+    update = det.update
+    for i, v in enumerate(x.tolist()):
+        if v != v:
+            continue
+        update(v)
+        n += 1
+        if det.drift_detected:
+            alarms.append(i + 1)
+    return alarms, n
+
+
 def run_river(tool, cols, window, seed):
     from river import drift
     make = {"river_adwin": lambda: drift.ADWIN(),
@@ -59,17 +98,7 @@ def run_river(tool, cols, window, seed):
             "river_page_hinkley": lambda: drift.PageHinkley()}[tool]
     out = {}
     for name, kind, _ in streams.SCENARIOS:
-        x = _series(name, kind, cols[name], window, True)
-        det = make()
-        alarms, n = [], 0
-        update = det.update
-        for i, v in enumerate(x.tolist()):
-            if v != v:
-                continue
-            update(v)
-            n += 1
-            if det.drift_detected:
-                alarms.append(i + 1)
+        alarms, n = _river_alarms(make(), _series(name, kind, cols[name], window, True))
         out[name] = {"evaluations_n": n, "alarms": alarms, "unit": "value"}
     return out, {"river": metadata.version("river")}
 
@@ -82,8 +111,7 @@ def run_windowed(tool, cols, window, every):
     numeric = [n for n in names if kinds[n] == "numeric"]
     categorical = [n for n in names if kinds[n] == "categorical"]
     df = pd.DataFrame({n: feed[n] for n in names})
-    records = len(df)
-    ends = list(range(window + every, records + 1, every))
+    ends = _ends(len(df), window, every)
     out = {n: {"evaluations": ends, "evaluations_n": len(ends), "alarms": [], "unit": "window",
                "method": None, "scores": []} for n in names}
     ref = df.iloc[:window]
@@ -146,8 +174,7 @@ def run_alibi(cols, window, every):
     from alibi_detect.cd import ChiSquareDrift, KSDrift
     names = [s[0] for s in streams.SCENARIOS]
     kinds = {s[0]: s[1] for s in streams.SCENARIOS}
-    records = len(cols[names[0]])
-    ends = list(range(window + every, records + 1, every))
+    ends = _ends(len(cols[names[0]]), window, every)
     alpha = 0.05 / len(names)
     out = {}
     for n in names:
@@ -176,6 +203,99 @@ def run_alibi(cols, window, every):
     return out, {"alibi-detect": metadata.version("alibi-detect"), "numpy": np.__version__}
 
 
+def _mv_rows(cols):
+    """{stream: rows x fields array} of the multivariate scenario, and the field names."""
+    names = [f[0] for f in streams.MV_FIELDS]
+    return {stream: np.column_stack([cols["%s.%s" % (stream, n)] for n in names])
+            for stream, _, _ in streams.MV_STREAMS}, names
+
+
+def run_river_mv(cols, window):
+    from river import drift
+    rows, names = _mv_rows(cols)
+    out = {}
+    for stream, x in rows.items():
+        per_field = [_river_alarms(drift.ADWIN(), x[:, j])[0] for j in range(len(names))]
+        out[stream] = {"evaluations_n": len(x), "alarms": sorted(set().union(*per_field)),
+                       "unit": "value", "method": "ADWIN per field, any field",
+                       "alarms_by_field": dict(zip(names, per_field))}
+    return out, {"river": metadata.version("river")}
+
+
+def run_evidently_mv(cols, window, every):
+    import pandas as pd
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+    rows, names = _mv_rows(cols)
+    definition = DataDefinition(numerical_columns=names)
+    out = {}
+    for stream, x in rows.items():
+        df = pd.DataFrame(x, columns=names)
+        ends = _ends(len(df), window, every)
+        o = {"evaluations": ends, "evaluations_n": len(ends), "alarms": [], "unit": "window",
+             "method": None, "scores": [], "drifted_columns": [], "column_methods": {},
+             "largest_column_score": []}
+        ref = Dataset.from_pandas(df.iloc[:window], data_definition=definition)
+        for e in ends:
+            cur = Dataset.from_pandas(df.iloc[e - window:e].reset_index(drop=True),
+                                      data_definition=definition)
+            column_scores = []
+            for m in Report([DataDriftPreset()]).run(cur, ref).dict()["metrics"]:
+                cfg = m.get("config", {})
+                kind = str(cfg.get("type", ""))
+                if kind.endswith(":ValueDrift"):
+                    o["column_methods"][cfg["column"]] = "%s, threshold %g" % (cfg["method"],
+                                                                               cfg["threshold"])
+                    column_scores.append(float(m["value"]))
+                if not kind.endswith(":DriftedColumnsCount"):
+                    continue
+                share, limit = float(m["value"]["share"]), float(cfg["drift_share"])
+                o["method"] = "dataset drift: share of drifted columns >= %g" % limit
+                o["scores"].append(round(share, 4))
+                o["drifted_columns"].append(int(m["value"]["count"]))
+                if share >= limit:
+                    o["alarms"].append(e)
+            o["largest_column_score"].append(round(max(column_scores), 4))
+        out[stream] = o
+    return out, {"evidently": metadata.version("evidently"), "pandas": pd.__version__}
+
+
+def run_alibi_classifier(cols, window, every, seed):
+    import logging
+    import warnings
+    import sklearn
+    from alibi_detect.cd import ClassifierDrift
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    logging.disable(logging.WARNING)  # it warns about warm_start at every construction
+    warnings.filterwarnings("ignore")
+    np.random.seed(seed)  # ClassifierDrift draws its train/test split from numpy's global state
+    rows, names = _mv_rows(cols)
+    t0 = time.perf_counter()
+    out = {}
+    for stream, x in rows.items():
+        ends = _ends(len(x), window, every)
+        det = ClassifierDrift(x[:window], HistGradientBoostingClassifier(random_state=seed),
+                              backend="sklearn", p_val=0.05, preds_type="probs", seed=seed)
+        o = {"evaluations": [], "alarms": [], "unit": "window", "scores": [], "distances": [],
+             "method": "ClassifierDrift (sklearn HistGradientBoostingClassifier, train_size "
+                       "0.75, KS on held-out probabilities) p < 0.05",
+             "skipped_over_budget": 0}
+        for e in ends:
+            if time.perf_counter() - t0 > CLASSIFIER_BUDGET_S:
+                o["skipped_over_budget"] += 1
+                continue
+            d = det.predict(x[e - window:e], return_probs=False, return_model=False)["data"]
+            o["evaluations"].append(e)
+            o["scores"].append(float("%.6g" % d["p_val"]))
+            o["distances"].append(round(float(d["distance"]), 4))
+            if d["is_drift"]:
+                o["alarms"].append(e)
+        o["evaluations_n"] = len(o["evaluations"])
+        out[stream] = o
+    return out, {"alibi-detect": metadata.version("alibi-detect"), "numpy": np.__version__,
+                 "scikit-learn": sklearn.__version__}
+
+
 def main():
     if len(sys.argv) != 7:
         print(__doc__, file=sys.stderr)
@@ -184,12 +304,18 @@ def main():
     window, every, seed = int(window), int(every), int(seed)
     t0 = time.perf_counter()
     cols = streams.load(npz)
-    if tool.startswith("river_"):
+    if tool in ("river_adwin", "river_kswin", "river_page_hinkley"):
         fields, versions = run_river(tool, cols, window, seed)
     elif tool in ("evidently", "scipy_ks"):
         fields, versions = run_windowed(tool, cols, window, every)
     elif tool == "alibi_ks":
         fields, versions = run_alibi(cols, window, every)
+    elif tool == "river_adwin_mv":
+        fields, versions = run_river_mv(cols, window)
+    elif tool == "evidently_mv":
+        fields, versions = run_evidently_mv(cols, window, every)
+    elif tool == "alibi_classifier":
+        fields, versions = run_alibi_classifier(cols, window, every, seed)
     else:
         print("peers.py: unknown tool %s" % tool, file=sys.stderr)
         return 2
